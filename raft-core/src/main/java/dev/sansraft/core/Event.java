@@ -1,0 +1,62 @@
+package dev.sansraft.core;
+
+/**
+ * An input to {@link RaftCore#step(Event)}. The {@code permits} list is everything that can happen to a node.
+ *
+ * <p>Immutable records; thread-safe.
+ */
+public sealed interface Event
+        permits Event.Tick, Event.Receive, Event.Propose, Event.Persisted, Event.ReadIndex {
+
+    /** One logical clock tick. Timeouts are counted in ticks; the runtime decides how long a tick is. */
+    record Tick() implements Event {
+        /** The one tick instance; ticks carry no data. */
+        public static final Tick INSTANCE = new Tick();
+    }
+
+    /** A message arrived from a peer. */
+    record Receive(Message message) implements Event {
+        public Receive {
+            if (message == null) {
+                throw new IllegalArgumentException("message is null");
+            }
+        }
+    }
+
+    /**
+     * A client asks to append a command. The core answers with exactly one {@link Action.ProposalOutcome} for this
+     * {@code correlationId}: accepted or rejected at once, and an accepted proposal may later be dropped.
+     *
+     * @param correlationId chosen by the runtime, unique among its outstanding proposals
+     * @param payload       the command; ownership passes to the core (see {@link LogEntry})
+     */
+    record Propose(long correlationId, byte[] payload) implements Event {
+        public Propose {
+            if (payload == null) {
+                throw new IllegalArgumentException("payload is null for proposal " + correlationId);
+            }
+        }
+    }
+
+    /**
+     * The runtime reports that every log write it was asked to perform up to and including {@code index} is durable,
+     * and that the entry at {@code index} has {@code term}. The term lets the core ignore a report about entries
+     * that were truncated and replaced in the meantime.
+     */
+    record Persisted(long index, long term) implements Event {
+        public Persisted {
+            if (index < 0 || term < 0) {
+                throw new IllegalArgumentException("negative persisted position " + index + "@" + term);
+            }
+        }
+    }
+
+    /**
+     * A client asks for a linearizable read (thesis §6.4). The core answers with {@link Action.ReadReady} carrying the
+     * index the state machine must have applied before the read may be served, or with {@link Action.ReadRejected}.
+     *
+     * @param readId chosen by the runtime, unique among its outstanding reads
+     */
+    record ReadIndex(long readId) implements Event {
+    }
+}

@@ -1,0 +1,143 @@
+package dev.sansraft.core;
+
+/**
+ * Tuning for one {@link RaftCore}. Build with {@link #builder()}; {@link Builder#build()} validates every field and
+ * fails with a message that names the field, its value and the rule.
+ *
+ * <p>Timeouts are in ticks; the runtime decides how long a tick is (the node runtime's default is 100 ms, giving a
+ * 1–2 s election timeout and 10 heartbeats per second per follower). Immutable and thread-safe.
+ *
+ * @param electionTimeoutTicks   base election timeout; each wait is drawn uniformly from
+ *                               {@code [electionTimeoutTicks, 2 * electionTimeoutTicks)}
+ * @param heartbeatIntervalTicks how often an idle leader sends heartbeats; must be below the election timeout
+ * @param preVote                run a PreVote round before a real election (thesis §9.6)
+ * @param checkQuorum            a leader steps down when it has not heard from a quorum within an election timeout,
+ *                               and a node that heard from a live leader within the election timeout ignores votes
+ * @param maxInflightAppends     how many append requests may be unacknowledged per follower in Replicate state
+ * @param maxEntriesPerAppend    the most entries one append request carries
+ * @param maxBytesPerAppend      the most entry bytes ({@link LogEntry#sizeBytes()}) one append request carries; a
+ *                               single larger entry is still sent alone
+ * @param maxUncommittedBytes    a leader rejects proposals as {@code OVERLOADED} while its uncommitted entries
+ *                               exceed this many bytes
+ * @param randomSeed             seeds the election-timeout randomness (mixed with the node id)
+ */
+public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, boolean preVote, boolean checkQuorum,
+                         int maxInflightAppends, int maxEntriesPerAppend, long maxBytesPerAppend,
+                         long maxUncommittedBytes, long randomSeed) {
+
+    public RaftConfig {
+        require(electionTimeoutTicks >= 2, "electionTimeoutTicks", electionTimeoutTicks, "must be >= 2");
+        require(heartbeatIntervalTicks >= 1, "heartbeatIntervalTicks", heartbeatIntervalTicks, "must be >= 1");
+        require(heartbeatIntervalTicks < electionTimeoutTicks, "heartbeatIntervalTicks", heartbeatIntervalTicks,
+                "must be below electionTimeoutTicks (" + electionTimeoutTicks + ")");
+        require(maxInflightAppends >= 1, "maxInflightAppends", maxInflightAppends, "must be >= 1");
+        require(maxEntriesPerAppend >= 1, "maxEntriesPerAppend", maxEntriesPerAppend, "must be >= 1");
+        require(maxBytesPerAppend >= 1, "maxBytesPerAppend", maxBytesPerAppend, "must be >= 1");
+        require(maxUncommittedBytes >= 1, "maxUncommittedBytes", maxUncommittedBytes, "must be >= 1");
+    }
+
+    private static void require(boolean ok, String field, long value, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("RaftConfig." + field + " " + rule + ", got " + value);
+        }
+    }
+
+    /** The defaults, with the given seed. */
+    public static RaftConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder pre-filled with this config's values. */
+    public Builder toBuilder() {
+        return new Builder()
+                .electionTimeoutTicks(electionTimeoutTicks)
+                .heartbeatIntervalTicks(heartbeatIntervalTicks)
+                .preVote(preVote)
+                .checkQuorum(checkQuorum)
+                .maxInflightAppends(maxInflightAppends)
+                .maxEntriesPerAppend(maxEntriesPerAppend)
+                .maxBytesPerAppend(maxBytesPerAppend)
+                .maxUncommittedBytes(maxUncommittedBytes)
+                .randomSeed(randomSeed);
+    }
+
+    /** Mutable builder; not thread-safe. Defaults are documented on each setter. */
+    public static final class Builder {
+        private int electionTimeoutTicks = 10;
+        private int heartbeatIntervalTicks = 1;
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private int maxInflightAppends = 64;
+        private int maxEntriesPerAppend = 4096;
+        private long maxBytesPerAppend = 1L << 20;
+        private long maxUncommittedBytes = 64L << 20;
+        private long randomSeed = 0;
+
+        private Builder() {
+        }
+
+        /** Default 10. */
+        public Builder electionTimeoutTicks(int ticks) {
+            this.electionTimeoutTicks = ticks;
+            return this;
+        }
+
+        /** Default 1. */
+        public Builder heartbeatIntervalTicks(int ticks) {
+            this.heartbeatIntervalTicks = ticks;
+            return this;
+        }
+
+        /** Default on. */
+        public Builder preVote(boolean on) {
+            this.preVote = on;
+            return this;
+        }
+
+        /** Default on. */
+        public Builder checkQuorum(boolean on) {
+            this.checkQuorum = on;
+            return this;
+        }
+
+        /** Default 64. */
+        public Builder maxInflightAppends(int n) {
+            this.maxInflightAppends = n;
+            return this;
+        }
+
+        /** Default 4096. */
+        public Builder maxEntriesPerAppend(int n) {
+            this.maxEntriesPerAppend = n;
+            return this;
+        }
+
+        /** Default 1 MiB. */
+        public Builder maxBytesPerAppend(long bytes) {
+            this.maxBytesPerAppend = bytes;
+            return this;
+        }
+
+        /** Default 64 MiB. */
+        public Builder maxUncommittedBytes(long bytes) {
+            this.maxUncommittedBytes = bytes;
+            return this;
+        }
+
+        /** Default 0. Give each process its own seed in production so that nodes do not time out in lockstep. */
+        public Builder randomSeed(long seed) {
+            this.randomSeed = seed;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first invalid field */
+        public RaftConfig build() {
+            return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum,
+                    maxInflightAppends, maxEntriesPerAppend, maxBytesPerAppend, maxUncommittedBytes, randomSeed);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.HardState;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.LogView;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Durable storage for one node's log and hard state.
+ *
+ * <p>Writes and durability are separate steps so that a runtime can group-commit: {@link #append} and
+ * {@link #truncateSuffix} change the log and make the change visible to readers at once, and {@link #sync()} makes
+ * every change made before it durable. Entries are acknowledged to Raft only after the {@code sync()} that covers
+ * them has returned.
+ *
+ * <p>Thread-safety: implementations are safe for one writer thread plus concurrent readers of the
+ * {@link LogView} methods; {@link #sync()} may be called from any thread, and concurrent calls share one flush
+ * where they can.
+ *
+ * <p>Failure: an {@link IOException} from a write or a sync means the store can no longer promise durability;
+ * from then on every write must fail too (fail-stop). Invalid arguments throw {@link IllegalArgumentException}
+ * and leave the store unchanged.
+ */
+public interface LogStore extends LogView, AutoCloseable {
+
+    /** Appends contiguous entries starting at {@code lastIndex() + 1}. Not durable until {@link #sync()}. */
+    void append(List<LogEntry> entries) throws IOException;
+
+    /** Removes the entry at {@code fromIndex} and all after it. Not durable until {@link #sync()}. */
+    void truncateSuffix(long fromIndex) throws IOException;
+
+    /**
+     * Discards entries up to and including {@code upToIndex}, which a durable snapshot covers. {@link #term(long)}
+     * keeps answering for {@code upToIndex}.
+     */
+    void compactPrefix(long upToIndex) throws IOException;
+
+    /** Makes every earlier append and truncation durable. */
+    void sync() throws IOException;
+
+    /** The last durably saved hard state, or {@link HardState#INITIAL}. */
+    HardState loadHardState() throws IOException;
+
+    /** Saves the hard state durably before returning. */
+    void saveHardState(HardState state) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}
