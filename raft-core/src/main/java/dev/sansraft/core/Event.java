@@ -56,7 +56,9 @@ public sealed interface Event
      * index the state machine must have applied before the read may be served, or with {@link Action.ReadRejected}.
      *
      * @param readId chosen by the runtime, unique among its outstanding reads
+     * @param lease  when set, a leader holding a valid lease answers at once without a heartbeat round (only with
+     *               CheckQuorum on; otherwise the read falls back to a ReadIndex round). See {@link RaftConfig}.
      */
-    record ReadIndex(long readId) implements Event {
+    record ReadIndex(long readId, boolean lease) implements Event {
     }
 }
