@@ -85,6 +85,22 @@ final class TestCluster {
             return found;
         }
 
+        /** The messages of {@code type} this node sent after its first {@code mark} actions. */
+        <T extends Message> List<T> sentSince(int mark, Class<T> type) {
+            List<T> found = new ArrayList<>();
+            for (Action a : actions.subList(mark, actions.size())) {
+                if (a instanceof Action.Send && type.isInstance(((Action.Send) a).message())) {
+                    found.add(type.cast(((Action.Send) a).message()));
+                }
+            }
+            return found;
+        }
+
+        /** A mark for {@link #sentSince}. */
+        int mark() {
+            return actions.size();
+        }
+
         /** Every outcome reported for the proposal {@code correlationId}. */
         List<Action.ProposalOutcome> outcomes(long correlationId) {
             List<Action.ProposalOutcome> found = new ArrayList<>();
