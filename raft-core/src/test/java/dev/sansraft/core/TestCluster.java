@@ -274,20 +274,20 @@ final class TestCluster {
     }
 
     /** Makes every write so far durable and reports it, as one group commit. */
-    void resumeDisk(long id) {
+    List<Action> resumeDisk(long id) {
         Node n = nodes.get(id);
         n.diskPaused = false;
-        sync(n);
+        return sync(n);
     }
 
-    private void sync(Node n) {
+    private List<Action> sync(Node n) {
         if (!n.unreportedWrites) {
-            return;
+            return List.of();
         }
         n.unreportedWrites = false;
         n.durableLog = n.log.snapshotEntries();
         long last = n.log.lastIndex();
-        step(n.id, new Event.Persisted(last, n.log.term(last)));
+        return step(n.id, new Event.Persisted(last, n.log.term(last)));
     }
 
     /**
