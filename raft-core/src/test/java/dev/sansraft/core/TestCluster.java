@@ -28,6 +28,8 @@ final class TestCluster {
     final Map<Long, Node> nodes = new LinkedHashMap<>();
     final List<Message> inFlight = new ArrayList<>();
     final Set<Long> isolated = new HashSet<>();
+    /** Cut links, each as "a-b" with a < b. */
+    final Set<String> cutLinks = new HashSet<>();
     final RaftConfig config;
     /** Election Safety: the one leader seen in each term. */
     final Map<Long, Long> leaderOfTerm = new HashMap<>();
@@ -318,6 +320,21 @@ final class TestCluster {
         isolated.remove(id);
     }
 
+    /** Cuts the link between {@code a} and {@code b} both ways; each can still reach everyone else. */
+    void cut(long a, long b) {
+        cutLinks.add(Math.min(a, b) + "-" + Math.max(a, b));
+        inFlight.removeIf(m -> !reachable(m));
+    }
+
+    void mend(long a, long b) {
+        cutLinks.remove(Math.min(a, b) + "-" + Math.max(a, b));
+    }
+
+    private boolean reachable(Message m) {
+        return !isolated.contains(m.from()) && !isolated.contains(m.to())
+                && !cutLinks.contains(Math.min(m.from(), m.to()) + "-" + Math.max(m.from(), m.to()));
+    }
+
     /** Delivers queued messages, oldest first, until none are left. */
     void deliverAll() {
         deliverWhere(m -> true);
@@ -356,7 +373,7 @@ final class TestCluster {
     }
 
     void deliver(Message m) {
-        if (isolated.contains(m.to()) || isolated.contains(m.from())) {
+        if (!reachable(m)) {
             return;
         }
         step(m.to(), new Event.Receive(m));
@@ -444,7 +461,7 @@ final class TestCluster {
             } else if (a instanceof Action.Send) {
                 Message m = ((Action.Send) a).message();
                 checkSend(n, m);
-                if (!isolated.contains(m.from()) && !isolated.contains(m.to())) {
+                if (reachable(m)) {
                     inFlight.add(m);
                 }
             } else if (a instanceof Action.Apply) {
