@@ -189,4 +189,37 @@ class ProposalScenarioTest {
         assertThat(c.core(1).commitIndex()).isEqualTo(11);
         assertThat(c.node(2).log.snapshotEntries()).isEqualTo(c.node(1).log.snapshotEntries());
     }
+
+    @Test
+    void aSingleProposalLargerThanMaxUncommittedBytesIsAcceptedWhenNothingIsPending() {
+        TestCluster c = electedCluster(RaftConfig.builder().maxUncommittedBytes(100).build(), 1, 2, 3);
+        assertThat(c.step(1, new Event.Propose(1, new byte[500]))).as("no starvation of large commands")
+                .contains(new Action.ProposalAccepted(1, 2, 1));
+        assertThat(c.step(1, new Event.Propose(2, new byte[1])))
+                .contains(new Action.ProposalRejected(2, Action.RejectReason.OVERLOADED, 1));
+    }
+
+    @Test
+    void largeCommitsAreAppliedInBoundedBatchesInOrder() {
+        TestCluster c = electedCluster(RaftConfig.defaults(), 1, 2, 3);
+        c.pauseDisk(2);
+        c.pauseDisk(3);
+        c.stepAll(1, proposals(20, 1 << 20));
+        c.deliverAll();
+        int mark = c.node(1).mark();
+        c.resumeDisk(2);
+        c.deliverAll();
+        List<Action.Apply> applies = new ArrayList<>();
+        for (Action a : c.node(1).actions.subList(mark, c.node(1).actions.size())) {
+            if (a instanceof Action.Apply) {
+                applies.add((Action.Apply) a);
+            }
+        }
+        assertThat(c.node(1).applied).hasSize(21);
+        assertThat(applies).as("20 MiB committed at once").hasSize(3).allMatch(a -> a.entries().stream().mapToLong(LogEntry::sizeBytes).sum()
+                <= (8L << 20) + LogEntry.OVERHEAD_BYTES, "an Apply holds at most about 8 MiB");
+        for (int i = 0; i < 20; i++) {
+            assertThat(c.node(1).outcomes(i)).as("proposal %d", i).hasSize(1);
+        }
+    }
 }
