@@ -243,6 +243,9 @@ public final class TcpTransport implements Transport {
                 throw new IllegalArgumentException("peer id must be positive, got " + peerId);
             }
             Objects.requireNonNull(address, "address of peer " + peerId);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("address of peer " + peerId + " is unresolved: " + address);
+            }
             if (peers.putIfAbsent(peerId, address) != null) {
                 throw new IllegalArgumentException("peer " + peerId + " configured twice: " + peers.get(peerId)
                         + " and " + address);
