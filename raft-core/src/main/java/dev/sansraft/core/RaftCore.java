@@ -25,6 +25,8 @@ public final class RaftCore {
 
     /** Apply batches are cut at this many bytes so one huge commit does not become one huge action. */
     private static final long MAX_APPLY_BYTES = 8L << 20;
+    /** Bounds the send times kept for lease reads while a quorum does not answer. */
+    private static final int MAX_TRACKED_ROUNDS = 4096;
 
     private final long id;
     private final long[] members;
@@ -63,6 +65,7 @@ public final class RaftCore {
     private long pendingAckIndex;
     private long pendingAckRound;
     private long lastAckedRound;
+    /** Reads forwarded to the leader: read id to the tick it was forwarded at. */
     private final TreeMap<Long, Long> forwardedReads = new TreeMap<>();
 
     // Proposals accepted and not yet resolved, in index order.
@@ -222,7 +225,7 @@ public final class RaftCore {
             propose(p.correlationId(), p.payload());
         } else if (event instanceof Event.Persisted) {
             Event.Persisted p = (Event.Persisted) event;
-            persisted(p.index(), p.term());
+            persisted(p.index(), p.term(), p.epoch());
         } else if (event instanceof Event.ReadIndex) {
             Event.ReadIndex r = (Event.ReadIndex) event;
             read(r.readId(), 0, r.lease());
@@ -240,7 +243,10 @@ public final class RaftCore {
                 Message.VoteRequest vr = (Message.VoteRequest) m;
                 // Thesis §4.2.3 and §9.6: a node that heard from a live leader within the minimum election
                 // timeout ignores (pre)votes, so a partitioned node rejoining cannot depose a healthy leader.
-                boolean heardFromLeader = leaderId != 0 && electionElapsed < config.electionTimeoutTicks();
+                // A node that just started may have heard from one before its restart: it waits out one election
+                // timeout too, which is what keeps a leader's lease (see hasLease) valid across follower restarts.
+                boolean heardFromLeader = (leaderId != 0 && electionElapsed < config.electionTimeoutTicks())
+                        || tickCount < config.electionTimeoutTicks();
                 if (heardFromLeader && (config.checkQuorum() || vr.preVote())) {
                     return;
                 }
@@ -289,6 +295,7 @@ public final class RaftCore {
 
     private void tick() {
         tickCount++;
+        expireForwardedReads();
         if (role == Role.LEADER) {
             tickLeader();
             return;
@@ -323,14 +330,10 @@ public final class RaftCore {
             }
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
+            // Every heartbeat starts a round. Its empty append (prev = nextIndex - 1) doubles as a retry: a follower
+            // that lost an append or a probe rejects it and is probed again; one that lost acknowledgements
+            // acknowledges again.
             heartbeatElapsed = 0;
-            for (Progress pr : progress) {
-                // Retry a probe that may have been lost, and make room if acknowledgements were lost.
-                pr.probeSent = false;
-                if (pr.state == PeerProgress.State.REPLICATE && pr.inflights.isFull()) {
-                    pr.inflights.freeOldest();
-                }
-            }
             roundPending = true;
         }
     }
@@ -510,7 +513,7 @@ public final class RaftCore {
                     ar.round()));
             return;
         }
-        long removedFrom = log.appendFromLeader(ar.entries());
+        long removedFrom = log.appendFromLeader(ar.entries(), term);
         if (removedFrom > 0) {
             dropProposalsFrom(removedFrom);
         }
@@ -567,7 +570,7 @@ public final class RaftCore {
             if (pr.state == PeerProgress.State.PROBE && (advanced || r.matchIndex() + 1 >= pr.nextIndex)) {
                 pr.becomeReplicate();
             }
-            pr.probeSent = false;
+            // A probe answered with less than its prev (an early acknowledgement) leaves the probe outstanding.
             if (advanced) {
                 maybeCommit();
             }
@@ -612,7 +615,7 @@ public final class RaftCore {
     private void sendAppend(Progress pr, List<LogEntry> entries) {
         long prev = pr.nextIndex - 1;
         send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), entries, log.commitIndex(), round));
-        pr.sent(prev + entries.size(), entries.size());
+        pr.sent(prev + entries.size(), entries.size(), log.commitIndex());
     }
 
     private void maybeCommit() {
@@ -654,8 +657,8 @@ public final class RaftCore {
         }
     }
 
-    private void persisted(long index, long persistedTerm) {
-        if (!log.persisted(index, persistedTerm)) {
+    private void persisted(long index, long persistedTerm, long epoch) {
+        if (!log.persisted(index, persistedTerm, epoch)) {
             return;
         }
         if (role == Role.LEADER) {
@@ -677,7 +680,7 @@ public final class RaftCore {
             if (from != 0) {
                 send(new Message.ReadIndexResponse(id, from, term, readId, 0, false));
             } else if (role == Role.FOLLOWER && leaderId != 0) {
-                forwardedReads.put(readId, term);
+                forwardedReads.put(readId, tickCount);
                 send(new Message.ReadIndexRequest(id, leaderId, term, readId));
             } else {
                 out.add(new Action.ReadRejected(readId, leaderId));
@@ -744,6 +747,24 @@ public final class RaftCore {
         }
     }
 
+    /**
+     * A forwarded read whose request or answer was lost would otherwise wait forever: after an election timeout
+     * it is rejected, and the client may retry.
+     */
+    private void expireForwardedReads() {
+        if (forwardedReads.isEmpty()) {
+            return;
+        }
+        Iterator<java.util.Map.Entry<Long, Long>> it = forwardedReads.entrySet().iterator();
+        while (it.hasNext()) {
+            java.util.Map.Entry<Long, Long> e = it.next();
+            if (tickCount - e.getValue() >= config.electionTimeoutTicks()) {
+                out.add(new Action.ReadRejected(e.getKey(), leaderId));
+                it.remove();
+            }
+        }
+    }
+
     private void rejectForwardedReads(long newLeader) {
         for (Long readId : forwardedReads.keySet()) {
             out.add(new Action.ReadRejected(readId, newLeader));
@@ -787,20 +808,27 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             if (roundPending) {
                 round++;
-                roundSentTicks.addLast(new long[] {round, tickCount});
+                if (config.checkQuorum()) {
+                    roundSentTicks.addLast(new long[] {round, tickCount});
+                    if (roundSentTicks.size() > MAX_TRACKED_ROUNDS) {
+                        // Dropping the oldest only ever shortens the lease: see releaseReads.
+                        roundSentTicks.pollFirst();
+                    }
+                }
                 if (peers.length == 0) {
                     releaseReads();
                 }
             }
             if (broadcastPending || roundPending) {
                 for (Progress pr : progress) {
-                    sendAppends(pr, roundPending);
+                    // Followers learn a new commit index at once, not a heartbeat later (etcd does the same).
+                    sendAppends(pr, roundPending || pr.sentCommit < log.commitIndex());
                 }
             }
             broadcastPending = false;
             roundPending = false;
         }
-        log.flushWrites(out);
+        log.flushWrites(out, term);
         while (log.appliedIndex() < log.commitIndex()) {
             List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);
             out.add(new Action.Apply(batch));
