@@ -1,13 +1,10 @@
 package dev.sansraft.core;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 
 /**
  * The pure Raft state machine for one node: {@link #step(Event)} consumes an event and returns the
@@ -25,8 +22,6 @@ public final class RaftCore {
 
     /** Apply batches are cut at this many bytes so one huge commit does not become one huge action. */
     private static final long MAX_APPLY_BYTES = 8L << 20;
-    /** Bounds the send times kept for lease reads while a quorum does not answer. */
-    private static final int MAX_TRACKED_ROUNDS = 4096;
 
     private final long id;
     private final long[] members;
@@ -57,23 +52,16 @@ public final class RaftCore {
     private boolean broadcastPending;
     private boolean roundPending;
     private long round;
-    private final ArrayDeque<long[]> roundSentTicks = new ArrayDeque<>();
-    private long leaseStartTick = Long.MIN_VALUE;
+    private final LeaseTracker lease = new LeaseTracker();
     private final ReadQueue reads = new ReadQueue();
 
     // Follower state: an acknowledgement waiting for the log to become durable.
     private long pendingAckIndex;
     private long pendingAckRound;
     private long lastAckedRound;
-    /** Reads forwarded to the leader: read id to the tick it was forwarded at. */
-    private final TreeMap<Long, Long> forwardedReads = new TreeMap<>();
+    private final ForwardedReads forwardedReads = new ForwardedReads();
 
-    // Proposals accepted and not yet resolved, in index order.
-    private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
-    private long proposalBytes;
-
-    private record PendingProposal(long correlationId, long index, long term, long sizeBytes) {
-    }
+    private final ProposalTracker proposals = new ProposalTracker();
 
     private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState) {
         this.id = id;
@@ -244,7 +232,7 @@ public final class RaftCore {
                 // Thesis §4.2.3 and §9.6: a node that heard from a live leader within the minimum election
                 // timeout ignores (pre)votes, so a partitioned node rejoining cannot depose a healthy leader.
                 // A node that just started may have heard from one before its restart: it waits out one election
-                // timeout too, which is what keeps a leader's lease (see hasLease) valid across follower restarts.
+                // timeout too, which is what keeps a leader's lease (LeaseTracker) valid across follower restarts.
                 boolean heardFromLeader = (leaderId != 0 && electionElapsed < config.electionTimeoutTicks())
                         || tickCount < config.electionTimeoutTicks();
                 if (heardFromLeader && (config.checkQuorum() || vr.preVote())) {
@@ -446,8 +434,7 @@ public final class RaftCore {
             progress[i] = new Progress(peers[i], log.lastIndex() + 1, config.maxInflightAppends());
             progress[i].recentActive = true;
         }
-        roundSentTicks.clear();
-        leaseStartTick = Long.MIN_VALUE;
+        lease.reset();
         // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
         log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
         broadcastPending = true;
@@ -494,7 +481,7 @@ public final class RaftCore {
             handleAppendRequest((Message.AppendRequest) m);
         } else if (m instanceof Message.ReadIndexResponse) {
             Message.ReadIndexResponse r = (Message.ReadIndexResponse) m;
-            if (forwardedReads.remove(r.readId()) != null) {
+            if (forwardedReads.remove(r.readId())) {
                 out.add(r.success() ? new Action.ReadReady(r.readId(), r.readIndex())
                         : new Action.ReadRejected(r.readId(), leaderId));
             }
@@ -515,7 +502,7 @@ public final class RaftCore {
         }
         long removedFrom = log.appendFromLeader(ar.entries(), term);
         if (removedFrom > 0) {
-            dropProposalsFrom(removedFrom);
+            proposals.truncated(removedFrom, out);
         }
         long lastNew = ar.lastIndex();
         // Raft Figure 2, AppendEntries rule 5.
@@ -643,13 +630,12 @@ public final class RaftCore {
             return;
         }
         LogEntry entry = LogEntry.normal(log.lastIndex() + 1, term, payload);
-        if (proposalBytes > 0 && proposalBytes + entry.sizeBytes() > config.maxUncommittedBytes()) {
+        if (proposals.bytes() > 0 && proposals.bytes() + entry.sizeBytes() > config.maxUncommittedBytes()) {
             out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.OVERLOADED, id));
             return;
         }
         log.appendLocal(entry);
-        proposals.addLast(new PendingProposal(correlationId, entry.index(), term, entry.sizeBytes()));
-        proposalBytes += entry.sizeBytes();
+        proposals.accepted(correlationId, entry);
         out.add(new Action.ProposalAccepted(correlationId, entry.index(), term));
         broadcastPending = true;
         if (peers.length == 0) {
@@ -675,12 +661,12 @@ public final class RaftCore {
     // ---------------------------------------------------------------------------------------------------------
     // Reads (thesis §6.4)
 
-    private void read(long readId, long from, boolean lease) {
+    private void read(long readId, long from, boolean useLease) {
         if (role != Role.LEADER) {
             if (from != 0) {
                 send(new Message.ReadIndexResponse(id, from, term, readId, 0, false));
             } else if (role == Role.FOLLOWER && leaderId != 0) {
-                forwardedReads.put(readId, tickCount);
+                forwardedReads.add(readId, tickCount);
                 send(new Message.ReadIndexRequest(id, leaderId, term, readId));
             } else {
                 out.add(new Action.ReadRejected(readId, leaderId));
@@ -689,27 +675,17 @@ public final class RaftCore {
         }
         if (log.term(log.commitIndex()) != term) {
             // Step 1: until its NOOP commits, a new leader does not know the latest commit index.
-            reads.awaitCommit(readId, from, lease);
+            reads.awaitCommit(readId, from, useLease);
             return;
         }
         long readIndex = log.commitIndex();
-        if (peers.length == 0 || (lease && config.checkQuorum() && hasLease())) {
+        if (peers.length == 0 || (useLease && config.checkQuorum() && lease.isValid(tickCount, config))) {
             readReady(readId, from, readIndex);
             return;
         }
         // Steps 2–3: confirm leadership with a heartbeat round sent after this read arrived.
         reads.awaitRound(readId, from, readIndex, round + 1);
         roundPending = true;
-    }
-
-    /**
-     * The lease is measured from when the newest quorum-acknowledged round was sent. Followers that acknowledged it
-     * refuse votes for an election timeout after receiving it (CheckQuorum), so no other leader can exist before
-     * {@code sent + electionTimeoutTicks}; the drift bound covers clocks that tick at different rates.
-     */
-    private boolean hasLease() {
-        return leaseStartTick != Long.MIN_VALUE
-                && tickCount < leaseStartTick + config.electionTimeoutTicks() - config.leaseClockDriftTicks();
     }
 
     private void readReady(long readId, long from, long readIndex) {
@@ -726,12 +702,7 @@ public final class RaftCore {
             quorumValues[i + 1] = progress[i].ackedRound;
         }
         long acked = QuorumMath.quorumValue(quorumValues, quorumScratch);
-        while (!roundSentTicks.isEmpty() && roundSentTicks.peekFirst()[0] <= acked) {
-            long[] sent = roundSentTicks.pollFirst();
-            if (sent[0] == acked) {
-                leaseStartTick = sent[1];
-            }
-        }
+        lease.quorumAcknowledged(acked);
         for (ReadQueue.PendingRead r : reads.takeAcknowledged(acked)) {
             readReady(r.readId(), r.from(), r.readIndex());
         }
@@ -747,53 +718,20 @@ public final class RaftCore {
         }
     }
 
-    /**
-     * A forwarded read whose request or answer was lost would otherwise wait forever: after an election timeout
-     * it is rejected, and the client may retry.
-     */
     private void expireForwardedReads() {
-        if (forwardedReads.isEmpty()) {
-            return;
-        }
-        Iterator<java.util.Map.Entry<Long, Long>> it = forwardedReads.entrySet().iterator();
-        while (it.hasNext()) {
-            java.util.Map.Entry<Long, Long> e = it.next();
-            if (tickCount - e.getValue() >= config.electionTimeoutTicks()) {
-                out.add(new Action.ReadRejected(e.getKey(), leaderId));
-                it.remove();
-            }
+        for (long readId : forwardedReads.takeExpired(tickCount, config.electionTimeoutTicks())) {
+            out.add(new Action.ReadRejected(readId, leaderId));
         }
     }
 
     private void rejectForwardedReads(long newLeader) {
-        for (Long readId : forwardedReads.keySet()) {
+        for (long readId : forwardedReads.takeAll()) {
             out.add(new Action.ReadRejected(readId, newLeader));
         }
-        forwardedReads.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Proposals and output
-
-    private void dropProposalsFrom(long index) {
-        while (!proposals.isEmpty() && proposals.peekLast().index() >= index) {
-            PendingProposal p = proposals.pollLast();
-            proposalBytes -= p.sizeBytes();
-            out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-        }
-    }
-
-    private void resolveProposals(List<LogEntry> applied) {
-        long first = applied.get(0).index();
-        long last = applied.get(applied.size() - 1).index();
-        while (!proposals.isEmpty() && proposals.peekFirst().index() <= last) {
-            PendingProposal p = proposals.pollFirst();
-            proposalBytes -= p.sizeBytes();
-            if (p.index() >= first && applied.get((int) (p.index() - first)).term() != p.term()) {
-                out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-            }
-        }
-    }
+    // Output
 
     private void persistHardState() {
         out.add(new Action.PersistHardState(new HardState(term, votedFor)));
@@ -809,11 +747,7 @@ public final class RaftCore {
             if (roundPending) {
                 round++;
                 if (config.checkQuorum()) {
-                    roundSentTicks.addLast(new long[] {round, tickCount});
-                    if (roundSentTicks.size() > MAX_TRACKED_ROUNDS) {
-                        // Dropping the oldest only ever shortens the lease: see releaseReads.
-                        roundSentTicks.pollFirst();
-                    }
+                    lease.roundSent(round, tickCount);
                 }
                 if (peers.length == 0) {
                     releaseReads();
@@ -832,7 +766,7 @@ public final class RaftCore {
         while (log.appliedIndex() < log.commitIndex()) {
             List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);
             out.add(new Action.Apply(batch));
-            resolveProposals(batch);
+            proposals.applied(batch, out);
         }
         if (role != announcedRole || term != announcedTerm || leaderId != announcedLeader) {
             announcedRole = role;
