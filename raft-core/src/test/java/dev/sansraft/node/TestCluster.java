@@ -13,7 +13,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * N real RaftNodes in one JVM over an {@link InMemoryNetwork}, each with its own {@link InMemoryLogStore} that
- * survives restarts. Ticks are 10 ms, so elections take 100–200 ms.
+ * survives restarts. Ticks are 20 ms and the election timeout 20 ticks (0.4–0.8 s): generous, because the test
+ * machine is small and shared, and a stall longer than the election timeout would start a needless election.
  */
 final class TestCluster implements AutoCloseable {
 
@@ -52,9 +53,9 @@ final class TestCluster implements AutoCloseable {
     RaftNode start(long id) {
         CountingStateMachine sm = new CountingStateMachine();
         RaftNode node = RaftNode.builder().id(id).members(ids)
-                .config(RaftConfig.builder().randomSeed(seed).build())
+                .config(RaftConfig.builder().randomSeed(seed).electionTimeoutTicks(20).heartbeatIntervalTicks(2).build())
                 .logStore(stores.get(id)).transport(network.transport(id)).stateMachine(sm)
-                .tickInterval(Duration.ofMillis(10)).requestTimeout(requestTimeout).scheduler(scheduler).build();
+                .tickInterval(Duration.ofMillis(20)).requestTimeout(requestTimeout).scheduler(scheduler).build();
         machines.put(id, sm);
         nodes.put(id, node);
         node.start();
