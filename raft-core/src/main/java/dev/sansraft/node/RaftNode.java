@@ -122,22 +122,36 @@ public final class RaftNode implements AutoCloseable {
      * Loads the hard state and log from the store, builds the core and starts the threads, the transport and the
      * tick timer.
      *
-     * @throws IllegalStateException if already started or closed
-     * @throws StorageException      if the hard state cannot be loaded (the node is then closed)
+     * @throws IllegalStateException    if already started or closed
+     * @throws StorageException         if the hard state cannot be loaded
+     * @throws IllegalArgumentException if the stored state is inconsistent (from the core)
+     * @throws RuntimeException         whatever the transport's {@code start} throws; on any failure the node is
+     *                                  closed before the exception propagates
      */
     public void start() {
         if (!state.compareAndSet(NEW, RUNNING)) {
             throw new IllegalStateException("node " + id + " cannot start: it is "
                     + (state.get() == RUNNING ? "already running" : "closed"));
         }
+        try {
+            startParts();
+        } catch (RuntimeException | Error e) {
+            fatalCause = e;
+            close();
+            throw e;
+        }
+        if (state.get() == CLOSED) {
+            // A fatal error or a concurrent close() happened while starting; make sure the threads end.
+            shutDown();
+        }
+    }
+
+    private void startParts() {
         HardState hardState;
         try {
             hardState = logStore.loadHardState();
         } catch (IOException | RuntimeException e) {
-            StorageException failure = new StorageException("node " + id + " cannot load its hard state", e);
-            fatalCause = failure;
-            close();
-            throw failure;
+            throw new StorageException("node " + id + " cannot load its hard state", e);
         }
         ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState);
         applier = new Applier(id, stateMachine, listeners, counters, this::failStop);
@@ -162,14 +176,12 @@ public final class RaftNode implements AutoCloseable {
             scheduler = ownScheduler;
         }
         long tickNanos = tickInterval.toNanos();
+        // Fixed rate, not fixed delay: after a stall the missed ticks are delivered, so the core's tick count keeps
+        // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
         ticker = scheduler.scheduleAtFixedRate(() -> eventLoop.submit(Event.Tick.INSTANCE), tickNanos, tickNanos,
                 TimeUnit.NANOSECONDS);
         log.info("node {} started: members={} term={} votedFor={} lastLogIndex={} tick={}ms", id, members,
                 hardState.term(), hardState.votedFor(), logStore.lastIndex(), tickInterval.toMillis());
-        if (state.get() == CLOSED) {
-            // A fatal error or a concurrent close() happened while starting; make sure the threads end.
-            shutDown();
-        }
     }
 
     /**

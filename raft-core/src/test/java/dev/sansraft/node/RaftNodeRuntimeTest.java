@@ -421,6 +421,24 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
+    void aTransportThatFailsToStartLeavesTheNodeClosed() {
+        RecordingTransport broken = new RecordingTransport() {
+            @Override
+            public void start(java.util.function.Consumer<Message> inbound) {
+                throw new IllegalStateException("port 9001 in use");
+            }
+        };
+        RaftNode node = RaftNode.builder().id(1).members(List.of(1L)).logStore(new InMemoryLogStore())
+                .transport(broken).stateMachine(new CountingStateMachine()).coreFactory(FakeCore.factory(new FakeCore(1)))
+                .build();
+
+        assertThatThrownBy(node::start).hasMessage("port 9001 in use");
+        assertThat(failure(node.propose(bytes("x")))).isInstanceOf(NodeClosedException.class)
+                .hasRootCauseMessage("port 9001 in use");
+        assertThat(broken.closed).isTrue();
+    }
+
+    @Test
     void startTwiceIsRefused() {
         RaftNode node = start(new FakeCore(1), new InMemoryLogStore(), new RecordingTransport(),
                 new CountingStateMachine(), null);
