@@ -154,11 +154,11 @@ public final class RaftNode implements AutoCloseable {
             throw new StorageException("node " + id + " cannot load its hard state", e);
         }
         ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState);
-        applier = new Applier(id, stateMachine, listeners, counters, this::failStop);
+        applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException);
         storage = new StorageWriter(id, logStore, transport, this::submitInternal, counters, nanoTime,
                 this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, counters, nanoTime,
-                this::failStop);
+                this::failStop, this::closedException);
         loopThread = thread("loop", eventLoop);
         storageThread = thread("storage", storage);
         applyThread = thread("apply", applier);
@@ -255,7 +255,25 @@ public final class RaftNode implements AutoCloseable {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** A snapshot of this node's counters and gauges. */
+    /**
+     * A snapshot of this node's counters and gauges, all labelled with the node id:
+     * <ul>
+     *   <li>gauges {@code sansraft_term}, {@code sansraft_role} (0 follower, 1 pre-candidate, 2 candidate,
+     *   3 leader), {@code sansraft_is_leader}, {@code sansraft_leader_id}, {@code sansraft_commit_index},
+     *   {@code sansraft_applied_index}, {@code sansraft_last_log_index}, {@code sansraft_inflight_requests};</li>
+     *   <li>client counters {@code sansraft_proposals_total} (and {@code _accepted}, {@code _rejected},
+     *   {@code _dropped}), {@code sansraft_requests_timed_out_total}, {@code sansraft_reads_total} (linearizable
+     *   and lease), {@code sansraft_reads_rejected_total}, {@code sansraft_stale_reads_total};</li>
+     *   <li>apply counters {@code sansraft_entries_applied_total}, {@code sansraft_apply_errors_total};</li>
+     *   <li>storage counters {@code sansraft_storage_batches_total}, {@code sansraft_storage_entries_written_total},
+     *   {@code sansraft_storage_syncs_total}, {@code sansraft_storage_sync_seconds_total} (time spent in
+     *   {@code sync()}; divide by the sync count for the mean), {@code sansraft_hard_state_saves_total};</li>
+     *   <li>{@code sansraft_messages_sent_total}, {@code sansraft_messages_received_total},
+     *   {@code sansraft_role_changes_total}, {@code sansraft_leader_changes_total},
+     *   {@code sansraft_event_loop_batches_total}, {@code sansraft_event_loop_events_total} (events per batch is
+     *   the batching factor).</li>
+     * </ul>
+     */
     public NodeMetrics metrics() {
         RaftStatus s = status();
         EventLoop l = loop;
@@ -326,7 +344,7 @@ public final class RaftNode implements AutoCloseable {
         boolean loopDone = join(loopThread);
         boolean storageDone = join(storageThread);
         boolean applyDone = join(applyThread);
-        NodeClosedException closed = closedException();
+        RaftException closed = closedException();
         if (loopDone) {
             loop.failRemaining(closed);
         }
@@ -362,7 +380,7 @@ public final class RaftNode implements AutoCloseable {
         return true;
     }
 
-    private NodeClosedException closedException() {
+    private RaftException closedException() {
         Throwable cause = fatalCause;
         return cause == null
                 ? new NodeClosedException("node " + id + " is closed")

@@ -354,6 +354,26 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
+    void closeCalledFromACallbackOnTheApplyThreadStillFailsEverythingElse() {
+        FakeCore core = new FakeCore(1);
+        RaftNode node = start(core, new InMemoryLogStore(), new RecordingTransport(), new CountingStateMachine(),
+                null);
+        node.propose(bytes("first")).join();
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            pending.add(node.propose(bytes("p" + i)));
+        }
+        CompletableFuture<byte[]> stale = node.query(bytes("count"), ReadConsistency.STALE);
+
+        stale.thenRun(node::close);
+
+        for (CompletableFuture<byte[]> f : pending) {
+            assertThat(failure(f)).isInstanceOf(NodeClosedException.class);
+        }
+    }
+
+    @Test
     void storageFailureStopsTheNodeAndFailsItsRequests() {
         LogStore failing = new ForwardingLogStore(new InMemoryLogStore()) {
             @Override
