@@ -41,12 +41,12 @@ final class Applier implements Runnable {
 
     Applier(long nodeId, StateMachine stateMachine, List<LeaderChangeListener> listeners, NodeCounters counters,
             Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
-        this.closedCause = closedCause;
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.listeners = listeners;
         this.counters = counters;
         this.onFatal = onFatal;
+        this.closedCause = closedCause;
     }
 
     void bind(Thread thread) {
