@@ -118,7 +118,7 @@ class DurabilityScenarioTest {
         long term = c.core(2).term();
         assertThat(c.node(3).terms()).as("2@1 replaced by the new leader's NOOP").containsExactly(1L, term);
         assertThat(c.node(1).outcomes(1)).hasSize(1);
-        List<Action> stale = c.step(3, new Event.Persisted(2, 1));
+        List<Action> stale = c.step(3, new Event.Persisted(2, 1, 1));
         assertThat(stale).as("a report about 2@1 says nothing about 2@" + term).isEmpty();
         assertThat(c.core(3).persistedIndex()).isEqualTo(1);
         c.resumeDisk(3);

@@ -12,7 +12,7 @@ class ProgressTest {
         Progress pr = new Progress(2, 11, 4);
         assertThat(pr.state).isEqualTo(PeerProgress.State.PROBE);
         assertThat(pr.isPaused()).isFalse();
-        pr.sent(15, 5);
+        pr.sent(15, 5, 0);
         assertThat(pr.isPaused()).as("probe outstanding").isTrue();
         assertThat(pr.nextIndex).as("probe does not advance nextIndex optimistically").isEqualTo(11);
     }
@@ -34,10 +34,10 @@ class ProgressTest {
         pr.acknowledge(4);
         pr.becomeReplicate();
         assertThat(pr.nextIndex).isEqualTo(5);
-        pr.sent(6, 2);
+        pr.sent(6, 2, 0);
         assertThat(pr.nextIndex).as("replicate advances nextIndex optimistically").isEqualTo(7);
         assertThat(pr.isPaused()).isFalse();
-        pr.sent(8, 2);
+        pr.sent(8, 2, 0);
         assertThat(pr.isPaused()).isTrue();
         pr.acknowledge(6);
         assertThat(pr.isPaused()).as("one append acknowledged frees one slot").isFalse();
@@ -48,7 +48,7 @@ class ProgressTest {
     void heartbeatsInReplicateDoNotUseTheWindow() {
         Progress pr = new Progress(2, 1, 1);
         pr.becomeReplicate();
-        pr.sent(0, 0);
+        pr.sent(0, 0, 0);
         assertThat(pr.isPaused()).isFalse();
         assertThat(pr.inflights.count()).isZero();
     }
@@ -58,7 +58,7 @@ class ProgressTest {
         Progress pr = new Progress(2, 1, 4);
         pr.acknowledge(10);
         pr.becomeReplicate();
-        pr.sent(20, 10);
+        pr.sent(20, 10, 0);
         pr.becomeProbe(3);
         assertThat(pr.state).isEqualTo(PeerProgress.State.PROBE);
         assertThat(pr.nextIndex).as("everything up to match is known good").isEqualTo(11);

@@ -80,10 +80,12 @@ class ProtocolRecordsTest {
         assertThatThrownBy(() -> new Event.Receive(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Event.Propose(5, null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("5");
-        assertThatThrownBy(() -> new Event.Persisted(-1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Event.Persisted(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Event.Persisted(1, 1, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("epoch -1");
         assertThatThrownBy(() -> new Action.TruncateLog(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got 0");
-        assertThatThrownBy(() -> new Action.AppendLog(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Action.AppendLog(List.of(), 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HardState(-1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HardState(1, -3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-3");

@@ -29,6 +29,11 @@ class RaftLogRandomizedTest {
     private final RaftLog log = new RaftLog(storage);
     /** Snapshots of the storage taken at each sync, newest last: what a report may describe. */
     private final List<List<LogEntry>> syncs = new ArrayList<>();
+    /** The epoch of the newest AppendLog each sync covered, parallel to {@link #syncs}. */
+    private final List<Long> syncEpochs = new ArrayList<>();
+    /** The node's term: the epoch its writes carry. */
+    private long currentTerm;
+    private long storageEpoch;
     private List<LogEntry> durable = List.of();
 
     /**
@@ -50,6 +55,7 @@ class RaftLogRandomizedTest {
                 // A new term: its leader holds every committed entry and maybe part of the rest of our log, then
                 // its own entries (some of which conflict with ours).
                 term++;
+                currentTerm = term;
                 selfIsLeader = r.nextInt(3) == 0;
                 int keep = (int) log.commitIndex() + r.nextInt(model.size() - (int) log.commitIndex() + 1);
                 leaderLog = new ArrayList<>(model.subList(0, selfIsLeader ? model.size() : keep));
@@ -71,10 +77,10 @@ class RaftLogRandomizedTest {
                 flush();
             } else if (dice < 88) {
                 sync();
-                report(syncs.get(syncs.size() - 1), at);
+                report(syncs.size() - 1);
             } else if (dice < 94) {
                 if (!syncs.isEmpty()) {
-                    report(syncs.get(r.nextInt(syncs.size())), at + " (stale report)");
+                    report(r.nextInt(syncs.size()));
                 }
             } else {
                 long agreed = agreedWithLeader();
@@ -104,7 +110,7 @@ class RaftLogRandomizedTest {
         long prev = log.commitIndex() + r.nextInt((int) (agreed - log.commitIndex()) + 1);
         int n = (int) Math.min(r.nextInt(6), leaderLog.size() - prev);
         List<LogEntry> entries = new ArrayList<>(leaderLog.subList((int) prev, (int) prev + n));
-        long removed = log.appendFromLeader(entries);
+        long removed = log.appendFromLeader(entries, currentTerm);
         long expectedRemoved = applyToModel(entries);
         assertThat(removed).as(at + " removed-from index").isEqualTo(expectedRemoved);
         if (removed > 0) {
@@ -135,12 +141,13 @@ class RaftLogRandomizedTest {
 
     private void flush() {
         List<Action> out = new ArrayList<>();
-        log.flushWrites(out);
+        log.flushWrites(out, currentTerm);
         for (Action a : out) {
             if (a instanceof Action.TruncateLog) {
                 storage.truncateSuffix(((Action.TruncateLog) a).fromIndex());
             } else {
                 storage.append(((Action.AppendLog) a).entries());
+                storageEpoch = ((Action.AppendLog) a).epoch();
             }
         }
     }
@@ -148,14 +155,17 @@ class RaftLogRandomizedTest {
     private void sync() {
         durable = storage.snapshotEntries();
         syncs.add(durable);
+        syncEpochs.add(storageEpoch);
     }
 
-    private void report(List<LogEntry> snapshot, String at) {
+    /** The runtime reports sync number {@code i}, perhaps late: the newest write it covered. */
+    private void report(int i) {
+        List<LogEntry> snapshot = syncs.get(i);
         if (snapshot.isEmpty()) {
             return;
         }
         LogEntry last = snapshot.get(snapshot.size() - 1);
-        log.persisted(last.index(), last.term());
+        log.persisted(last.index(), last.term(), syncEpochs.get(i));
     }
 
     private void check(String at) {

@@ -14,11 +14,13 @@ class RaftLogTest {
 
     private final InMemoryLog storage = InMemoryLog.of(logOfTerms(1, 1, 2, 2, 2));
     private final RaftLog log = new RaftLog(storage);
+    /** The node's term as the runtime sees it: the epoch of writes and of their Persisted reports. */
+    private long epoch = 2;
 
     /** Executes the pending writes the way a runtime would, and returns them. */
     private List<Action> flush() {
         List<Action> out = new ArrayList<>();
-        log.flushWrites(out);
+        log.flushWrites(out, epoch);
         for (Action a : out) {
             if (a instanceof Action.TruncateLog) {
                 storage.truncateSuffix(((Action.TruncateLog) a).fromIndex());
@@ -46,9 +48,9 @@ class RaftLogTest {
         assertThat(log.lastIndex()).isEqualTo(7);
         assertThat(log.term(7)).isEqualTo(3);
         assertThat(log.persistedIndex()).isEqualTo(5);
-        assertThat(flush()).containsExactly(new Action.AppendLog(List.of(entry(6, 3), entry(7, 3))));
+        assertThat(flush()).containsExactly(new Action.AppendLog(List.of(entry(6, 3), entry(7, 3)), epoch));
         assertThat(flush()).as("written once").isEmpty();
-        assertThat(log.persisted(7, 3)).isTrue();
+        assertThat(log.persisted(7, 3, epoch)).isTrue();
         assertThat(log.persistedIndex()).isEqualTo(7);
     }
 
@@ -60,53 +62,54 @@ class RaftLogTest {
 
     @Test
     void appendFromLeaderSkipsWhatMatchesAndAppendsTheRest() {
-        long removed = log.appendFromLeader(List.of(entry(4, 2), entry(5, 2), entry(6, 2)));
+        long removed = log.appendFromLeader(List.of(entry(4, 2), entry(5, 2), entry(6, 2)), epoch);
         assertThat(removed).isZero();
-        assertThat(flush()).containsExactly(new Action.AppendLog(List.of(entry(6, 2))));
+        assertThat(flush()).containsExactly(new Action.AppendLog(List.of(entry(6, 2)), epoch));
     }
 
     @Test
     void appendFromLeaderTruncatesAtTheFirstConflictThenAppends() {
-        long removed = log.appendFromLeader(List.of(entry(3, 2), entry(4, 3), entry(5, 3), entry(6, 3)));
+        long removed = log.appendFromLeader(List.of(entry(3, 2), entry(4, 3), entry(5, 3), entry(6, 3)), epoch);
         assertThat(removed).as("Raft §5.3: delete the conflicting entry and all that follow").isEqualTo(4);
         assertThat(log.persistedIndex()).as("the durable prefix shrinks to before the conflict").isEqualTo(3);
         assertThat(flush()).containsExactly(new Action.TruncateLog(4),
-                new Action.AppendLog(List.of(entry(4, 3), entry(5, 3), entry(6, 3))));
+                new Action.AppendLog(List.of(entry(4, 3), entry(5, 3), entry(6, 3)), epoch));
         assertThat(storage.snapshotEntries()).isEqualTo(logOfTerms(1, 1, 2, 3, 3, 3));
     }
 
     @Test
     void aConflictInsideTheUnflushedTailNeedsNoTruncateAction() {
-        log.appendFromLeader(List.of(entry(6, 2), entry(7, 2)));
-        long removed = log.appendFromLeader(List.of(entry(7, 3)));
+        log.appendFromLeader(List.of(entry(6, 2), entry(7, 2)), epoch);
+        long removed = log.appendFromLeader(List.of(entry(7, 3)), epoch);
         assertThat(removed).isEqualTo(7);
-        assertThat(flush()).containsExactly(new Action.AppendLog(List.of(entry(6, 2), entry(7, 3))));
+        assertThat(flush()).containsExactly(new Action.AppendLog(List.of(entry(6, 2), entry(7, 3)), epoch));
     }
 
     @Test
     void twoTruncationsBeforeAFlushBecomeOneAtTheLowerIndex() {
-        log.appendFromLeader(List.of(entry(5, 3), entry(6, 3)));
-        log.appendFromLeader(List.of(entry(4, 4)));
-        assertThat(flush()).containsExactly(new Action.TruncateLog(4), new Action.AppendLog(List.of(entry(4, 4))));
+        log.appendFromLeader(List.of(entry(5, 3), entry(6, 3)), epoch);
+        log.appendFromLeader(List.of(entry(4, 4)), epoch);
+        assertThat(flush()).containsExactly(new Action.TruncateLog(4), new Action.AppendLog(List.of(entry(4, 4)), epoch));
     }
 
     @Test
     void aConflictWithACommittedEntryIsAnInvariantViolation() {
         log.commitTo(4);
-        assertThatThrownBy(() -> log.appendFromLeader(List.of(entry(4, 3))))
+        assertThatThrownBy(() -> log.appendFromLeader(List.of(entry(4, 3)), epoch))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("commitIndex 4");
     }
 
     @Test
     void persistedReportsForReplacedEntriesAreIgnored() {
-        log.appendFromLeader(List.of(entry(6, 2), entry(7, 2)));
+        log.appendFromLeader(List.of(entry(6, 2), entry(7, 2)), epoch);
         flush();
-        log.appendFromLeader(List.of(entry(6, 3)));
+        epoch = 3;
+        log.appendFromLeader(List.of(entry(6, 3)), epoch);
         flush();
-        assertThat(log.persisted(7, 2)).as("index 7 no longer exists").isFalse();
-        assertThat(log.persisted(6, 2)).as("6@2 was replaced by 6@3").isFalse();
+        assertThat(log.persisted(7, 2, 2)).as("index 7 no longer exists").isFalse();
+        assertThat(log.persisted(6, 2, 2)).as("6@2 was replaced by 6@3").isFalse();
         assertThat(log.persistedIndex()).isEqualTo(5);
-        assertThat(log.persisted(6, 3)).isTrue();
+        assertThat(log.persisted(6, 3, epoch)).isTrue();
         assertThat(log.persistedIndex()).isEqualTo(6);
         assertThat(log.term(6)).isEqualTo(3);
     }
@@ -114,22 +117,43 @@ class RaftLogTest {
     @Test
     void persistedIsIgnoredForUnwrittenOrAlreadyDurableIndexes() {
         log.appendLocal(entry(6, 3));
-        assertThat(log.persisted(6, 3)).as("not yet handed to the runtime").isFalse();
+        assertThat(log.persisted(6, 3, epoch)).as("not yet handed to the runtime").isFalse();
         flush();
-        assertThat(log.persisted(4, 2)).as("already durable").isFalse();
-        assertThat(log.persisted(9, 3)).as("past the end").isFalse();
-        assertThat(log.persisted(6, 3)).isTrue();
+        assertThat(log.persisted(4, 2, epoch)).as("already durable").isFalse();
+        assertThat(log.persisted(9, 3, epoch)).as("past the end").isFalse();
+        assertThat(log.persisted(6, 3, epoch)).isTrue();
     }
 
     @Test
-    void persistedAboutAnOldWriteOfTheSameEntryStillCounts() {
-        // 6@2 and 7@2 are written; then 7 is replaced. A report that 6@2 is durable is true: same (index, term).
-        log.appendFromLeader(List.of(entry(6, 2), entry(7, 2)));
+    void aReportFromBeforeTheNewestTruncationIsIgnoredEvenForAnEntryThatStayed() {
+        // 6@2 and 7@2 are written in epoch 2; then 7 is replaced in epoch 3. The epoch-2 report is dropped: the core
+        // cannot tell which of the writes it covers once a truncation came in between.
+        log.appendFromLeader(List.of(entry(6, 2), entry(7, 2)), epoch);
         flush();
-        log.appendFromLeader(List.of(entry(7, 3)));
+        epoch = 3;
+        log.appendFromLeader(List.of(entry(7, 3)), epoch);
         flush();
-        assertThat(log.persisted(6, 2)).isTrue();
-        assertThat(log.persistedIndex()).isEqualTo(6);
+        assertThat(log.persisted(6, 2, 2)).isFalse();
+        assertThat(log.persistedIndex()).isEqualTo(5);
+        assertThat(log.persisted(7, 3, 3)).isTrue();
+        assertThat(log.persistedIndex()).isEqualTo(7);
+    }
+
+    @Test
+    void anEntryWrittenTruncatedAndWrittenBackIsDurableOnlyOnTheNewestReport() {
+        // 6@2 is written (epoch 2), removed by a term-3 leader's 6@3 (epoch 3), then written back by a term-4 leader
+        // that holds 6@2 (epoch 4). A late report of the first write names the same (6, 2) but an old epoch.
+        log.appendFromLeader(List.of(entry(6, 2)), epoch);
+        flush();
+        epoch = 3;
+        log.appendFromLeader(List.of(entry(6, 3)), epoch);
+        flush();
+        epoch = 4;
+        log.appendFromLeader(List.of(entry(6, 2)), epoch);
+        flush();
+        assertThat(log.term(6)).isEqualTo(2);
+        assertThat(log.persisted(6, 2, 2)).as("the first write's report").isFalse();
+        assertThat(log.persisted(6, 2, 4)).as("the newest write's report").isTrue();
     }
 
     @Test

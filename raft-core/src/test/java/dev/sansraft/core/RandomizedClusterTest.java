@@ -76,7 +76,7 @@ class RandomizedClusterTest {
             fail(context + ": " + e.getMessage(), e);
         }
         assertThat(reads).as(context + ": reads unanswered on a healed cluster").isEmpty();
-        assertThat(c.appliedAnywhere.size()).as(context + ": the run made progress").isGreaterThanOrEqualTo(5);
+        assertThat(c.appliedAnywhere).as(context + ": the healed cluster committed").isNotEmpty();
     }
 
     private void randomStep(TestCluster c, SplittableRandom r, long[] ids) {

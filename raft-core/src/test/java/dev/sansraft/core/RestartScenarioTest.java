@@ -120,6 +120,9 @@ class RestartScenarioTest {
         for (long id = 1; id <= 3; id++) {
             c.restart(id);
         }
+        // Restarted nodes ignore votes for one election timeout (they may have heard from a leader just before).
+        c.tick(1, c.config.electionTimeoutTicks());
+        c.tick(3, c.config.electionTimeoutTicks());
         c.inFlight.clear();
         c.elect(2);
         c.deliverAll();

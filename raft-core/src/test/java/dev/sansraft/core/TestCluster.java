@@ -49,6 +49,8 @@ final class TestCluster {
         final List<Action> actions = new ArrayList<>();
         boolean diskPaused;
         boolean unreportedWrites;
+        /** The epoch of the newest AppendLog executed, echoed in Persisted. */
+        long epoch;
 
         Node(long id, List<LogEntry> entries, HardState hardState) {
             this.id = id;
@@ -120,10 +122,41 @@ final class TestCluster {
         List<Long> members = new ArrayList<>(logs.keySet());
         for (long id : members) {
             Node n = new Node(id, logs.get(id), hardStates.get(id));
-            n.core = RaftCore.create(id, members, config.toBuilder().randomSeed(config.randomSeed() * 31 + id).build(),
-                    n.log, n.hardState);
             nodes.put(id, n);
+            boot(n, members);
         }
+    }
+
+    /**
+     * Starts a node as if it had been up for a while. A core ignores votes for its first election timeout after it
+     * starts (it may have heard from a leader just before a restart), so each clock is run through that period
+     * first. A seed whose timeout fires during it is skipped, so every node starts as a quiet follower with its
+     * durable state untouched, and scenarios begin where the paper's figures do.
+     */
+    private void boot(Node n, List<Long> members) {
+        if (members.size() == 1) {
+            // A single node needs no votes: it elects itself on its first tick.
+            n.core = RaftCore.create(n.id, members, config.toBuilder().randomSeed(config.randomSeed() * 31 + n.id)
+                    .build(), n.log, n.hardState);
+            return;
+        }
+        for (long attempt = 0; attempt < 1000; attempt++) {
+            RaftConfig seeded = config.toBuilder().randomSeed(config.randomSeed() * 31 + n.id + 7919 * attempt)
+                    .build();
+            RaftCore core = RaftCore.create(n.id, members, seeded, n.log, n.hardState);
+            boolean quiet = true;
+            for (int i = 0; i < config.electionTimeoutTicks() && quiet; i++) {
+                for (Action a : core.step(Event.Tick.INSTANCE)) {
+                    quiet &= a instanceof Action.RoleChanged && ((Action.RoleChanged) a).role() == Role.FOLLOWER;
+                }
+                quiet &= core.role() == Role.FOLLOWER;
+            }
+            if (quiet) {
+                n.core = core;
+                return;
+            }
+        }
+        throw new IllegalStateException("node " + n.id + " could not boot quietly");
     }
 
     static TestCluster of(long... ids) {
@@ -288,7 +321,7 @@ final class TestCluster {
         n.unreportedWrites = false;
         n.durableLog = n.log.snapshotEntries();
         long last = n.log.lastIndex();
-        return step(n.id, new Event.Persisted(last, n.log.term(last)));
+        return step(n.id, new Event.Persisted(last, n.log.term(last), n.epoch));
     }
 
     /**
@@ -456,6 +489,7 @@ final class TestCluster {
                     }
                 }
                 n.log.append(entries);
+                n.epoch = ((Action.AppendLog) a).epoch();
                 n.unreportedWrites = true;
             } else if (a instanceof Action.Send) {
                 Message m = ((Action.Send) a).message();
