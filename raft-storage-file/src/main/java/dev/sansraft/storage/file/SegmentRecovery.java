@@ -119,10 +119,11 @@ final class SegmentRecovery {
         for (var e : files.entrySet()) {
             Path path = e.getValue();
             FileChannel channel = channels.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            long size = channel.size();
             boolean last = e.getKey().equals(lastId);
+            long size = -1;
             SegmentHeader header;
             try {
+                size = channel.size();
                 if (size < SegmentHeader.BYTES) {
                     throw new CorruptLogException(path, size, "segment file is shorter than its header");
                 }
@@ -138,6 +139,9 @@ final class SegmentRecovery {
                     continue;
                 }
                 throw bad;
+            } catch (IOException | RuntimeException other) {
+                closeQuietly(channel, other);
+                throw other;
             }
             opened.add(new Opened(path, channel, header, size));
             if (header.segmentId() != e.getKey()) {
