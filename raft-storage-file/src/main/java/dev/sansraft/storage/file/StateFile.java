@@ -5,10 +5,12 @@ import dev.sansraft.core.HardState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
 import java.util.zip.CRC32C;
 
 /**
@@ -48,6 +50,15 @@ final class StateFile implements AutoCloseable {
         Path path = dir.resolve(NAME);
         Path temp = dir.resolve(TEMP_NAME);
         if (!Files.exists(path)) {
+            // The state file is created before any segment, so segments without it mean the term and vote were
+            // lost: starting over at term 0 could cast a second vote in a term (Raft §5.2).
+            try (DirectoryStream<Path> segments = Files.newDirectoryStream(dir, "segment-*.log")) {
+                Iterator<Path> any = segments.iterator();
+                if (any.hasNext()) {
+                    throw new CorruptLogException(path, -1, "the state file is missing but segment "
+                            + any.next().getFileName() + " exists; the node's term and vote are lost");
+                }
+            }
             // A leftover temp file is a creation that crashed before its rename: it never counted.
             Files.deleteIfExists(temp);
             try (FileChannel ch = channels.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

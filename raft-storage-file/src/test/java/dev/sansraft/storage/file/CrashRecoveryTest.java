@@ -290,6 +290,18 @@ class CrashRecoveryTest {
     }
 
     @Test
+    void aMissingStateFileNextToSegmentsFailsTheOpen() throws IOException {
+        Path dir = tmp.resolve("log");
+        try (FileLogStore store = open(dir)) {
+            store.append(batch(1, 5, 1, 20));
+            store.saveHardState(new HardState(3, 2));
+        }
+        Files.delete(dir.resolve(StateFile.NAME));
+        assertThatThrownBy(() -> open(dir)).isInstanceOf(CorruptLogException.class)
+                .hasMessageContaining("state file is missing");
+    }
+
+    @Test
     void aTornHardStateSlotFallsBackToThePreviousSave() throws IOException {
         Path dir = tmp.resolve("log");
         try (FileLogStore store = open(dir)) {
