@@ -57,7 +57,9 @@ final class KvApiHandler implements HttpHandler {
 
     KvApiHandler(KvBackend backend, Map<Long, String> leaderUrls, Executor responder) {
         this.backend = backend;
-        this.leaderUrls = Map.copyOf(leaderUrls);
+        // Not copied: a caller that learns the ports only after starting (tests on ephemeral ports) may fill a
+        // concurrent map later.
+        this.leaderUrls = leaderUrls;
         this.responder = responder;
     }
 

@@ -46,7 +46,8 @@ public final class KvHttpServer implements AutoCloseable {
      *
      * @param address       where to listen; port 0 picks a free one (see {@link #port()})
      * @param backend       the store behind the API
-     * @param leaderUrls    node id to HTTP base URL (e.g. {@code http://127.0.0.1:8002}), for redirects to the leader
+     * @param leaderUrls    node id to HTTP base URL (e.g. {@code http://127.0.0.1:8002}), for redirects to the leader;
+     *                      read at each redirect, so it may be a concurrent map completed after the start
      * @param handlerThreads threads that run handlers and send responses
      */
     public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
