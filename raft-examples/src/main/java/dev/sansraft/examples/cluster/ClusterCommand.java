@@ -89,7 +89,7 @@ public final class ClusterCommand implements Command {
             copy = List.copyOf(children);
         }
         sink.accept("[cluster] stopping " + copy.size() + " servers");
-        copy.forEach(c -> c.process().destroy());
+        copy.forEach(c -> c.process().toHandle().destroy());
         for (ServerProcess c : copy) {
             try {
                 c.stop(STOP_GRACE_MILLIS);

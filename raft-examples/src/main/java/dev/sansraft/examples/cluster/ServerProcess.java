@@ -57,7 +57,7 @@ public final class ServerProcess {
                     lines.accept(prefix + line);
                 }
             } catch (IOException e) {
-                lines.accept(prefix + "(output closed: " + e.getMessage() + ")");
+                lines.accept(prefix + "(output lost: " + e.getMessage() + ")");
             }
         }, "output-node-" + id);
         pump.setDaemon(true);
@@ -106,7 +106,9 @@ public final class ServerProcess {
      * @return the exit code
      */
     public int stop(long graceMillis) throws InterruptedException {
-        process.destroy();
+        // ProcessHandle.destroy signals without closing our end of the pipes (Process.destroy closes them), so the
+        // child's last log lines still reach the sink.
+        process.toHandle().destroy();
         if (!process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
