@@ -69,8 +69,8 @@ final class EventLoop implements Runnable {
     private long gateSeq;
     private final List<Message> directSends = new ArrayList<>();
     private List<ApplyTask> applyTasks = new ArrayList<>();
-    private long notifiedLeader = -1;
-    private long notifiedTerm = -1;
+    private long notifiedLeader;
+    private long notifiedTerm;
 
     private volatile RaftStatus status;
     private volatile int inflight;
