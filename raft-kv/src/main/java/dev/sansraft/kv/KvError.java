@@ -10,7 +10,12 @@ public enum KvError {
     /** The session's sequence is below what the client has already acknowledged; the write was not applied. */
     STALE_SEQUENCE((byte) 2),
     /** The query bytes could not be decoded or named an operation that is not a read. */
-    MALFORMED_QUERY((byte) 3);
+    MALFORMED_QUERY((byte) 3),
+    /**
+     * Raised by {@link KvStore}, not the state machine: the saved response for this session sequence belongs to a
+     * different kind of command, so the client reused a sequence number for another write.
+     */
+    SEQUENCE_REUSED((byte) 4);
 
     private final byte code;
 
