@@ -20,9 +20,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The event-loop thread: the only thread that touches the {@link ConsensusCore}. Ticks, inbound messages,
- * {@code Persisted} reports and client requests all arrive through one {@link Mailbox}; the loop steps the core with
- * every queued input (up to {@link #MAX_BATCH}), then flushes the collected actions at once: one storage batch, one
- * apply batch, and the sends.
+ * {@code Persisted} reports and client requests all arrive through one {@link Mailbox}; the loop steps the core once
+ * with every queued input (up to {@link #MAX_BATCH}), then flushes the actions at once: one storage batch, one apply
+ * batch, and the sends.
  *
  * <p>Action contract ({@link Action}): log writes and hard-state saves go to the {@link StorageWriter} in emission
  * order. A send goes straight to the transport unless a hard-state save emitted before it is not yet done (in this
@@ -60,8 +60,10 @@ final class EventLoop implements Runnable {
     private final ArrayDeque<PendingRequest> byDeadline = new ArrayDeque<>();
     private long nextCorrelationId;
     private long nextReadId;
-    private PendingRequest.Proposal proposing;
-    private long proposingCorrelationId;
+    private final List<Event> events = new ArrayList<>();
+    private final List<PendingRequest.Proposal> batchProposals = new ArrayList<>();
+    private long batchFirstCorrelationId;
+    private boolean tickInBatch;
     private List<Action> storageOps = new ArrayList<>();
     private boolean storageOpsGateSends;
     private boolean hardStatePendingInBatch;
@@ -129,13 +131,14 @@ final class EventLoop implements Runnable {
                 int n = 0;
                 Object input;
                 while (n < MAX_BATCH && (input = inbox.poll()) != null) {
-                    handle(input);
+                    collect(input);
                     n++;
                 }
                 if (n == 0) {
                     inbox.await(TimeUnit.SECONDS.toNanos(1));
                     continue;
                 }
+                stepBatch();
                 counters.eventLoopBatches.incrementAndGet();
                 counters.eventLoopEvents.addAndGet(n);
                 flush();
@@ -146,15 +149,16 @@ final class EventLoop implements Runnable {
         }
     }
 
-    private void handle(Object input) {
+    /** Turns one input into core events (client requests are registered first, so outcomes can find them). */
+    private void collect(Object input) {
         if (input instanceof Event.Tick) {
-            step((Event) input);
-            expireOverdue(nanoTime.getAsLong());
+            tickInBatch = true;
+            events.add((Event) input);
         } else if (input instanceof Event.Receive) {
             counters.messagesReceived.incrementAndGet();
-            step((Event) input);
+            events.add((Event) input);
         } else if (input instanceof Event) {
-            step((Event) input);
+            events.add((Event) input);
         } else if (input instanceof PendingRequest.Proposal) {
             propose((PendingRequest.Proposal) input);
         } else if (input instanceof PendingRequest.Read) {
@@ -164,18 +168,58 @@ final class EventLoop implements Runnable {
         }
     }
 
+    /**
+     * Steps the whole batch at once: the core then sends one append per follower for all the batch's proposals
+     * instead of one per proposal.
+     */
+    private void stepBatch() {
+        if (!events.isEmpty()) {
+            List<Action> actions = core.stepAll(events);
+            events.clear();
+            for (int i = 0, n = actions.size(); i < n; i++) {
+                dispatch(actions.get(i));
+            }
+        }
+        for (int i = 0, n = batchProposals.size(); i < n; i++) {
+            PendingRequest.Proposal p = batchProposals.get(i);
+            if (!p.answered) {
+                // Contract rule 5 promises an immediate outcome; do not leave the caller hanging if it is broken.
+                log.error("node {} core gave no outcome for proposal {}", nodeId, batchFirstCorrelationId + i);
+                applyTasks.add(new ApplyTask.Fail(p.future, new ProposalDroppedException("node " + nodeId
+                        + " lost track of the proposal")));
+            }
+        }
+        batchProposals.clear();
+        if (tickInBatch) {
+            tickInBatch = false;
+            expireOverdue(nanoTime.getAsLong());
+        }
+    }
+
     private void propose(PendingRequest.Proposal p) {
         counters.proposals.incrementAndGet();
         if (p.future.isDone()) {
             return;
         }
-        proposing = p;
-        proposingCorrelationId = ++nextCorrelationId;
-        try {
-            step(new Event.Propose(proposingCorrelationId, p.command));
-        } finally {
-            proposing = null;
+        long correlationId = ++nextCorrelationId;
+        if (batchProposals.isEmpty()) {
+            batchFirstCorrelationId = correlationId;
         }
+        batchProposals.add(p);
+        events.add(new Event.Propose(correlationId, p.command));
+    }
+
+    /** The proposal of this batch with {@code correlationId}; outcomes always come in the batch that proposed. */
+    private PendingRequest.Proposal proposalOf(Action.ProposalOutcome outcome) {
+        long slot = outcome.correlationId() - batchFirstCorrelationId;
+        if (slot < 0 || slot >= batchProposals.size()) {
+            throw new IllegalStateException("node " + nodeId + " got " + outcome
+                    + " for no proposal of this batch (correlation ids " + batchFirstCorrelationId + ".."
+                    + (batchFirstCorrelationId + batchProposals.size() - 1) + ")");
+        }
+        PendingRequest.Proposal p = batchProposals.get((int) slot);
+        p.answered = true;
+        return p;
     }
 
     private void read(PendingRequest.Read r) {
@@ -193,14 +237,7 @@ final class EventLoop implements Runnable {
         r.readId = ++nextReadId;
         readsById.put(r.readId, r);
         byDeadline.add(r);
-        step(new Event.ReadIndex(r.readId, r.consistency == ReadConsistency.LEASE));
-    }
-
-    private void step(Event event) {
-        List<Action> actions = core.step(event);
-        for (int i = 0, n = actions.size(); i < n; i++) {
-            dispatch(actions.get(i));
-        }
+        events.add(new Event.ReadIndex(r.readId, r.consistency == ReadConsistency.LEASE));
     }
 
     /** The one place that dispatches on the action type. */
@@ -266,11 +303,7 @@ final class EventLoop implements Runnable {
     }
 
     private void onAccepted(Action.ProposalAccepted a) {
-        PendingRequest.Proposal p = proposing;
-        if (p == null || a.correlationId() != proposingCorrelationId) {
-            throw new IllegalStateException("node " + nodeId + " got " + a + " outside the step of proposal "
-                    + proposingCorrelationId);
-        }
+        PendingRequest.Proposal p = proposalOf(a);
         counters.proposalsAccepted.incrementAndGet();
         p.index = a.index();
         p.term = a.term();
@@ -283,11 +316,7 @@ final class EventLoop implements Runnable {
     }
 
     private void onRejected(Action.ProposalRejected a) {
-        PendingRequest.Proposal p = proposing;
-        if (p == null || a.correlationId() != proposingCorrelationId) {
-            throw new IllegalStateException("node " + nodeId + " got " + a + " outside the step of proposal "
-                    + proposingCorrelationId);
-        }
+        PendingRequest.Proposal p = proposalOf(a);
         counters.proposalsRejected.incrementAndGet();
         byDeadline.add(p); // so that it still times out if the apply thread is stuck
         RaftException cause = a.reason() == Action.RejectReason.OVERLOADED

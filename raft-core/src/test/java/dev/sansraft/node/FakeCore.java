@@ -40,7 +40,15 @@ class FakeCore implements ConsensusCore {
     }
 
     @Override
-    public List<Action> step(Event event) {
+    public List<Action> stepAll(List<? extends Event> events) {
+        List<Action> out = new ArrayList<>();
+        for (Event e : events) {
+            out.addAll(step(e));
+        }
+        return out;
+    }
+
+    List<Action> step(Event event) {
         List<Action> out = new ArrayList<>();
         if (event instanceof Event.Tick) {
             List<Action> scripted = onNextTick.poll();

@@ -113,7 +113,7 @@ class RaftNodeRuntimeTest {
         };
         FakeCore core = new FakeCore(1) {
             @Override
-            public List<Action> step(Event event) {
+            List<Action> step(Event event) {
                 if (event instanceof Event.Persisted && ((Event.Persisted) event).index() > syncedUpTo.get()) {
                     violations.add(event + " before sync covered it (synced " + syncedUpTo.get() + ")");
                 }
@@ -400,7 +400,7 @@ class RaftNodeRuntimeTest {
         List<Event> received = new CopyOnWriteArrayList<>();
         FakeCore core = new FakeCore(1) {
             @Override
-            public List<Action> step(Event event) {
+            List<Action> step(Event event) {
                 if (event instanceof Event.Receive) {
                     received.add(event);
                 }
