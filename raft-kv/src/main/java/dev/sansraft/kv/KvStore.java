@@ -5,6 +5,8 @@ import dev.sansraft.node.OverloadedException;
 import dev.sansraft.node.ProposalDroppedException;
 import dev.sansraft.node.RaftNode;
 import dev.sansraft.node.ReadConsistency;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +50,8 @@ import java.util.function.Supplier;
  * it does not close the node, which the caller owns.
  */
 public final class KvStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KvStore.class);
 
     private final RaftNode node;
     private final KvCommandCodec codec;
@@ -250,7 +254,11 @@ public final class KvStore implements AutoCloseable {
             }
             Throwable cause = unwrap(error);
             if (retryable && !closed && attempt < retryPolicy.maxAttempts() && isOutcomeUnknown(cause)) {
-                CompletableFuture.delayedExecutor(retryPolicy.backoffNanos(attempt), TimeUnit.NANOSECONDS)
+                long backoffNanos = retryPolicy.backoffNanos(attempt);
+                log.debug("client {} retrying a {} (attempt {} of {}) in {} us after: {}",
+                        Long.toUnsignedString(clientId), type.getSimpleName(), attempt + 1,
+                        retryPolicy.maxAttempts(), backoffNanos / 1000, cause.toString());
+                CompletableFuture.delayedExecutor(backoffNanos, TimeUnit.NANOSECONDS)
                         .execute(() -> attempt(attempt + 1, type, call, true, result));
             } else {
                 result.completeExceptionally(cause);
