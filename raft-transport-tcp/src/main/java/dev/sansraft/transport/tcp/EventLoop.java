@@ -102,9 +102,6 @@ final class EventLoop implements Runnable {
         try {
             server.register(selector, SelectionKey.OP_ACCEPT, this);
             now = System.nanoTime();
-            for (PeerLink link : links) {
-                link.connect();
-            }
             while (running) {
                 now = System.nanoTime();
                 long timeoutMillis = runTimers();
@@ -163,7 +160,13 @@ final class EventLoop implements Runnable {
     private long runTimers() {
         long next = Long.MAX_VALUE;
         for (PeerLink link : links) {
-            next = Math.min(next, link.onTimer());
+            try {
+                // Links start in BACKOFF with a deadline in the past, so the first round dials every peer.
+                next = Math.min(next, link.onTimer());
+            } catch (RuntimeException e) {
+                log.error("node {}: unexpected failure in the timer of {}; closing it", config.nodeId(), link, e);
+                link.fail("unexpected " + e);
+            }
         }
         for (int i = inbound.size() - 1; i >= 0; i--) {
             InboundConnection c = inbound.get(i);

@@ -23,7 +23,8 @@ final class FrameReader {
         boolean onFrame(ByteBuffer frame) throws FrameDecodeException;
     }
 
-    private final ByteBuffer buffer;
+    private ByteBuffer buffer;
+    private int wantedCapacity;
     private ByteBuffer large;
     private int maxFrameBytes;
     private long bytesRead;
@@ -35,6 +36,14 @@ final class FrameReader {
 
     void maxFrameBytes(int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /**
+     * Asks for a larger read buffer, taken into use before the next read; buffered bytes are kept. A connection
+     * starts small so that unauthenticated connections cost little, and grows once its handshake succeeds.
+     */
+    void growTo(int capacity) {
+        wantedCapacity = capacity;
     }
 
     /** True if bytes of an incomplete frame are buffered (a connection ending now ends mid-frame). */
@@ -95,6 +104,11 @@ final class FrameReader {
                 proceed = drainFrames(sink);
             } finally {
                 buffer.compact();
+            }
+            if (wantedCapacity > buffer.capacity()) {
+                ByteBuffer bigger = ByteBuffer.allocateDirect(wantedCapacity);
+                bigger.put(buffer.flip());
+                buffer = bigger;
             }
             if (!proceed || n < space) {
                 // A short read means the socket's receive queue is empty: skip the read that would return 0.

@@ -38,7 +38,7 @@ final class InboundConnection implements EventLoop.Connection {
         this.channel = channel;
         this.remote = EventLoop.remote(channel);
         this.handshakeDeadlineNanos = handshakeDeadlineNanos;
-        this.reader = new FrameReader(TransportConfig.READ_BUFFER_BYTES, MessageCodec.MAX_HELLO_FRAME_BYTES);
+        this.reader = new FrameReader(2 * MessageCodec.MAX_HELLO_FRAME_BYTES, MessageCodec.MAX_HELLO_FRAME_BYTES);
     }
 
     void register() throws IOException {
@@ -126,6 +126,7 @@ final class InboundConnection implements EventLoop.Connection {
         }
         peerId = hello.nodeId();
         reader.maxFrameBytes(config.maxFrameBytes());
+        reader.growTo(TransportConfig.READ_BUFFER_BYTES);
         loop.established(this, peerId);
         log.debug("node {}: accepted connection from peer {} at {}", nodeId(), peerId, remote);
         return true;

@@ -10,6 +10,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +53,7 @@ final class PeerLink implements EventLoop.Connection {
     private SocketChannel channel;
     private SelectionKey key;
     private boolean writeInterest;
+    /** In BACKOFF: when to dial next (initially long past); in CONNECTING and HANDSHAKING: when to give up. */
     private long deadlineNanos;
 
     PeerLink(EventLoop loop, long peerId, InetSocketAddress address) {
@@ -61,6 +64,7 @@ final class PeerLink implements EventLoop.Connection {
         this.backoff = new ReconnectBackoff(config.reconnectMinNanos(), config.reconnectMaxNanos(), config.random());
         this.out = new OutboundBuffer(loop.codec, TransportConfig.STAGING_BYTES);
         this.reader = new FrameReader(MessageCodec.MAX_HELLO_FRAME_BYTES * 2, MessageCodec.MAX_HELLO_FRAME_BYTES);
+        this.deadlineNanos = System.nanoTime() - 1;
     }
 
     long queuedBytes() {
@@ -111,7 +115,7 @@ final class PeerLink implements EventLoop.Connection {
                 state = State.CONNECTING;
                 key.interestOps(SelectionKey.OP_CONNECT);
             }
-        } catch (IOException e) {
+        } catch (IOException | UnresolvedAddressException | UnsupportedAddressTypeException e) {
             fail("connect failed: " + e);
         }
     }
@@ -186,7 +190,7 @@ final class PeerLink implements EventLoop.Connection {
         state = State.READY;
         backoff.reset();
         loop.counters.connectionsEstablished.incrementAndGet();
-        log.info("node {}: connected to peer {} at {}", loop.config.nodeId(), peerId, address);
+        log.debug("node {}: connected to peer {} at {}", loop.config.nodeId(), peerId, address);
         // Whatever queued up while disconnected goes out now; sends since then left scheduled set.
         flush();
         return state == State.READY;
@@ -297,7 +301,7 @@ final class PeerLink implements EventLoop.Connection {
         deadlineNanos = loop.now() + delay;
         state = State.BACKOFF;
         if (was == State.READY) {
-            log.info("node {}: lost connection to peer {} at {}: {}; reconnecting", loop.config.nodeId(), peerId,
+            log.warn("node {}: lost connection to peer {} at {}: {}; reconnecting", loop.config.nodeId(), peerId,
                     address, reason);
         } else {
             log.debug("node {}: no connection to peer {} at {}: {}; retry in {} ms", loop.config.nodeId(), peerId,

@@ -38,6 +38,10 @@ import java.util.random.RandomGenerator;
  * peer). Bytes that are not valid frames close only the connection they came on, with a log line; the other peers'
  * traffic and everything queued for them are unaffected.
  *
+ * <p>Memory: per peer, at most {@code maxQueuedBytesPerPeer} of queued frames, a 256 KiB direct staging buffer and
+ * one frame being written; per accepted connection, a 1 KiB read buffer until its handshake, then 256 KiB, plus
+ * one frame being read; at most 32 accepted connections may wait for their handshake at a time.
+ *
  * <p>Thread-safety: {@link #send}, {@link #counters()} and {@link #close()} may be called from any thread;
  * {@link #start} once. Create instances with {@link #builder()}; {@link Builder#build()} binds the listening socket,
  * so {@link #localAddress()} is known before {@link #start}.
@@ -243,6 +247,9 @@ public final class TcpTransport implements Transport {
                 throw new IllegalArgumentException("peer id must be positive, got " + peerId);
             }
             Objects.requireNonNull(address, "address of peer " + peerId);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("address of peer " + peerId + " is unresolved: " + address);
+            }
             if (peers.putIfAbsent(peerId, address) != null) {
                 throw new IllegalArgumentException("peer " + peerId + " configured twice: " + peers.get(peerId)
                         + " and " + address);

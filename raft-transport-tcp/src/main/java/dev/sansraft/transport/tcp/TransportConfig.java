@@ -14,8 +14,11 @@ record TransportConfig(long nodeId, String clusterId, Map<Long, InetSocketAddres
                        long maxQueuedBytesPerPeer, int maxQueuedMessagesPerPeer, long reconnectMinNanos,
                        long reconnectMaxNanos, long connectTimeoutNanos, RandomGenerator random) {
 
-    /** Size of each connection's reused direct read buffer. */
-    static final int READ_BUFFER_BYTES = 64 * 1024;
+    /**
+     * Size of each established inbound connection's reused direct read buffer; frames up to this size are decoded in
+     * place, larger ones are first gathered into a heap buffer of their exact size.
+     */
+    static final int READ_BUFFER_BYTES = 256 * 1024;
     /** Size of each outbound link's reused direct staging buffer: the most bytes one batch of small frames holds. */
     static final int STAGING_BYTES = 256 * 1024;
     /** Bytes one connection may read or write per selector round before the others get a turn. */

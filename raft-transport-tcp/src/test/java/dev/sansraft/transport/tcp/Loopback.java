@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /** Test fixtures for transports on 127.0.0.1 with ephemeral ports. */
@@ -68,14 +69,17 @@ final class Loopback {
     static final class Inbox implements Consumer<Message> {
 
         private final ConcurrentLinkedQueue<Message> messages = new ConcurrentLinkedQueue<>();
+        /** Kept apart because the queue's own size() walks every node. */
+        private final AtomicInteger count = new AtomicInteger();
 
         @Override
         public void accept(Message message) {
             messages.add(message);
+            count.incrementAndGet();
         }
 
         int size() {
-            return messages.size();
+            return count.get();
         }
 
         /** The rounds of the heartbeats received from {@code from}, in arrival order. */

@@ -8,7 +8,7 @@ import dev.sansraft.transport.tcp.Loopback.Inbox;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -108,11 +108,11 @@ class TcpTransportTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"random-before-handshake", "garbage-after-handshake", "truncated", "oversized-length",
-            "bit-flipped", "wrong-sender", "second-handshake"})
-    void hostileBytesCloseOnlyThatConnection(String attack) throws Exception {
-        long seed = attack.hashCode();
+    @ParameterizedTest(name = "{0} seed {1}")
+    @CsvSource({"random-before-handshake, 1", "random-before-handshake, 2", "garbage-after-handshake, 3",
+            "garbage-after-handshake, 4", "truncated, 5", "truncated, 6", "oversized-length, 7", "bit-flipped, 8",
+            "bit-flipped, 9", "wrong-sender, 10", "second-handshake, 11"})
+    void hostileBytesCloseOnlyThatConnection(String attack, long seed) throws Exception {
         ServerSocketChannel l1 = Loopback.bind();
         ServerSocketChannel l2 = Loopback.bind();
         Inbox inbox1 = new Inbox();
@@ -344,6 +344,60 @@ class TcpTransportTest {
                 assertThat(offered - accounted).as("messages unaccounted for (only the batch being written): %s", c)
                         .isBetween(0L, 8L);
             }
+        }
+    }
+
+    @Test
+    void silentConnectionIsClosedAtTheHandshakeDeadline() throws Exception {
+        try (TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, new InetSocketAddress("127.0.0.1", 1))
+                .connectTimeout(Duration.ofMillis(200)).build()) {
+            t1.start(m -> { });
+            try (Socket idle = new Socket(t1.localAddress().getAddress(), t1.localAddress().getPort())) {
+                idle.setSoTimeout(15_000);
+                assertThat(readsEndOfStream(idle.getInputStream())).as("closed without a handshake").isTrue();
+            }
+            assertThat(t1.counters().messagesReceived()).isZero();
+        }
+    }
+
+    @Test
+    void peerAnsweringWithAnotherNodeIdIsRefused() throws Exception {
+        try (ServerSocketChannel impostor = Loopback.bind();
+             TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.address(impostor)).build()) {
+            t1.start(m -> { });
+            try (Socket peer = impostor.accept().socket()) {
+                MessageCodec codec = new MessageCodec(1 << 20);
+                readHello(peer.getInputStream(), codec);
+                ByteBuffer answer = ByteBuffer.allocate(512);
+                codec.encodeHello(new Hello(Loopback.CLUSTER, 5), answer);
+                peer.getOutputStream().write(answer.array(), 0, answer.position());
+                peer.setSoTimeout(15_000);
+                assertThat(readsEndOfStream(peer.getInputStream())).as("dialer hangs up on the impostor").isTrue();
+            }
+            assertThat(t1.counters().handshakesRefused()).isEqualTo(1);
+            assertThat(t1.counters().connectionsEstablished()).isZero();
+        }
+    }
+
+    @Test
+    void throwingConsumerLosesOnlyThatMessage() {
+        ServerSocketChannel l1 = Loopback.bind();
+        ServerSocketChannel l2 = Loopback.bind();
+        Inbox inbox2 = new Inbox();
+        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(l2)).build();
+             TcpTransport t2 = Loopback.builder(2, l2).peer(1, Loopback.address(l1)).build()) {
+            t1.start(m -> { });
+            t2.start(m -> {
+                if (((AppendRequest) m).round() == 3) {
+                    throw new IllegalStateException("consumer bug");
+                }
+                inbox2.accept(m);
+            });
+            for (int i = 0; i < 10; i++) {
+                t1.send(Loopback.heartbeat(1, 2, i));
+            }
+            Poll.until(() -> inbox2.size() == 9, WAIT, () -> "delivered " + inbox2.size());
+            assertThat(inbox2.roundsFrom(1)).containsExactly(0L, 1L, 2L, 4L, 5L, 6L, 7L, 8L, 9L);
         }
     }
 
