@@ -745,6 +745,12 @@ public final class FileLogStore implements LogStore {
             try {
                 state = StateFile.open(dir, channels);
                 SegmentRecovery.Result recovered = SegmentRecovery.recover(dir, channels, state.current(), writeBufferBytes);
+                List<Segment> live = recovered.segments();
+                long tailId = live.isEmpty() ? 0 : live.get(live.size() - 1).id();
+                if (state.current().tailSegmentId() != tailId) {
+                    // Recovery removed a torn or released newest segment: record the tail that remains.
+                    state.save(state.current().withTailSegment(tailId));
+                }
                 FileLogStore store = new FileLogStore(this, dirLock, state, recovered);
                 log.info("opened log store dir={} firstIndex={} lastIndex={} segments={} in {} ms", dir,
                         store.firstIndex, store.lastIndex, recovered.segments().size(),

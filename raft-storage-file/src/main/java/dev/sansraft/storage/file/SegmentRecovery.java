@@ -71,9 +71,9 @@ final class SegmentRecovery {
                 segments.add(load(opened.get(i), i == opened.size() - 1));
             }
             opened.clear();
-            if (segments.size() == 1 && segments.get(0).lastIndex() < firstIndex) {
-                // The only segment holds nothing past the compaction point: a compaction released it and crashed
-                // before the delete was durable.
+            if (segments.size() == 1 && segments.get(0).lastIndex() < firstIndex - 1) {
+                // The only segment ends before the compaction point, so the log cannot continue in it: a compaction
+                // released it and crashed before the delete was durable.
                 Segment only = segments.remove(0);
                 only.markDeletedAndClose();
                 delete(only.path(), "all of its entries are compacted");
