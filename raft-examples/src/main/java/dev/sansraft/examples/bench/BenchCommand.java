@@ -32,7 +32,7 @@ public final class BenchCommand implements Command {
                 .flag("warmup", "TIME", "1s", "load before measuring starts, not counted")
                 .flag("value-size", "BYTES", "100", "size of each written value")
                 .flag("reads", "FRACTION", "0.0", "fraction of requests that are GETs, 0.0 to 1.0")
-                .flag("consistency", "LEVEL", "linearizable", "GET consistency: linearizable, lease or stale")
+                .flag("consistency", "LEVEL", "linearizable", "GET consistency: linearizable, lease, stale or log")
                 .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)");
     }
 
@@ -45,7 +45,7 @@ public final class BenchCommand implements Command {
                 flags.duration("warmup"),
                 flags.intValue("value-size", 0, 1 << 20),
                 flags.doubleValue("reads", 0.0, 1.0),
-                flags.choice("consistency", "linearizable", "lease", "stale"),
+                flags.choice("consistency", "linearizable", "lease", "stale", "log"),
                 flags.intValue("keys", 1, 10_000_000));
         URI leader = LeaderLocator.find(config.target(), Duration.ofSeconds(30));
         out.printf(Locale.ROOT, "bench: leader %s, concurrency %d, %s measured after %s warm-up, values %d B,"

@@ -25,7 +25,7 @@ import java.util.function.Function;
  *   <caption>Endpoints</caption>
  *   <tr><td>{@code PUT /kv/{key}}</td><td>200 {@code {"index":n}}</td></tr>
  *   <tr><td>{@code PUT /kv/{key}?expect={old}}</td><td>200 swapped, 412 current value differs, 404 absent</td></tr>
- *   <tr><td>{@code GET /kv/{key}[?consistency=linearizable|lease|stale]}</td><td>200 value, 404 absent;
+ *   <tr><td>{@code GET /kv/{key}[?consistency=linearizable|lease|stale|log]}</td><td>200 value, 404 absent;
  *       header {@code X-Applied-Index}</td></tr>
  *   <tr><td>{@code DELETE /kv/{key}}</td><td>200 {@code {"index":n}}, 404 absent</td></tr>
  *   <tr><td>{@code GET /status}</td><td>200 JSON</td></tr>
@@ -157,7 +157,8 @@ final class KvApiHandler implements HttpHandler {
             case "linearizable" -> KvBackend.ReadLevel.LINEARIZABLE;
             case "lease" -> KvBackend.ReadLevel.LEASE;
             case "stale" -> KvBackend.ReadLevel.STALE;
-            default -> throw new HttpProblem(400, "consistency must be linearizable, lease or stale");
+            case "log" -> KvBackend.ReadLevel.LOG;
+            default -> throw new HttpProblem(400, "consistency must be linearizable, lease, stale or log");
         };
     }
 

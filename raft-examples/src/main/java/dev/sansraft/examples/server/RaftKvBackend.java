@@ -82,12 +82,13 @@ public final class RaftKvBackend implements KvBackend {
     @Override
     public CompletableFuture<ReadResult> get(byte[] key, ReadLevel level) {
         byte[] query = encode(new KvCommand.Get(null, Bytes.copyOf(key)));
-        ReadConsistency consistency = switch (level) {
-            case LINEARIZABLE -> ReadConsistency.LINEARIZABLE;
-            case LEASE -> ReadConsistency.LEASE;
-            case STALE -> ReadConsistency.STALE;
+        CompletableFuture<byte[]> answer = switch (level) {
+            case LINEARIZABLE -> node.query(query, ReadConsistency.LINEARIZABLE);
+            case LEASE -> node.query(query, ReadConsistency.LEASE);
+            case STALE -> node.query(query, ReadConsistency.STALE);
+            case LOG -> node.propose(query);
         };
-        return node.query(query, consistency).handle((bytes, failure) -> {
+        return answer.handle((bytes, failure) -> {
             GetResult r = expect(bytes, failure, GetResult.class);
             return new ReadResult(r.value(), r.appliedIndex());
         });

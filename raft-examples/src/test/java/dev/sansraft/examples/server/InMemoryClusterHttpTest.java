@@ -72,7 +72,7 @@ class InMemoryClusterHttpTest {
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         assertThat(put.body()).startsWith("{\"index\":");
         assertThat(http.get(url(leader, "/kv/color")).body()).isEqualTo("blue");
-        for (String level : List.of("linearizable", "lease", "stale")) {
+        for (String level : List.of("linearizable", "lease", "stale", "log")) {
             HttpResponse<String> get = http.get(url(leader, "/kv/color?consistency=" + level));
             assertThat(get.statusCode()).as(level).isEqualTo(200);
             assertThat(get.body()).as(level).isEqualTo("blue");
