@@ -38,4 +38,41 @@ public final class FreePorts {
             }
         }
     }
+
+    /** The first of {@code n} consecutive ports that were all free a moment ago, below the kernel's ephemeral range. */
+    public static int consecutive(int n, long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = 20_000 + random.nextInt(10_000);
+            ServerSocket[] sockets = new ServerSocket[n];
+            boolean free = true;
+            try {
+                for (int i = 0; i < n && free; i++) {
+                    sockets[i] = new ServerSocket();
+                    sockets[i].setReuseAddress(true);
+                    try {
+                        sockets[i].bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), base + i));
+                    } catch (IOException inUse) {
+                        free = false;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot probe ports", e);
+            } finally {
+                for (ServerSocket s : sockets) {
+                    if (s != null) {
+                        try {
+                            s.close();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("cannot release a probe port", e);
+                        }
+                    }
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + n + " consecutive free ports found (seed " + seed + ")");
+    }
 }
