@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The event-loop thread: the only thread that touches the {@link ConsensusCore}. Ticks, inbound messages,
@@ -52,6 +53,7 @@ final class EventLoop implements Runnable {
     private final NodeCounters counters;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
+    private final Supplier<RaftException> closedCause;
     private final Mailbox<Object> inbox = new Mailbox<>();
 
     // Owned by the loop thread.
@@ -79,7 +81,9 @@ final class EventLoop implements Runnable {
     private volatile boolean stopping;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
-              NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal) {
+              NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal,
+              Supplier<RaftException> closedCause) {
+        this.closedCause = closedCause;
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
@@ -146,6 +150,9 @@ final class EventLoop implements Runnable {
         } catch (RuntimeException | Error e) {
             // The core may be half-way through a step whose actions were lost; carrying on could break safety.
             onFatal.accept(e);
+        } finally {
+            // Covers close() called from a callback running on this very thread, which cannot join it.
+            failRemaining(closedCause.get());
         }
     }
 
