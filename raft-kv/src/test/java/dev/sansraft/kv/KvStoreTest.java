@@ -199,4 +199,28 @@ class KvStoreTest {
             }
         }
     }
+
+    @Test
+    void storeWithFailoverNodesFollowsTheLeaderAndRetriesExactlyOnceAcrossALeaderCrash() {
+        cluster = KvCluster.withDefaults();
+        RaftNode leader = cluster.awaitLeader();
+        RaftNode follower = cluster.nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        RetryPolicy patient = new RetryPolicy(60, Duration.ofMillis(10), Duration.ofMillis(100));
+        try (KvStore kv = KvStore.builder().node(follower).failoverNodes(cluster.nodes).retryPolicy(patient)
+                .build()) {
+            assertThat(join(kv.put(b("k"), b("old"))).index()).as("redirected to the leader").isPositive();
+            CompletableFuture<CasResult> inFlight = kv.compareAndSet(b("k"), b("old"), b("new"));
+            leader.close();
+            assertThat(join(inFlight).outcome()).as("applied exactly once, whichever attempt did it")
+                    .isEqualTo(CasResult.Outcome.SWAPPED);
+            for (int i = 0; i < 20; i++) {
+                join(kv.put(b("after" + i), b("v" + i)));
+            }
+            assertThat(join(kv.get(b("k"))).value()).isEqualTo(b("new"));
+            assertThat(join(kv.get(b("after19"))).value()).isEqualTo(b("v19"));
+            RaftNode newLeader = cluster.nodes.stream().filter(n -> n != leader && n.status().isLeader())
+                    .findFirst().orElseThrow();
+            assertThat(newLeader.id()).isNotEqualTo(leader.id());
+        }
+    }
 }
