@@ -1,5 +1,6 @@
 package dev.sansraft.kv;
 
+import dev.sansraft.node.NodeClosedException;
 import dev.sansraft.node.NotLeaderException;
 import dev.sansraft.node.OverloadedException;
 import dev.sansraft.node.ProposalDroppedException;
@@ -9,12 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The Java client of a replicated key-value store: each call encodes a command, hands it to a local
@@ -26,10 +30,18 @@ import java.util.function.Supplier;
  * client id and a fresh sequence number, and a write whose outcome is unknown (it failed with
  * {@link TimeoutException} or {@link ProposalDroppedException}) is retried with the same sequence under the
  * {@link RetryPolicy}: the state machine applies it at most once and a retry returns the first application's result.
- * {@code NotLeaderException}, {@link OverloadedException} and closed-node errors are not retried: the node given is
- * local, so retrying on it cannot help. With sessions off nothing is retried, because a retried compare-and-set or
- * delete could apply twice. At most {@code maxPendingWrites} session writes may be outstanding at once; beyond that
- * a write fails at once with {@link OverloadedException}.
+ * With sessions off no write is retried after such a failure, because a retried compare-and-set or delete could
+ * apply twice. {@link OverloadedException} and closed-node errors are never retried. At most
+ * {@code maxPendingWrites} session writes may be outstanding at once; beyond that a write fails at once with
+ * {@link OverloadedException}.
+ *
+ * <p><b>Leader changes.</b> A store over a single node (the usual case, and what a server embedding one node wants)
+ * fails a call with {@code NotLeaderException} so that the caller can redirect to the hinted leader. A store given
+ * the other in-process nodes of its cluster ({@link Builder#failoverNodes}) instead follows the hint to the leader
+ * and, while no leader is known, backs off and tries again; both are safe for every call, sessions or not, because a
+ * node that answers {@code NotLeaderException} has not appended the command. A call that fails because its node was
+ * closed moves on to the next node, if it may be retried (sessions on, or a read). Later calls go straight to the
+ * last leader found.
  *
  * <p><b>Reads</b> ({@link #get}) run as queries against the state machine with a {@link Consistency}:
  * {@link Consistency#LINEARIZABLE} by default (ReadIndex, Raft thesis §6.4; works on followers too), LEASE or STALE on
@@ -54,6 +66,9 @@ public final class KvStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KvStore.class);
 
     private final RaftNode node;
+    private final Map<Long, RaftNode> nodesById;
+    /** Where calls go first: the given node, or with failover nodes the last leader found. */
+    private volatile RaftNode target;
     private final KvCommandCodec codec;
     private final long clientId;
     private final boolean sessions;
@@ -64,6 +79,8 @@ public final class KvStore implements AutoCloseable {
 
     private KvStore(Builder b) {
         this.node = b.node;
+        this.nodesById = Map.copyOf(b.nodesById);
+        this.target = b.node;
         this.codec = new KvCommandCodec(b.limits);
         this.clientId = b.clientIdSet ? b.clientId : new SecureRandom().nextLong();
         this.sessions = b.sessions;
@@ -87,7 +104,7 @@ public final class KvStore implements AutoCloseable {
         return clientId;
     }
 
-    /** The node this store talks to. */
+    /** The node this store was built over (with failover nodes, calls may go to another one). */
     public RaftNode node() {
         return node;
     }
@@ -157,7 +174,7 @@ public final class KvStore implements AutoCloseable {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(GetResult.class, () -> node.query(request, rc), true);
+        return send(GetResult.class, n -> n.query(request, rc), true);
     }
 
     /** A read of {@code key} through the log: linearizable without ReadIndex, at the cost of a log write. */
@@ -169,7 +186,7 @@ public final class KvStore implements AutoCloseable {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(GetResult.class, () -> node.propose(command), true);
+        return send(GetResult.class, n -> n.propose(command), true);
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -189,7 +206,7 @@ public final class KvStore implements AutoCloseable {
             } catch (IllegalArgumentException | IllegalStateException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return send(type, () -> node.propose(command), false);
+            return send(type, n -> n.propose(command), false);
         }
         SessionTag tag;
         byte[] command;
@@ -213,7 +230,7 @@ public final class KvStore implements AutoCloseable {
         long sequence = tag.sequence();
         // The caller's future completes only after the window has moved, so a write issued from its callback (or
         // after join) finds the slot free again.
-        return send(type, () -> node.propose(command), true).whenComplete((r, e) -> window.close(sequence));
+        return send(type, n -> n.propose(command), true).whenComplete((r, e) -> window.close(sequence));
     }
 
     private <R extends KvResult> CompletableFuture<R> writeTagged(Class<R> type, ClientRequest session,
@@ -228,21 +245,27 @@ public final class KvStore implements AutoCloseable {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(type, () -> node.propose(command), false);
+        return send(type, n -> n.propose(command), false);
     }
 
-    private <R extends KvResult> CompletableFuture<R> send(Class<R> type, Supplier<CompletableFuture<byte[]>> call,
-                                                           boolean retryable) {
+    /**
+     * Sends through {@code call} with retries: after an outcome-unknown failure only if {@code retryUnknown}, after
+     * {@code NotLeaderException} only with failover nodes.
+     */
+    private <R extends KvResult> CompletableFuture<R> send(Class<R> type, Function<RaftNode,
+            CompletableFuture<byte[]>> call, boolean retryUnknown) {
         CompletableFuture<R> result = new CompletableFuture<>();
-        attempt(1, type, call, retryable, result);
+        attempt(1, type, call, retryUnknown, result);
         return result;
     }
 
-    private <R extends KvResult> void attempt(int attempt, Class<R> type, Supplier<CompletableFuture<byte[]>> call,
-                                              boolean retryable, CompletableFuture<R> result) {
+    private <R extends KvResult> void attempt(int attempt, Class<R> type,
+                                              Function<RaftNode, CompletableFuture<byte[]>> call,
+                                              boolean retryUnknown, CompletableFuture<R> result) {
+        RaftNode to = target;
         CompletableFuture<byte[]> future;
         try {
-            future = call.get();
+            future = call.apply(to);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
             return;
@@ -253,15 +276,38 @@ public final class KvStore implements AutoCloseable {
                 return;
             }
             Throwable cause = unwrap(error);
-            if (retryable && !closed && attempt < retryPolicy.maxAttempts() && isOutcomeUnknown(cause)) {
-                long backoffNanos = retryPolicy.backoffNanos(attempt);
-                log.debug("client {} retrying a {} (attempt {} of {}) in {} us after: {}",
-                        Long.toUnsignedString(clientId), type.getSimpleName(), attempt + 1,
-                        retryPolicy.maxAttempts(), backoffNanos / 1000, cause.toString());
-                CompletableFuture.delayedExecutor(backoffNanos, TimeUnit.NANOSECONDS)
-                        .execute(() -> attempt(attempt + 1, type, call, true, result));
+            if (closed || attempt >= retryPolicy.maxAttempts()) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            long backoffNanos;
+            if (cause instanceof NotLeaderException && nodesById.size() > 1) {
+                RaftNode leader = nodesById.get(((NotLeaderException) cause).leaderHint());
+                if (leader != null && leader != to) {
+                    target = leader;
+                    backoffNanos = 0; // a known leader: go there at once
+                } else {
+                    backoffNanos = retryPolicy.backoffNanos(attempt); // an election is running
+                }
+            } else if (cause instanceof NodeClosedException && nodesById.size() > 1 && retryUnknown) {
+                // A node of an in-process cluster was stopped; the command may or may not have been appended
+                // (so only with a session), and another node will point at the leader.
+                target = nextNode(to);
+                backoffNanos = retryPolicy.backoffNanos(attempt); // its followers may still name it as leader
+            } else if (retryUnknown && isOutcomeUnknown(cause)) {
+                backoffNanos = retryPolicy.backoffNanos(attempt);
             } else {
                 result.completeExceptionally(cause);
+                return;
+            }
+            log.debug("client {} retrying a {} (attempt {} of {}) in {} us after: {}",
+                    Long.toUnsignedString(clientId), type.getSimpleName(), attempt + 1, retryPolicy.maxAttempts(),
+                    backoffNanos / 1000, cause.toString());
+            if (backoffNanos == 0) {
+                attempt(attempt + 1, type, call, retryUnknown, result);
+            } else {
+                CompletableFuture.delayedExecutor(backoffNanos, TimeUnit.NANOSECONDS)
+                        .execute(() -> attempt(attempt + 1, type, call, retryUnknown, result));
             }
         });
     }
@@ -284,6 +330,19 @@ public final class KvStore implements AutoCloseable {
             result.completeExceptionally(new KvRejectedException(KvError.SEQUENCE_REUSED, "expected a "
                     + type.getSimpleName() + " but the session's saved result is " + decoded, decoded.index()));
         }
+    }
+
+    /** The node after {@code current} in id order, wrapping around. */
+    private RaftNode nextNode(RaftNode current) {
+        long best = Long.MAX_VALUE;
+        long lowest = Long.MAX_VALUE;
+        for (long id : nodesById.keySet()) {
+            lowest = Math.min(lowest, id);
+            if (id > current.id()) {
+                best = Math.min(best, id);
+            }
+        }
+        return nodesById.get(best != Long.MAX_VALUE ? best : lowest);
     }
 
     private static boolean isOutcomeUnknown(Throwable cause) {
@@ -330,6 +389,7 @@ public final class KvStore implements AutoCloseable {
      */
     public static final class Builder {
         private RaftNode node;
+        private final Map<Long, RaftNode> nodesById = new HashMap<>();
         private long clientId;
         private boolean clientIdSet;
         private boolean sessions = true;
@@ -343,6 +403,23 @@ public final class KvStore implements AutoCloseable {
         /** The local node to send commands to. Required. */
         public Builder node(RaftNode node) {
             this.node = node;
+            return this;
+        }
+
+        /**
+         * Other in-process nodes of the same cluster, to follow {@code NotLeaderException} leader hints to (see the
+         * class comment); default none, so a call on a follower fails with the hint for the caller to redirect.
+         */
+        public Builder failoverNodes(Collection<RaftNode> nodes) {
+            if (nodes == null) {
+                throw new IllegalArgumentException("failover nodes are null");
+            }
+            nodesById.clear();
+            for (RaftNode n : nodes) {
+                if (n == null || nodesById.putIfAbsent(n.id(), n) != null) {
+                    throw new IllegalArgumentException("failover nodes must be distinct and non-null, got " + nodes);
+                }
+            }
             return this;
         }
 
@@ -392,6 +469,11 @@ public final class KvStore implements AutoCloseable {
         public KvStore build() {
             if (node == null) {
                 throw new IllegalArgumentException("KvStore.Builder: node is required");
+            }
+            RaftNode same = nodesById.putIfAbsent(node.id(), node);
+            if (same != null && same != node) {
+                throw new IllegalArgumentException("KvStore.Builder: failover nodes hold another node with id "
+                        + node.id());
             }
             return new KvStore(this);
         }

@@ -5,7 +5,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How {@link KvStore} retries a request that failed with an outcome-unknown error ({@code TimeoutException},
- * {@code ProposalDroppedException}): up to {@code maxAttempts} attempts in all, waiting between them a random time
+ * {@code ProposalDroppedException}), or an election (a {@code NotLeaderException} without a known leader, for stores
+ * with failover nodes): up to {@code maxAttempts} attempts in all, waiting between them a random time
  * in {@code [d/2, d]} where {@code d} doubles from {@code initialBackoff} up to {@code maxBackoff}. Immutable.
  *
  * @param maxAttempts    attempts in all, including the first; 1 disables retries
@@ -14,8 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
 
-    /** Four attempts, 50 ms doubling to at most 1 s. */
-    public static final RetryPolicy DEFAULT = new RetryPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(1));
+    /**
+     * Eight attempts, 50 ms doubling to at most 1 s: a few seconds of backoff, enough to ride out an election
+     * (1-2 s with the node's default 100 ms tick).
+     */
+    public static final RetryPolicy DEFAULT = new RetryPolicy(8, Duration.ofMillis(50), Duration.ofSeconds(1));
 
     /** A single attempt. */
     public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1));
