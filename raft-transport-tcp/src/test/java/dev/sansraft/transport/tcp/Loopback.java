@@ -41,6 +41,15 @@ final class Loopback {
         }
     }
 
+    /** An ephemeral loopback port that nothing listens on any more: dialing it is refused. */
+    static InetSocketAddress closedPort() {
+        try (ServerSocketChannel channel = bind()) {
+            return address(channel);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static InetSocketAddress address(ServerSocketChannel channel) {
         try {
             return (InetSocketAddress) channel.getLocalAddress();

@@ -33,7 +33,7 @@ class MessageCodecTest {
     void everyRandomMessageRoundTrips(long seed) throws Exception {
         RandomMessages messages = new RandomMessages(seed);
         ByteBuffer buffer = ByteBuffer.allocate(MAX_FRAME);
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < 1_000; i++) {
             Message message = messages.next(messages.nodeId(), messages.nodeId());
             buffer.clear();
             codec.encode(message, buffer);
@@ -248,7 +248,7 @@ class MessageCodecTest {
     @ValueSource(longs = {41, 42, 43})
     void randomBytesOnlyEverYieldDecodeErrors(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 5_000; i++) {
             byte[] bytes = new byte[random.nextInt(200)];
             random.nextBytes(bytes);
             ByteBuffer buffer = ByteBuffer.wrap(bytes);

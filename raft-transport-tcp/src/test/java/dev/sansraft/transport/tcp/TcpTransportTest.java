@@ -118,7 +118,7 @@ class TcpTransportTest {
         Inbox inbox1 = new Inbox();
         Inbox inbox2 = new Inbox();
         // Node 3 is configured but played by the attacker's raw socket.
-        InetSocketAddress nowhere = new InetSocketAddress("127.0.0.1", 1);
+        InetSocketAddress nowhere = Loopback.closedPort();
         try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(l2)).peer(3, nowhere).build();
              TcpTransport t2 = Loopback.builder(2, l2).peer(1, Loopback.address(l1)).build()) {
             t1.start(inbox1);
@@ -303,7 +303,7 @@ class TcpTransportTest {
         ServerSocketChannel l1 = Loopback.bind();
         ServerSocketChannel l9 = Loopback.bind();
         Inbox inbox1 = new Inbox();
-        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, new InetSocketAddress("127.0.0.1", 1)).build();
+        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.closedPort()).build();
              TcpTransport t9 = Loopback.builder(9, l9).peer(1, Loopback.address(l1)).build()) {
             t1.start(inbox1);
             t9.start(m -> { });
@@ -349,7 +349,7 @@ class TcpTransportTest {
 
     @Test
     void silentConnectionIsClosedAtTheHandshakeDeadline() throws Exception {
-        try (TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, new InetSocketAddress("127.0.0.1", 1))
+        try (TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.closedPort())
                 .connectTimeout(Duration.ofMillis(200)).build()) {
             t1.start(m -> { });
             try (Socket idle = new Socket(t1.localAddress().getAddress(), t1.localAddress().getPort())) {
@@ -403,7 +403,7 @@ class TcpTransportTest {
 
     @Test
     void sendsToUnknownPeersAndOversizedFramesAreDroppedAndCounted() {
-        try (TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, new InetSocketAddress("127.0.0.1", 1))
+        try (TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.closedPort())
                 .maxFrameBytes(4096).build()) {
             t1.start(m -> { });
             t1.send(Loopback.heartbeat(1, 5, 0));
@@ -417,7 +417,7 @@ class TcpTransportTest {
     void closeReleasesThePortAndTheThread() throws Exception {
         ServerSocketChannel l1 = Loopback.bind();
         int port = Loopback.address(l1).getPort();
-        TcpTransport t1 = Loopback.builder(41, l1).peer(2, new InetSocketAddress("127.0.0.1", 1)).build();
+        TcpTransport t1 = Loopback.builder(41, l1).peer(2, Loopback.closedPort()).build();
         t1.start(m -> { });
         t1.close();
         t1.close();
