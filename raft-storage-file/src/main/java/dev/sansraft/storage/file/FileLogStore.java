@@ -424,6 +424,7 @@ public final class FileLogStore implements LogStore {
 
     @Override
     public void compactPrefix(long upToIndex) throws IOException {
+        checkWritable();
         checkCompactable(upToIndex);
         if (upToIndex == firstIndex - 1) {
             return;

@@ -23,20 +23,20 @@ class RandomOperationsTest {
     Path dir;
 
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 20);
+        return LongStream.rangeClosed(1, 16);
     }
 
     @ParameterizedTest
     @MethodSource("seeds")
     void matchesTheInMemoryModel(long seed) throws IOException {
         Random random = new Random(seed);
-        long segmentSize = 1024 + random.nextInt(4096);
+        long segmentSize = 2048 + random.nextInt(6144);
         InMemoryLog model = new InMemoryLog();
         HardState hardState = HardState.INITIAL;
         long term = 1;
         FileLogStore store = open(segmentSize);
         try {
-            for (int step = 0; step < 150; step++) {
+            for (int step = 0; step < 120; step++) {
                 String context = "seed " + seed + " step " + step;
                 int op = random.nextInt(100);
                 if (op < 50) {
