@@ -81,6 +81,15 @@ public final class RaftKvBackend implements KvBackend {
 
     @Override
     public CompletableFuture<ReadResult> get(byte[] key, ReadLevel level) {
+        if (level != ReadLevel.STALE) {
+            // Issue 6: a follower redirects linearizable reads to the leader rather than serving them through a
+            // read index from it, so that clients see one rule (writes and fresh reads go to the leader) and the
+            // follower's answer never waits on a leader it may be cut off from.
+            RaftStatus s = node.status();
+            if (!s.isLeader()) {
+                return CompletableFuture.failedFuture(new NotLeaderFailure(s.leaderId()));
+            }
+        }
         byte[] query = encode(new KvCommand.Get(null, Bytes.copyOf(key)));
         CompletableFuture<byte[]> answer = switch (level) {
             case LINEARIZABLE -> node.query(query, ReadConsistency.LINEARIZABLE);

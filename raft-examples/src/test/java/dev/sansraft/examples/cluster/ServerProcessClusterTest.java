@@ -53,7 +53,7 @@ class ServerProcessClusterTest {
         List<String> args = List.of("--id", Long.toString(id), "--data", dir.resolve("node-" + id).toString(),
                 "--peers", peers.toString(), "--cluster-id", "proc-test", "--http-threads", "2");
         try {
-            running.put(id, ServerProcess.start(id, JVM_OPTIONS, args, dir.toFile().toPath(), sink));
+            running.put(id, ServerProcess.start(id, JVM_OPTIONS, args, dir, sink));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -110,8 +110,13 @@ class InMemoryClusterHttpTest {
         assertThat(stale.body()).isEqualTo("v");
         assertThat(Long.parseLong(stale.headers().firstValue("X-Applied-Index").orElseThrow()))
                 .isGreaterThanOrEqualTo(index);
-        // A linearizable read on a follower is either served (ReadIndex from the leader) or redirected.
-        assertThat(http.get(url(follower, "/kv/k")).statusCode()).isIn(200, 307);
+        for (String level : List.of("linearizable", "lease", "log")) {
+            HttpResponse<String> read = http.get(url(follower, "/kv/k?consistency=" + level));
+            assertThat(read.statusCode()).as(level).isEqualTo(307);
+            assertThat(read.headers().firstValue("Location")).as(level)
+                    .hasValue(url(leader, "/kv/k?consistency=" + level));
+        }
+        assertThat(http.get(url(follower, "/kv/k")).statusCode()).as("default is linearizable").isEqualTo(307);
     }
 
     @Test
