@@ -40,13 +40,14 @@ final class Applier implements Runnable {
     private volatile boolean stopping;
 
     Applier(long nodeId, StateMachine stateMachine, List<LeaderChangeListener> listeners, NodeCounters counters,
-            Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
-        this.closedCause = closedCause;
+            Consumer<Throwable> onFatal, Supplier<RaftException> closedCause, long initialAppliedIndex) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.listeners = listeners;
         this.counters = counters;
         this.onFatal = onFatal;
+        this.closedCause = closedCause;
+        this.appliedIndex = initialAppliedIndex;
     }
 
     void bind(Thread thread) {

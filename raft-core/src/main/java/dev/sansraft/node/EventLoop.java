@@ -83,7 +83,6 @@ final class EventLoop implements Runnable {
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal,
               Supplier<RaftException> closedCause) {
-        this.closedCause = closedCause;
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
@@ -92,6 +91,7 @@ final class EventLoop implements Runnable {
         this.counters = counters;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
+        this.closedCause = closedCause;
         this.status = core.status();
     }
 

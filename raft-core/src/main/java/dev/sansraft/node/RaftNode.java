@@ -154,7 +154,9 @@ public final class RaftNode implements AutoCloseable {
             throw new StorageException("node " + id + " cannot load its hard state", e);
         }
         ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState);
-        applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException);
+        // The core starts with everything before the log's first index applied (0 until logs are compacted).
+        applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException,
+                core.status().appliedIndex());
         storage = new StorageWriter(id, logStore, transport, this::submitInternal, counters, nanoTime,
                 this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, counters, nanoTime,

@@ -64,7 +64,7 @@ class FakeCore implements ConsensusCore {
             } else {
                 LogEntry e = LogEntry.normal(log.size() + 1, term, p.payload());
                 log.add(e);
-                out.add(new Action.AppendLog(List.of(e)));
+                out.add(new Action.AppendLog(List.of(e), term));
                 out.add(new Action.ProposalAccepted(p.correlationId(), e.index(), e.term()));
             }
         } else if (event instanceof Event.Persisted) {
