@@ -423,7 +423,11 @@ public final class KvStore implements AutoCloseable {
             return this;
         }
 
-        /** The session client id; default a random 64-bit value. Two live stores must never share one. */
+        /**
+         * The session client id; default a random 64-bit value. Two stores must never share one, and a restarted
+         * process must not reuse its old id while that session is alive in the state machine: a new store numbers its
+         * writes from 1 again, and those would be rejected as stale.
+         */
         public Builder clientId(long clientId) {
             this.clientId = clientId;
             this.clientIdSet = true;

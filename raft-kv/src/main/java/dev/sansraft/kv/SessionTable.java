@@ -28,6 +28,9 @@ final class SessionTable {
 
     /** Drops every session last seen more than {@code expiryEntries} before {@code index}. */
     void expire(long index) {
+        if (sessions.isEmpty()) {
+            return; // the common case without sessions: no iterator allocated per applied entry
+        }
         Iterator<ClientSession> it = sessions.values().iterator();
         while (it.hasNext()) {
             ClientSession oldest = it.next();

@@ -112,7 +112,7 @@ class KvCommandCodecTest {
     @ValueSource(longs = {11, 12, 13, 14})
     void everyTruncationOfAValidCommandIsACodecError(long seed) {
         RandomCommands gen = new RandomCommands(seed, 50, 40, 2);
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 150; i++) {
             byte[] bytes = codec.encode(gen.command());
             for (int len = 0; len < bytes.length; len++) {
                 byte[] prefix = Arrays.copyOf(bytes, len);
