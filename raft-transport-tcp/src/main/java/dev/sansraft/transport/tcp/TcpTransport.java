@@ -26,7 +26,9 @@ import java.util.random.RandomGenerator;
  * it accepts the connections its peers dial and receives their messages on those. One connection per direction and
  * pair keeps per-link order trivial and gives each socket one owner. Each connection starts with a handshake that
  * carries the cluster id and node id; a peer with another cluster id or an unknown node id is refused with a log
- * line. A lost connection is re-dialed with exponential backoff and jitter.
+ * line. A lost connection is re-dialed with exponential backoff and jitter. The handshake guards against
+ * misconfiguration, not against attackers: the cluster id is not a secret and there is no encryption, so run the
+ * cluster on a trusted network.
  *
  * <p>Sending: {@link #send} never blocks. Each peer has a queue bounded both in frame bytes and in messages; a
  * message that does not fit is dropped and counted (Raft retransmits), so memory stays bounded when a peer is slow,

@@ -315,12 +315,17 @@ class TcpTransportTest {
     }
 
     @Test
-    void stalledReceiverLeavesSenderMemoryBounded() throws Exception {
+    void stalledReceiverLeavesSenderMemoryBoundedAndOtherPeersServed() throws Exception {
         long maxQueued = 2 << 20;
+        ServerSocketChannel l1 = Loopback.bind();
+        ServerSocketChannel l3 = Loopback.bind();
+        Inbox inbox3 = new Inbox();
         try (ServerSocketChannel stalled = Loopback.bind();
-             TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.address(stalled))
-                     .maxFrameBytes(1 << 20).maxQueuedBytesPerPeer(maxQueued).build()) {
+             TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(stalled))
+                     .peer(3, Loopback.address(l3)).maxFrameBytes(1 << 20).maxQueuedBytesPerPeer(maxQueued).build();
+             TcpTransport t3 = Loopback.builder(3, l3).peer(1, Loopback.address(l1)).build()) {
             t1.start(m -> { });
+            t3.start(inbox3);
             t1.send(Loopback.heartbeat(1, 2, 0));
             try (Socket peer = stalled.accept().socket()) {
                 MessageCodec codec = new MessageCodec(1 << 20);
@@ -328,21 +333,27 @@ class TcpTransportTest {
                 ByteBuffer answer = ByteBuffer.allocate(512);
                 codec.encodeHello(new Hello(Loopback.CLUSTER, 2), answer);
                 peer.getOutputStream().write(answer.array(), 0, answer.position());
-                // From here on the peer never reads.
+                // From here on peer 2 never reads; peer 3 reads normally.
                 byte[] payload = new byte[64 * 1024];
                 int offered = 1;
                 long maxSeen = 0;
                 for (int i = 1; i <= 3_000; i++) {
                     t1.send(new AppendRequest(1, 2, 1, i - 1, 1, List.of(LogEntry.normal(i, 1, payload)), 0, i));
+                    t1.send(Loopback.heartbeat(1, 3, i));
                     offered++;
                     maxSeen = Math.max(maxSeen, t1.counters().queuedBytes());
                 }
+                Poll.until(() -> inbox3.size() == 3_000, WAIT, () -> "peer 3 served: " + t1.counters());
                 TransportCounters c = t1.counters();
-                assertThat(maxSeen).as("queued bytes never exceed the bound").isLessThanOrEqualTo(maxQueued);
+                assertThat(maxSeen).as("queued bytes never exceed peer 2's bound plus peer 3's heartbeats")
+                        .isLessThanOrEqualTo(maxQueued + 3_000L * 70);
+                assertThat(c.queuedBytes()).as("peer 2's queue is at most full").isLessThanOrEqualTo(maxQueued);
                 assertThat(c.messagesDropped()).as("overflow is dropped and counted: %s", c).isPositive();
-                long accounted = c.messagesSent() + c.messagesDropped() + c.queuedMessages();
+                long accounted = c.messagesSent() - 3_000 + c.messagesDropped() + c.queuedMessages();
                 assertThat(offered - accounted).as("messages unaccounted for (only the batch being written): %s", c)
                         .isBetween(0L, 8L);
+                assertThat(inbox3.roundsFrom(1)).as("peer 3 got everything, in order")
+                        .isEqualTo(LongStream.rangeClosed(1, 3_000).boxed().toList());
             }
         }
     }
