@@ -79,13 +79,13 @@ public final class FileLogStore implements LogStore {
     /** Writer: the file position of {@code writeBuffer}'s first byte. */
     private long bufferFilePosition;
 
-    private FileLogStore(Builder b, DirectoryLock lock, StateFile stateFile, SegmentRecovery.Result recovered) {
-        this.dir = b.dir;
-        this.segmentSizeBytes = b.segmentSizeBytes;
-        this.channels = b.channels;
+    FileLogStore(FileLogStoreBuilder b, DirectoryLock lock, StateFile stateFile, SegmentRecovery.Result recovered) {
+        this.dir = b.dir();
+        this.segmentSizeBytes = b.segmentSizeBytes();
+        this.channels = b.channels();
         this.lock = lock;
         this.stateFile = stateFile;
-        this.writeBuffer = ByteBuffer.allocateDirect(b.writeBufferBytes);
+        this.writeBuffer = ByteBuffer.allocateDirect(b.writeBufferBytes());
         this.segments = recovered.segments().toArray(new Segment[0]);
         this.nextSegmentId = recovered.nextSegmentId();
         DurableState state = stateFile.current();
@@ -101,11 +101,11 @@ public final class FileLogStore implements LogStore {
     }
 
     /** A builder for a store in {@code dir}. */
-    public static Builder builder(Path dir) {
+    public static FileLogStoreBuilder builder(Path dir) {
         if (dir == null) {
             throw new IllegalArgumentException("log directory is null");
         }
-        return new Builder(dir);
+        return new FileLogStoreBuilder(dir);
     }
 
     /** The directory this store owns. */
@@ -222,43 +222,13 @@ public final class FileLogStore implements LogStore {
                 chunkBytes += recordBytes;
                 j++;
             }
-            readRecords(seg, i, j, out);
+            seg.readRecords(i, j, out);
             i = j;
             if (full) {
                 break;
             }
         }
         return out;
-    }
-
-    private void readRecords(Segment seg, long from, long to, List<LogEntry> out) throws IOException {
-        if (from == to) {
-            return;
-        }
-        int start = seg.offset(from);
-        int end = seg.offset(to);
-        ByteBuffer buf = ByteBuffer.allocate(end - start);
-        long pos = start;
-        while (buf.hasRemaining()) {
-            int n = seg.channel().read(buf, pos);
-            if (n < 0) {
-                throw new CorruptLogException(seg.path(), pos, "file ends before the indexed record end " + end);
-            }
-            pos += n;
-        }
-        CRC32C readCrc = new CRC32C();
-        int p = 0;
-        for (long index = from; index < to; index++) {
-            int size = RecordFormat.check(buf, p, index, readCrc);
-            int expectedSize = seg.offset(index + 1) - seg.offset(index);
-            if (size != expectedSize) {
-                throw new CorruptLogException(seg.path(), start + p, (size < 0 ? RecordFormat.Flaw.describe(size)
-                        : "record size " + size + " differs from the index's " + expectedSize)
-                        + " while reading index " + index);
-            }
-            out.add(RecordFormat.decode(buf, p));
-            p += size;
-        }
     }
 
     // ---------------------------------------------------------------- writes (one writer thread)
@@ -598,11 +568,11 @@ public final class FileLogStore implements LogStore {
         }
     }
 
-    private interface Closer {
+    interface Closer {
         void close() throws IOException;
     }
 
-    private static IOException closeCollecting(Closer closer, IOException error) {
+    static IOException closeCollecting(Closer closer, IOException error) {
         try {
             closer.close();
             return error;
@@ -676,94 +646,5 @@ public final class FileLogStore implements LogStore {
     @Override
     public String toString() {
         return "FileLogStore[" + dir + ", " + firstIndex + ".." + lastIndex + ", " + segments.length + " segments]";
-    }
-
-    /**
-     * Options for {@link FileLogStore}; every setter validates its argument and throws
-     * {@link IllegalArgumentException} with the allowed range. Not thread-safe; use from one thread.
-     */
-    public static final class Builder {
-        /** Smallest segment size accepted; tiny segments only make sense in tests. */
-        public static final long MIN_SEGMENT_SIZE_BYTES = 1024;
-        /** Largest segment size accepted, so that every record offset fits an {@code int}. */
-        public static final long MAX_SEGMENT_SIZE_BYTES = 1L << 30;
-
-        private final Path dir;
-        private long segmentSizeBytes = 64L << 20;
-        private int writeBufferBytes = 1 << 20;
-        private FileChannels channels = FileChannels.DEFAULT;
-
-        private Builder(Path dir) {
-            this.dir = dir;
-        }
-
-        /** Size at which a segment is sealed and a new one started; default 64 MiB. */
-        public Builder segmentSizeBytes(long bytes) {
-            if (bytes < MIN_SEGMENT_SIZE_BYTES || bytes > MAX_SEGMENT_SIZE_BYTES) {
-                throw new IllegalArgumentException("segmentSizeBytes must be in [" + MIN_SEGMENT_SIZE_BYTES + ", "
-                        + MAX_SEGMENT_SIZE_BYTES + "], got " + bytes);
-            }
-            this.segmentSizeBytes = bytes;
-            return this;
-        }
-
-        /** Size of the direct buffer records are encoded into; one write call per buffer. Default 1 MiB. */
-        public Builder writeBufferBytes(int bytes) {
-            if (bytes < 4096 || bytes > (64 << 20)) {
-                throw new IllegalArgumentException("writeBufferBytes must be in [4096, " + (64 << 20) + "], got "
-                        + bytes);
-            }
-            this.writeBufferBytes = bytes;
-            return this;
-        }
-
-        /** Test hook: how files are opened, so that I/O failures can be injected. */
-        Builder channels(FileChannels fileChannels) {
-            if (fileChannels == null) {
-                throw new IllegalArgumentException("channels is null");
-            }
-            this.channels = fileChannels;
-            return this;
-        }
-
-        /**
-         * Opens the store, creating the directory if needed, taking its lock and recovering its contents.
-         *
-         * @throws StoreLockedException if another store owns the directory
-         * @throws CorruptLogException  if the directory holds damage that recovery must not repair
-         */
-        public FileLogStore open() throws IOException {
-            long started = System.nanoTime();
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
-                Path parent = dir.toAbsolutePath().getParent();
-                if (parent != null) {
-                    channels.syncDirectory(parent);
-                }
-            }
-            DirectoryLock dirLock = DirectoryLock.acquire(dir, channels);
-            StateFile state = null;
-            try {
-                state = StateFile.open(dir, channels);
-                SegmentRecovery.Result recovered = SegmentRecovery.recover(dir, channels, state.current(), writeBufferBytes);
-                List<Segment> live = recovered.segments();
-                long tailId = live.isEmpty() ? 0 : live.get(live.size() - 1).id();
-                if (state.current().tailSegmentId() != tailId) {
-                    // Recovery removed a torn or released newest segment: record the tail that remains.
-                    state.save(state.current().withTailSegment(tailId));
-                }
-                FileLogStore store = new FileLogStore(this, dirLock, state, recovered);
-                log.info("opened log store dir={} firstIndex={} lastIndex={} segments={} in {} ms", dir,
-                        store.firstIndex, store.lastIndex, recovered.segments().size(),
-                        (System.nanoTime() - started) / 1_000_000);
-                return store;
-            } catch (IOException | RuntimeException e) {
-                if (state != null) {
-                    closeCollecting(state::close, null);
-                }
-                closeCollecting(dirLock::close, null);
-                throw e;
-            }
-        }
     }
 }

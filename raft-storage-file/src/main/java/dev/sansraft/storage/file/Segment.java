@@ -1,13 +1,17 @@
 package dev.sansraft.storage.file;
 
+import dev.sansraft.core.LogEntry;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 
 /**
  * One segment file and its in-memory index: the byte offset of every record (so that finding an entry is O(1)) and
@@ -137,6 +141,37 @@ final class Segment {
         return terms.termAt(index);
     }
 
+    /** Reads and verifies the published records {@code [from, to)}, appending them to {@code out}. */
+    void readRecords(long from, long to, List<LogEntry> out) throws IOException {
+        if (from == to) {
+            return;
+        }
+        int start = offset(from);
+        int end = offset(to);
+        ByteBuffer buf = ByteBuffer.allocate(end - start);
+        long pos = start;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, pos);
+            if (n < 0) {
+                throw new CorruptLogException(path, pos, "file ends before the indexed record end " + end);
+            }
+            pos += n;
+        }
+        CRC32C readCrc = new CRC32C();
+        int p = 0;
+        for (long index = from; index < to; index++) {
+            int size = RecordFormat.check(buf, p, index, readCrc);
+            int expectedSize = offset(index + 1) - offset(index);
+            if (size != expectedSize) {
+                throw new CorruptLogException(path, start + p, (size < 0 ? RecordFormat.Flaw.describe(size)
+                        : "record size " + size + " differs from the index's " + expectedSize)
+                        + " while reading index " + index);
+            }
+            out.add(RecordFormat.decode(buf, p));
+            p += size;
+        }
+    }
+
     /** Writer: where the next record will start. */
     int stagedEnd() {
         return offsets[stagedCount];
@@ -167,7 +202,10 @@ final class Segment {
 
     /**
      * Writer: drops {@code fromIndex} and every later record, cutting the file (and any footer) after the last kept
-     * record. A sealed segment becomes the writable tail again.
+     * record, and forces the cut. A sealed segment becomes the writable tail again.
+     *
+     * <p>The cut is forced at once (truncations are rare) so that records appended afterwards can never be followed,
+     * after a crash, by stale records the cut had removed: recovery would take such a mix for corruption.
      */
     void truncateFrom(long fromIndex) throws IOException {
         int keep = (int) (fromIndex - header.firstIndex());
@@ -176,6 +214,7 @@ final class Segment {
         terms.truncateFrom(fromIndex);
         sealed = false;
         channel.truncate(offsets[keep]);
+        channel.force(false);
     }
 
     /** Writer: appends the footer after the last record and forces it, making the segment read-only. */

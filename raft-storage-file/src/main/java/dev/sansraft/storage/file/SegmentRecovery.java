@@ -52,16 +52,17 @@ final class SegmentRecovery {
      * {@code state}.
      */
     static Result recover(Path dir, FileChannels channels, DurableState state, int bufferBytes) throws IOException {
-        return new SegmentRecovery(dir, channels, bufferBytes).run(state.firstIndex(), state.tailSegmentId());
+        return new SegmentRecovery(dir, channels, bufferBytes).run(state.firstIndex(), state.tailSegmentId(),
+                state.maxSegmentId());
     }
 
-    private Result run(long firstIndex, long tailSegmentId) throws IOException {
+    private Result run(long firstIndex, long tailSegmentId, long maxSegmentId) throws IOException {
         TreeMap<Long, Path> files = listSegmentFiles();
         if (tailSegmentId > 0 && !files.containsKey(tailSegmentId)) {
             throw new CorruptLogException(dir.resolve(Segment.fileName(tailSegmentId)), -1,
                     "the state file records this segment as holding the log's tail, but it is missing");
         }
-        long nextId = files.isEmpty() ? 1 : files.lastKey() + 1;
+        long nextId = Math.max(maxSegmentId, files.isEmpty() ? 0 : files.lastKey()) + 1;
         List<Opened> opened = new ArrayList<>();
         List<Segment> segments = new ArrayList<>();
         try {
@@ -119,10 +120,11 @@ final class SegmentRecovery {
         for (var e : files.entrySet()) {
             Path path = e.getValue();
             FileChannel channel = channels.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            long size = channel.size();
             boolean last = e.getKey().equals(lastId);
+            long size = -1;
             SegmentHeader header;
             try {
+                size = channel.size();
                 if (size < SegmentHeader.BYTES) {
                     throw new CorruptLogException(path, size, "segment file is shorter than its header");
                 }
@@ -138,6 +140,9 @@ final class SegmentRecovery {
                     continue;
                 }
                 throw bad;
+            } catch (IOException | RuntimeException other) {
+                closeQuietly(channel, other);
+                throw other;
             }
             opened.add(new Opened(path, channel, header, size));
             if (header.segmentId() != e.getKey()) {

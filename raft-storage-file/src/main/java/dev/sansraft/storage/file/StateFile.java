@@ -27,7 +27,7 @@ final class StateFile implements AutoCloseable {
     static final int MAGIC = 0x53525354; // "SRST"
     static final int VERSION = 1;
     static final int SLOT_BYTES = 512;
-    private static final int PAYLOAD_BYTES = 56;
+    private static final int PAYLOAD_BYTES = 64;
 
     private final Path path;
     private final FileChannel channel;
@@ -120,7 +120,7 @@ final class StateFile implements AutoCloseable {
         buf.position(base);
         buf.putInt(MAGIC).putInt(VERSION).putLong(sequence).putLong(state.hardState().term())
                 .putLong(state.hardState().votedFor()).putLong(state.firstIndex()).putLong(state.termBeforeFirst())
-                .putLong(state.tailSegmentId());
+                .putLong(state.tailSegmentId()).putLong(state.maxSegmentId());
         ByteBuffer view = buf.duplicate();
         view.limit(base + PAYLOAD_BYTES).position(base);
         crc.reset();
@@ -139,7 +139,8 @@ final class StateFile implements AutoCloseable {
         }
         try {
             return new DurableState(new HardState(image.getLong(base + 16), image.getLong(base + 24)),
-                    image.getLong(base + 32), image.getLong(base + 40), image.getLong(base + 48));
+                    image.getLong(base + 32), image.getLong(base + 40), image.getLong(base + 48),
+                    image.getLong(base + 56));
         } catch (IllegalArgumentException e) {
             return null;
         }

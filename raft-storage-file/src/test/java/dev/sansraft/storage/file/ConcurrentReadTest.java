@@ -27,7 +27,7 @@ class ConcurrentReadTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2})
     void readersRacingTheWriterSeeOnlyGenuineEntries(long seed) throws Exception {
-        try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(4096).writeBufferBytes(4096).open()) {
+        try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(12 * 1024).writeBufferBytes(4096).open()) {
             AtomicBoolean done = new AtomicBoolean();
             AtomicReference<Throwable> error = new AtomicReference<>();
             AtomicLong reads = new AtomicLong();
@@ -54,7 +54,7 @@ class ConcurrentReadTest {
             Random random = new Random(seed);
             long term = 1;
             try {
-                for (int step = 0; step < 700 && error.get() == null; step++) {
+                for (int step = 0; step < 500 && error.get() == null; step++) {
                     int op = random.nextInt(100);
                     long last = store.lastIndex();
                     if (op < 80) {

@@ -57,7 +57,9 @@ class CrashRecoveryTest {
         assertThat(Files.size(segment)).isEqualTo(recordEnds[16]);
         Random random = new Random(42);
         Path crashed = tmp.resolve("crashed");
-        for (long cut = batchStart; cut <= recordEnds[16]; cut++) {
+        // Every byte offset for a plain cut; the filled variants sample every third offset to keep the suite fast.
+        int step = fill == TailFill.NOTHING ? 1 : 3;
+        for (long cut = batchStart; cut <= recordEnds[16]; cut += step) {
             LogDirs.copy(original, crashed);
             Path file = crashed.resolve(segment.getFileName());
             LogDirs.truncate(file, cut);

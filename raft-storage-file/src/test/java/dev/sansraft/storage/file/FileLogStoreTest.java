@@ -140,8 +140,11 @@ class FileLogStoreTest {
 
     @Test
     void compactingEverythingLeavesAnEmptyLogThatContinuesAfterTheSnapshot() throws IOException {
+        long highestId;
         try (FileLogStore store = openSmall()) {
             store.append(batch(1, 30, 5, 60));
+            List<Path> files = LogDirs.segments(dir);
+            highestId = Segment.parseId(files.get(files.size() - 1).getFileName().toString());
             store.compactPrefix(30);
             assertThat(segmentFiles(dir)).isZero();
             assertThat(store.lastIndex()).isEqualTo(30);
@@ -154,6 +157,8 @@ class FileLogStoreTest {
             store.append(batch(31, 3, 6, 60));
             assertThat(store.entries(31, 34, Long.MAX_VALUE)).isEqualTo(batch(31, 3, 6, 60));
         }
+        assertThat(Segment.parseId(LogDirs.segments(dir).get(0).getFileName().toString()))
+                .as("segment ids are never reused").isGreaterThan(highestId);
     }
 
     @Test

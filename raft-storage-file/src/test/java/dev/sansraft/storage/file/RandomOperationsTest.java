@@ -23,14 +23,14 @@ class RandomOperationsTest {
     Path dir;
 
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 16);
+        return LongStream.rangeClosed(1, 12);
     }
 
     @ParameterizedTest
     @MethodSource("seeds")
     void matchesTheInMemoryModel(long seed) throws IOException {
         Random random = new Random(seed);
-        long segmentSize = 2048 + random.nextInt(6144);
+        long segmentSize = 4096 + random.nextInt(12 * 1024);
         InMemoryLog model = new InMemoryLog();
         HardState hardState = HardState.INITIAL;
         long term = 1;

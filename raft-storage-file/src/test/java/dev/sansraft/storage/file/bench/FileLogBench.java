@@ -1,0 +1,377 @@
+package dev.sansraft.storage.file.bench;
+
+import dev.sansraft.core.EntryKind;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.storage.file.FileLogStore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Throughput and open-time benchmark for {@link FileLogStore}, as a main class:
+ * <ul>
+ *   <li>append + {@code sync()} after every batch, for 100-byte and 4 KiB entries at 1, 16 and 256 entries per
+ *       batch;</li>
+ *   <li>1 MiB batches, next to a raw {@link FileChannel} loop that writes 1 MiB and forces it, and a raw streaming
+ *       write with one force at the end;</li>
+ *   <li>group commit: many client threads each wait until their single 100-byte entry is durable, while one writer
+ *       thread appends whatever has queued and syncs once per round;</li>
+ *   <li>the time to open a 1 GiB log (written first, deleted afterwards).</li>
+ * </ul>
+ * Arguments: {@code [workDir] [secondsPerCase]}; the default work directory is under {@code java.io.tmpdir}.
+ * Not thread-safe; run once per JVM.
+ */
+public final class FileLogBench {
+
+    private static final long MIB = 1 << 20;
+
+    private final Path root;
+    private final double secondsPerCase;
+
+    private FileLogBench(Path root, double secondsPerCase) {
+        this.root = root;
+        this.secondsPerCase = secondsPerCase;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = args.length > 0 ? Path.of(args[0])
+                : Path.of(System.getProperty("java.io.tmpdir"), "sansraft-bench-" + ProcessHandle.current().pid());
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2.0;
+        FileLogBench bench = new FileLogBench(root, seconds);
+        try {
+            bench.run();
+        } finally {
+            deleteTree(root);
+        }
+    }
+
+    private void run() throws Exception {
+        System.out.printf(Locale.ROOT, "FileLogBench dir=%s secondsPerCase=%.1f cores=%d%n", root, secondsPerCase,
+                Runtime.getRuntime().availableProcessors());
+        batchCase(100, 256, 0.5); // warm-up, not reported
+        for (int size : new int[] {100, 4096}) {
+            for (int batch : new int[] {1, 16, 256}) {
+                batchCase(size, batch, secondsPerCase).print();
+            }
+        }
+        rawAppendForce(100, secondsPerCase).print();
+        rawAppendForce(4096, secondsPerCase).print();
+        batchCase(1 << 20, 1, secondsPerCase).print();
+        rawForcedMiB(secondsPerCase).print();
+        rawStreaming(1024).print();
+        groupCommit(100, 64, secondsPerCase).print();
+        pipelined(100, 16, secondsPerCase).print();
+        openTime(100);
+        openTime(4096);
+    }
+
+    private record Result(String name, long entries, long payloadBytes, long nanos) {
+        void print() {
+            double s = nanos / 1e9;
+            System.out.printf(Locale.ROOT, "%-46s %12.0f entries/s %9.1f MiB/s payload  (%d entries in %.2f s)%n",
+                    name, entries / s, payloadBytes / s / MIB, entries, s);
+        }
+    }
+
+    private Path freshDir(String name) throws IOException {
+        Path dir = root.resolve(name);
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    private static List<LogEntry> batchOf(long from, int count, int size) {
+        List<LogEntry> out = new ArrayList<>(count);
+        byte[] payload = new byte[size];
+        for (int i = 0; i < size; i++) {
+            payload[i] = (byte) (i * 31);
+        }
+        for (int i = 0; i < count; i++) {
+            out.add(new LogEntry(from + i, 1, EntryKind.NORMAL, payload));
+        }
+        return out;
+    }
+
+    /** Appends batches of {@code batch} entries of {@code size} bytes, syncing after each, for a while. */
+    private Result batchCase(int size, int batch, double seconds) throws IOException {
+        Path dir = freshDir("batch-" + size + "-" + batch);
+        long entries = 0;
+        long started;
+        long elapsed;
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            // Entry objects are prepared outside the timed loop; their indexes are rewritten per batch.
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
+            started = System.nanoTime();
+            long next = 1;
+            do {
+                store.append(batchOf(next, batch, size));
+                store.sync();
+                next += batch;
+                entries += batch;
+            } while (System.nanoTime() < deadline);
+            elapsed = System.nanoTime() - started;
+        }
+        deleteTree(dir);
+        return new Result(String.format(Locale.ROOT, "append+sync %7d B x %3d per batch", size, batch), entries,
+                entries * size, elapsed);
+    }
+
+    /** A bare FileChannel loop appending {@code size} bytes and forcing after each: the per-sync floor. */
+    private Result rawAppendForce(int size, double seconds) throws IOException {
+        Path dir = freshDir("raw-small");
+        Path file = dir.resolve("raw.bin");
+        ByteBuffer buf = ByteBuffer.allocateDirect(size);
+        long writes = 0;
+        long elapsed;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
+            long started = System.nanoTime();
+            long pos = 0;
+            do {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    pos += ch.write(buf, pos);
+                }
+                ch.force(false);
+                writes++;
+            } while (System.nanoTime() < deadline);
+            elapsed = System.nanoTime() - started;
+        }
+        deleteTree(dir);
+        return new Result("raw FileChannel " + size + " B append+force(false)", writes, writes * size, elapsed);
+    }
+
+    /**
+     * The pattern of a Raft leader: one thread appends 16-entry batches without waiting, another calls
+     * {@code sync()} in a loop; everything appended while a force is in flight rides on the next one. Counts only
+     * entries a finished sync covered.
+     */
+    private Result pipelined(int size, int batch, double seconds) throws Exception {
+        Path dir = freshDir("pipelined");
+        AtomicLong durable = new AtomicLong();
+        AtomicLong syncs = new AtomicLong();
+        long elapsed;
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
+            Thread syncer = new Thread(() -> {
+                try {
+                    while (System.nanoTime() < deadline) {
+                        long covered = store.lastIndex();
+                        if (covered == durable.get()) {
+                            Thread.onSpinWait();
+                            continue;
+                        }
+                        store.sync();
+                        durable.set(covered);
+                        syncs.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "bench-syncer");
+            long started = System.nanoTime();
+            syncer.start();
+            long next = 1;
+            // Bounded run-ahead, as Raft's in-flight limit would impose: at most 64k entries not yet durable.
+            while (System.nanoTime() < deadline) {
+                if (next - durable.get() > 65_536) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                store.append(batchOf(next, batch, size));
+                next += batch;
+            }
+            syncer.join();
+            elapsed = System.nanoTime() - started;
+        }
+        deleteTree(dir);
+        long entries = durable.get();
+        return new Result(String.format(Locale.ROOT, "pipelined %d B x %d, syncer thread (%.0f/sync)", size, batch,
+                entries / (double) Math.max(1, syncs.get())), entries, entries * size, elapsed);
+    }
+
+    /** The same 1 MiB write + force pattern on a bare FileChannel: the ceiling for 1 MiB batches. */
+    private Result rawForcedMiB(double seconds) throws IOException {
+        Path dir = freshDir("raw");
+        Path file = dir.resolve("raw.bin");
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) MIB);
+        long writes = 0;
+        long elapsed;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
+            long started = System.nanoTime();
+            long pos = 0;
+            do {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    pos += ch.write(buf, pos);
+                }
+                ch.force(false);
+                writes++;
+            } while (System.nanoTime() < deadline);
+            elapsed = System.nanoTime() - started;
+        }
+        deleteTree(dir);
+        return new Result("raw FileChannel 1 MiB write+force(false)", writes, writes * MIB, elapsed);
+    }
+
+    /** Raw sequential bandwidth: {@code mib} MiB written in 1 MiB writes, one force at the end. */
+    private Result rawStreaming(int mib) throws IOException {
+        Path dir = freshDir("stream");
+        Path file = dir.resolve("stream.bin");
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) MIB);
+        long elapsed;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long started = System.nanoTime();
+            long pos = 0;
+            for (int i = 0; i < mib; i++) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    pos += ch.write(buf, pos);
+                }
+            }
+            ch.force(false);
+            elapsed = System.nanoTime() - started;
+        }
+        deleteTree(dir);
+        return new Result("raw FileChannel " + mib + " MiB stream, one force", mib, mib * MIB, elapsed);
+    }
+
+    /**
+     * {@code clients} threads each propose one entry at a time and wait until it is durable; one writer thread
+     * appends everything queued since its last round and syncs once for all of it.
+     */
+    private Result groupCommit(int size, int clients, double seconds) throws Exception {
+        Path dir = freshDir("group");
+        Object monitor = new Object();
+        long[] queued = {0};
+        AtomicLong durable = new AtomicLong();
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        List<Thread> threads = new ArrayList<>();
+        AtomicLong committed = new AtomicLong();
+        long started;
+        long elapsed;
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            Thread writer = new Thread(() -> {
+                long written = 0;
+                try {
+                    while (System.nanoTime() < deadline || written < queuedNow(monitor, queued)) {
+                        long target;
+                        synchronized (monitor) {
+                            while (queued[0] == written && System.nanoTime() < deadline) {
+                                monitor.wait(1);
+                            }
+                            target = queued[0];
+                        }
+                        if (target > written) {
+                            store.append(batchOf(written + 1, (int) (target - written), size));
+                            store.sync();
+                            written = target;
+                        }
+                        synchronized (monitor) {
+                            durable.set(written);
+                            monitor.notifyAll();
+                        }
+                    }
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "bench-writer");
+            started = System.nanoTime();
+            writer.start();
+            for (int c = 0; c < clients; c++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        while (System.nanoTime() < deadline) {
+                            long mine;
+                            synchronized (monitor) {
+                                mine = ++queued[0];
+                                monitor.notifyAll();
+                                while (durable.get() < mine) {
+                                    monitor.wait();
+                                }
+                            }
+                            committed.incrementAndGet();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "bench-client-" + c);
+                t.start();
+                threads.add(t);
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            writer.join();
+            elapsed = System.nanoTime() - started;
+        }
+        deleteTree(dir);
+        return new Result("group commit " + size + " B, " + clients + " waiting clients", committed.get(),
+                committed.get() * size, elapsed);
+    }
+
+    private static long queuedNow(Object monitor, long[] queued) {
+        synchronized (monitor) {
+            return queued[0];
+        }
+    }
+
+    /** Writes a 1 GiB log of {@code size}-byte entries, closes it, and times reopening it (then reads its tail). */
+    private void openTime(int size) throws IOException {
+        Path dir = freshDir("open-" + size);
+        long target = 1L << 30;
+        int batch = (int) Math.max(1, MIB / (size + 25));
+        long next = 1;
+        long writeStarted = System.nanoTime();
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            long bytes = 0;
+            while (bytes < target) {
+                store.append(batchOf(next, batch, size));
+                next += batch;
+                bytes += (long) batch * (size + 25);
+            }
+            store.sync();
+        }
+        double writeSeconds = (System.nanoTime() - writeStarted) / 1e9;
+        long onDisk;
+        try (Stream<Path> s = Files.list(dir)) {
+            onDisk = s.mapToLong(p -> p.toFile().length()).sum();
+        }
+        long started = System.nanoTime();
+        long last;
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            double openMillis = (System.nanoTime() - started) / 1e6;
+            last = store.lastIndex();
+            long readStarted = System.nanoTime();
+            store.entries(1, Math.min(last + 1, 1001), Long.MAX_VALUE);
+            store.entries(last - 999, last + 1, Long.MAX_VALUE);
+            System.out.printf(Locale.ROOT, "open of a %.2f GiB log of %d-byte entries (%d entries): %.1f ms"
+                            + " (written in %.1f s; first read of 2x1000 entries %.1f ms)%n", onDisk / (double) (1L << 30),
+                    size, last, openMillis, writeSeconds, (System.nanoTime() - readStarted) / 1e6);
+        }
+        deleteTree(dir);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
+    }
+}
