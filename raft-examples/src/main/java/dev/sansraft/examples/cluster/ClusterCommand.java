@@ -36,6 +36,7 @@ public final class ClusterCommand implements Command {
                 .flag("raft-port", "PORT", "9001", "raft port of node 1; node i uses PORT+i-1")
                 .flag("http-port", "PORT", "8001", "HTTP port of node 1; node i uses PORT+i-1")
                 .flag("cluster-id", "NAME", "sansraft", "cluster id recorded in every data directory")
+                .flag("http-threads", "N", "4", "HTTP handler threads of each server")
                 .flag("java-opts", "OPTS", "", "space-separated JVM options for each server (e.g. -Xmx256m)");
     }
 
@@ -47,6 +48,7 @@ public final class ClusterCommand implements Command {
         int raftPort = flags.intValue("raft-port", 1, 65535 - nodes);
         int httpPort = flags.intValue("http-port", 1, 65535 - nodes);
         String clusterId = flags.string("cluster-id");
+        int httpThreads = flags.intValue("http-threads", 1, 256);
         List<String> jvmOptions = flags.string("java-opts").isBlank() ? List.of()
                 : Arrays.asList(flags.string("java-opts").trim().split("\\s+"));
 
@@ -63,7 +65,8 @@ public final class ClusterCommand implements Command {
             for (PeerSpec p : peers.peers()) {
                 List<String> args = List.of("--id", Long.toString(p.id()),
                         "--data", dir.resolve("node-" + p.id()).toString(),
-                        "--peers", peers.toString(), "--cluster-id", clusterId);
+                        "--peers", peers.toString(), "--cluster-id", clusterId,
+                        "--http-threads", Integer.toString(httpThreads));
                 children.add(ServerProcess.start(p.id(), jvmOptions, args, null, sink));
             }
         }
