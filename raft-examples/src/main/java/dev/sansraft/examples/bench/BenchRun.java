@@ -12,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One closed-loop load run: {@code concurrency} threads, each with its own connection and histogram, send one
  * request at a time until the end time. Requests sent during the warm-up are not counted; a request counts in the
- * window it started in. Single use; {@link #run()} blocks until the run ends.
+ * window it started in. A 307 (leadership moved) is counted as a failed request and the worker follows it. Single use; {@link #run()} blocks until the run ends.
  */
 final class BenchRun {
     private final BenchConfig config;
@@ -68,6 +68,8 @@ final class BenchRun {
         final TreeMap<Integer, Long> statuses = new TreeMap<>();
         long ioErrors;
         HttpConnection connection;
+        /** Where this worker sends: the leader found at the start, then wherever a 307 points. */
+        URI target = leader;
 
         Worker(int number, CountDownLatch prefilled, CountDownLatch done) {
             this.number = number;
@@ -121,14 +123,23 @@ final class BenchRun {
             }
         }
 
-        /** Sends one request, reconnecting after an I/O error; returns the status, or -1 on an I/O error. */
+        /**
+         * Sends one request, reconnecting after an I/O error and moving to the new leader after a 307; returns the
+         * status, or -1 on an I/O error.
+         */
         private int request(String method, String path, byte[] body) {
             try {
                 if (connection == null) {
-                    connection = new HttpConnection(leader, 10_000);
+                    connection = new HttpConnection(target, 10_000);
                 }
-                return connection.send(method, path, body).status();
-            } catch (IOException e) {
+                HttpConnection.Response r = connection.send(method, path, body);
+                if (r.status() == 307 && r.location() != null) {
+                    URI moved = URI.create(r.location());
+                    target = URI.create("http://" + moved.getHost() + ":" + moved.getPort());
+                    closeConnection();
+                }
+                return r.status();
+            } catch (IOException | IllegalArgumentException e) {
                 ioErrors++;
                 closeConnection();
                 LockSupport.parkNanos(10_000_000L);
