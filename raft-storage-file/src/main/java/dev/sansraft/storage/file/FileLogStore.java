@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
 
 /**
  * A {@link LogStore} kept in checksummed segment files in one directory; the format is described in
- * {@code FORMAT.md}. Open one with {@link #open(Path)} or {@link #builder(Path)}.
+ * {@code FORMAT.md}. Open one with {@link #open(Path)}, or with options through {@link #builder(Path)}
+ * ({@link FileLogStoreBuilder}).
  *
  * <p>Contract, beyond {@link LogStore}'s:
  * <ul>

@@ -130,6 +130,30 @@ class CrashRecoveryTest {
     }
 
     @Test
+    void openReadsOnlyIndexesSoADamagedSealedRecordIsCaughtWhenRead() throws IOException {
+        Path dir = tmp.resolve("log");
+        List<LogEntry> model = batch(1, 100, 1, 50);
+        try (FileLogStore store = open(dir)) {
+            store.append(model);
+        }
+        Path sealed = LogDirs.segments(dir).get(1);
+        // A bit of the term field of the first record in the second (sealed) segment.
+        LogDirs.flipBit(sealed, SegmentHeader.BYTES + 16, 0);
+        try (FileLogStore store = open(dir)) {
+            assertThat(store.lastIndex()).as("open did not read the damaged record").isEqualTo(100);
+            Throwable thrown = catchThrowable(() -> store.entries(1, 101, Long.MAX_VALUE));
+            assertThat(thrown).isInstanceOf(UncheckedIOException.class)
+                    .hasCauseInstanceOf(CorruptLogException.class);
+            CorruptLogException corrupt = (CorruptLogException) thrown.getCause();
+            assertThat(corrupt.file()).isEqualTo(sealed);
+            assertThat(corrupt.offset()).isEqualTo(SegmentHeader.BYTES);
+            assertThat(store.entries(1, 2, Long.MAX_VALUE)).as("undamaged entries are still served")
+                    .isEqualTo(model.subList(0, 1));
+            assertThat(store.entries(100, 101, Long.MAX_VALUE)).isEqualTo(model.subList(99, 100));
+        }
+    }
+
+    @Test
     void aBadRecordFollowedByValidOnesFailsTheOpenNamingFileAndOffset() throws IOException {
         Path dir = tmp.resolve("log");
         try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(64 * 1024).open()) {

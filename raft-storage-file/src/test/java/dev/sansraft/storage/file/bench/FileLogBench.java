@@ -12,8 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -29,7 +32,8 @@ import java.util.stream.Stream;
  *       thread appends whatever has queued and syncs once per round;</li>
  *   <li>the time to open a 1 GiB log (written first, deleted afterwards).</li>
  * </ul>
- * Arguments: {@code [workDir] [secondsPerCase]}; the default work directory is under {@code java.io.tmpdir}.
+ * Arguments: {@code [workDir] [secondsPerCase] [rounds]} (defaults: under {@code java.io.tmpdir}, 1, 3); every
+ * case runs once per round, rounds interleave the cases, and the median round is reported.
  * Not thread-safe; run once per JVM.
  */
 public final class FileLogBench {
@@ -38,17 +42,20 @@ public final class FileLogBench {
 
     private final Path root;
     private final double secondsPerCase;
+    private final int rounds;
 
-    private FileLogBench(Path root, double secondsPerCase) {
+    private FileLogBench(Path root, double secondsPerCase, int rounds) {
         this.root = root;
         this.secondsPerCase = secondsPerCase;
+        this.rounds = rounds;
     }
 
     public static void main(String[] args) throws Exception {
         Path root = args.length > 0 ? Path.of(args[0])
                 : Path.of(System.getProperty("java.io.tmpdir"), "sansraft-bench-" + ProcessHandle.current().pid());
-        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2.0;
-        FileLogBench bench = new FileLogBench(root, seconds);
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 1.0;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        FileLogBench bench = new FileLogBench(root, seconds, rounds);
         try {
             bench.run();
         } finally {
@@ -57,30 +64,67 @@ public final class FileLogBench {
     }
 
     private void run() throws Exception {
-        System.out.printf(Locale.ROOT, "FileLogBench dir=%s secondsPerCase=%.1f cores=%d%n", root, secondsPerCase,
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "FileLogBench dir=%s secondsPerCase=%.1f rounds=%d cores=%d%n", root,
+                secondsPerCase, rounds, Runtime.getRuntime().availableProcessors());
         batchCase(100, 256, 0.5); // warm-up, not reported
+        Map<String, Case> cases = new LinkedHashMap<>();
         for (int size : new int[] {100, 4096}) {
             for (int batch : new int[] {1, 16, 256}) {
-                batchCase(size, batch, secondsPerCase).print();
+                cases.put("store " + size + " B x " + batch + " per batch, sync each", s -> batchCase(size, batch, s));
             }
         }
-        rawAppendForce(100, secondsPerCase).print();
-        rawAppendForce(4096, secondsPerCase).print();
-        batchCase(1 << 20, 1, secondsPerCase).print();
-        rawForcedMiB(secondsPerCase).print();
-        rawStreaming(1024).print();
-        groupCommit(100, 64, secondsPerCase).print();
-        pipelined(100, 16, secondsPerCase).print();
+        cases.put("raw 100 B append+force(false)", s -> rawAppendForce(100, s));
+        cases.put("raw 4096 B append+force(false)", s -> rawAppendForce(4096, s));
+        cases.put("store 1 MiB x 1 per batch, sync each", s -> batchCase(1 << 20, 1, s));
+        cases.put("raw 1 MiB write+force(false)", this::rawForcedMiB);
+        cases.put("raw 256 MiB stream, one force", s -> rawStreaming(256));
+        cases.put("group commit 100 B, 64 waiting clients", s -> groupCommit(100, 64, s));
+        cases.put("pipelined 100 B x 16, syncer thread", s -> pipelined(100, 16, s));
+        // Rounds interleave every case, so that load from other users of a shared disk hits all of them alike.
+        Map<String, List<Result>> results = new LinkedHashMap<>();
+        for (int r = 0; r < rounds; r++) {
+            for (Map.Entry<String, Case> c : cases.entrySet()) {
+                results.computeIfAbsent(c.getKey(), k -> new ArrayList<>()).add(c.getValue().run(secondsPerCase));
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-44s %14s %12s %24s%n", "case (median of " + rounds + " rounds)",
+                "entries/s", "MiB/s", "entries/s min..max");
+        Map<String, Result> medians = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Result>> e : results.entrySet()) {
+            List<Result> sorted = new ArrayList<>(e.getValue());
+            sorted.sort(Comparator.comparingDouble(Result::entriesPerSecond));
+            Result median = sorted.get(sorted.size() / 2);
+            medians.put(e.getKey(), median);
+            System.out.printf(Locale.ROOT, "%-44s %14.0f %12.1f %11.0f..%.0f%s%n", e.getKey(),
+                    median.entriesPerSecond(), median.mibPerSecond(), sorted.get(0).entriesPerSecond(),
+                    sorted.get(sorted.size() - 1).entriesPerSecond(), median.note());
+        }
+        double rawForced = medians.get("raw 1 MiB write+force(false)").mibPerSecond();
+        double stream = medians.get("raw 256 MiB stream, one force").mibPerSecond();
+        double mib = medians.get("store 1 MiB x 1 per batch, sync each").mibPerSecond();
+        double fourK = medians.get("store 4096 B x 256 per batch, sync each").mibPerSecond();
+        System.out.printf(Locale.ROOT, "1 MiB batches: 1 x 1 MiB = %.0f%% and 256 x 4 KiB = %.0f%% of raw 1 MiB"
+                + " write+force; %.0f%% and %.0f%% of the raw stream%n", 100 * mib / rawForced, 100 * fourK / rawForced,
+                100 * mib / stream, 100 * fourK / stream);
         openTime(100);
         openTime(4096);
     }
 
-    private record Result(String name, long entries, long payloadBytes, long nanos) {
-        void print() {
-            double s = nanos / 1e9;
-            System.out.printf(Locale.ROOT, "%-46s %12.0f entries/s %9.1f MiB/s payload  (%d entries in %.2f s)%n",
-                    name, entries / s, payloadBytes / s / MIB, entries, s);
+    private interface Case {
+        Result run(double seconds) throws Exception;
+    }
+
+    private record Result(String name, long entries, long payloadBytes, long nanos, String note) {
+        Result(String name, long entries, long payloadBytes, long nanos) {
+            this(name, entries, payloadBytes, nanos, "");
+        }
+
+        double mibPerSecond() {
+            return payloadBytes / (nanos / 1e9) / MIB;
+        }
+
+        double entriesPerSecond() {
+            return entries / (nanos / 1e9);
         }
     }
 
@@ -91,12 +135,18 @@ public final class FileLogBench {
         return dir;
     }
 
+    /** Shared payload per size, built once, so that the timed loops measure the store and not the benchmark. */
+    private static final Map<Integer, byte[]> PAYLOADS = new HashMap<>();
+
     private static List<LogEntry> batchOf(long from, int count, int size) {
         List<LogEntry> out = new ArrayList<>(count);
-        byte[] payload = new byte[size];
-        for (int i = 0; i < size; i++) {
-            payload[i] = (byte) (i * 31);
-        }
+        byte[] payload = PAYLOADS.computeIfAbsent(size, n -> {
+            byte[] p = new byte[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = (byte) (i * 31);
+            }
+            return p;
+        });
         for (int i = 0; i < count; i++) {
             out.add(new LogEntry(from + i, 1, EntryKind.NORMAL, payload));
         }
@@ -110,7 +160,6 @@ public final class FileLogBench {
         long started;
         long elapsed;
         try (FileLogStore store = FileLogStore.open(dir)) {
-            // Entry objects are prepared outside the timed loop; their indexes are rewritten per batch.
             long deadline = System.nanoTime() + (long) (seconds * 1e9);
             started = System.nanoTime();
             long next = 1;
@@ -197,8 +246,8 @@ public final class FileLogBench {
         }
         deleteTree(dir);
         long entries = durable.get();
-        return new Result(String.format(Locale.ROOT, "pipelined %d B x %d, syncer thread (%.0f/sync)", size, batch,
-                entries / (double) Math.max(1, syncs.get())), entries, entries * size, elapsed);
+        return new Result("pipelined", entries, entries * size, elapsed, String.format(Locale.ROOT,
+                "  (%.0f entries per sync)", entries / (double) Math.max(1, syncs.get())));
     }
 
     /** The same 1 MiB write + force pattern on a bare FileChannel: the ceiling for 1 MiB batches. */
