@@ -7,7 +7,7 @@ import java.io.PrintStream;
 
 /**
  * One subcommand of the example jar. {@link Main} parses the flags the command declares and then calls
- * {@link #run}. Implementations are stateless apart from what {@code run} creates.
+ * {@link #run}. Implementations are stateless apart from what {@code run} creates, so thread-safe.
  */
 public interface Command {
 

@@ -15,6 +15,7 @@ import java.util.List;
 /**
  * Entry point of {@code raft-examples.jar}: {@code server}, {@code cluster} or {@code bench}, each with
  * {@code --help}. Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 refused data directory.
+ * {@link #run} is thread-safe: it keeps no state between calls.
  */
 public final class Main {
     public static final int EXIT_OK = 0;

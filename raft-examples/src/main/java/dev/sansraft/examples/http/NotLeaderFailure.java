@@ -2,7 +2,7 @@ package dev.sansraft.examples.http;
 
 /**
  * A {@link KvBackend} failure: this node is not the leader. The API answers 307 to the leader's HTTP address when
- * the hint is known, 503 otherwise.
+ * the hint is known, 503 otherwise. Immutable.
  */
 public final class NotLeaderFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
