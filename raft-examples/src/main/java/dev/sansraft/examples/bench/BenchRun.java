@@ -12,7 +12,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One closed-loop load run: {@code concurrency} threads, each with its own connection and histogram, send one
  * request at a time until the end time. Requests sent during the warm-up are not counted; a request counts in the
- * window it started in. A 307 (leadership moved) is counted as a failed request and the worker follows it. Single use; {@link #run()} blocks until the run ends.
+ * window it started in. A 307 (leadership moved) is counted as a failed request and the worker follows it.
+ *
+ * <p>Single use; {@link #run()} blocks until the run ends. Not thread-safe: one caller runs it, and each worker
+ * thread touches only its own state until the run ends.
  */
 final class BenchRun {
     private final BenchConfig config;
