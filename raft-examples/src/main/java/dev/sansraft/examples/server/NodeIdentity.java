@@ -1,5 +1,7 @@
 package dev.sansraft.examples.server;
 
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -152,7 +154,7 @@ public record NodeIdentity(String clusterId, long nodeId) {
             ch.force(true);
         } catch (IOException e) {
             // Some platforms cannot open a directory for syncing; the rename is then as durable as they allow.
-            org.slf4j.LoggerFactory.getLogger(NodeIdentity.class).debug("cannot sync directory {}: {}", dir, e.toString());
+            LoggerFactory.getLogger(NodeIdentity.class).debug("cannot sync directory {}: {}", dir, e.toString());
         }
     }
 }
