@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,10 +80,19 @@ class TcpFileClusterTest {
             acknowledged.put("a" + i, "v" + i);
         }
 
+        String[] session = {"Client-Id", "9", "Request-Seq", "1"};
+        HttpResponse<String> first = http.put(client.leaderUrl() + "/kv/once", "first", session);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+
         long oldLeader = idOf(client.leaderUrl());
         stop(oldLeader);
         long newLeader = idOf(client.leaderUrl());
         assertThat(newLeader).as("a new leader among the survivors").isNotEqualTo(oldLeader);
+        client.put("once", "other");
+        HttpResponse<String> retry = http.put(client.leaderUrl() + "/kv/once", "first", session);
+        assertThat(retry.body()).as("a retry on the new leader returns the first answer").isEqualTo(first.body());
+        assertThat(client.get("once").body()).as("and does not apply again").isEqualTo("other");
+        acknowledged.put("once", "other");
         long lastIndex = 0;
         for (int i = 0; i < 20; i++) {
             lastIndex = client.put("b" + i, "w" + i);
