@@ -533,7 +533,10 @@ public final class FileLogStore implements LogStore {
         }
     }
 
-    /** Forces outstanding writes (unless the store has failed), then releases every file and the lock. */
+    /**
+     * Forces outstanding writes and seals the newest segment (unless the store has failed), then releases every file
+     * and the lock. Idempotent.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -554,7 +557,18 @@ public final class FileLogStore implements LogStore {
                 return;
             }
             closed = true;
-            for (Segment s : segments) {
+            Segment[] segs = segments;
+            Segment tail = segs.length == 0 ? null : segs[segs.length - 1];
+            if (failure == null && error == null && tail != null && !tail.isSealed() && tail.stagedCount() > 0) {
+                // Sealing the tail on a clean close lets the next open read only indexes, never scan records;
+                // the next append starts a new segment.
+                try {
+                    tail.seal();
+                } catch (IOException | RuntimeException e) {
+                    error = fail("seal on close", e);
+                }
+            }
+            for (Segment s : segs) {
                 error = closeCollecting(s::close, error);
             }
             error = closeCollecting(stateFile::close, error);
@@ -566,6 +580,30 @@ public final class FileLogStore implements LogStore {
         }
         if (error != null) {
             throw error;
+        }
+    }
+
+    /**
+     * Test hook: releases every file and the lock without forcing or sealing anything, leaving the directory as a
+     * process crash would (apart from page-cache loss, which the tests simulate by cutting files).
+     */
+    void abandon() throws IOException {
+        syncLock.lock();
+        writeLock.lock();
+        try {
+            closed = true;
+            IOException error = null;
+            for (Segment s : segments) {
+                error = closeCollecting(s::close, error);
+            }
+            error = closeCollecting(stateFile::close, error);
+            error = closeCollecting(lock::close, error);
+            if (error != null) {
+                throw error;
+            }
+        } finally {
+            writeLock.unlock();
+            syncLock.unlock();
         }
     }
 

@@ -40,12 +40,12 @@ class CrashRecoveryTest {
         Path original = tmp.resolve("original");
         List<LogEntry> model = new ArrayList<>(batch(1, 12, 1, 40));
         List<LogEntry> lastBatch = List.of(entry(13, 2, 0), entry(14, 2, 17), entry(15, 2, 1), entry(16, 2, 30));
-        try (FileLogStore store = FileLogStore.builder(original).segmentSizeBytes(64 * 1024).open()) {
-            store.append(model);
-            store.sync();
-            store.append(lastBatch);
-            store.sync();
-        }
+        FileLogStore writer = FileLogStore.builder(original).segmentSizeBytes(64 * 1024).open();
+        writer.append(model);
+        writer.sync();
+        writer.append(lastBatch);
+        writer.sync();
+        writer.abandon();
         model.addAll(lastBatch);
         Path segment = LogDirs.segments(original).get(0);
         long[] recordEnds = new long[model.size() + 1];
@@ -130,6 +130,30 @@ class CrashRecoveryTest {
     }
 
     @Test
+    void aSealTornAtAnyOffsetKeepsEveryRecord() throws IOException {
+        Path original = tmp.resolve("original");
+        List<LogEntry> model = batch(1, 30, 1, 40);
+        try (FileLogStore store = FileLogStore.builder(original).segmentSizeBytes(64 * 1024).open()) {
+            store.append(model);
+        }
+        Path segment = LogDirs.segments(original).get(0);
+        long dataEnd = SegmentHeader.BYTES;
+        for (LogEntry e : model) {
+            dataEnd += RecordFormat.recordBytes(e);
+        }
+        long sealedSize = Files.size(segment);
+        assertThat(sealedSize).as("close sealed the segment").isGreaterThan(dataEnd);
+        Path crashed = tmp.resolve("crashed");
+        for (long cut = dataEnd; cut < sealedSize; cut += 3) {
+            LogDirs.copy(original, crashed);
+            LogDirs.truncate(crashed.resolve(segment.getFileName()), cut);
+            try (FileLogStore store = open(crashed)) {
+                assertThat(store.entries(1, 31, Long.MAX_VALUE)).as("seal cut at %d", cut).isEqualTo(model);
+            }
+        }
+    }
+
+    @Test
     void openReadsOnlyIndexesSoADamagedSealedRecordIsCaughtWhenRead() throws IOException {
         Path dir = tmp.resolve("log");
         List<LogEntry> model = batch(1, 100, 1, 50);
@@ -156,9 +180,10 @@ class CrashRecoveryTest {
     @Test
     void aBadRecordFollowedByValidOnesFailsTheOpenNamingFileAndOffset() throws IOException {
         Path dir = tmp.resolve("log");
-        try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(64 * 1024).open()) {
-            store.append(batch(1, 10, 1, 40));
-        }
+        FileLogStore writer = FileLogStore.builder(dir).segmentSizeBytes(64 * 1024).open();
+        writer.append(batch(1, 10, 1, 40));
+        writer.sync();
+        writer.abandon();
         Path segment = LogDirs.segments(dir).get(0);
         long secondRecord = SegmentHeader.BYTES + RecordFormat.recordBytes(entry(1, 1, 31));
         LogDirs.flipBit(segment, secondRecord + 30, 3);

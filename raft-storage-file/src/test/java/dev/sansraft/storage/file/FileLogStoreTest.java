@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +63,28 @@ class FileLogStoreTest {
             assertThat(store.term(100)).isEqualTo(3);
             store.append(List.of(entry(101, 4, 10)));
             assertThat(store.term(101)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aCleanCloseSealsTheTailSoTheNextOpenReadsOnlyIndexes() throws IOException {
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            store.append(batch(1, 20, 1, 40));
+        }
+        Path only = LogDirs.segments(dir).get(0);
+        try (FileChannel ch = FileChannel.open(only)) {
+            SegmentHeader header = new SegmentHeader(1, 1);
+            assertThat(SegmentFooter.read(ch, only, ch.size(), header)).as("sealed on close").isNotNull();
+        }
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            store.append(batch(21, 5, 2, 40));
+            assertThat(LogDirs.segments(dir)).as("appends after reopen go to a new segment").hasSize(2);
+            store.sync();
+        }
+        try (FileLogStore store = FileLogStore.open(dir)) {
+            List<LogEntry> expected = new ArrayList<>(batch(1, 20, 1, 40));
+            expected.addAll(batch(21, 5, 2, 40));
+            assertThat(store.entries(1, 26, Long.MAX_VALUE)).isEqualTo(expected);
         }
     }
 
