@@ -541,8 +541,8 @@ public final class RaftCore {
 
     private void handleAppendResponse(Message.AppendResponse r) {
         Progress pr = progressOf(r.from());
-        if (pr == null) {
-            return;
+        if (pr == null || r.matchIndex() > log.lastIndex() || r.rejectedIndex() > log.lastIndex()) {
+            return; // no correct follower of this leader acknowledges past its log: bad input, ignored
         }
         pr.recentActive = true;
         if (r.round() > pr.ackedRound) {
