@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.fail;
 class LeaseReadRandomizedTest {
 
     static long[] seeds() {
-        long[] seeds = new long[30];
+        // -Dsansraft.seeds=N runs a longer soak; the default keeps the suite fast.
+        long[] seeds = new long[Integer.getInteger("sansraft.seeds", 30)];
         for (int i = 0; i < seeds.length; i++) {
             seeds[i] = 9100 + i;
         }
