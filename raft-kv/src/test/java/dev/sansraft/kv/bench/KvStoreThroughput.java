@@ -50,7 +50,9 @@ public final class KvStoreThroughput {
                 byte[] value = new byte[valueBytes];
                 run("put", concurrency, seconds, i -> kv.put(key(i), value));
                 run("get linearizable", concurrency, seconds, i -> kv.get(key(i), Consistency.LINEARIZABLE));
+                run("get lease", concurrency, seconds, i -> kv.get(key(i), Consistency.LEASE));
                 run("get stale", concurrency, seconds, i -> kv.get(key(i), Consistency.STALE));
+                run("get through log", concurrency, seconds, i -> kv.getThroughLog(key(i)));
             } finally {
                 nodes.forEach(RaftNode::close);
             }
