@@ -19,8 +19,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * End-to-end throughput of {@link KvStore} over three in-process nodes (in-memory log and network, so no disk or
- * socket cost): how many session puts, linearizable gets and stale gets per second one store sustains with a fixed
- * number of requests outstanding. Only successful operations count; the store follows leader changes. Usage: {@code KvStoreThroughput [concurrency=64] [seconds=5] [valueBytes=100]}.
+ * socket cost): how many session puts and gets (linearizable, lease, stale, through the log) per second one store
+ * sustains with a fixed number of requests outstanding. Only successful operations count; the store follows leader
+ * changes. Usage: {@code KvStoreThroughput [concurrency=64] [seconds=5] [valueBytes=100]}.
  */
 public final class KvStoreThroughput {
 
