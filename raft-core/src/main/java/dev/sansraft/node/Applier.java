@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The apply thread: hands committed entries to the {@link StateMachine} in index order, serves queries once the
@@ -31,6 +32,7 @@ final class Applier implements Runnable {
     private final List<LeaderChangeListener> listeners;
     private final NodeCounters counters;
     private final Consumer<Throwable> onFatal;
+    private final Supplier<RaftException> closedCause;
     private final Mailbox<List<ApplyTask>> inbox = new Mailbox<>();
     private final PriorityQueue<ApplyTask.Query> waitingReads =
             new PriorityQueue<>(Comparator.comparingLong(ApplyTask.Query::readIndex));
@@ -38,12 +40,14 @@ final class Applier implements Runnable {
     private volatile boolean stopping;
 
     Applier(long nodeId, StateMachine stateMachine, List<LeaderChangeListener> listeners, NodeCounters counters,
-            Consumer<Throwable> onFatal) {
+            Consumer<Throwable> onFatal, Supplier<RaftException> closedCause, long initialAppliedIndex) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.listeners = listeners;
         this.counters = counters;
         this.onFatal = onFatal;
+        this.closedCause = closedCause;
+        this.appliedIndex = initialAppliedIndex;
     }
 
     void bind(Thread thread) {
@@ -79,6 +83,9 @@ final class Applier implements Runnable {
             }
         } catch (RuntimeException | Error e) {
             onFatal.accept(e);
+        } finally {
+            // Covers close() called from a callback running on this very thread, which cannot join it.
+            failRemaining(closedCause.get());
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.List;
  */
 interface ConsensusCore {
 
-    List<Action> step(Event event);
+    /** Steps every event in order and returns the actions for all of them (see {@link RaftCore#stepAll}). */
+    List<Action> stepAll(List<? extends Event> events);
 
     RaftStatus status();
 
@@ -33,8 +34,8 @@ interface ConsensusCore {
         RaftCore core = RaftCore.create(id, members, config, log, hardState);
         return new ConsensusCore() {
             @Override
-            public List<Action> step(Event event) {
-                return core.step(event);
+            public List<Action> stepAll(List<? extends Event> events) {
+                return core.stepAll(events);
             }
 
             @Override

@@ -17,12 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The event-loop thread: the only thread that touches the {@link ConsensusCore}. Ticks, inbound messages,
- * {@code Persisted} reports and client requests all arrive through one {@link Mailbox}; the loop steps the core with
- * every queued input (up to {@link #MAX_BATCH}), then flushes the collected actions at once: one storage batch, one
- * apply batch, and the sends.
+ * {@code Persisted} reports and client requests all arrive through one {@link Mailbox}; the loop steps the core once
+ * with every queued input (up to {@link #MAX_BATCH}), then flushes the actions at once: one storage batch, one apply
+ * batch, and the sends.
  *
  * <p>Action contract ({@link Action}): log writes and hard-state saves go to the {@link StorageWriter} in emission
  * order. A send goes straight to the transport unless a hard-state save emitted before it is not yet done (in this
@@ -52,6 +53,7 @@ final class EventLoop implements Runnable {
     private final NodeCounters counters;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
+    private final Supplier<RaftException> closedCause;
     private final Mailbox<Object> inbox = new Mailbox<>();
 
     // Owned by the loop thread.
@@ -60,8 +62,10 @@ final class EventLoop implements Runnable {
     private final ArrayDeque<PendingRequest> byDeadline = new ArrayDeque<>();
     private long nextCorrelationId;
     private long nextReadId;
-    private PendingRequest.Proposal proposing;
-    private long proposingCorrelationId;
+    private final List<Event> events = new ArrayList<>();
+    private final List<PendingRequest.Proposal> batchProposals = new ArrayList<>();
+    private long batchFirstCorrelationId;
+    private boolean tickInBatch;
     private List<Action> storageOps = new ArrayList<>();
     private boolean storageOpsGateSends;
     private boolean hardStatePendingInBatch;
@@ -77,7 +81,8 @@ final class EventLoop implements Runnable {
     private volatile boolean stopping;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
-              NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal) {
+              NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal,
+              Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
@@ -86,6 +91,7 @@ final class EventLoop implements Runnable {
         this.counters = counters;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
+        this.closedCause = closedCause;
         this.status = core.status();
     }
 
@@ -129,13 +135,14 @@ final class EventLoop implements Runnable {
                 int n = 0;
                 Object input;
                 while (n < MAX_BATCH && (input = inbox.poll()) != null) {
-                    handle(input);
+                    collect(input);
                     n++;
                 }
                 if (n == 0) {
                     inbox.await(TimeUnit.SECONDS.toNanos(1));
                     continue;
                 }
+                stepBatch();
                 counters.eventLoopBatches.incrementAndGet();
                 counters.eventLoopEvents.addAndGet(n);
                 flush();
@@ -143,18 +150,22 @@ final class EventLoop implements Runnable {
         } catch (RuntimeException | Error e) {
             // The core may be half-way through a step whose actions were lost; carrying on could break safety.
             onFatal.accept(e);
+        } finally {
+            // Covers close() called from a callback running on this very thread, which cannot join it.
+            failRemaining(closedCause.get());
         }
     }
 
-    private void handle(Object input) {
+    /** Turns one input into core events (client requests are registered first, so outcomes can find them). */
+    private void collect(Object input) {
         if (input instanceof Event.Tick) {
-            step((Event) input);
-            expireOverdue(nanoTime.getAsLong());
+            tickInBatch = true;
+            events.add((Event) input);
         } else if (input instanceof Event.Receive) {
             counters.messagesReceived.incrementAndGet();
-            step((Event) input);
+            events.add((Event) input);
         } else if (input instanceof Event) {
-            step((Event) input);
+            events.add((Event) input);
         } else if (input instanceof PendingRequest.Proposal) {
             propose((PendingRequest.Proposal) input);
         } else if (input instanceof PendingRequest.Read) {
@@ -164,18 +175,58 @@ final class EventLoop implements Runnable {
         }
     }
 
+    /**
+     * Steps the whole batch at once: the core then sends one append per follower for all the batch's proposals
+     * instead of one per proposal.
+     */
+    private void stepBatch() {
+        if (!events.isEmpty()) {
+            List<Action> actions = core.stepAll(events);
+            events.clear();
+            for (int i = 0, n = actions.size(); i < n; i++) {
+                dispatch(actions.get(i));
+            }
+        }
+        for (int i = 0, n = batchProposals.size(); i < n; i++) {
+            PendingRequest.Proposal p = batchProposals.get(i);
+            if (!p.answered) {
+                // Contract rule 5 promises an immediate outcome; do not leave the caller hanging if it is broken.
+                log.error("node {} core gave no outcome for proposal {}", nodeId, batchFirstCorrelationId + i);
+                applyTasks.add(new ApplyTask.Fail(p.future, new ProposalDroppedException("node " + nodeId
+                        + " lost track of the proposal")));
+            }
+        }
+        batchProposals.clear();
+        if (tickInBatch) {
+            tickInBatch = false;
+            expireOverdue(nanoTime.getAsLong());
+        }
+    }
+
     private void propose(PendingRequest.Proposal p) {
         counters.proposals.incrementAndGet();
         if (p.future.isDone()) {
             return;
         }
-        proposing = p;
-        proposingCorrelationId = ++nextCorrelationId;
-        try {
-            step(new Event.Propose(proposingCorrelationId, p.command));
-        } finally {
-            proposing = null;
+        long correlationId = ++nextCorrelationId;
+        if (batchProposals.isEmpty()) {
+            batchFirstCorrelationId = correlationId;
         }
+        batchProposals.add(p);
+        events.add(new Event.Propose(correlationId, p.command));
+    }
+
+    /** The proposal of this batch with {@code correlationId}; outcomes always come in the batch that proposed. */
+    private PendingRequest.Proposal proposalOf(Action.ProposalOutcome outcome) {
+        long slot = outcome.correlationId() - batchFirstCorrelationId;
+        if (slot < 0 || slot >= batchProposals.size()) {
+            throw new IllegalStateException("node " + nodeId + " got " + outcome
+                    + " for no proposal of this batch (correlation ids " + batchFirstCorrelationId + ".."
+                    + (batchFirstCorrelationId + batchProposals.size() - 1) + ")");
+        }
+        PendingRequest.Proposal p = batchProposals.get((int) slot);
+        p.answered = true;
+        return p;
     }
 
     private void read(PendingRequest.Read r) {
@@ -193,14 +244,7 @@ final class EventLoop implements Runnable {
         r.readId = ++nextReadId;
         readsById.put(r.readId, r);
         byDeadline.add(r);
-        step(new Event.ReadIndex(r.readId, r.consistency == ReadConsistency.LEASE));
-    }
-
-    private void step(Event event) {
-        List<Action> actions = core.step(event);
-        for (int i = 0, n = actions.size(); i < n; i++) {
-            dispatch(actions.get(i));
-        }
+        events.add(new Event.ReadIndex(r.readId, r.consistency == ReadConsistency.LEASE));
     }
 
     /** The one place that dispatches on the action type. */
@@ -266,28 +310,23 @@ final class EventLoop implements Runnable {
     }
 
     private void onAccepted(Action.ProposalAccepted a) {
-        PendingRequest.Proposal p = proposing;
-        if (p == null || a.correlationId() != proposingCorrelationId) {
-            throw new IllegalStateException("node " + nodeId + " got " + a + " outside the step of proposal "
-                    + proposingCorrelationId);
-        }
+        PendingRequest.Proposal p = proposalOf(a);
         counters.proposalsAccepted.incrementAndGet();
         p.index = a.index();
         p.term = a.term();
         PendingRequest.Proposal previous = proposalsByIndex.put(a.index(), p);
-        if (previous != null) {
-            fail(previous, new ProposalDroppedException("proposal at index " + previous.index + " term "
-                    + previous.term + " was replaced by a proposal of term " + a.term()));
+        if (previous != null && previous.future.completeExceptionally(new java.util.concurrent.TimeoutException(
+                "outcome unknown: proposal at index " + previous.index + " term " + previous.term
+                        + " is no longer tracked once a proposal of term " + a.term()
+                        + " took its index here; another leader may still commit it"))) {
+            // Not "dropped": its entry may survive on other nodes and commit (the core decides that only at apply).
+            counters.proposalsDropped.incrementAndGet();
         }
         byDeadline.add(p);
     }
 
     private void onRejected(Action.ProposalRejected a) {
-        PendingRequest.Proposal p = proposing;
-        if (p == null || a.correlationId() != proposingCorrelationId) {
-            throw new IllegalStateException("node " + nodeId + " got " + a + " outside the step of proposal "
-                    + proposingCorrelationId);
-        }
+        PendingRequest.Proposal p = proposalOf(a);
         counters.proposalsRejected.incrementAndGet();
         byDeadline.add(p); // so that it still times out if the apply thread is stuck
         RaftException cause = a.reason() == Action.RejectReason.OVERLOADED

@@ -23,6 +23,7 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
         final byte[] command;
         long index;
         long term;
+        boolean answered;
 
         Proposal(byte[] command, long deadlineNanos) {
             super(deadlineNanos);

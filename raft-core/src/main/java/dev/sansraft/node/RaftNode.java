@@ -122,29 +122,45 @@ public final class RaftNode implements AutoCloseable {
      * Loads the hard state and log from the store, builds the core and starts the threads, the transport and the
      * tick timer.
      *
-     * @throws IllegalStateException if already started or closed
-     * @throws StorageException      if the hard state cannot be loaded (the node is then closed)
+     * @throws IllegalStateException    if already started or closed
+     * @throws StorageException         if the hard state cannot be loaded
+     * @throws IllegalArgumentException if the stored state is inconsistent (from the core)
+     * @throws RuntimeException         whatever the transport's {@code start} throws; on any failure the node is
+     *                                  closed before the exception propagates
      */
     public void start() {
         if (!state.compareAndSet(NEW, RUNNING)) {
             throw new IllegalStateException("node " + id + " cannot start: it is "
                     + (state.get() == RUNNING ? "already running" : "closed"));
         }
+        try {
+            startParts();
+        } catch (RuntimeException | Error e) {
+            fatalCause = e;
+            close();
+            throw e;
+        }
+        if (state.get() == CLOSED) {
+            // A fatal error or a concurrent close() happened while starting; make sure the threads end.
+            shutDown();
+        }
+    }
+
+    private void startParts() {
         HardState hardState;
         try {
             hardState = logStore.loadHardState();
         } catch (IOException | RuntimeException e) {
-            StorageException failure = new StorageException("node " + id + " cannot load its hard state", e);
-            fatalCause = failure;
-            close();
-            throw failure;
+            throw new StorageException("node " + id + " cannot load its hard state", e);
         }
         ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState);
-        applier = new Applier(id, stateMachine, listeners, counters, this::failStop);
+        // The core starts with everything before the log's first index applied (0 until logs are compacted).
+        applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException,
+                core.status().appliedIndex());
         storage = new StorageWriter(id, logStore, transport, this::submitInternal, counters, nanoTime,
                 this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, counters, nanoTime,
-                this::failStop);
+                this::failStop, this::closedException);
         loopThread = thread("loop", eventLoop);
         storageThread = thread("storage", storage);
         applyThread = thread("apply", applier);
@@ -162,14 +178,12 @@ public final class RaftNode implements AutoCloseable {
             scheduler = ownScheduler;
         }
         long tickNanos = tickInterval.toNanos();
+        // Fixed rate, not fixed delay: after a stall the missed ticks are delivered, so the core's tick count keeps
+        // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
         ticker = scheduler.scheduleAtFixedRate(() -> eventLoop.submit(Event.Tick.INSTANCE), tickNanos, tickNanos,
                 TimeUnit.NANOSECONDS);
         log.info("node {} started: members={} term={} votedFor={} lastLogIndex={} tick={}ms", id, members,
                 hardState.term(), hardState.votedFor(), logStore.lastIndex(), tickInterval.toMillis());
-        if (state.get() == CLOSED) {
-            // A fatal error or a concurrent close() happened while starting; make sure the threads end.
-            shutDown();
-        }
     }
 
     /**
@@ -243,7 +257,25 @@ public final class RaftNode implements AutoCloseable {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** A snapshot of this node's counters and gauges. */
+    /**
+     * A snapshot of this node's counters and gauges, all labelled with the node id:
+     * <ul>
+     *   <li>gauges {@code sansraft_term}, {@code sansraft_role} (0 follower, 1 pre-candidate, 2 candidate,
+     *   3 leader), {@code sansraft_is_leader}, {@code sansraft_leader_id}, {@code sansraft_commit_index},
+     *   {@code sansraft_applied_index}, {@code sansraft_last_log_index}, {@code sansraft_inflight_requests};</li>
+     *   <li>client counters {@code sansraft_proposals_total} (and {@code _accepted}, {@code _rejected},
+     *   {@code _dropped}), {@code sansraft_requests_timed_out_total}, {@code sansraft_reads_total} (linearizable
+     *   and lease), {@code sansraft_reads_rejected_total}, {@code sansraft_stale_reads_total};</li>
+     *   <li>apply counters {@code sansraft_entries_applied_total}, {@code sansraft_apply_errors_total};</li>
+     *   <li>storage counters {@code sansraft_storage_batches_total}, {@code sansraft_storage_entries_written_total},
+     *   {@code sansraft_storage_syncs_total}, {@code sansraft_storage_sync_seconds_total} (time spent in
+     *   {@code sync()}; divide by the sync count for the mean), {@code sansraft_hard_state_saves_total};</li>
+     *   <li>{@code sansraft_messages_sent_total}, {@code sansraft_messages_received_total},
+     *   {@code sansraft_role_changes_total}, {@code sansraft_leader_changes_total},
+     *   {@code sansraft_event_loop_batches_total}, {@code sansraft_event_loop_events_total} (events per batch is
+     *   the batching factor).</li>
+     * </ul>
+     */
     public NodeMetrics metrics() {
         RaftStatus s = status();
         EventLoop l = loop;
@@ -314,7 +346,7 @@ public final class RaftNode implements AutoCloseable {
         boolean loopDone = join(loopThread);
         boolean storageDone = join(storageThread);
         boolean applyDone = join(applyThread);
-        NodeClosedException closed = closedException();
+        RaftException closed = closedException();
         if (loopDone) {
             loop.failRemaining(closed);
         }
@@ -350,7 +382,7 @@ public final class RaftNode implements AutoCloseable {
         return true;
     }
 
-    private NodeClosedException closedException() {
+    private RaftException closedException() {
         Throwable cause = fatalCause;
         return cause == null
                 ? new NodeClosedException("node " + id + " is closed")

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Each round drains every queued {@link Batch}, performs its actions in order and then calls
  * {@link LogStore#sync()} once for all the log writes of the round; only after that sync returns does it post
- * {@link Event.Persisted}{@code (lastIndex, term(lastIndex))} back to the event loop (action contract rule 2).
+ * {@link Event.Persisted}{@code (index, term, epoch)} of the round's newest {@link Action.AppendLog} back to the event
+ * loop (action contract rule 2).
  * {@link LogStore#saveHardState} is durable when it returns, so a {@link Action.Send} queued after a
  * {@link Action.PersistHardState} goes out right after the save, before the round's log sync (rule 1; rule 3 lets
  * sends ignore log writes). Routing hard-state saves through this thread also keeps the store single-writer.
@@ -41,6 +42,8 @@ final class StorageWriter implements Runnable {
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Mailbox<Batch> inbox = new Mailbox<>();
+    /** The newest append of the current round; storage-thread only. */
+    private Action.AppendLog lastAppend;
     private volatile long completedSeq;
     private volatile boolean stopping;
 
@@ -92,6 +95,7 @@ final class StorageWriter implements Runnable {
     /** Performs {@code first} and every batch queued behind it, then syncs once. */
     private void writeRound(Batch first) throws IOException {
         boolean wroteLog = false;
+        lastAppend = null;
         long lastSeq = first.seq();
         for (Batch b = first; b != null; b = stopping ? null : inbox.poll()) {
             counters.storageBatches.incrementAndGet();
@@ -105,8 +109,10 @@ final class StorageWriter implements Runnable {
             store.sync();
             counters.storageSyncNanos.addAndGet(nanoTime.getAsLong() - start);
             counters.storageSyncs.incrementAndGet();
-            long last = store.lastIndex();
-            persistedSink.accept(new Event.Persisted(last, store.term(last)));
+            if (lastAppend != null) {
+                LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
+                persistedSink.accept(new Event.Persisted(last.index(), last.term(), lastAppend.epoch()));
+            }
         }
         completedSeq = lastSeq;
     }
@@ -114,7 +120,8 @@ final class StorageWriter implements Runnable {
     /** Carries out one action; true when it changed the log. */
     private boolean perform(Action a) throws IOException {
         if (a instanceof Action.AppendLog) {
-            List<LogEntry> entries = ((Action.AppendLog) a).entries();
+            lastAppend = (Action.AppendLog) a;
+            List<LogEntry> entries = lastAppend.entries();
             store.append(entries);
             counters.storageEntriesWritten.addAndGet(entries.size());
             return true;

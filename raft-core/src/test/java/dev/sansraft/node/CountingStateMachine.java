@@ -4,16 +4,18 @@ import dev.sansraft.core.LogEntry;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * A test state machine: remembers every applied payload as a string, answers "applied:&lt;payload&gt;", throws on the
- * payload "boom", and answers a query with the last applied payload (or "count" with the number applied).
+ * payload "boom", and answers a query with the last applied payload (or "count" with the number applied). The lists
+ * are synchronized so that tests may read them once the apply thread has gone quiet.
  */
 final class CountingStateMachine implements StateMachine {
 
-    final List<String> applied = new ArrayList<>();
-    final List<Long> indexes = new ArrayList<>();
+    final List<String> applied = Collections.synchronizedList(new ArrayList<>());
+    final List<Long> indexes = Collections.synchronizedList(new ArrayList<>());
     private volatile int size;
 
     @Override

@@ -40,7 +40,15 @@ class FakeCore implements ConsensusCore {
     }
 
     @Override
-    public List<Action> step(Event event) {
+    public List<Action> stepAll(List<? extends Event> events) {
+        List<Action> out = new ArrayList<>();
+        for (Event e : events) {
+            out.addAll(step(e));
+        }
+        return out;
+    }
+
+    List<Action> step(Event event) {
         List<Action> out = new ArrayList<>();
         if (event instanceof Event.Tick) {
             List<Action> scripted = onNextTick.poll();
@@ -56,7 +64,7 @@ class FakeCore implements ConsensusCore {
             } else {
                 LogEntry e = LogEntry.normal(log.size() + 1, term, p.payload());
                 log.add(e);
-                out.add(new Action.AppendLog(List.of(e)));
+                out.add(new Action.AppendLog(List.of(e), term));
                 out.add(new Action.ProposalAccepted(p.correlationId(), e.index(), e.term()));
             }
         } else if (event instanceof Event.Persisted) {

@@ -113,7 +113,7 @@ class RaftNodeRuntimeTest {
         };
         FakeCore core = new FakeCore(1) {
             @Override
-            public List<Action> step(Event event) {
+            List<Action> step(Event event) {
                 if (event instanceof Event.Persisted && ((Event.Persisted) event).index() > syncedUpTo.get()) {
                     violations.add(event + " before sync covered it (synced " + syncedUpTo.get() + ")");
                 }
@@ -354,6 +354,26 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
+    void closeCalledFromACallbackOnTheApplyThreadStillFailsEverythingElse() {
+        FakeCore core = new FakeCore(1);
+        RaftNode node = start(core, new InMemoryLogStore(), new RecordingTransport(), new CountingStateMachine(),
+                null);
+        node.propose(bytes("first")).join();
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            pending.add(node.propose(bytes("p" + i)));
+        }
+        CompletableFuture<byte[]> stale = node.query(bytes("count"), ReadConsistency.STALE);
+
+        stale.thenRun(node::close);
+
+        for (CompletableFuture<byte[]> f : pending) {
+            assertThat(failure(f)).isInstanceOf(NodeClosedException.class);
+        }
+    }
+
+    @Test
     void storageFailureStopsTheNodeAndFailsItsRequests() {
         LogStore failing = new ForwardingLogStore(new InMemoryLogStore()) {
             @Override
@@ -400,7 +420,7 @@ class RaftNodeRuntimeTest {
         List<Event> received = new CopyOnWriteArrayList<>();
         FakeCore core = new FakeCore(1) {
             @Override
-            public List<Action> step(Event event) {
+            List<Action> step(Event event) {
                 if (event instanceof Event.Receive) {
                     received.add(event);
                 }
@@ -418,6 +438,24 @@ class RaftNodeRuntimeTest {
         Poll.until("the message is stepped", () -> received.size() == 1);
         assertThat(received).containsExactly(new Event.Receive(mine));
         assertThat(node.metrics().get("sansraft_messages_received_total")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aTransportThatFailsToStartLeavesTheNodeClosed() {
+        RecordingTransport broken = new RecordingTransport() {
+            @Override
+            public void start(java.util.function.Consumer<Message> inbound) {
+                throw new IllegalStateException("port 9001 in use");
+            }
+        };
+        RaftNode node = RaftNode.builder().id(1).members(List.of(1L)).logStore(new InMemoryLogStore())
+                .transport(broken).stateMachine(new CountingStateMachine()).coreFactory(FakeCore.factory(new FakeCore(1)))
+                .build();
+
+        assertThatThrownBy(node::start).hasMessage("port 9001 in use");
+        assertThat(failure(node.propose(bytes("x")))).isInstanceOf(NodeClosedException.class)
+                .hasRootCauseMessage("port 9001 in use");
+        assertThat(broken.closed).isTrue();
     }
 
     @Test

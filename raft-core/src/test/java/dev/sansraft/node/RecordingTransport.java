@@ -7,7 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /** A transport that records what is sent and lets a test inject inbound messages. */
-final class RecordingTransport implements Transport {
+class RecordingTransport implements Transport {
 
     final List<Message> sent = new CopyOnWriteArrayList<>();
     volatile Consumer<Message> inbound;

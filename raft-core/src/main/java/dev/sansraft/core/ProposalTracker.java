@@ -1,0 +1,64 @@
+package dev.sansraft.core;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Proposals this node accepted as leader and whose fate is not known yet, by index. Each ends in exactly one way:
+ * the entry committed at its index has the accepted term (the runtime completes it from the {@link Action.Apply}),
+ * or it has another term and the proposal is reported {@link Action.ProposalDropped}. Not thread-safe: owned by its
+ * {@link RaftCore}.
+ *
+ * <p>A proposal is <em>not</em> dropped when this node's own copy is truncated or when it loses leadership: other
+ * nodes may still hold the entry, and a later leader may commit it. Only the committed entry at its index decides.
+ * So two proposals can wait on one index (one from an earlier leadership), which is why they are kept per index.
+ *
+ * <p>The bytes of tracked proposals drive {@code maxUncommittedBytes} back-pressure. Proposals from an earlier
+ * leadership still count until resolved, which errs towards refusing work.
+ */
+final class ProposalTracker {
+
+    private record Pending(long correlationId, long index, long term, long sizeBytes) {
+    }
+
+    private final TreeMap<Long, List<Pending>> byIndex = new TreeMap<>();
+    private long bytes;
+
+    long bytes() {
+        return bytes;
+    }
+
+    void accepted(long correlationId, LogEntry entry) {
+        byIndex.computeIfAbsent(entry.index(), i -> new ArrayList<>(1))
+                .add(new Pending(correlationId, entry.index(), entry.term(), entry.sizeBytes()));
+        bytes += entry.sizeBytes();
+    }
+
+    /** Resolves the proposals at the indexes of {@code applied}: those whose term differs were dropped. */
+    void applied(List<LogEntry> applied, List<Action> out) {
+        if (byIndex.isEmpty()) {
+            return;
+        }
+        long first = applied.get(0).index();
+        long last = applied.get(applied.size() - 1).index();
+        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.headMap(last, true).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, List<Pending>> e = it.next();
+            long index = e.getKey();
+            for (Pending p : e.getValue()) {
+                bytes -= p.sizeBytes();
+                if (index < first) {
+                    throw new IllegalStateException("proposal " + p.correlationId() + " at " + index
+                            + " was skipped by an apply starting at " + first);
+                }
+                if (applied.get((int) (index - first)).term() != p.term()) {
+                    out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
+                }
+            }
+            it.remove();
+        }
+    }
+}
