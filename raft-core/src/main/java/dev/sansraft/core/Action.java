@@ -13,7 +13,8 @@ import java.util.List;
  *   that precedes it (in this step or an earlier one) is durable. This is what makes a vote or a term change safe:
  *   a node never grants a vote it could forget in a crash.</li>
  *   <li><b>Log writes in order.</b> {@link TruncateLog} and {@link AppendLog} are applied to storage in the order they
- *   were emitted, across steps. They may be made durable asynchronously, and many of them may share one fsync
+ *   were emitted, across steps, and never become durable before a {@link PersistHardState} emitted ahead of them
+ *   (a log may not hold entries of a term its hard state has not reached). They may be made durable asynchronously, and many of them may share one fsync
  *   (group commit). When writes up to index {@code i} are durable, the runtime feeds back
  *   {@link Event.Persisted}{@code (i, termAt(i))}; it may report only the highest index of a group.</li>
  *   <li><b>Sends need not wait for log writes.</b> The core already withholds what depends on durability: a

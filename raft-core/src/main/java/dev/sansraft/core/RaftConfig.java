@@ -20,10 +20,13 @@ package dev.sansraft.core;
  * @param maxUncommittedBytes    a leader rejects proposals as {@code OVERLOADED} while its uncommitted entries
  *                               exceed this many bytes
  * @param randomSeed             seeds the election-timeout randomness (mixed with the node id)
+ * @param leaseClockDriftTicks   lease reads: how many ticks the lease is cut short of the election timeout to cover
+ *                               clock-rate drift between nodes. A lease read is safe only if no node's ticks run
+ *                               faster than the leader's by more than this over one election timeout.
  */
 public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, boolean preVote, boolean checkQuorum,
                          int maxInflightAppends, int maxEntriesPerAppend, long maxBytesPerAppend,
-                         long maxUncommittedBytes, long randomSeed) {
+                         long maxUncommittedBytes, long randomSeed, int leaseClockDriftTicks) {
 
     public RaftConfig {
         require(electionTimeoutTicks >= 2, "electionTimeoutTicks", electionTimeoutTicks, "must be >= 2");
@@ -34,6 +37,9 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
         require(maxEntriesPerAppend >= 1, "maxEntriesPerAppend", maxEntriesPerAppend, "must be >= 1");
         require(maxBytesPerAppend >= 1, "maxBytesPerAppend", maxBytesPerAppend, "must be >= 1");
         require(maxUncommittedBytes >= 1, "maxUncommittedBytes", maxUncommittedBytes, "must be >= 1");
+        require(leaseClockDriftTicks >= 1, "leaseClockDriftTicks", leaseClockDriftTicks, "must be >= 1");
+        require(leaseClockDriftTicks < electionTimeoutTicks, "leaseClockDriftTicks", leaseClockDriftTicks,
+                "must be below electionTimeoutTicks (" + electionTimeoutTicks + ")");
     }
 
     private static void require(boolean ok, String field, long value, String rule) {
@@ -42,7 +48,7 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
         }
     }
 
-    /** The defaults, with the given seed. */
+    /** The defaults. */
     public static RaftConfig defaults() {
         return builder().build();
     }
@@ -62,7 +68,8 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
                 .maxEntriesPerAppend(maxEntriesPerAppend)
                 .maxBytesPerAppend(maxBytesPerAppend)
                 .maxUncommittedBytes(maxUncommittedBytes)
-                .randomSeed(randomSeed);
+                .randomSeed(randomSeed)
+                .leaseClockDriftTicks(leaseClockDriftTicks);
     }
 
     /** Mutable builder; not thread-safe. Defaults are documented on each setter. */
@@ -76,6 +83,7 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
         private long maxBytesPerAppend = 1L << 20;
         private long maxUncommittedBytes = 64L << 20;
         private long randomSeed = 0;
+        private int leaseClockDriftTicks = 2;
 
         private Builder() {
         }
@@ -134,10 +142,17 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
             return this;
         }
 
+        /** Default 2. */
+        public Builder leaseClockDriftTicks(int ticks) {
+            this.leaseClockDriftTicks = ticks;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public RaftConfig build() {
             return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum,
-                    maxInflightAppends, maxEntriesPerAppend, maxBytesPerAppend, maxUncommittedBytes, randomSeed);
+                    maxInflightAppends, maxEntriesPerAppend, maxBytesPerAppend, maxUncommittedBytes, randomSeed,
+                    leaseClockDriftTicks);
         }
     }
 }

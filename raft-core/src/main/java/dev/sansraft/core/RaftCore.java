@@ -1,36 +1,819 @@
 package dev.sansraft.core;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
- * The pure Raft state machine for one node. Work in progress: the API is fixed, the implementation is being written.
+ * The pure Raft state machine for one node: {@link #step(Event)} consumes an event and returns the
+ * {@link Action}s the runtime must carry out, under the contract written in {@link Action}'s javadoc.
+ *
+ * <p>Implements leader election with PreVote (Raft thesis §9.6) and CheckQuorum (thesis §6.2), log replication with
+ * per-follower flow control (probe, then pipelined replicate with a bounded in-flight window), batching, fast
+ * conflict backtracking, the current-term commit rule (Raft §5.4.2), proposal tracking with exactly one outcome each,
+ * ReadIndex reads (thesis §6.4) and opt-in lease reads.
+ *
+ * <p>Deterministic: the same events in the same order always produce the same actions. It performs no I/O, reads no
+ * clock and uses only seeded randomness. Not thread-safe: one thread drives a core.
  */
 public final class RaftCore {
 
-    private RaftCore() {
+    /** Apply batches are cut at this many bytes so one huge commit does not become one huge action. */
+    private static final long MAX_APPLY_BYTES = 8L << 20;
+
+    private final long id;
+    private final long[] members;
+    private final long[] peers;
+    private final RaftConfig config;
+    private final SplittableRandom random;
+    private final RaftLog log;
+    private final List<Action> out = new ArrayList<>();
+
+    private long term;
+    private long votedFor;
+    private Role role = Role.FOLLOWER;
+    private long leaderId;
+    private long tickCount;
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private int randomizedElectionTimeout;
+    private VoteTally votes;
+
+    private Role announcedRole;
+    private long announcedTerm = -1;
+    private long announcedLeader = -1;
+
+    // Leader state; valid while role == LEADER.
+    private Progress[] progress = new Progress[0];
+    private final long[] quorumValues;
+    private final long[] quorumScratch;
+    private boolean broadcastPending;
+    private boolean roundPending;
+    private long round;
+    private final ArrayDeque<long[]> roundSentTicks = new ArrayDeque<>();
+    private long leaseStartTick = Long.MIN_VALUE;
+    private final ReadQueue reads = new ReadQueue();
+
+    // Follower state: an acknowledgement waiting for the log to become durable.
+    private long pendingAckIndex;
+    private long pendingAckRound;
+    private long lastAckedRound;
+    private final TreeMap<Long, Long> forwardedReads = new TreeMap<>();
+
+    // Proposals accepted and not yet resolved, in index order.
+    private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
+    private long proposalBytes;
+
+    private record PendingProposal(long correlationId, long index, long term, long sizeBytes) {
+    }
+
+    private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState) {
+        this.id = id;
+        this.members = members;
+        this.peers = Arrays.stream(members).filter(m -> m != id).toArray();
+        this.config = config;
+        this.random = new SplittableRandom(config.randomSeed() ^ (id * 0x9E3779B97F4A7C15L));
+        this.log = new RaftLog(logView);
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor();
+        this.quorumValues = new long[members.length];
+        this.quorumScratch = new long[members.length];
+        resetElectionTimer();
     }
 
     /**
-     * Builds a core from durable state: the hard state last persisted and the log as stored.
+     * Builds a core from durable state: the hard state last persisted and the log as stored. Every entry the view
+     * holds at this moment must be durable. The core starts as a follower with commit index 0 (or the log's first
+     * index - 1), so a state machine is rebuilt by applying the log again.
      *
      * @param id        this node's id, positive, one of {@code members}
      * @param members   every voting member's id, this node included
      * @param config    tuning
      * @param log       the durable log, read through a narrow view
      * @param hardState the last persisted term and vote
+     * @throws IllegalArgumentException with the offending value when an argument is invalid
      */
     public static RaftCore create(long id, Collection<Long> members, RaftConfig config, LogView log,
                                   HardState hardState) {
-        throw new UnsupportedOperationException("not yet");
+        if (id <= 0) {
+            throw new IllegalArgumentException("node id must be positive, got " + id);
+        }
+        if (members == null || members.isEmpty()) {
+            throw new IllegalArgumentException("members must not be empty");
+        }
+        if (config == null || log == null || hardState == null) {
+            throw new IllegalArgumentException("config, log and hardState are required");
+        }
+        long[] sorted = members.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
+        if (sorted.length != members.size()) {
+            throw new IllegalArgumentException("members contain duplicates: " + members);
+        }
+        if (sorted[0] <= 0) {
+            throw new IllegalArgumentException("member ids must be positive: " + members);
+        }
+        if (Arrays.binarySearch(sorted, id) < 0) {
+            throw new IllegalArgumentException("node " + id + " is not among the members " + members);
+        }
+        if (hardState.votedFor() != HardState.NO_VOTE && Arrays.binarySearch(sorted, hardState.votedFor()) < 0) {
+            throw new IllegalArgumentException("hard state votes for " + hardState.votedFor()
+                    + ", not a member of " + members);
+        }
+        if (log.lastIndex() > 0 && log.term(log.lastIndex()) > hardState.term()) {
+            throw new IllegalArgumentException("log ends at term " + log.term(log.lastIndex())
+                    + ", beyond the hard state's term " + hardState.term());
+        }
+        return new RaftCore(id, sorted, config, log, hardState);
     }
 
     /** Feeds one event and returns the actions to carry out, in order (see {@link Action}). */
     public List<Action> step(Event event) {
-        throw new UnsupportedOperationException("not yet");
+        handle(event);
+        return finishBatch();
     }
 
+    /**
+     * Feeds several events and returns the actions for all of them. Equivalent to stepping them one by one, except
+     * that appends and heartbeats are sent once for the whole batch: a runtime that drains its queue this way sends
+     * one message per follower for many proposals.
+     */
+    public List<Action> stepAll(List<? extends Event> events) {
+        for (Event event : events) {
+            handle(event);
+        }
+        return finishBatch();
+    }
+
+    /** This node's id. */
+    public long id() {
+        return id;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public long votedFor() {
+        return votedFor;
+    }
+
+    /** The leader known for the current term, or 0. */
+    public long leaderId() {
+        return leaderId;
+    }
+
+    public long commitIndex() {
+        return log.commitIndex();
+    }
+
+    /** The last index handed out in an {@link Action.Apply}. */
+    public long appliedIndex() {
+        return log.appliedIndex();
+    }
+
+    public long lastLogIndex() {
+        return log.lastIndex();
+    }
+
+    /** The highest index reported durable for the current log content. */
+    public long persistedIndex() {
+        return log.persistedIndex();
+    }
+
+    /** The term of the entry at {@code index} in this node's log, durable or not. */
+    public long termAt(long index) {
+        return log.term(index);
+    }
+
+    /** A snapshot of this node's state. */
     public RaftStatus status() {
-        throw new UnsupportedOperationException("not yet");
+        List<Long> memberList = new ArrayList<>(members.length);
+        for (long m : members) {
+            memberList.add(m);
+        }
+        List<PeerProgress> peerList = new ArrayList<>(progress.length);
+        if (role == Role.LEADER) {
+            for (Progress pr : progress) {
+                peerList.add(pr.snapshot());
+            }
+        }
+        return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
+                memberList, peerList);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Dispatch
+
+    private void handle(Event event) {
+        if (event instanceof Event.Tick) {
+            tick();
+        } else if (event instanceof Event.Receive) {
+            receive(((Event.Receive) event).message());
+        } else if (event instanceof Event.Propose) {
+            Event.Propose p = (Event.Propose) event;
+            propose(p.correlationId(), p.payload());
+        } else if (event instanceof Event.Persisted) {
+            Event.Persisted p = (Event.Persisted) event;
+            persisted(p.index(), p.term());
+        } else if (event instanceof Event.ReadIndex) {
+            Event.ReadIndex r = (Event.ReadIndex) event;
+            read(r.readId(), 0, r.lease());
+        } else {
+            throw new IllegalArgumentException("unknown event " + event);
+        }
+    }
+
+    private void receive(Message m) {
+        if (m.to() != id || Arrays.binarySearch(members, m.from()) < 0 || m.from() == id) {
+            return; // misrouted or from a stranger: not ours to act on
+        }
+        if (m.term() > term) {
+            if (m instanceof Message.VoteRequest) {
+                Message.VoteRequest vr = (Message.VoteRequest) m;
+                // Thesis §4.2.3 and §9.6: a node that heard from a live leader within the minimum election
+                // timeout ignores (pre)votes, so a partitioned node rejoining cannot depose a healthy leader.
+                boolean heardFromLeader = leaderId != 0 && electionElapsed < config.electionTimeoutTicks();
+                if (heardFromLeader && (config.checkQuorum() || vr.preVote())) {
+                    return;
+                }
+                if (!vr.preVote()) {
+                    becomeFollower(m.term(), 0);
+                }
+            } else if (m instanceof Message.VoteResponse && ((Message.VoteResponse) m).preVote()
+                    && ((Message.VoteResponse) m).voteGranted()) {
+                // A granted pre-vote carries the term the candidate would campaign in; nobody has moved to it.
+            } else if (m instanceof Message.AppendRequest) {
+                becomeFollower(m.term(), m.from());
+            } else {
+                becomeFollower(m.term(), 0);
+            }
+        } else if (m.term() < term) {
+            answerStale(m);
+            return;
+        }
+        if (m instanceof Message.VoteRequest) {
+            handleVoteRequest((Message.VoteRequest) m);
+        } else if (role == Role.LEADER) {
+            stepLeader(m);
+        } else if (role == Role.FOLLOWER) {
+            stepFollower(m);
+        } else {
+            stepCandidate(m);
+        }
+    }
+
+    /** Answers a message from an older term where the sender can learn from the answer; ignores the rest. */
+    private void answerStale(Message m) {
+        if (m instanceof Message.AppendRequest && (config.checkQuorum() || config.preVote())) {
+            // With PreVote or CheckQuorum a stale leader may never see our higher term in a vote; tell it here
+            // so it steps down (etcd's raft does the same).
+            send(new Message.AppendResponse(id, m.from(), term, false, 0, 0, 0, 0, 0));
+        } else if (m instanceof Message.VoteRequest && ((Message.VoteRequest) m).preVote()) {
+            send(new Message.VoteResponse(id, m.from(), term, false, true));
+        } else if (m instanceof Message.ReadIndexRequest) {
+            send(new Message.ReadIndexResponse(id, m.from(), term, ((Message.ReadIndexRequest) m).readId(), 0,
+                    false));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Elections
+
+    private void tick() {
+        tickCount++;
+        if (role == Role.LEADER) {
+            tickLeader();
+            return;
+        }
+        electionElapsed++;
+        if (peers.length == 0) {
+            // A single-node cluster is its own quorum: it elects itself on its first tick.
+            campaign();
+        } else if (electionElapsed >= randomizedElectionTimeout) {
+            if (config.preVote()) {
+                preCampaign();
+            } else {
+                campaign();
+            }
+        }
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= config.electionTimeoutTicks()) {
+            electionElapsed = 0;
+            if (config.checkQuorum()) {
+                if (!hasActiveQuorum()) {
+                    // Thesis §6.2: a leader cut off from a quorum steps down, so clients look elsewhere.
+                    becomeFollower(term, 0);
+                    return;
+                }
+                for (Progress pr : progress) {
+                    pr.recentActive = false;
+                }
+            }
+        }
+        if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
+            heartbeatElapsed = 0;
+            for (Progress pr : progress) {
+                // Retry a probe that may have been lost, and make room if acknowledgements were lost.
+                pr.probeSent = false;
+                if (pr.state == PeerProgress.State.REPLICATE && pr.inflights.isFull()) {
+                    pr.inflights.freeOldest();
+                }
+            }
+            roundPending = true;
+        }
+    }
+
+    private boolean hasActiveQuorum() {
+        int active = 1;
+        for (Progress pr : progress) {
+            if (pr.recentActive) {
+                active++;
+            }
+        }
+        return active >= QuorumMath.majority(members.length);
+    }
+
+    private void preCampaign() {
+        setRole(Role.PRE_CANDIDATE, 0);
+        votes = new VoteTally(members);
+        votes.record(id, true);
+        resetElectionTimer();
+        for (long peer : peers) {
+            send(new Message.VoteRequest(id, peer, term + 1, log.lastIndex(), log.lastTerm(), true));
+        }
+        if (votes.result() == VoteTally.Result.WON) {
+            campaign();
+        }
+    }
+
+    private void campaign() {
+        setTerm(term + 1);
+        votedFor = id;
+        persistHardState();
+        setRole(Role.CANDIDATE, 0);
+        votes = new VoteTally(members);
+        votes.record(id, true);
+        resetElectionTimer();
+        for (long peer : peers) {
+            send(new Message.VoteRequest(id, peer, term, log.lastIndex(), log.lastTerm(), false));
+        }
+        if (votes.result() == VoteTally.Result.WON) {
+            becomeLeader();
+        }
+    }
+
+    private void handleVoteRequest(Message.VoteRequest vr) {
+        // Raft §5.2: one vote per term; a pre-vote for a later term commits to nothing.
+        boolean canVote = votedFor == vr.from()
+                || (votedFor == HardState.NO_VOTE && leaderId == 0)
+                || (vr.preVote() && vr.term() > term);
+        // Raft §5.4.1: only for a candidate whose log is at least as up-to-date.
+        if (canVote && log.isUpToDate(vr.lastLogIndex(), vr.lastLogTerm())) {
+            if (!vr.preVote()) {
+                electionElapsed = 0;
+                votedFor = vr.from();
+                persistHardState();
+            }
+            send(new Message.VoteResponse(id, vr.from(), vr.term(), true, vr.preVote()));
+        } else {
+            send(new Message.VoteResponse(id, vr.from(), term, false, vr.preVote()));
+        }
+    }
+
+    private void stepCandidate(Message m) {
+        if (m instanceof Message.AppendRequest) {
+            // Raft §5.2: a candidate that hears from a leader of its term (or later) returns to follower.
+            becomeFollower(m.term(), m.from());
+            handleAppendRequest((Message.AppendRequest) m);
+        } else if (m instanceof Message.VoteResponse) {
+            Message.VoteResponse vr = (Message.VoteResponse) m;
+            if (vr.preVote() != (role == Role.PRE_CANDIDATE)) {
+                return;
+            }
+            votes.record(vr.from(), vr.voteGranted());
+            VoteTally.Result result = votes.result();
+            if (result == VoteTally.Result.WON) {
+                if (role == Role.PRE_CANDIDATE) {
+                    campaign();
+                } else {
+                    becomeLeader();
+                }
+            } else if (result == VoteTally.Result.LOST) {
+                becomeFollower(term, 0);
+            }
+        } else if (m instanceof Message.ReadIndexRequest) {
+            send(new Message.ReadIndexResponse(id, m.from(), term, ((Message.ReadIndexRequest) m).readId(), 0,
+                    false));
+        }
+    }
+
+    private void becomeFollower(long newTerm, long leader) {
+        if (newTerm != term) {
+            setTerm(newTerm);
+            persistHardState();
+        }
+        if (role == Role.LEADER) {
+            rejectLeaderReads(leader);
+        }
+        progress = new Progress[0];
+        broadcastPending = false;
+        roundPending = false;
+        setRole(Role.FOLLOWER, leader);
+        resetElectionTimer();
+    }
+
+    private void becomeLeader() {
+        setRole(Role.LEADER, id);
+        heartbeatElapsed = 0;
+        electionElapsed = 0;
+        progress = new Progress[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            progress[i] = new Progress(peers[i], log.lastIndex() + 1, config.maxInflightAppends());
+            progress[i].recentActive = true;
+        }
+        roundSentTicks.clear();
+        leaseStartTick = Long.MIN_VALUE;
+        // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
+        log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
+        broadcastPending = true;
+        roundPending = true;
+        maybeCommit();
+    }
+
+    /** Moves to a later term: no vote cast in it yet, and nothing owed to the previous term's leader. */
+    private void setTerm(long newTerm) {
+        if (newTerm <= term) {
+            throw new IllegalStateException("term would not advance from " + term + " to " + newTerm + " (node "
+                    + id + ")");
+        }
+        term = newTerm;
+        votedFor = HardState.NO_VOTE;
+        pendingAckIndex = 0;
+        pendingAckRound = 0;
+        lastAckedRound = 0;
+    }
+
+    private void setRole(Role newRole, long leader) {
+        if (newRole != Role.FOLLOWER || leader != leaderId) {
+            rejectForwardedReads(leader);
+        }
+        role = newRole;
+        leaderId = leader;
+    }
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        int base = config.electionTimeoutTicks();
+        randomizedElectionTimeout = base + random.nextInt(base);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Followers
+
+    private void stepFollower(Message m) {
+        if (m instanceof Message.AppendRequest) {
+            if (leaderId != m.from()) {
+                setRole(Role.FOLLOWER, m.from());
+            }
+            electionElapsed = 0;
+            handleAppendRequest((Message.AppendRequest) m);
+        } else if (m instanceof Message.ReadIndexResponse) {
+            Message.ReadIndexResponse r = (Message.ReadIndexResponse) m;
+            if (forwardedReads.remove(r.readId()) != null) {
+                out.add(r.success() ? new Action.ReadReady(r.readId(), r.readIndex())
+                        : new Action.ReadRejected(r.readId(), leaderId));
+            }
+        } else if (m instanceof Message.ReadIndexRequest) {
+            send(new Message.ReadIndexResponse(id, m.from(), term, ((Message.ReadIndexRequest) m).readId(), 0,
+                    false));
+        }
+    }
+
+    private void handleAppendRequest(Message.AppendRequest ar) {
+        if (!log.matchTerm(ar.prevLogIndex(), ar.prevLogTerm())) {
+            // Raft §5.3: reject, with a hint that skips every entry that cannot match.
+            long hintIndex = log.findConflictByTerm(Math.min(ar.prevLogIndex(), log.lastIndex()), ar.prevLogTerm());
+            long hintTerm = hintIndex == 0 ? 0 : log.term(hintIndex);
+            send(new Message.AppendResponse(id, ar.from(), term, false, 0, ar.prevLogIndex(), hintIndex, hintTerm,
+                    ar.round()));
+            return;
+        }
+        long removedFrom = log.appendFromLeader(ar.entries());
+        if (removedFrom > 0) {
+            dropProposalsFrom(removedFrom);
+        }
+        long lastNew = ar.lastIndex();
+        // Raft Figure 2, AppendEntries rule 5.
+        log.commitTo(Math.min(ar.leaderCommit(), lastNew));
+        long durable = Math.min(lastNew, log.persistedIndex());
+        if (durable < lastNew) {
+            pendingAckIndex = Math.max(pendingAckIndex, lastNew);
+            pendingAckRound = Math.max(pendingAckRound, ar.round());
+        }
+        // Answer now if everything claimed is durable, or if the leader is waiting on this round for reads;
+        // otherwise the Persisted event answers, so one response covers a whole group commit.
+        if (durable == lastNew || ar.round() > lastAckedRound) {
+            acknowledge(ar.from(), durable, Math.max(ar.round(), pendingAckRound));
+        }
+    }
+
+    private void acknowledge(long leader, long matchIndex, long ackRound) {
+        lastAckedRound = Math.max(lastAckedRound, ackRound);
+        send(new Message.AppendResponse(id, leader, term, true, matchIndex, 0, 0, 0, ackRound));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Leaders
+
+    private void stepLeader(Message m) {
+        if (m instanceof Message.AppendResponse) {
+            handleAppendResponse((Message.AppendResponse) m);
+        } else if (m instanceof Message.ReadIndexRequest) {
+            Progress pr = progressOf(m.from());
+            if (pr != null) {
+                pr.recentActive = true;
+            }
+            read(((Message.ReadIndexRequest) m).readId(), m.from(), false);
+        } else if (m instanceof Message.AppendRequest) {
+            throw new IllegalStateException("node " + id + " is leader of term " + term
+                    + " and received an append from another leader " + m.from() + " of the same term");
+        }
+    }
+
+    private void handleAppendResponse(Message.AppendResponse r) {
+        Progress pr = progressOf(r.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (r.round() > pr.ackedRound) {
+            pr.ackedRound = r.round();
+            releaseReads();
+        }
+        if (r.success()) {
+            boolean advanced = pr.acknowledge(r.matchIndex());
+            if (pr.state == PeerProgress.State.PROBE && (advanced || r.matchIndex() + 1 >= pr.nextIndex)) {
+                pr.becomeReplicate();
+            }
+            pr.probeSent = false;
+            if (advanced) {
+                maybeCommit();
+            }
+            sendAppends(pr, false);
+        } else if (r.rejectedIndex() > pr.matchIndex) {
+            if (pr.state == PeerProgress.State.REPLICATE || r.rejectedIndex() == pr.nextIndex - 1) {
+                long hint = r.conflictTerm() > 0 ? log.findConflictByTerm(r.conflictIndex(), r.conflictTerm())
+                        : r.conflictIndex();
+                pr.becomeProbe(Math.min(r.rejectedIndex(), hint + 1));
+                sendAppends(pr, false);
+            }
+        }
+        pr.checkInvariant();
+    }
+
+    private Progress progressOf(long peer) {
+        int slot = Arrays.binarySearch(peers, peer);
+        return slot < 0 || role != Role.LEADER ? null : progress[slot];
+    }
+
+    /**
+     * Sends what {@code pr} is missing: in Probe one append, in Replicate as many as the in-flight window allows.
+     * With {@code orHeartbeat}, sends an empty append when there is nothing else, so the follower hears from us.
+     */
+    private void sendAppends(Progress pr, boolean orHeartbeat) {
+        boolean sent = false;
+        long last = log.lastIndex();
+        while (!pr.isPaused() && pr.nextIndex <= last) {
+            List<LogEntry> entries = log.entries(pr.nextIndex, last + 1, config.maxEntriesPerAppend(),
+                    config.maxBytesPerAppend());
+            sendAppend(pr, entries);
+            sent = true;
+            if (pr.state == PeerProgress.State.PROBE) {
+                break;
+            }
+        }
+        if (!sent && orHeartbeat) {
+            sendAppend(pr, List.of());
+        }
+    }
+
+    private void sendAppend(Progress pr, List<LogEntry> entries) {
+        long prev = pr.nextIndex - 1;
+        send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), entries, log.commitIndex(), round));
+        pr.sent(prev + entries.size(), entries.size());
+    }
+
+    private void maybeCommit() {
+        quorumValues[0] = log.persistedIndex();
+        for (int i = 0; i < progress.length; i++) {
+            quorumValues[i + 1] = progress[i].matchIndex;
+        }
+        long candidate = QuorumMath.quorumValue(quorumValues, quorumScratch);
+        // Raft §5.4.2: only an entry of the current term commits by counting replicas.
+        if (candidate > log.commitIndex() && log.term(candidate) == term) {
+            boolean firstInTerm = log.term(log.commitIndex()) != term;
+            log.commitTo(candidate);
+            broadcastPending = true;
+            if (firstInTerm && reads.hasAwaitingCommit()) {
+                for (ReadQueue.PendingRead r : reads.takeAwaitingCommit()) {
+                    read(r.readId(), r.from(), r.lease());
+                }
+            }
+        }
+    }
+
+    private void propose(long correlationId, byte[] payload) {
+        if (role != Role.LEADER) {
+            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.NOT_LEADER, leaderId));
+            return;
+        }
+        LogEntry entry = LogEntry.normal(log.lastIndex() + 1, term, payload);
+        if (proposalBytes > 0 && proposalBytes + entry.sizeBytes() > config.maxUncommittedBytes()) {
+            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.OVERLOADED, id));
+            return;
+        }
+        log.appendLocal(entry);
+        proposals.addLast(new PendingProposal(correlationId, entry.index(), term, entry.sizeBytes()));
+        proposalBytes += entry.sizeBytes();
+        out.add(new Action.ProposalAccepted(correlationId, entry.index(), term));
+        broadcastPending = true;
+        if (peers.length == 0) {
+            maybeCommit();
+        }
+    }
+
+    private void persisted(long index, long persistedTerm) {
+        if (!log.persisted(index, persistedTerm)) {
+            return;
+        }
+        if (role == Role.LEADER) {
+            maybeCommit();
+        } else if (pendingAckIndex > 0 && leaderId != 0) {
+            long durable = Math.min(pendingAckIndex, log.persistedIndex());
+            acknowledge(leaderId, durable, pendingAckRound);
+            if (durable >= pendingAckIndex) {
+                pendingAckIndex = 0;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Reads (thesis §6.4)
+
+    private void read(long readId, long from, boolean lease) {
+        if (role != Role.LEADER) {
+            if (from != 0) {
+                send(new Message.ReadIndexResponse(id, from, term, readId, 0, false));
+            } else if (role == Role.FOLLOWER && leaderId != 0) {
+                forwardedReads.put(readId, term);
+                send(new Message.ReadIndexRequest(id, leaderId, term, readId));
+            } else {
+                out.add(new Action.ReadRejected(readId, leaderId));
+            }
+            return;
+        }
+        if (log.term(log.commitIndex()) != term) {
+            // Step 1: until its NOOP commits, a new leader does not know the latest commit index.
+            reads.awaitCommit(readId, from, lease);
+            return;
+        }
+        long readIndex = log.commitIndex();
+        if (peers.length == 0 || (lease && config.checkQuorum() && hasLease())) {
+            readReady(readId, from, readIndex);
+            return;
+        }
+        // Steps 2–3: confirm leadership with a heartbeat round sent after this read arrived.
+        reads.awaitRound(readId, from, readIndex, round + 1);
+        roundPending = true;
+    }
+
+    /**
+     * The lease is measured from when the newest quorum-acknowledged round was sent. Followers that acknowledged it
+     * refuse votes for an election timeout after receiving it (CheckQuorum), so no other leader can exist before
+     * {@code sent + electionTimeoutTicks}; the drift bound covers clocks that tick at different rates.
+     */
+    private boolean hasLease() {
+        return leaseStartTick != Long.MIN_VALUE
+                && tickCount < leaseStartTick + config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+    }
+
+    private void readReady(long readId, long from, long readIndex) {
+        if (from == 0) {
+            out.add(new Action.ReadReady(readId, readIndex));
+        } else {
+            send(new Message.ReadIndexResponse(id, from, term, readId, readIndex, true));
+        }
+    }
+
+    private void releaseReads() {
+        quorumValues[0] = round;
+        for (int i = 0; i < progress.length; i++) {
+            quorumValues[i + 1] = progress[i].ackedRound;
+        }
+        long acked = QuorumMath.quorumValue(quorumValues, quorumScratch);
+        while (!roundSentTicks.isEmpty() && roundSentTicks.peekFirst()[0] <= acked) {
+            long[] sent = roundSentTicks.pollFirst();
+            if (sent[0] == acked) {
+                leaseStartTick = sent[1];
+            }
+        }
+        for (ReadQueue.PendingRead r : reads.takeAcknowledged(acked)) {
+            readReady(r.readId(), r.from(), r.readIndex());
+        }
+    }
+
+    private void rejectLeaderReads(long newLeader) {
+        for (ReadQueue.PendingRead r : reads.takeAll()) {
+            if (r.from() == 0) {
+                out.add(new Action.ReadRejected(r.readId(), newLeader));
+            } else {
+                send(new Message.ReadIndexResponse(id, r.from(), term, r.readId(), 0, false));
+            }
+        }
+    }
+
+    private void rejectForwardedReads(long newLeader) {
+        for (Long readId : forwardedReads.keySet()) {
+            out.add(new Action.ReadRejected(readId, newLeader));
+        }
+        forwardedReads.clear();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Proposals and output
+
+    private void dropProposalsFrom(long index) {
+        while (!proposals.isEmpty() && proposals.peekLast().index() >= index) {
+            PendingProposal p = proposals.pollLast();
+            proposalBytes -= p.sizeBytes();
+            out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
+        }
+    }
+
+    private void resolveProposals(List<LogEntry> applied) {
+        long first = applied.get(0).index();
+        long last = applied.get(applied.size() - 1).index();
+        while (!proposals.isEmpty() && proposals.peekFirst().index() <= last) {
+            PendingProposal p = proposals.pollFirst();
+            proposalBytes -= p.sizeBytes();
+            if (p.index() >= first && applied.get((int) (p.index() - first)).term() != p.term()) {
+                out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
+            }
+        }
+    }
+
+    private void persistHardState() {
+        out.add(new Action.PersistHardState(new HardState(term, votedFor)));
+    }
+
+    private void send(Message m) {
+        out.add(new Action.Send(m));
+    }
+
+    /** Sends batched appends and read rounds, emits log writes and applies, then hands the actions over. */
+    private List<Action> finishBatch() {
+        if (role == Role.LEADER) {
+            if (roundPending) {
+                round++;
+                roundSentTicks.addLast(new long[] {round, tickCount});
+                if (peers.length == 0) {
+                    releaseReads();
+                }
+            }
+            if (broadcastPending || roundPending) {
+                for (Progress pr : progress) {
+                    sendAppends(pr, roundPending);
+                }
+            }
+            broadcastPending = false;
+            roundPending = false;
+        }
+        log.flushWrites(out);
+        while (log.appliedIndex() < log.commitIndex()) {
+            List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);
+            out.add(new Action.Apply(batch));
+            resolveProposals(batch);
+        }
+        if (role != announcedRole || term != announcedTerm || leaderId != announcedLeader) {
+            announcedRole = role;
+            announcedTerm = term;
+            announcedLeader = leaderId;
+            out.add(new Action.RoleChanged(role, term, leaderId));
+        }
+        List<Action> actions = new ArrayList<>(out);
+        out.clear();
+        return actions;
     }
 }

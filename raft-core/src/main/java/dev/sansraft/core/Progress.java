@@ -1,0 +1,83 @@
+package dev.sansraft.core;
+
+/**
+ * A leader's bookkeeping for one follower (Raft Figure 2's nextIndex and matchIndex, plus the flow control of
+ * etcd's raft). Not thread-safe: owned by the leader's {@link RaftCore}.
+ *
+ * <p>Invariant: {@code matchIndex < nextIndex}.
+ */
+final class Progress {
+
+    final long id;
+    long matchIndex;
+    long nextIndex;
+    PeerProgress.State state = PeerProgress.State.PROBE;
+    /** In Probe state, an append is outstanding; cleared by any response and by every heartbeat interval. */
+    boolean probeSent;
+    /** Heard from this follower since the last CheckQuorum interval. */
+    boolean recentActive;
+    /** The highest read round this follower acknowledged in the current term. */
+    long ackedRound;
+    final Inflights inflights;
+
+    Progress(long id, long nextIndex, int maxInflight) {
+        this.id = id;
+        this.nextIndex = nextIndex;
+        this.inflights = new Inflights(maxInflight);
+    }
+
+    /** Whether the leader should hold further appends back. */
+    boolean isPaused() {
+        return state == PeerProgress.State.PROBE ? probeSent : inflights.isFull();
+    }
+
+    /** A successful response acknowledged {@code index}; returns whether the match index advanced. */
+    boolean acknowledge(long index) {
+        boolean advanced = index > matchIndex;
+        if (advanced) {
+            matchIndex = index;
+        }
+        if (nextIndex < index + 1) {
+            nextIndex = index + 1;
+        }
+        inflights.freeTo(index);
+        return advanced;
+    }
+
+    void becomeProbe(long next) {
+        state = PeerProgress.State.PROBE;
+        probeSent = false;
+        inflights.clear();
+        nextIndex = Math.max(matchIndex + 1, next);
+    }
+
+    void becomeReplicate() {
+        state = PeerProgress.State.REPLICATE;
+        probeSent = false;
+        inflights.clear();
+        nextIndex = matchIndex + 1;
+    }
+
+    /** Records that an append carrying entries up to {@code lastIndex} went out. */
+    void sent(long lastIndex, int entryCount) {
+        if (state == PeerProgress.State.REPLICATE) {
+            if (entryCount > 0) {
+                nextIndex = lastIndex + 1;
+                inflights.add(lastIndex);
+            }
+        } else {
+            probeSent = true;
+        }
+    }
+
+    PeerProgress snapshot() {
+        return new PeerProgress(id, matchIndex, nextIndex, state, inflights.count());
+    }
+
+    void checkInvariant() {
+        if (matchIndex >= nextIndex) {
+            throw new IllegalStateException("progress of " + id + ": matchIndex " + matchIndex
+                    + " >= nextIndex " + nextIndex);
+        }
+    }
+}

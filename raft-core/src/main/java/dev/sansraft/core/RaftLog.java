@@ -1,0 +1,251 @@
+package dev.sansraft.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The core's view of its log: the entries the runtime has stored (read through a {@link LogView}) followed by an
+ * unstable tail the core has appended but not yet seen {@link Event.Persisted} for. Also tracks the commit index,
+ * the applied index, and the log writes still to be emitted as actions.
+ *
+ * <p>Indexes: stored entries are read for {@code index < unstableOffset}; {@code unstable} holds
+ * {@code unstableOffset .. lastIndex}. The storage may physically hold more than {@code unstableOffset - 1} while a
+ * truncation is in flight; those entries are never read.
+ *
+ * <p>Invariants: {@code appliedIndex <= commitIndex <= lastIndex}; {@code persistedIndex <= lastIndex}; the entries
+ * the runtime must still write are {@code unflushedFrom .. lastIndex}, preceded by a truncation at
+ * {@code pendingTruncate} when that is non-zero. Not thread-safe: owned by its {@link RaftCore}.
+ */
+final class RaftLog {
+
+    private final LogView storage;
+    private final ArrayList<LogEntry> unstable = new ArrayList<>();
+    private long unstableOffset;
+    private long persistedIndex;
+    private long unflushedFrom;
+    private long pendingTruncate;
+    private long commitIndex;
+    private long appliedIndex;
+
+    RaftLog(LogView storage) {
+        this.storage = storage;
+        long last = storage.lastIndex();
+        this.unstableOffset = last + 1;
+        this.unflushedFrom = last + 1;
+        // Everything a runtime hands the core at creation is durable: that is the restart contract.
+        this.persistedIndex = last;
+        this.commitIndex = storage.firstIndex() - 1;
+        this.appliedIndex = commitIndex;
+    }
+
+    long firstIndex() {
+        return storage.firstIndex();
+    }
+
+    long lastIndex() {
+        return unstableOffset + unstable.size() - 1;
+    }
+
+    long lastTerm() {
+        return term(lastIndex());
+    }
+
+    long commitIndex() {
+        return commitIndex;
+    }
+
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    long persistedIndex() {
+        return persistedIndex;
+    }
+
+    /** The term at {@code index}; 0 for index 0. */
+    long term(long index) {
+        if (index >= unstableOffset) {
+            if (index > lastIndex()) {
+                throw new IllegalArgumentException("term asked for index " + index + " past the last index "
+                        + lastIndex());
+            }
+            return unstable.get((int) (index - unstableOffset)).term();
+        }
+        if (index == 0) {
+            return 0;
+        }
+        return storage.term(index);
+    }
+
+    /** Whether the log holds an entry at {@code index} with {@code term} (index 0 always matches term 0). */
+    boolean matchTerm(long index, long term) {
+        if (index > lastIndex() || index < firstIndex() - 1) {
+            return false;
+        }
+        return term(index) == term;
+    }
+
+    /** Raft §5.4.1: whether a log ending at {@code (lastIndex, lastTerm)} is at least as up-to-date as this one. */
+    boolean isUpToDate(long otherLastIndex, long otherLastTerm) {
+        long myLastTerm = lastTerm();
+        return otherLastTerm > myLastTerm || (otherLastTerm == myLastTerm && otherLastIndex >= lastIndex());
+    }
+
+    /**
+     * Entries in {@code [from, toExclusive)}, at most {@code maxCount} of them and at most {@code maxBytes} of them
+     * (but at least one when the range is non-empty).
+     */
+    List<LogEntry> entries(long from, long toExclusive, int maxCount, long maxBytes) {
+        long end = Math.min(toExclusive, from + maxCount);
+        if (from >= end) {
+            return List.of();
+        }
+        List<LogEntry> out = new ArrayList<>((int) Math.min(end - from, 1024));
+        long bytes = 0;
+        if (from < unstableOffset) {
+            long storedEnd = Math.min(end, unstableOffset);
+            List<LogEntry> stored = storage.entries(from, storedEnd, maxBytes);
+            for (LogEntry e : stored) {
+                bytes += e.sizeBytes();
+                out.add(e);
+            }
+            if (from + stored.size() < storedEnd) {
+                return out; // the byte limit stopped the stored part
+            }
+        }
+        for (long i = Math.max(from, unstableOffset); i < end; i++) {
+            LogEntry e = unstable.get((int) (i - unstableOffset));
+            bytes += e.sizeBytes();
+            if (!out.isEmpty() && bytes > maxBytes) {
+                break;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** Appends one entry the leader created. */
+    void appendLocal(LogEntry entry) {
+        if (entry.index() != lastIndex() + 1) {
+            throw new IllegalStateException("leader append at " + entry.index() + " does not follow last index "
+                    + lastIndex());
+        }
+        unstable.add(entry);
+    }
+
+    /**
+     * Raft §5.3 receiver rule 3 and 4 for entries already known to follow a matching {@code prevLogIndex}: skips the
+     * entries this log already has, truncates at the first conflict, and appends the rest.
+     *
+     * @return the index of the first entry whose term conflicted and that was removed, or 0
+     */
+    long appendFromLeader(List<LogEntry> entries) {
+        int i = 0;
+        long removedFrom = 0;
+        for (; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (e.index() > lastIndex()) {
+                break;
+            }
+            if (term(e.index()) != e.term()) {
+                if (e.index() <= commitIndex) {
+                    throw new IllegalStateException("leader entry " + e.index() + "@" + e.term()
+                            + " conflicts with committed entry of term " + term(e.index())
+                            + " (commitIndex " + commitIndex + ")");
+                }
+                truncateFrom(e.index());
+                removedFrom = e.index();
+                break;
+            }
+        }
+        for (; i < entries.size(); i++) {
+            unstable.add(entries.get(i));
+        }
+        return removedFrom;
+    }
+
+    private void truncateFrom(long index) {
+        if (index >= unstableOffset) {
+            unstable.subList((int) (index - unstableOffset), unstable.size()).clear();
+        } else {
+            unstable.clear();
+            unstableOffset = index;
+        }
+        if (index < unflushedFrom) {
+            // Storage holds entries at or after index: they must go before the new ones are written.
+            pendingTruncate = pendingTruncate == 0 ? index : Math.min(pendingTruncate, index);
+            unflushedFrom = index;
+        }
+        persistedIndex = Math.min(persistedIndex, index - 1);
+    }
+
+    /**
+     * The log writes to hand to the runtime, in order, and marks them handed over: a truncation first if one is
+     * pending, then the entries not yet written.
+     */
+    void flushWrites(List<Action> out) {
+        if (pendingTruncate != 0) {
+            out.add(new Action.TruncateLog(pendingTruncate));
+            pendingTruncate = 0;
+        }
+        if (unflushedFrom <= lastIndex()) {
+            out.add(new Action.AppendLog(
+                    unstable.subList((int) (unflushedFrom - unstableOffset), unstable.size())));
+            unflushedFrom = lastIndex() + 1;
+        }
+    }
+
+    /**
+     * The runtime reports writes up to {@code index} durable with {@code term} at {@code index}. A report about an
+     * entry since replaced (different term) is ignored: by Log Matching an equal term means the same entry.
+     *
+     * @return whether the persisted index advanced
+     */
+    boolean persisted(long index, long term) {
+        if (index <= persistedIndex || index > lastIndex() || index >= unflushedFrom
+                || index < firstIndex() || term(index) != term) {
+            return false;
+        }
+        persistedIndex = index;
+        if (index >= unstableOffset) {
+            // The storage now serves these entries; keep only the tail it may not hold yet.
+            unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
+            unstableOffset = index + 1;
+        }
+        return true;
+    }
+
+    /** Moves the commit index forward; it never moves back. */
+    void commitTo(long index) {
+        if (index <= commitIndex) {
+            return;
+        }
+        if (index > lastIndex()) {
+            throw new IllegalStateException("commit index " + index + " past last index " + lastIndex());
+        }
+        commitIndex = index;
+    }
+
+    /** Committed entries not yet handed out for applying, up to {@code maxBytes}; marks them applied. */
+    List<LogEntry> takeCommitted(long maxBytes) {
+        if (appliedIndex >= commitIndex) {
+            return List.of();
+        }
+        List<LogEntry> batch = entries(appliedIndex + 1, commitIndex + 1, Integer.MAX_VALUE, maxBytes);
+        appliedIndex = batch.get(batch.size() - 1).index();
+        return batch;
+    }
+
+    /**
+     * The fast-backtracking hint (the scheme etcd's raft uses): the last index at or below {@code index} whose term is
+     * at most {@code term}. Every entry above it has a larger term and so cannot match a log whose entry at
+     * {@code index} has {@code term}.
+     */
+    long findConflictByTerm(long index, long term) {
+        long i = Math.min(index, lastIndex());
+        while (i >= firstIndex() && term(i) > term) {
+            i--;
+        }
+        return Math.max(i, firstIndex() - 1);
+    }
+}
