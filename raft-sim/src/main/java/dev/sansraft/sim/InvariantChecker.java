@@ -3,7 +3,6 @@ package dev.sansraft.sim;
 import dev.sansraft.core.HardState;
 import dev.sansraft.core.InMemoryLog;
 import dev.sansraft.core.LogEntry;
-import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,7 +162,7 @@ final class InvariantChecker {
      * @param truncated whether the step emitted a {@code TruncateLog}
      * @param log       the node's log after the step
      */
-    void afterStep(int slot, RaftStatus before, RaftStatus after, boolean truncated, InMemoryLog log) {
+    void afterStep(int slot, NodeState before, NodeState after, boolean truncated, InMemoryLog log) {
         long id = id(slot);
         if (after.commitIndex() < before.commitIndex()) {
             throw fail(Invariant.COMMIT_MONOTONIC, "node " + id + " commit index moved back from "
@@ -240,7 +239,7 @@ final class InvariantChecker {
      * @param reportedTerm  the term it reported for that index
      */
     void onRestart(int slot, HardState durable, InMemoryLog durableLog, long reportedIndex, long reportedTerm,
-                   RaftStatus status) {
+                   NodeState status) {
         long id = id(slot);
         HardState expected = persisted[slot];
         if (!durable.equals(expected)) {

@@ -160,9 +160,15 @@ public final class SimCluster implements InvariantChecker.Reporter {
         return node(id).up && !network.isDisconnected((int) id - 1);
     }
 
-    /** The node's status; the last one seen before its crash if it is down. */
+    /** The node's status; for a node that is down, the last state seen before its crash (with no peers). */
     public RaftStatus status(long id) {
-        return node(id).status;
+        SimNode node = node(id);
+        if (node.up) {
+            return node.core.status();
+        }
+        NodeState s = node.status;
+        return new RaftStatus(node.id, s.role(), s.term(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
+                s.lastLogIndex(), members, List.of());
     }
 
     /** A copy of the node's in-memory log (the durable one if the node is down). */
@@ -300,7 +306,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
         node.core = core;
         node.log = log;
         node.stateMachine = new SimStateMachine();
-        node.status = core.status();
+        node.status = NodeState.of(core);
         node.up = true;
         if (options.checkInvariants()) {
             checker.onRestart(node.slot, node.disk.hardState(), node.disk.durableLog(), node.disk.reportedIndex(),
@@ -437,7 +443,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
     // ---------------------------------------------------------------- stepping a node
 
     private void step(SimNode node, Event event) {
-        RaftStatus before = node.status;
+        NodeState before = node.status;
         List<Action> actions;
         try {
             actions = node.core.step(event);
@@ -451,7 +457,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
         if (!node.up) {
             return;
         }
-        RaftStatus after = node.core.status();
+        NodeState after = NodeState.of(node.core);
         node.status = after;
         if (options.checkInvariants()) {
             checker.afterStep(node.slot, before, after, truncated, node.log);
@@ -782,7 +788,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
         int probes = 0;
         while (now < deadline) {
             long leader = leader();
-            if (leader != 0 && (probeIndex < 0 || status(leader).term() != probeTerm)) {
+            if (leader != 0 && (probeIndex < 0 || node(leader).status.term() != probeTerm)) {
                 ProposeResult r = propose(leader, ("liveness-probe-" + seed + "-" + probes++).getBytes(
                         java.nio.charset.StandardCharsets.UTF_8));
                 if (r.accepted()) {
@@ -798,7 +804,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
         }
         StringBuilder state = new StringBuilder();
         for (SimNode n : nodes) {
-            state.append("\n  ").append(n.status);
+            state.append("\n  ").append(status(n.id));
         }
         Invariant which = probeIndex > 0 && leader() != 0 ? Invariant.COMMITTED_APPLIED_EVERYWHERE
                 : Invariant.LIVENESS;

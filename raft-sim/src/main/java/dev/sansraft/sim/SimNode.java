@@ -2,7 +2,6 @@ package dev.sansraft.sim;
 
 import dev.sansraft.core.InMemoryLog;
 import dev.sansraft.core.RaftCore;
-import dev.sansraft.core.RaftStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +29,7 @@ final class SimNode {
     RaftCore core;
     InMemoryLog log;
     SimStateMachine stateMachine;
-    RaftStatus status;
+    NodeState status;
     boolean up;
     int incarnation;
     final Map<Long, Accepted> acceptedByIndex = new HashMap<>();
