@@ -26,8 +26,11 @@ import java.util.SplittableRandom;
  */
 final class SimClients implements SimObserver {
 
-    /** How reads are served. */
-    enum ReadMode { READ_INDEX, THROUGH_LOG }
+    /**
+     * How reads are served. {@code LOCAL_UNSAFE} reads whatever the contacted node has applied, with no ReadIndex:
+     * stale reads, for tests that show the linearizability check catches them; never used by the swarm.
+     */
+    enum ReadMode { READ_INDEX, THROUGH_LOG, LOCAL_UNSAFE }
 
     private final class Client {
         final int id;
@@ -158,7 +161,9 @@ final class SimClients implements SimObserver {
         c.attemptId = attempt;
         c.acceptedAt = 0;
         byAttempt.put(attempt, c);
-        if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.READ_INDEX) {
+        if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.LOCAL_UNSAFE) {
+            reply(c, KvModel.Output.value(cluster.node(nodeId).stateMachine.get(c.input.key())));
+        } else if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.READ_INDEX) {
             cluster.readIndex(nodeId, attempt, random.nextDouble() < leaseFraction);
         } else {
             byte[] payload = new KvCommand(c.input, c.id, c.opId).encode();

@@ -21,6 +21,7 @@ final class SimNetwork {
 
     private final int n;
     private final boolean[] disconnected;
+    private final boolean[] blackholed;
     private final int[] group;
     private final boolean[][] cut;
     private final long[][] clogUntil;
@@ -36,6 +37,7 @@ final class SimNetwork {
     SimNetwork(int n, SimOptions options, SplittableRandom random) {
         this.n = n;
         this.disconnected = new boolean[n];
+        this.blackholed = new boolean[n];
         this.group = new int[n];
         this.cut = new boolean[n][n];
         this.clogUntil = new long[n][n];
@@ -54,7 +56,8 @@ final class SimNetwork {
     }
 
     boolean isLinkUp(int from, int to) {
-        return !disconnected[from] && !disconnected[to] && group[from] == group[to] && !cut[from][to];
+        return !disconnected[from] && !disconnected[to] && group[from] == group[to] && !cut[from][to]
+                && !blackholed[to];
     }
 
     boolean isDisconnected(int slot) {
@@ -72,6 +75,14 @@ final class SimNetwork {
                     + groupOf.length);
         }
         System.arraycopy(groupOf, 0, group, 0, n);
+    }
+
+    /**
+     * Test-only: nothing ever reaches {@code slot} again, and {@link #heal()} does not undo it. Used to show that the
+     * liveness phase notices a node that never catches up.
+     */
+    void blackhole(int slot) {
+        blackholed[slot] = true;
     }
 
     /** Cuts or restores the single directed link {@code from -> to}. */

@@ -32,7 +32,16 @@ final class SwarmRun {
     private SwarmRun() {
     }
 
+    /**
+     * Deliberate bugs a test can plant to show the checks catch them; {@code NONE} in every real run.
+     */
+    enum Sabotage { NONE, LYING_DISK, STALE_READS }
+
     static Result run(long seed, long ticks, int nodes, String profileName) {
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE);
+    }
+
+    static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
         SimOptions options = SimOptions.builder()
@@ -43,8 +52,10 @@ final class SwarmRun {
                 .diskLatency(100, profile.diskMaxMicros())
                 .build();
         SimCluster cluster = SimCluster.create(nodes, seed, options);
-        SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3),
-                profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX,
+        cluster.sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
+                : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
+        SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
                 profile.leaseFraction(), CLIENT_TIMEOUT_TICKS);
         try {
             clients.start();
