@@ -68,6 +68,10 @@ public final class SimCluster implements InvariantChecker.Reporter {
     private long nextCorrelationId = 1;
     private long maxAckedIndex;
     private Action.ProposalOutcome lastOutcome;
+    private int acceptedInBatch;
+    /** Benchmark-only: accumulate the time spent inside {@code RaftCore.step} in {@link #coreNanos}. */
+    boolean measureCoreNanos;
+    long coreNanos;
     /**
      * Test-only sabotage: the disk reports log writes persisted as soon as they are issued, while a crash still loses
      * what was not really synced (a disk that lies about fsync). Never set otherwise.
@@ -459,17 +463,34 @@ public final class SimCluster implements InvariantChecker.Reporter {
     // ---------------------------------------------------------------- stepping a node
 
     private void step(SimNode node, Event event) {
+        step(node, event, null, 0, -1);
+    }
+
+    /**
+     * Steps one event, or a batch through {@code RaftCore.stepAll}; proposals with correlation ids in
+     * {@code [firstProposal, lastProposal]} must each get one immediate outcome.
+     */
+    private void step(SimNode node, Event event, List<Event> batch, long firstProposal, long lastProposal) {
         NodeState before = node.status;
         List<Action> actions;
+        long t0 = measureCoreNanos ? System.nanoTime() : 0;
         try {
-            actions = node.core.step(event);
+            actions = batch == null ? node.core.step(event) : node.core.stepAll(batch);
         } catch (InvariantViolation v) {
             throw v;
         } catch (RuntimeException e) {
-            throw violation(Invariant.CORE_EXCEPTION, "node " + node.id + " threw on " + RecentEvents.describe(
-                    event instanceof Event.Receive ? ((Event.Receive) event).message() : event) + ": " + e, e);
+            Object what = batch != null ? batch.size() + " batched events"
+                    : event instanceof Event.Receive ? RecentEvents.describe(((Event.Receive) event).message()) : event;
+            throw violation(Invariant.CORE_EXCEPTION, "node " + node.id + " threw on " + what + ": " + e, e);
         }
-        boolean truncated = execute(node, event, actions);
+        if (measureCoreNanos) {
+            coreNanos += System.nanoTime() - t0;
+        }
+        if (event instanceof Event.Propose) {
+            firstProposal = ((Event.Propose) event).correlationId();
+            lastProposal = firstProposal;
+        }
+        boolean truncated = execute(node, actions, firstProposal, lastProposal);
         if (!node.up) {
             return;
         }
@@ -480,7 +501,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
         }
     }
 
-    private boolean execute(SimNode node, Event event, List<Action> actions) {
+    private boolean execute(SimNode node, List<Action> actions, long firstProposal, long lastProposal) {
         boolean truncated = false;
         int outcomes = 0;
         for (Action a : actions) {
@@ -511,7 +532,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
                 node.disk.write(a);
                 maybeStartSync(node);
             } else if (a instanceof Action.ProposalOutcome) {
-                outcomes += onOutcome(node, event, (Action.ProposalOutcome) a);
+                outcomes += onOutcome(node, (Action.ProposalOutcome) a, firstProposal, lastProposal);
             } else if (a instanceof Action.RoleChanged) {
                 Action.RoleChanged rc = (Action.RoleChanged) a;
                 if (rc.role() == Role.LEADER) {
@@ -527,20 +548,26 @@ public final class SimCluster implements InvariantChecker.Reporter {
                 }
             }
         }
-        if (event instanceof Event.Propose && outcomes != 1 && options.checkInvariants()) {
+        if (outcomes != lastProposal - firstProposal + 1 && options.checkInvariants()) {
             throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " gave " + outcomes
-                    + " immediate outcomes to proposal " + ((Event.Propose) event).correlationId(), null);
+                    + " immediate outcomes to proposals " + firstProposal + ".." + lastProposal, null);
         }
         serveReads(node);
         return truncated;
     }
 
-    private int onOutcome(SimNode node, Event event, Action.ProposalOutcome outcome) {
+    private int onOutcome(SimNode node, Action.ProposalOutcome outcome, long firstProposal, long lastProposal) {
         int immediate = 0;
-        if (event instanceof Event.Propose && outcome.correlationId() == ((Event.Propose) event).correlationId()
+        if (outcome.correlationId() >= firstProposal && outcome.correlationId() <= lastProposal
                 && !(outcome instanceof Action.ProposalDropped)) {
             immediate = 1;
             lastOutcome = outcome;
+            if (outcome instanceof Action.ProposalAccepted) {
+                acceptedInBatch++;
+            }
+        }
+        if (!trackProposals()) {
+            return immediate;
         }
         if (outcome instanceof Action.ProposalAccepted) {
             Action.ProposalAccepted acc = (Action.ProposalAccepted) outcome;
@@ -554,6 +581,32 @@ public final class SimCluster implements InvariantChecker.Reporter {
             o.onProposalOutcome(node, outcome);
         }
         return immediate;
+    }
+
+    /** Proposal bookkeeping is skipped only in benchmarks: no checks and nobody listening. */
+    private boolean trackProposals() {
+        return options.checkInvariants() || !observers.isEmpty();
+    }
+
+    /**
+     * Proposes a batch at node {@code id} through {@code RaftCore.stepAll}, so that the leader sends one append per
+     * follower for the whole batch.
+     *
+     * @return how many proposals were accepted
+     */
+    int proposeBatch(long id, List<byte[]> payloads) {
+        SimNode node = node(id);
+        if (!node.up || payloads.isEmpty()) {
+            return 0;
+        }
+        List<Event> batch = new ArrayList<>(payloads.size());
+        long first = nextCorrelationId;
+        for (byte[] p : payloads) {
+            batch.add(new Event.Propose(nextCorrelationId++, p));
+        }
+        acceptedInBatch = 0;
+        step(node, null, batch, first, nextCorrelationId - 1);
+        return acceptedInBatch;
     }
 
     /** Remembers a dropped proposal: it must never be applied, and must not already be committed. */
@@ -576,7 +629,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
                 }
             }
             KvModel.Output result = node.stateMachine.apply(e);
-            if (!node.acceptedByIndex.isEmpty()) {
+            if (!node.acceptedByIndex.isEmpty() && trackProposals()) {
                 SimNode.Accepted acc = node.acceptedByIndex.remove(e.index());
                 if (acc != null && acc.term() == e.term()) {
                     maxAckedIndex = Math.max(maxAckedIndex, e.index());

@@ -66,12 +66,16 @@ public final class SimMain {
         long lastPrint = start;
         long events = 0;
         long operations = 0;
+        long undecided = 0;
         List<SwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
             SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile);
             events += r.events();
             operations += r.operations();
+            if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
+                undecided++;
+            }
             if (!r.passed()) {
                 failures.add(r);
                 out.printf("FAIL seed %d (%s): %s%n", seed, r.profile(), r.violation().getMessage());
@@ -87,7 +91,8 @@ public final class SimMain {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
-                + " %.1f s%n", seeds, events, operations, failures.size(), events / secs, secs);
+                + " %.1f s; linearizability undecided (search budget) on %d seeds%n", seeds, events, operations,
+                failures.size(), events / secs, secs, undecided);
         for (SwarmRun.Result f : failures) {
             out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile));
         }

@@ -21,7 +21,7 @@ final class SwarmRun {
 
     /** What one seed produced. */
     record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
-                  InvariantViolation violation) {
+                  CheckResult.Verdict linearizability, InvariantViolation violation) {
         boolean passed() {
             return violation == null;
         }
@@ -72,10 +72,10 @@ final class SwarmRun {
                 throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, null);
+                    clients.indeterminate(), profile, lin.verdict(), null);
         } catch (InvariantViolation v) {
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, v);
+                    clients.indeterminate(), profile, null, v);
         }
     }
 }

@@ -96,13 +96,55 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
         }
     }
 
+    /**
+     * One partition per key, in key order, each without its <em>invisible</em> indeterminate writes.
+     *
+     * <p>An indeterminate PUT or CAS whose value no completed operation observed (no GET returned it, no CAS expected
+     * it), on a key where no failed CAS returned after the write's call, can be dropped: if the history is
+     * linearizable with it, the write was linearized either last or right before another PUT (anything else in
+     * between would have observed its value or, for a failed CAS, might have depended on it), so the history without
+     * it is linearizable too; and conversely a linearization without it stays valid with the write placed at the very
+     * end. Dropping them matters: each one may or may not have happened at any point, which otherwise doubles the
+     * search space per write.
+     */
     @Override
     public List<List<Operation<Input, Output>>> partition(List<Operation<Input, Output>> history) {
         Map<Integer, List<Operation<Input, Output>>> byKey = new TreeMap<>();
         for (Operation<Input, Output> op : history) {
             byKey.computeIfAbsent(op.input().key(), k -> new ArrayList<>()).add(op);
         }
-        return new ArrayList<>(byKey.values());
+        List<List<Operation<Input, Output>>> parts = new ArrayList<>();
+        for (List<Operation<Input, Output>> ops : byKey.values()) {
+            parts.add(withoutInvisibleWrites(ops));
+        }
+        return parts;
+    }
+
+    private static List<Operation<Input, Output>> withoutInvisibleWrites(List<Operation<Input, Output>> ops) {
+        java.util.Set<Long> observed = new java.util.HashSet<>();
+        long lastFailedCasReturn = Long.MIN_VALUE;
+        for (Operation<Input, Output> op : ops) {
+            if (op.isPending()) {
+                continue;
+            }
+            if (op.input().kind() == Kind.GET) {
+                observed.add(op.output().value());
+            } else if (op.input().kind() == Kind.CAS) {
+                observed.add(op.input().expected());
+                if (!op.output().ok()) {
+                    lastFailedCasReturn = Math.max(lastFailedCasReturn, op.returnTime());
+                }
+            }
+        }
+        List<Operation<Input, Output>> kept = new ArrayList<>(ops.size());
+        for (Operation<Input, Output> op : ops) {
+            boolean invisible = op.isPending() && op.input().kind() != Kind.GET
+                    && !observed.contains(op.input().value()) && lastFailedCasReturn < op.callTime();
+            if (!invisible) {
+                kept.add(op);
+            }
+        }
+        return kept;
     }
 
     @Override

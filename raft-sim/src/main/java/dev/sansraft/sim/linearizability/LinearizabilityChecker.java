@@ -26,7 +26,7 @@ import java.util.Set;
 public final class LinearizabilityChecker {
 
     /** The default per-partition search budget, in steps. */
-    public static final long DEFAULT_MAX_STEPS = 20_000_000L;
+    public static final long DEFAULT_MAX_STEPS = 2_000_000L;
 
     private static final int MINIMIZE_LIMIT = 300;
     private static final int PRINT_LIMIT = 40;

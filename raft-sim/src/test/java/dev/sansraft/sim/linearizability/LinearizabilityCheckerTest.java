@@ -85,6 +85,28 @@ class LinearizabilityCheckerTest {
     }
 
     @Test
+    void manyUnobservedIndeterminateWritesDoNotBlowUpTheSearch() {
+        List<Operation<Input, Output>> history = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            history.add(Operation.pending(i, Input.put(1, 10_000 + i), 10L * i));
+            history.add(op(1000 + i, Input.put(1, i + 1), Output.ok(true), 10L * i + 1, 10L * i + 2));
+            history.add(op(2000 + i, Input.get(1), Output.value(i + 1), 10L * i + 3, 10L * i + 4));
+        }
+        CheckResult r = new LinearizabilityChecker(100_000).check(model, history);
+        assertThat(r.verdict()).isEqualTo(CheckResult.Verdict.LINEARIZABLE);
+    }
+
+    @Test
+    void anIndeterminateWriteAFailedCasMayHaveSeenIsKept() {
+        // The failed CAS is only explained by the indeterminate put(2) having happened, so it must not be pruned.
+        CheckResult r = check(List.of(
+                op(0, Input.put(1, 1), Output.ok(true), 0, 5),
+                Operation.pending(1, Input.put(1, 2), 10),
+                op(2, Input.cas(1, 1, 3), Output.ok(false), 20, 30)));
+        assertThat(r.isLinearizable()).isTrue();
+    }
+
+    @Test
     void twoConcurrentCasFromTheSameValueCannotBothSucceed() {
         CheckResult r = check(List.of(
                 op(0, Input.put(1, 1), Output.ok(true), 0, 5),
