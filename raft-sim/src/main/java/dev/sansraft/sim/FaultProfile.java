@@ -13,6 +13,8 @@ import java.util.SplittableRandom;
  * @param isolation         one node disconnected from everyone
  * @param crashes           crash and restart of random nodes, at random instants (also between a write and its sync)
  * @param clogs             links that hold their messages for a while
+ * @param pauses            a node stops talking for a while (all its links clogged), as in a long GC pause
+ * @param clockSkew         bound on the per-node clock-rate difference
  * @param lossRate          message loss while faults run
  * @param duplicateRate     message duplication while faults run
  * @param longTailRate      probability of a 10x slower message
@@ -23,7 +25,7 @@ import java.util.SplittableRandom;
  * @param leaseFraction     fraction of ReadIndex reads that ask for a lease read
  */
 record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean isolation, boolean crashes,
-                    boolean clogs, double lossRate, double duplicateRate, double longTailRate, long jitterMicros,
+                    boolean clogs, boolean pauses, double clockSkew, double lossRate, double duplicateRate, double longTailRate, long jitterMicros,
                     long diskMaxMicros, int faultEveryTicks, boolean readsThroughLog, double leaseFraction) {
 
     static final String[] NAMES = {"swarm", "calm", "partitions", "crashes"};
@@ -31,17 +33,19 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
     static FaultProfile draw(String name, SplittableRandom r) {
         switch (name) {
             case "calm":
-                return new FaultProfile(name, false, false, false, false, false, 0, 0, 0, 2_000, 3_000, 10,
+                return new FaultProfile(name, false, false, false, false, false, false, 0, 0, 0, 0, 2_000, 3_000, 10,
                         r.nextBoolean(), 0.3);
             case "partitions":
-                return new FaultProfile(name, true, true, true, false, r.nextBoolean(), r.nextDouble() * 0.05, 0,
+                return new FaultProfile(name, true, true, true, false, r.nextBoolean(), r.nextBoolean(), 0,
+                        r.nextDouble() * 0.05, 0,
                         0, 2_000, 3_000, 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3);
             case "crashes":
-                return new FaultProfile(name, false, false, false, true, false, 0, 0, 0, 2_000,
+                return new FaultProfile(name, false, false, false, true, false, false, 0, 0, 0, 0, 2_000,
                         1_000 + r.nextInt(50_000), 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3);
             case "swarm":
                 return new FaultProfile(name, r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(),
-                        r.nextBoolean(), r.nextBoolean() ? 0 : r.nextDouble() * 0.2,
+                        r.nextBoolean(), r.nextBoolean(), r.nextBoolean() ? 0 : r.nextDouble() * 0.1,
+                        r.nextBoolean() ? 0 : r.nextDouble() * 0.2,
                         r.nextBoolean() ? 0 : r.nextDouble() * 0.1, r.nextBoolean() ? 0 : r.nextDouble() * 0.05,
                         r.nextInt(3) == 0 ? 0 : r.nextLong(1, 40_000), 200 + r.nextInt(80_000), 3 + r.nextInt(30),
                         r.nextInt(4) == 0, r.nextBoolean() ? 0 : r.nextDouble());
@@ -68,6 +72,12 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
         }
         if (clogs) {
             sb.append("clogs ");
+        }
+        if (pauses) {
+            sb.append("pauses ");
+        }
+        if (clockSkew > 0) {
+            sb.append(String.format("skew=%.3f ", clockSkew));
         }
         return sb.append(String.format("loss=%.3f dup=%.3f tail=%.3f jitter=%dus disk<=%dus every=%dt reads=%s"
                         + " lease=%.2f]", lossRate, duplicateRate, longTailRate, jitterMicros, diskMaxMicros,

@@ -62,6 +62,9 @@ final class Nemesis {
         if (profile.clogs()) {
             choices.add(() -> cluster.clog(node(), node(), 1 + random.nextInt(30)));
         }
+        if (profile.pauses()) {
+            choices.add(() -> cluster.pause(node(), 1 + random.nextInt(40)));
+        }
         if (!choices.isEmpty()) {
             choices.add(cluster::heal);
             choices.get(random.nextInt(choices.size())).run();

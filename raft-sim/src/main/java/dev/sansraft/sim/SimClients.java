@@ -140,7 +140,9 @@ final class SimClients implements SimObserver {
         for (int i = history.size() - 1; i >= 0 && i >= history.size() - 50; i--) {
             Operation<KvModel.Input, KvModel.Output> op = history.get(i);
             if (op.input().key() == key && !op.isPending()) {
-                return op.input().kind() == KvModel.Kind.GET ? op.output().value() : op.input().value();
+                boolean read = op.input().kind() == KvModel.Kind.GET
+                        || (op.input().kind() == KvModel.Kind.CAS && !op.output().ok());
+                return read ? op.output().value() : op.input().value();
             }
         }
         return KvModel.ABSENT;
@@ -242,9 +244,8 @@ final class SimClients implements SimObserver {
         if (!c.waiting || c.opId != op) {
             return;
         }
-        if (c.input.kind() != KvModel.Kind.GET || readMode == ReadMode.THROUGH_LOG) {
-            // A read through the log that timed out had no effect either, but keeping it costs nothing: a pending
-            // operation may always be linearized at the end.
+        if (c.input.kind() != KvModel.Kind.GET) {
+            // A read that timed out had no effect and tells nothing; only writes stay, as indeterminate.
             history.add(Operation.pending(c.id, c.input, c.callTime));
         }
         indeterminate++;

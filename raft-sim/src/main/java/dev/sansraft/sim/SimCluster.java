@@ -99,6 +99,10 @@ public final class SimCluster implements InvariantChecker.Reporter {
         this.checker = new InvariantChecker(n, this);
         this.recent = new RecentEvents(options.recentEventCount(), options.tickMicros());
         for (SimNode node : nodes) {
+            double skew = options.clockSkew() == 0 ? 0 : (random.nextDouble() * 2 - 1) * options.clockSkew();
+            node.tickPeriodMicros = Math.max(1, Math.round(options.tickMicros() * (1 + skew)));
+        }
+        for (SimNode node : nodes) {
             start(node);
         }
     }
@@ -267,6 +271,20 @@ public final class SimCluster implements InvariantChecker.Reporter {
         note("clog n" + from + " -> n" + to + " for " + ticks + " ticks");
     }
 
+    /**
+     * Pauses {@code id} for {@code ticks} ticks, like a long GC pause or a stopped VM: nothing it sends leaves and
+     * nothing sent to it arrives until the pause ends, then everything held is delivered. Its clock keeps running.
+     */
+    public void pause(long id, long ticks) {
+        node(id);
+        long until = now + ticks * options.tickMicros();
+        for (int other = 0; other < nodes.length; other++) {
+            network.clog((int) id - 1, other, until);
+            network.clog(other, (int) id - 1, until);
+        }
+        note("pause n" + id + " for " + ticks + " ticks");
+    }
+
     /** Changes message loss and duplication for every link from now on. */
     public void setUnreliable(double lossRate, double duplicateRate) {
         network.setRates(lossRate, duplicateRate, options.longTailRate(), options.jitterMicros());
@@ -322,7 +340,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
             checker.onRestart(node.slot, node.disk.hardState(), node.disk.durableLog(), node.disk.reportedIndex(),
                     node.disk.reportedTerm(), node.status);
         }
-        queue.schedule(now + random.nextLong(options.tickMicros()) + 1,
+        queue.schedule(now + random.nextLong(node.tickPeriodMicros) + 1,
                 new SimEvent.Tick(node.slot, node.incarnation));
     }
 
@@ -388,7 +406,7 @@ public final class SimCluster implements InvariantChecker.Reporter {
             mix(t.slot());
             SimNode node = nodes[t.slot()];
             if (node.up && node.incarnation == t.incarnation()) {
-                queue.schedule(now + options.tickMicros(), t);
+                queue.schedule(now + node.tickPeriodMicros, t);
                 step(node, Event.Tick.INSTANCE);
             }
         } else if (event instanceof SimEvent.DiskSynced) {

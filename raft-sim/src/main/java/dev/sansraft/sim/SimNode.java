@@ -26,6 +26,8 @@ final class SimNode {
     final int slot;
     final long id;
     final SimDisk disk = new SimDisk();
+    /** Simulated microseconds between two ticks of this node's clock (clocks may run at different rates). */
+    long tickPeriodMicros;
     RaftCore core;
     InMemoryLog log;
     SimStateMachine stateMachine;

@@ -20,13 +20,16 @@ import dev.sansraft.core.RaftConfig;
  * @param diskLatencyMaxMicros   upper bound of one log sync
  * @param tornCrashRate          probability that a crash leaves a prefix of the unacknowledged log writes durable
  *                               (the write reached the disk but its acknowledgement did not reach the node)
+ * @param clockSkew              each node's tick period is {@code tickMicros * (1 + u)} with {@code u} drawn per node
+ *                               from {@code [-clockSkew, clockSkew]}: clocks that run at slightly different rates,
+ *                               which lease reads must tolerate (see {@code RaftConfig.leaseClockDriftTicks})
  * @param checkInvariants        check the safety invariants after every event (off only for benchmarks)
  * @param recentEventCount       how many recent events a violation report shows
  */
 public record SimOptions(RaftConfig raftConfig, long tickMicros, long latencyMinMicros, long latencyMaxMicros,
                          long jitterMicros, double lossRate, double duplicateRate, double longTailRate,
                          long diskLatencyMinMicros, long diskLatencyMaxMicros, double tornCrashRate,
-                         boolean checkInvariants, int recentEventCount) {
+                         double clockSkew, boolean checkInvariants, int recentEventCount) {
 
     public SimOptions {
         if (raftConfig == null) {
@@ -42,6 +45,7 @@ public record SimOptions(RaftConfig raftConfig, long tickMicros, long latencyMin
         require(diskLatencyMinMicros >= 1 && diskLatencyMaxMicros >= diskLatencyMinMicros,
                 "diskLatencyMin/MaxMicros", diskLatencyMinMicros + ".." + diskLatencyMaxMicros);
         require(tornCrashRate >= 0 && tornCrashRate <= 1, "tornCrashRate", tornCrashRate);
+        require(clockSkew >= 0 && clockSkew < 0.5, "clockSkew", clockSkew);
         require(recentEventCount >= 1, "recentEventCount", recentEventCount);
     }
 
@@ -64,7 +68,7 @@ public record SimOptions(RaftConfig raftConfig, long tickMicros, long latencyMin
         return new Builder().raftConfig(raftConfig).tickMicros(tickMicros).latency(latencyMinMicros, latencyMaxMicros)
                 .jitterMicros(jitterMicros).lossRate(lossRate).duplicateRate(duplicateRate).longTailRate(longTailRate)
                 .diskLatency(diskLatencyMinMicros, diskLatencyMaxMicros).tornCrashRate(tornCrashRate)
-                .checkInvariants(checkInvariants).recentEventCount(recentEventCount);
+                .clockSkew(clockSkew).checkInvariants(checkInvariants).recentEventCount(recentEventCount);
     }
 
     /** Mutable builder; not thread-safe. */
@@ -80,6 +84,7 @@ public record SimOptions(RaftConfig raftConfig, long tickMicros, long latencyMin
         private long diskLatencyMinMicros = 200;
         private long diskLatencyMaxMicros = 3_000;
         private double tornCrashRate = 0.5;
+        private double clockSkew;
         private boolean checkInvariants = true;
         private int recentEventCount = 40;
 
@@ -133,6 +138,11 @@ public record SimOptions(RaftConfig raftConfig, long tickMicros, long latencyMin
             return this;
         }
 
+        public Builder clockSkew(double fraction) {
+            this.clockSkew = fraction;
+            return this;
+        }
+
         public Builder checkInvariants(boolean on) {
             this.checkInvariants = on;
             return this;
@@ -146,7 +156,7 @@ public record SimOptions(RaftConfig raftConfig, long tickMicros, long latencyMin
         public SimOptions build() {
             return new SimOptions(raftConfig, tickMicros, latencyMinMicros, latencyMaxMicros, jitterMicros, lossRate,
                     duplicateRate, longTailRate, diskLatencyMinMicros, diskLatencyMaxMicros, tornCrashRate,
-                    checkInvariants, recentEventCount);
+                    clockSkew, checkInvariants, recentEventCount);
         }
     }
 }

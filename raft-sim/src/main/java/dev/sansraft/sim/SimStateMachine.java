@@ -40,11 +40,11 @@ final class SimStateMachine {
                 set(in.key(), in.value());
                 return KvModel.Output.ok(true);
             default:
-                boolean ok = current == in.expected();
-                if (ok) {
-                    set(in.key(), in.value());
+                if (current != in.expected()) {
+                    return KvModel.Output.casFailed(current);
                 }
-                return KvModel.Output.ok(ok);
+                set(in.key(), in.value());
+                return KvModel.Output.ok(true);
         }
     }
 

@@ -50,6 +50,7 @@ final class SwarmRun {
                 .duplicateRate(profile.duplicateRate())
                 .longTailRate(profile.longTailRate())
                 .diskLatency(100, profile.diskMaxMicros())
+                .clockSkew(profile.clockSkew())
                 .build();
         SimCluster cluster = SimCluster.create(nodes, seed, options);
         cluster.sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;

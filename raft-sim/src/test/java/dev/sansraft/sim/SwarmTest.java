@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SwarmTest {
 
     static final int SEEDS = 500;
-    static final long TICKS = 150;
+    static final long TICKS = 300;
 
     static LongStream seeds() {
         return LongStream.rangeClosed(1, SEEDS);

@@ -53,7 +53,9 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
     }
 
     /**
-     * A response: the value read by GET, or whether CAS succeeded. PUT responses carry nothing of interest.
+     * A response: the value read by GET; for CAS whether it succeeded and, when it failed, the value it found instead
+     * (as etcd's transactions report it), which makes a failed CAS as informative as a read. PUT responses carry
+     * nothing of interest.
      */
     public record Output(long value, boolean ok) {
 
@@ -65,9 +67,14 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
             return new Output(0, ok);
         }
 
+        /** A CAS that failed because the key held {@code current}. */
+        public static Output casFailed(long current) {
+            return new Output(current, false);
+        }
+
         @Override
         public String toString() {
-            return value != 0 ? Long.toString(value) : Boolean.toString(ok);
+            return ok ? (value != 0 ? Long.toString(value) : "ok") : "failed, found " + value;
         }
     }
 
@@ -87,7 +94,7 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
             case CAS:
                 // A CAS's outcome is determined by the state it meets, so even an indeterminate one is deterministic.
                 boolean matches = s == in.expected();
-                if (out != null && out.ok() != matches) {
+                if (out != null && (out.ok() != matches || (!out.ok() && out.value() != s))) {
                     return null;
                 }
                 return matches ? in.value() : state;
@@ -99,13 +106,13 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
     /**
      * One partition per key, in key order, each without its <em>invisible</em> indeterminate writes.
      *
-     * <p>An indeterminate PUT or CAS whose value no completed operation observed (no GET returned it, no CAS expected
-     * it), on a key where no failed CAS returned after the write's call, can be dropped: if the history is
-     * linearizable with it, the write was linearized either last or right before another PUT (anything else in
-     * between would have observed its value or, for a failed CAS, might have depended on it), so the history without
-     * it is linearizable too; and conversely a linearization without it stays valid with the write placed at the very
-     * end. Dropping them matters: each one may or may not have happened at any point, which otherwise doubles the
-     * search space per write.
+     * <p>Indeterminate GETs are dropped (they changed nothing). An indeterminate PUT or CAS whose value no completed
+     * operation observed (no GET returned it, no failed CAS found it, no successful CAS expected it) is dropped too:
+     * if the history is linearizable with it, the write was linearized either last or right before another PUT
+     * (anything else in between would have observed its value), so the history without it is linearizable too; and
+     * conversely a linearization without it stays valid with the write placed at the very end. Dropping them
+     * matters: each one may or may not have happened at any point, which otherwise doubles the search space per
+     * write.
      */
     @Override
     public List<List<Operation<Input, Output>>> partition(List<Operation<Input, Output>> history) {
@@ -122,7 +129,6 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
 
     private static List<Operation<Input, Output>> withoutInvisibleWrites(List<Operation<Input, Output>> ops) {
         java.util.Set<Long> observed = new java.util.HashSet<>();
-        long lastFailedCasReturn = Long.MIN_VALUE;
         for (Operation<Input, Output> op : ops) {
             if (op.isPending()) {
                 continue;
@@ -130,16 +136,13 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
             if (op.input().kind() == Kind.GET) {
                 observed.add(op.output().value());
             } else if (op.input().kind() == Kind.CAS) {
-                observed.add(op.input().expected());
-                if (!op.output().ok()) {
-                    lastFailedCasReturn = Math.max(lastFailedCasReturn, op.returnTime());
-                }
+                observed.add(op.output().ok() ? op.input().expected() : op.output().value());
             }
         }
         List<Operation<Input, Output>> kept = new ArrayList<>(ops.size());
         for (Operation<Input, Output> op : ops) {
-            boolean invisible = op.isPending() && op.input().kind() != Kind.GET
-                    && !observed.contains(op.input().value()) && lastFailedCasReturn < op.callTime();
+            boolean invisible = op.isPending()
+                    && (op.input().kind() == Kind.GET || !observed.contains(op.input().value()));
             if (!invisible) {
                 kept.add(op);
             }

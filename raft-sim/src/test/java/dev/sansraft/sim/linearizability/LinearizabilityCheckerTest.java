@@ -102,7 +102,7 @@ class LinearizabilityCheckerTest {
         CheckResult r = check(List.of(
                 op(0, Input.put(1, 1), Output.ok(true), 0, 5),
                 Operation.pending(1, Input.put(1, 2), 10),
-                op(2, Input.cas(1, 1, 3), Output.ok(false), 20, 30)));
+                op(2, Input.cas(1, 1, 3), Output.casFailed(2), 20, 30)));
         assertThat(r.isLinearizable()).isTrue();
     }
 
@@ -116,7 +116,7 @@ class LinearizabilityCheckerTest {
         CheckResult oneFails = check(List.of(
                 op(0, Input.put(1, 1), Output.ok(true), 0, 5),
                 op(1, Input.cas(1, 1, 2), Output.ok(true), 10, 50),
-                op(2, Input.cas(1, 1, 3), Output.ok(false), 10, 50),
+                op(2, Input.cas(1, 1, 3), Output.casFailed(2), 10, 50),
                 op(2, Input.get(1), Output.value(2), 60, 70)));
         assertThat(oneFails.isLinearizable()).isTrue();
     }
@@ -125,8 +125,13 @@ class LinearizabilityCheckerTest {
     void failedCasMustHaveSeenADifferentValue() {
         CheckResult r = check(List.of(
                 op(0, Input.put(1, 1), Output.ok(true), 0, 5),
-                op(1, Input.cas(1, 1, 2), Output.ok(false), 10, 20)));
+                op(1, Input.cas(1, 1, 2), Output.casFailed(1), 10, 20)));
         assertThat(r.verdict()).isEqualTo(CheckResult.Verdict.NOT_LINEARIZABLE);
+        CheckResult wrongValue = check(List.of(
+                op(0, Input.put(1, 1), Output.ok(true), 0, 5),
+                op(1, Input.cas(1, 7, 2), Output.casFailed(3), 10, 20)));
+        assertThat(wrongValue.verdict()).as("a failed CAS must report the value it found")
+                .isEqualTo(CheckResult.Verdict.NOT_LINEARIZABLE);
     }
 
     @Test
@@ -199,10 +204,11 @@ class LinearizabilityCheckerTest {
             } else if (kind == 2) {
                 long expected = rnd.nextBoolean() ? value[key] : 7;
                 boolean ok = value[key] == expected;
+                op = op(i, Input.cas(key, expected, fresh), ok ? Output.ok(true) : Output.casFailed(value[key]),
+                        call, ret);
                 if (ok) {
                     value[key] = fresh;
                 }
-                op = op(i, Input.cas(key, expected, fresh), Output.ok(ok), call, ret);
             } else {
                 op = op(i, Input.get(key), Output.value(value[key]), call, ret);
                 getIndex = i;
