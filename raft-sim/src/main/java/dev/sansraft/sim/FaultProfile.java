@@ -1,5 +1,6 @@
 package dev.sansraft.sim;
 
+import dev.sansraft.core.RaftConfig;
 import java.util.SplittableRandom;
 
 /**
@@ -23,10 +24,13 @@ import java.util.SplittableRandom;
  * @param faultEveryTicks   mean ticks between two fault decisions
  * @param readsThroughLog   clients read through the log instead of with ReadIndex
  * @param leaseFraction     fraction of ReadIndex reads that ask for a lease read
+ * @param raftConfig        the Raft tuning; the swarm profile draws it too (PreVote and CheckQuorum on or off,
+ *                          timeouts, tiny or large batches and in-flight windows, back-pressure)
  */
 record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean isolation, boolean crashes,
                     boolean clogs, boolean pauses, double clockSkew, double lossRate, double duplicateRate, double longTailRate, long jitterMicros,
-                    long diskMaxMicros, int faultEveryTicks, boolean readsThroughLog, double leaseFraction) {
+                    long diskMaxMicros, int faultEveryTicks, boolean readsThroughLog, double leaseFraction,
+                    RaftConfig raftConfig) {
 
     static final String[] NAMES = {"swarm", "calm", "partitions", "crashes"};
 
@@ -34,25 +38,54 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
         switch (name) {
             case "calm":
                 return new FaultProfile(name, false, false, false, false, false, false, 0, 0, 0, 0, 2_000, 3_000, 10,
-                        r.nextBoolean(), 0.3);
+                        r.nextBoolean(), 0.3, RaftConfig.defaults());
             case "partitions":
                 return new FaultProfile(name, true, true, true, false, r.nextBoolean(), r.nextBoolean(), 0,
                         r.nextDouble() * 0.05, 0,
-                        0, 2_000, 3_000, 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3);
+                        0, 2_000, 3_000, 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3, RaftConfig.defaults());
             case "crashes":
                 return new FaultProfile(name, false, false, false, true, false, false, 0, 0, 0, 0, 2_000,
-                        1_000 + r.nextInt(50_000), 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3);
+                        1_000 + r.nextInt(50_000), 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3, RaftConfig.defaults());
             case "swarm":
-                return new FaultProfile(name, r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(),
+                return withRaftConfig(new FaultProfile(name, r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(),
                         r.nextBoolean(), r.nextBoolean(), r.nextBoolean() ? 0 : r.nextDouble() * 0.1,
                         r.nextBoolean() ? 0 : r.nextDouble() * 0.2,
                         r.nextBoolean() ? 0 : r.nextDouble() * 0.1, r.nextBoolean() ? 0 : r.nextDouble() * 0.05,
                         r.nextInt(3) == 0 ? 0 : r.nextLong(1, 40_000), 200 + r.nextInt(80_000), 3 + r.nextInt(30),
-                        r.nextInt(4) == 0, r.nextBoolean() ? 0 : r.nextDouble());
+                        r.nextInt(4) == 0, r.nextBoolean() ? 0 : r.nextDouble(), null), r);
             default:
                 throw new IllegalArgumentException("unknown profile '" + name + "'; expected one of "
                         + String.join(", ", NAMES));
         }
+    }
+
+    private static final int[] INFLIGHT = {1, 2, 4, 64};
+    private static final int[] ENTRIES = {1, 3, 16, 4096};
+    private static final long[] BYTES = {1, 100, 1L << 20};
+
+    /** Draws a Raft configuration for a swarm seed, with a lease drift margin that covers its clock skew. */
+    private static FaultProfile withRaftConfig(FaultProfile p, SplittableRandom r) {
+        int et = 5 + r.nextInt(16);
+        int heartbeat = 1 + r.nextInt(Math.max(1, et / 3));
+        // A lease of (et - drift) leader ticks must end before any follower's et ticks can pass, with clocks up to
+        // clockSkew apart and a tick of phase on each side: (et - drift + 1)(1 + s) <= (et - 1)(1 - s).
+        double s = p.clockSkew();
+        int drift = (int) Math.ceil(et + 1 - (et - 1) * (1 - s) / (1 + s) + 1e-9);
+        drift = Math.max(1, Math.min(et - 1, drift));
+        RaftConfig config = RaftConfig.builder()
+                .electionTimeoutTicks(et)
+                .heartbeatIntervalTicks(heartbeat)
+                .preVote(r.nextInt(4) != 0)
+                .checkQuorum(r.nextInt(4) != 0)
+                .maxInflightAppends(INFLIGHT[r.nextInt(INFLIGHT.length)])
+                .maxEntriesPerAppend(ENTRIES[r.nextInt(ENTRIES.length)])
+                .maxBytesPerAppend(BYTES[r.nextInt(BYTES.length)])
+                .maxUncommittedBytes(r.nextInt(4) == 0 ? 2_000 : 64L << 20)
+                .leaseClockDriftTicks(drift)
+                .build();
+        return new FaultProfile(p.name, p.partitions, p.asymmetric, p.isolation, p.crashes, p.clogs, p.pauses,
+                p.clockSkew, p.lossRate, p.duplicateRate, p.longTailRate, p.jitterMicros, p.diskMaxMicros,
+                p.faultEveryTicks, p.readsThroughLog, p.leaseFraction, config);
     }
 
     @Override
@@ -81,6 +114,7 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
         }
         return sb.append(String.format("loss=%.3f dup=%.3f tail=%.3f jitter=%dus disk<=%dus every=%dt reads=%s"
                         + " lease=%.2f]", lossRate, duplicateRate, longTailRate, jitterMicros, diskMaxMicros,
-                faultEveryTicks, readsThroughLog ? "log" : "readindex", leaseFraction)).toString();
+                faultEveryTicks, readsThroughLog ? "log" : "readindex", leaseFraction)).append(' ').append(raftConfig)
+                .toString();
     }
 }

@@ -45,6 +45,7 @@ final class SwarmRun {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
         SimOptions options = SimOptions.builder()
+                .raftConfig(profile.raftConfig())
                 .jitterMicros(profile.jitterMicros())
                 .lossRate(profile.lossRate())
                 .duplicateRate(profile.duplicateRate())
@@ -57,7 +58,7 @@ final class SwarmRun {
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
         SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
-                profile.leaseFraction(), CLIENT_TIMEOUT_TICKS);
+                profile.leaseFraction(), CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10);
         try {
             clients.start();
             Nemesis nemesis = new Nemesis(cluster, profile);
