@@ -113,8 +113,8 @@ public final class SimBench {
         long target = start + entries;
         long window = 64L * batch;
         long proposed = start;
-        c.measureCoreNanos = true;
-        c.coreNanos = 0;
+        c.engine().measureCoreNanos = true;
+        c.engine().coreNanos = 0;
         long events0 = c.eventsProcessed();
         long cpu0 = processCpuNanos();
         long wall0 = System.nanoTime();
@@ -136,6 +136,6 @@ public final class SimBench {
         System.out.printf("calm 3 nodes, 100-byte entries, batch %d, invariants %s: %d committed in %.2f CPU s = %.0f"
                         + " entries/CPU s (%.2f s wall, %d ms in GC); %d events; %.0f%% of wall time inside RaftCore.step;"
                 + " %d messages%n", batch, checks ? "on" : "off", committed, cpu, committed / cpu, wall, gc,
-                c.eventsProcessed() - events0, 100.0 * c.coreNanos / 1e9 / wall, c.messagesSent());
+                c.eventsProcessed() - events0, 100.0 * c.engine().coreNanos / 1e9 / wall, c.messagesSent());
     }
 }

@@ -54,7 +54,7 @@ final class SwarmRun {
                 .clockSkew(profile.clockSkew())
                 .build();
         SimCluster cluster = SimCluster.create(nodes, seed, options);
-        cluster.sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
         SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
