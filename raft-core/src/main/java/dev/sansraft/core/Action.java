@@ -15,8 +15,9 @@ import java.util.List;
  *   <li><b>Log writes in order.</b> {@link TruncateLog} and {@link AppendLog} are applied to storage in the order they
  *   were emitted, across steps, and never become durable before a {@link PersistHardState} emitted ahead of them
  *   (a log may not hold entries of a term its hard state has not reached). They may be made durable asynchronously, and many of them may share one fsync
- *   (group commit). When writes up to index {@code i} are durable, the runtime feeds back
- *   {@link Event.Persisted}{@code (i, termAt(i))}; it may report only the highest index of a group.</li>
+ *   (group commit). When the writes up to an {@code AppendLog} ending at index {@code i} are durable, the runtime
+ *   feeds back {@link Event.Persisted}{@code (i, termAt(i), epoch)} with that write's epoch; it may report only the
+ *   newest write of a group.</li>
  *   <li><b>Sends need not wait for log writes.</b> The core already withholds what depends on durability: a
  *   follower emits its successful {@link Message.AppendResponse} only after the matching {@code Persisted} event,
  *   and a leader counts itself towards the commit quorum only up to its persisted index. A leader's
@@ -47,8 +48,12 @@ public sealed interface Action
         }
     }
 
-    /** Append entries, contiguous, starting right after the log's current last index. */
-    record AppendLog(List<LogEntry> entries) implements Action {
+    /**
+     * Append entries, contiguous, starting right after the log's current last index.
+     *
+     * @param epoch the node's term when the write was requested; echo it in {@link Event.Persisted}
+     */
+    record AppendLog(List<LogEntry> entries, long epoch) implements Action {
         public AppendLog {
             entries = List.copyOf(entries);
             if (entries.isEmpty()) {

@@ -39,14 +39,20 @@ public sealed interface Event
     }
 
     /**
-     * The runtime reports that every log write it was asked to perform up to and including {@code index} is durable,
-     * and that the entry at {@code index} has {@code term}. The term lets the core ignore a report about entries
-     * that were truncated and replaced in the meantime.
+     * The runtime reports that the log writes it was asked to perform, up to and including the
+     * {@link Action.AppendLog} that ended at {@code index}, are durable.
+     *
+     * @param index the last index of the newest durable {@link Action.AppendLog}
+     * @param term  the term of the entry at {@code index}
+     * @param epoch the {@link Action.AppendLog#epoch()} of that write. With the term, it lets the core ignore a late
+     *              report about entries that were truncated and written again since (the same index and term can
+     *              be written, overwritten and written back while an fsync is in flight).
      */
-    record Persisted(long index, long term) implements Event {
+    record Persisted(long index, long term, long epoch) implements Event {
         public Persisted {
-            if (index < 0 || term < 0) {
-                throw new IllegalArgumentException("negative persisted position " + index + "@" + term);
+            if (index < 0 || term < 0 || epoch < 0) {
+                throw new IllegalArgumentException("negative persisted position " + index + "@" + term
+                        + " epoch " + epoch);
             }
         }
     }

@@ -46,14 +46,6 @@ final class Inflights {
         }
     }
 
-    /** Frees the oldest append; used when a heartbeat round proves the follower alive but an ack was lost. */
-    void freeOldest() {
-        if (count > 0) {
-            start = (start + 1) % lastIndexes.length;
-            count--;
-        }
-    }
-
     void clear() {
         start = 0;
         count = 0;

@@ -12,8 +12,12 @@ final class Progress {
     long matchIndex;
     long nextIndex;
     PeerProgress.State state = PeerProgress.State.PROBE;
-    /** In Probe state, an append is outstanding; cleared by any response and by every heartbeat interval. */
+    /** In Probe state, an append is outstanding; cleared by any response. */
     boolean probeSent;
+    /** In Probe state, the last index the outstanding probe carried. */
+    long probeLastIndex;
+    /** The commit index the last append to this follower carried. */
+    long sentCommit;
     /** Heard from this follower since the last CheckQuorum interval. */
     boolean recentActive;
     /** The highest read round this follower acknowledged in the current term. */
@@ -47,19 +51,31 @@ final class Progress {
     void becomeProbe(long next) {
         state = PeerProgress.State.PROBE;
         probeSent = false;
+        probeLastIndex = 0;
         inflights.clear();
         nextIndex = Math.max(matchIndex + 1, next);
     }
 
+    /**
+     * The follower accepted a probe: pipeline from here. Entries the probe carried beyond {@code matchIndex} are
+     * already on their way, so they count as in flight rather than being sent again. Were the probe lost, the next
+     * append would leave a gap, the follower would reject it, and the leader would probe again.
+     */
     void becomeReplicate() {
         state = PeerProgress.State.REPLICATE;
         probeSent = false;
         inflights.clear();
         nextIndex = matchIndex + 1;
+        if (probeLastIndex > matchIndex) {
+            inflights.add(probeLastIndex);
+            nextIndex = probeLastIndex + 1;
+        }
+        probeLastIndex = 0;
     }
 
     /** Records that an append carrying entries up to {@code lastIndex} went out. */
-    void sent(long lastIndex, int entryCount) {
+    void sent(long lastIndex, int entryCount, long commitIndex) {
+        sentCommit = commitIndex;
         if (state == PeerProgress.State.REPLICATE) {
             if (entryCount > 0) {
                 nextIndex = lastIndex + 1;
@@ -67,6 +83,7 @@ final class Progress {
             }
         } else {
             probeSent = true;
+            probeLastIndex = Math.max(probeLastIndex, lastIndex);
         }
     }
 

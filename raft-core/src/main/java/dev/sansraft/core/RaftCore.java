@@ -1,13 +1,10 @@
 package dev.sansraft.core;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 
 /**
  * The pure Raft state machine for one node: {@link #step(Event)} consumes an event and returns the
@@ -55,22 +52,16 @@ public final class RaftCore {
     private boolean broadcastPending;
     private boolean roundPending;
     private long round;
-    private final ArrayDeque<long[]> roundSentTicks = new ArrayDeque<>();
-    private long leaseStartTick = Long.MIN_VALUE;
+    private final LeaseTracker lease = new LeaseTracker();
     private final ReadQueue reads = new ReadQueue();
 
     // Follower state: an acknowledgement waiting for the log to become durable.
     private long pendingAckIndex;
     private long pendingAckRound;
     private long lastAckedRound;
-    private final TreeMap<Long, Long> forwardedReads = new TreeMap<>();
+    private final ForwardedReads forwardedReads = new ForwardedReads();
 
-    // Proposals accepted and not yet resolved, in index order.
-    private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
-    private long proposalBytes;
-
-    private record PendingProposal(long correlationId, long index, long term, long sizeBytes) {
-    }
+    private final ProposalTracker proposals = new ProposalTracker();
 
     private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState) {
         this.id = id;
@@ -222,7 +213,7 @@ public final class RaftCore {
             propose(p.correlationId(), p.payload());
         } else if (event instanceof Event.Persisted) {
             Event.Persisted p = (Event.Persisted) event;
-            persisted(p.index(), p.term());
+            persisted(p.index(), p.term(), p.epoch());
         } else if (event instanceof Event.ReadIndex) {
             Event.ReadIndex r = (Event.ReadIndex) event;
             read(r.readId(), 0, r.lease());
@@ -240,7 +231,10 @@ public final class RaftCore {
                 Message.VoteRequest vr = (Message.VoteRequest) m;
                 // Thesis §4.2.3 and §9.6: a node that heard from a live leader within the minimum election
                 // timeout ignores (pre)votes, so a partitioned node rejoining cannot depose a healthy leader.
-                boolean heardFromLeader = leaderId != 0 && electionElapsed < config.electionTimeoutTicks();
+                // A node that just started may have heard from one before its restart: it waits out one election
+                // timeout too, which is what keeps a leader's lease (LeaseTracker) valid across follower restarts.
+                boolean heardFromLeader = (leaderId != 0 && electionElapsed < config.electionTimeoutTicks())
+                        || tickCount < config.electionTimeoutTicks();
                 if (heardFromLeader && (config.checkQuorum() || vr.preVote())) {
                     return;
                 }
@@ -289,6 +283,7 @@ public final class RaftCore {
 
     private void tick() {
         tickCount++;
+        expireForwardedReads();
         if (role == Role.LEADER) {
             tickLeader();
             return;
@@ -323,14 +318,10 @@ public final class RaftCore {
             }
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
+            // Every heartbeat starts a round. Its empty append (prev = nextIndex - 1) doubles as a retry: a follower
+            // that lost an append or a probe rejects it and is probed again; one that lost acknowledgements
+            // acknowledges again.
             heartbeatElapsed = 0;
-            for (Progress pr : progress) {
-                // Retry a probe that may have been lost, and make room if acknowledgements were lost.
-                pr.probeSent = false;
-                if (pr.state == PeerProgress.State.REPLICATE && pr.inflights.isFull()) {
-                    pr.inflights.freeOldest();
-                }
-            }
             roundPending = true;
         }
     }
@@ -443,8 +434,7 @@ public final class RaftCore {
             progress[i] = new Progress(peers[i], log.lastIndex() + 1, config.maxInflightAppends());
             progress[i].recentActive = true;
         }
-        roundSentTicks.clear();
-        leaseStartTick = Long.MIN_VALUE;
+        lease.reset();
         // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
         log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
         broadcastPending = true;
@@ -491,7 +481,7 @@ public final class RaftCore {
             handleAppendRequest((Message.AppendRequest) m);
         } else if (m instanceof Message.ReadIndexResponse) {
             Message.ReadIndexResponse r = (Message.ReadIndexResponse) m;
-            if (forwardedReads.remove(r.readId()) != null) {
+            if (forwardedReads.remove(r.readId())) {
                 out.add(r.success() ? new Action.ReadReady(r.readId(), r.readIndex())
                         : new Action.ReadRejected(r.readId(), leaderId));
             }
@@ -510,9 +500,9 @@ public final class RaftCore {
                     ar.round()));
             return;
         }
-        long removedFrom = log.appendFromLeader(ar.entries());
+        long removedFrom = log.appendFromLeader(ar.entries(), term);
         if (removedFrom > 0) {
-            dropProposalsFrom(removedFrom);
+            proposals.truncated(removedFrom, out);
         }
         long lastNew = ar.lastIndex();
         // Raft Figure 2, AppendEntries rule 5.
@@ -546,10 +536,9 @@ public final class RaftCore {
                 pr.recentActive = true;
             }
             read(((Message.ReadIndexRequest) m).readId(), m.from(), false);
-        } else if (m instanceof Message.AppendRequest) {
-            throw new IllegalStateException("node " + id + " is leader of term " + term
-                    + " and received an append from another leader " + m.from() + " of the same term");
         }
+        // An AppendRequest of this leader's own term cannot come from a correct peer (Election Safety); the
+        // simulator's invariants catch that, and a node ignores such a message rather than stop on it.
     }
 
     private void handleAppendResponse(Message.AppendResponse r) {
@@ -567,7 +556,7 @@ public final class RaftCore {
             if (pr.state == PeerProgress.State.PROBE && (advanced || r.matchIndex() + 1 >= pr.nextIndex)) {
                 pr.becomeReplicate();
             }
-            pr.probeSent = false;
+            // A probe answered with less than its prev (an early acknowledgement) leaves the probe outstanding.
             if (advanced) {
                 maybeCommit();
             }
@@ -612,7 +601,7 @@ public final class RaftCore {
     private void sendAppend(Progress pr, List<LogEntry> entries) {
         long prev = pr.nextIndex - 1;
         send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), entries, log.commitIndex(), round));
-        pr.sent(prev + entries.size(), entries.size());
+        pr.sent(prev + entries.size(), entries.size(), log.commitIndex());
     }
 
     private void maybeCommit() {
@@ -640,13 +629,12 @@ public final class RaftCore {
             return;
         }
         LogEntry entry = LogEntry.normal(log.lastIndex() + 1, term, payload);
-        if (proposalBytes > 0 && proposalBytes + entry.sizeBytes() > config.maxUncommittedBytes()) {
+        if (proposals.bytes() > 0 && proposals.bytes() + entry.sizeBytes() > config.maxUncommittedBytes()) {
             out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.OVERLOADED, id));
             return;
         }
         log.appendLocal(entry);
-        proposals.addLast(new PendingProposal(correlationId, entry.index(), term, entry.sizeBytes()));
-        proposalBytes += entry.sizeBytes();
+        proposals.accepted(correlationId, entry);
         out.add(new Action.ProposalAccepted(correlationId, entry.index(), term));
         broadcastPending = true;
         if (peers.length == 0) {
@@ -654,8 +642,8 @@ public final class RaftCore {
         }
     }
 
-    private void persisted(long index, long persistedTerm) {
-        if (!log.persisted(index, persistedTerm)) {
+    private void persisted(long index, long persistedTerm, long epoch) {
+        if (!log.persisted(index, persistedTerm, epoch)) {
             return;
         }
         if (role == Role.LEADER) {
@@ -672,12 +660,12 @@ public final class RaftCore {
     // ---------------------------------------------------------------------------------------------------------
     // Reads (thesis §6.4)
 
-    private void read(long readId, long from, boolean lease) {
+    private void read(long readId, long from, boolean useLease) {
         if (role != Role.LEADER) {
             if (from != 0) {
                 send(new Message.ReadIndexResponse(id, from, term, readId, 0, false));
             } else if (role == Role.FOLLOWER && leaderId != 0) {
-                forwardedReads.put(readId, term);
+                forwardedReads.add(readId, tickCount);
                 send(new Message.ReadIndexRequest(id, leaderId, term, readId));
             } else {
                 out.add(new Action.ReadRejected(readId, leaderId));
@@ -686,27 +674,17 @@ public final class RaftCore {
         }
         if (log.term(log.commitIndex()) != term) {
             // Step 1: until its NOOP commits, a new leader does not know the latest commit index.
-            reads.awaitCommit(readId, from, lease);
+            reads.awaitCommit(readId, from, useLease);
             return;
         }
         long readIndex = log.commitIndex();
-        if (peers.length == 0 || (lease && config.checkQuorum() && hasLease())) {
+        if (peers.length == 0 || (useLease && config.checkQuorum() && lease.isValid(tickCount, config))) {
             readReady(readId, from, readIndex);
             return;
         }
         // Steps 2–3: confirm leadership with a heartbeat round sent after this read arrived.
         reads.awaitRound(readId, from, readIndex, round + 1);
         roundPending = true;
-    }
-
-    /**
-     * The lease is measured from when the newest quorum-acknowledged round was sent. Followers that acknowledged it
-     * refuse votes for an election timeout after receiving it (CheckQuorum), so no other leader can exist before
-     * {@code sent + electionTimeoutTicks}; the drift bound covers clocks that tick at different rates.
-     */
-    private boolean hasLease() {
-        return leaseStartTick != Long.MIN_VALUE
-                && tickCount < leaseStartTick + config.electionTimeoutTicks() - config.leaseClockDriftTicks();
     }
 
     private void readReady(long readId, long from, long readIndex) {
@@ -723,12 +701,7 @@ public final class RaftCore {
             quorumValues[i + 1] = progress[i].ackedRound;
         }
         long acked = QuorumMath.quorumValue(quorumValues, quorumScratch);
-        while (!roundSentTicks.isEmpty() && roundSentTicks.peekFirst()[0] <= acked) {
-            long[] sent = roundSentTicks.pollFirst();
-            if (sent[0] == acked) {
-                leaseStartTick = sent[1];
-            }
-        }
+        lease.quorumAcknowledged(acked);
         for (ReadQueue.PendingRead r : reads.takeAcknowledged(acked)) {
             readReady(r.readId(), r.from(), r.readIndex());
         }
@@ -744,35 +717,20 @@ public final class RaftCore {
         }
     }
 
+    private void expireForwardedReads() {
+        for (long readId : forwardedReads.takeExpired(tickCount, config.electionTimeoutTicks())) {
+            out.add(new Action.ReadRejected(readId, leaderId));
+        }
+    }
+
     private void rejectForwardedReads(long newLeader) {
-        for (Long readId : forwardedReads.keySet()) {
+        for (long readId : forwardedReads.takeAll()) {
             out.add(new Action.ReadRejected(readId, newLeader));
         }
-        forwardedReads.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Proposals and output
-
-    private void dropProposalsFrom(long index) {
-        while (!proposals.isEmpty() && proposals.peekLast().index() >= index) {
-            PendingProposal p = proposals.pollLast();
-            proposalBytes -= p.sizeBytes();
-            out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-        }
-    }
-
-    private void resolveProposals(List<LogEntry> applied) {
-        long first = applied.get(0).index();
-        long last = applied.get(applied.size() - 1).index();
-        while (!proposals.isEmpty() && proposals.peekFirst().index() <= last) {
-            PendingProposal p = proposals.pollFirst();
-            proposalBytes -= p.sizeBytes();
-            if (p.index() >= first && applied.get((int) (p.index() - first)).term() != p.term()) {
-                out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-            }
-        }
-    }
+    // Output
 
     private void persistHardState() {
         out.add(new Action.PersistHardState(new HardState(term, votedFor)));
@@ -787,24 +745,27 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             if (roundPending) {
                 round++;
-                roundSentTicks.addLast(new long[] {round, tickCount});
+                if (config.checkQuorum()) {
+                    lease.roundSent(round, tickCount);
+                }
                 if (peers.length == 0) {
                     releaseReads();
                 }
             }
             if (broadcastPending || roundPending) {
                 for (Progress pr : progress) {
-                    sendAppends(pr, roundPending);
+                    // Followers learn a new commit index at once, not a heartbeat later (etcd does the same).
+                    sendAppends(pr, roundPending || pr.sentCommit < log.commitIndex());
                 }
             }
             broadcastPending = false;
             roundPending = false;
         }
-        log.flushWrites(out);
+        log.flushWrites(out, term);
         while (log.appliedIndex() < log.commitIndex()) {
             List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);
             out.add(new Action.Apply(batch));
-            resolveProposals(batch);
+            proposals.applied(batch, out);
         }
         if (role != announcedRole || term != announcedTerm || leaderId != announcedLeader) {
             announcedRole = role;

@@ -24,6 +24,8 @@ final class RaftLog {
     private long persistedIndex;
     private long unflushedFrom;
     private long pendingTruncate;
+    /** The epoch of the newest truncation; reports of writes from earlier epochs may describe removed entries. */
+    private long truncationEpoch;
     private long commitIndex;
     private long appliedIndex;
 
@@ -139,7 +141,7 @@ final class RaftLog {
      *
      * @return the index of the first entry whose term conflicted and that was removed, or 0
      */
-    long appendFromLeader(List<LogEntry> entries) {
+    long appendFromLeader(List<LogEntry> entries, long epoch) {
         int i = 0;
         long removedFrom = 0;
         for (; i < entries.size(); i++) {
@@ -153,7 +155,7 @@ final class RaftLog {
                             + " conflicts with committed entry of term " + term(e.index())
                             + " (commitIndex " + commitIndex + ")");
                 }
-                truncateFrom(e.index());
+                truncateFrom(e.index(), epoch);
                 removedFrom = e.index();
                 break;
             }
@@ -164,7 +166,7 @@ final class RaftLog {
         return removedFrom;
     }
 
-    private void truncateFrom(long index) {
+    private void truncateFrom(long index, long epoch) {
         if (index >= unstableOffset) {
             unstable.subList((int) (index - unstableOffset), unstable.size()).clear();
         } else {
@@ -176,6 +178,7 @@ final class RaftLog {
             pendingTruncate = pendingTruncate == 0 ? index : Math.min(pendingTruncate, index);
             unflushedFrom = index;
         }
+        truncationEpoch = epoch;
         persistedIndex = Math.min(persistedIndex, index - 1);
     }
 
@@ -183,26 +186,30 @@ final class RaftLog {
      * The log writes to hand to the runtime, in order, and marks them handed over: a truncation first if one is
      * pending, then the entries not yet written.
      */
-    void flushWrites(List<Action> out) {
+    void flushWrites(List<Action> out, long epoch) {
         if (pendingTruncate != 0) {
             out.add(new Action.TruncateLog(pendingTruncate));
             pendingTruncate = 0;
         }
         if (unflushedFrom <= lastIndex()) {
             out.add(new Action.AppendLog(
-                    unstable.subList((int) (unflushedFrom - unstableOffset), unstable.size())));
+                    unstable.subList((int) (unflushedFrom - unstableOffset), unstable.size()), epoch));
             unflushedFrom = lastIndex() + 1;
         }
     }
 
     /**
-     * The runtime reports writes up to {@code index} durable with {@code term} at {@code index}. A report about an
-     * entry since replaced (different term) is ignored: by Log Matching an equal term means the same entry.
+     * The runtime reports writes up to {@code index} durable with {@code term} at {@code index}, the newest of them
+     * requested in {@code epoch}. A report about an entry since replaced (different term) is ignored, and so is a
+     * report from before the newest truncation: entries can be truncated and written back with the same index and
+     * term while a write is in flight. Within one epoch a follower never truncates what it wrote in that epoch
+     * (it follows one leader, whose entries never conflict with each other), so a report from the newest
+     * truncation's epoch or later describes entries that stay.
      *
      * @return whether the persisted index advanced
      */
-    boolean persisted(long index, long term) {
-        if (index <= persistedIndex || index > lastIndex() || index >= unflushedFrom
+    boolean persisted(long index, long term, long epoch) {
+        if (epoch < truncationEpoch || index <= persistedIndex || index > lastIndex() || index >= unflushedFrom
                 || index < firstIndex() || term(index) != term) {
             return false;
         }

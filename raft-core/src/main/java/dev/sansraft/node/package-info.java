@@ -1,8 +1,14 @@
 /**
- * The node runtime: {@code RaftNode} drives one {@link dev.sansraft.core.RaftCore} on one event-loop thread and
- * carries out its actions through the service-provider interfaces declared here ({@link dev.sansraft.node.LogStore},
+ * The node runtime: {@link dev.sansraft.node.RaftNode} drives one {@link dev.sansraft.core.RaftCore} and carries out
+ * its actions through the service-provider interfaces declared here ({@link dev.sansraft.node.LogStore},
  * {@link dev.sansraft.node.Transport}, {@link dev.sansraft.node.StateMachine}), with in-memory implementations for
- * tests and embedders.
+ * tests and embedders ({@link dev.sansraft.node.InMemoryLogStore}, {@link dev.sansraft.node.InMemoryNetwork}).
+ *
+ * <p>The public API sits at the top: the node and its builder, {@link dev.sansraft.node.ReadConsistency},
+ * {@link dev.sansraft.node.LeaderChangeListener}, {@link dev.sansraft.node.NodeMetrics}, the SPIs and the
+ * {@link dev.sansraft.node.RaftException} family. Beneath it, package-private, are the three threads of a node: the
+ * event loop that owns the core, the storage thread (ordered writes with group commit) and the apply thread, which
+ * talk through single-consumer mailboxes.
  *
  * <p>May depend on {@code dev.sansraft.core} and slf4j; the core never depends on this package.
  */

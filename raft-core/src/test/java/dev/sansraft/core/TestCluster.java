@@ -29,6 +29,7 @@ final class TestCluster {
         final List<Action> actions = new ArrayList<>();
         boolean diskPaused;
         long writtenUnreported;
+        long epoch;
 
         Node(long id) {
             this.id = id;
@@ -46,6 +47,19 @@ final class TestCluster {
             n.core = RaftCore.create(id, members, config.toBuilder().randomSeed(id).build(), n.log, n.hardState);
             nodes.put(id, n);
         }
+        boot();
+    }
+
+    /**
+     * A node ignores votes for its first election timeout after it starts (it may have heard from a leader just
+     * before a restart). Run every clock through that period, discarding what the nodes send, so scenarios start
+     * from a cluster that has been up a while.
+     */
+    void boot() {
+        for (long id : nodes.keySet()) {
+            tick(id, config.electionTimeoutTicks());
+        }
+        inFlight.clear();
     }
 
     static TestCluster of(long... ids) {
@@ -76,6 +90,7 @@ final class TestCluster {
                 n.log.truncateSuffix(((Action.TruncateLog) a).fromIndex());
             } else if (a instanceof Action.AppendLog) {
                 n.log.append(((Action.AppendLog) a).entries());
+                n.epoch = ((Action.AppendLog) a).epoch();
                 n.writtenUnreported = n.log.lastIndex();
             } else if (a instanceof Action.Send) {
                 Message m = ((Action.Send) a).message();
@@ -89,7 +104,7 @@ final class TestCluster {
         if (!n.diskPaused && n.writtenUnreported > 0) {
             long idx = n.writtenUnreported;
             n.writtenUnreported = 0;
-            step(n.id, new Event.Persisted(idx, n.log.term(idx)));
+            step(n.id, new Event.Persisted(idx, n.log.term(idx), n.epoch));
         }
     }
 

@@ -1,0 +1,219 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.EntryKind;
+import dev.sansraft.core.LogEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The apply thread: hands committed entries to the {@link StateMachine} in index order, serves queries once the
+ * applied index reaches their read index (Raft thesis §6.4 step 4), and completes client futures.
+ *
+ * <p>NOOP and CONFIG entries are not given to the state machine but advance the applied index. An exception from
+ * {@link StateMachine#apply} fails only that proposal's future (the same entry throws on every node, since the state
+ * machine is deterministic) and the node goes on: one bad command must not stop the cluster.
+ *
+ * <p>Thread-safety: {@link #submit}, {@link #stop} and {@link #appliedIndex} from any thread; everything else runs on
+ * the apply thread, or after it has terminated ({@link #failRemaining}).
+ */
+final class Applier implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+
+    private final long nodeId;
+    private final StateMachine stateMachine;
+    private final List<LeaderChangeListener> listeners;
+    private final NodeCounters counters;
+    private final Consumer<Throwable> onFatal;
+    private final Supplier<RaftException> closedCause;
+    private final Mailbox<List<ApplyTask>> inbox = new Mailbox<>();
+    private final PriorityQueue<ApplyTask.Query> waitingReads =
+            new PriorityQueue<>(Comparator.comparingLong(ApplyTask.Query::readIndex));
+    private volatile long appliedIndex;
+    private volatile boolean stopping;
+
+    Applier(long nodeId, StateMachine stateMachine, List<LeaderChangeListener> listeners, NodeCounters counters,
+            Consumer<Throwable> onFatal, Supplier<RaftException> closedCause, long initialAppliedIndex) {
+        this.nodeId = nodeId;
+        this.stateMachine = stateMachine;
+        this.listeners = listeners;
+        this.counters = counters;
+        this.onFatal = onFatal;
+        this.closedCause = closedCause;
+        this.appliedIndex = initialAppliedIndex;
+    }
+
+    void bind(Thread thread) {
+        inbox.bind(thread);
+    }
+
+    void submit(List<ApplyTask> tasks) {
+        inbox.offer(tasks);
+    }
+
+    /** The highest index handed to the state machine (or skipped as NOOP/CONFIG). */
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    void stop() {
+        stopping = true;
+        inbox.wake();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                List<ApplyTask> tasks = inbox.poll();
+                if (tasks == null) {
+                    inbox.await(TimeUnit.MILLISECONDS.toNanos(100));
+                    continue;
+                }
+                for (ApplyTask task : tasks) {
+                    handle(task);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            onFatal.accept(e);
+        } finally {
+            // Covers close() called from a callback running on this very thread, which cannot join it.
+            failRemaining(closedCause.get());
+        }
+    }
+
+    private void handle(ApplyTask task) {
+        if (task instanceof ApplyTask.Entries) {
+            apply((ApplyTask.Entries) task);
+            serveReadyReads();
+        } else if (task instanceof ApplyTask.Query) {
+            ApplyTask.Query q = (ApplyTask.Query) task;
+            if (q.readIndex() <= appliedIndex) {
+                query(q.read());
+            } else {
+                waitingReads.add(q);
+            }
+        } else if (task instanceof ApplyTask.Fail) {
+            ApplyTask.Fail f = (ApplyTask.Fail) task;
+            f.future().completeExceptionally(f.cause());
+        } else if (task instanceof ApplyTask.LeaderChange) {
+            ApplyTask.LeaderChange c = (ApplyTask.LeaderChange) task;
+            for (LeaderChangeListener l : listeners) {
+                try {
+                    l.onLeaderChange(c.leaderId(), c.term());
+                } catch (RuntimeException e) {
+                    log.warn("node {} leader-change listener failed", nodeId, e);
+                }
+            }
+        } else {
+            throw new IllegalStateException("unknown apply task " + task);
+        }
+    }
+
+    private void apply(ApplyTask.Entries batch) {
+        List<LogEntry> entries = batch.entries();
+        PendingRequest.Proposal[] waiters = batch.waiters();
+        long applied = appliedIndex;
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (e.index() <= applied) {
+                // Already applied; the core hands each committed entry over once, so this only guards replays.
+                log.debug("node {} skips entry {} at or below applied index {}", nodeId, e, applied);
+                continue;
+            }
+            if (e.index() != applied + 1) {
+                throw new IllegalStateException("apply gap on node " + nodeId + ": applied index is " + applied
+                        + " but the next committed entry is " + e.index());
+            }
+            PendingRequest.Proposal waiter = waiters == null ? null : waiters[i];
+            if (e.kind() == EntryKind.NORMAL) {
+                applyNormal(e, waiter);
+            } else if (waiter != null) {
+                waiter.future.completeExceptionally(new ProposalDroppedException("proposal expected at index "
+                        + e.index() + " term " + waiter.term + " but a " + e.kind() + " entry was committed there"));
+            }
+            applied = e.index();
+        }
+        counters.entriesApplied.addAndGet(entries.size());
+        appliedIndex = applied;
+    }
+
+    private void applyNormal(LogEntry e, PendingRequest.Proposal waiter) {
+        byte[] result;
+        try {
+            result = stateMachine.apply(e);
+        } catch (RuntimeException ex) {
+            counters.applyErrors.incrementAndGet();
+            log.warn("node {} state machine failed to apply entry {}", nodeId, e, ex);
+            if (waiter != null) {
+                waiter.future.completeExceptionally(ex);
+            }
+            return;
+        }
+        if (waiter == null) {
+            return;
+        }
+        if (waiter.term == e.term()) {
+            waiter.future.complete(result == null ? new byte[0] : result);
+        } else {
+            // Raft §5.3: another leader's entry took the index, so this proposal's command was never committed.
+            waiter.future.completeExceptionally(new ProposalDroppedException("proposal at index " + e.index()
+                    + " term " + waiter.term + " was overwritten by an entry of term " + e.term()));
+        }
+    }
+
+    private void serveReadyReads() {
+        ApplyTask.Query q;
+        while ((q = waitingReads.peek()) != null && q.readIndex() <= appliedIndex) {
+            waitingReads.poll();
+            query(q.read());
+        }
+    }
+
+    private void query(PendingRequest.Read read) {
+        if (read.future.isDone()) {
+            return; // timed out or cancelled; do not spend state-machine time on it
+        }
+        try {
+            byte[] result = stateMachine.query(read.request);
+            read.future.complete(result == null ? new byte[0] : result);
+        } catch (RuntimeException ex) {
+            read.future.completeExceptionally(ex);
+        }
+    }
+
+    /** Fails every future still queued or waiting here; call only once the apply thread has terminated. */
+    void failRemaining(Throwable cause) {
+        List<ApplyTask> tasks;
+        while ((tasks = inbox.poll()) != null) {
+            for (ApplyTask task : tasks) {
+                if (task instanceof ApplyTask.Entries) {
+                    PendingRequest.Proposal[] waiters = ((ApplyTask.Entries) task).waiters();
+                    if (waiters != null) {
+                        for (PendingRequest.Proposal p : waiters) {
+                            if (p != null) {
+                                p.future.completeExceptionally(cause);
+                            }
+                        }
+                    }
+                } else if (task instanceof ApplyTask.Query) {
+                    ((ApplyTask.Query) task).read().future.completeExceptionally(cause);
+                } else if (task instanceof ApplyTask.Fail) {
+                    ApplyTask.Fail f = (ApplyTask.Fail) task;
+                    f.future().completeExceptionally(f.cause());
+                }
+            }
+        }
+        ApplyTask.Query q;
+        while ((q = waitingReads.poll()) != null) {
+            q.read().future.completeExceptionally(cause);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.LogEntry;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Work for the apply thread. Every client future the node completes normally is completed there, so that callers'
+ * callbacks never run on the event loop.
+ *
+ * <p>Immutable records, handed from the event loop to the apply thread through a {@link Mailbox}.
+ */
+sealed interface ApplyTask {
+
+    /**
+     * Committed entries in index order; {@code waiters[i]} is the local proposal that expects {@code entries[i]}, or
+     * null. {@code waiters} is null when no entry has one.
+     */
+    record Entries(List<LogEntry> entries, PendingRequest.Proposal[] waiters) implements ApplyTask {
+    }
+
+    /** Run {@code read} once the applied index reaches {@code readIndex} (0 for a stale read: at once). */
+    record Query(long readIndex, PendingRequest.Read read) implements ApplyTask {
+    }
+
+    /** Fail a future (a rejection or a dropped proposal). */
+    record Fail(CompletableFuture<byte[]> future, Throwable cause) implements ApplyTask {
+    }
+
+    /** Tell the listeners about a new leader. */
+    record LeaderChange(long leaderId, long term) implements ApplyTask {
+    }
+}

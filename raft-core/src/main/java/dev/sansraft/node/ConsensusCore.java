@@ -1,0 +1,47 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.Action;
+import dev.sansraft.core.Event;
+import dev.sansraft.core.HardState;
+import dev.sansraft.core.LogView;
+import dev.sansraft.core.RaftConfig;
+import dev.sansraft.core.RaftCore;
+import dev.sansraft.core.RaftStatus;
+
+import java.util.List;
+
+/**
+ * The seam between the runtime and {@link RaftCore}: the event loop drives whatever steps like a core, so that the
+ * runtime's own rules (ordering, futures, timeouts) can be tested against a scripted core.
+ *
+ * <p>Not thread-safe: owned by the event-loop thread.
+ */
+interface ConsensusCore {
+
+    /** Steps every event in order and returns the actions for all of them (see {@link RaftCore#stepAll}). */
+    List<Action> stepAll(List<? extends Event> events);
+
+    RaftStatus status();
+
+    /** Builds the core from durable state when the node starts. */
+    @FunctionalInterface
+    interface Factory {
+        ConsensusCore create(long id, List<Long> members, RaftConfig config, LogView log, HardState hardState);
+    }
+
+    /** The production factory: a real {@link RaftCore}. */
+    Factory RAFT = (id, members, config, log, hardState) -> {
+        RaftCore core = RaftCore.create(id, members, config, log, hardState);
+        return new ConsensusCore() {
+            @Override
+            public List<Action> stepAll(List<? extends Event> events) {
+                return core.stepAll(events);
+            }
+
+            @Override
+            public RaftStatus status() {
+                return core.status();
+            }
+        };
+    };
+}

@@ -1,0 +1,33 @@
+package dev.sansraft.node;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The node's monotonic counters. Each is bumped by the thread that does the counted work (event loop, storage or
+ * apply thread) and read by {@link RaftNode#metrics()} from any thread.
+ *
+ * <p>Thread-safe.
+ */
+final class NodeCounters {
+    final AtomicLong proposals = new AtomicLong();
+    final AtomicLong proposalsAccepted = new AtomicLong();
+    final AtomicLong proposalsRejected = new AtomicLong();
+    final AtomicLong proposalsDropped = new AtomicLong();
+    final AtomicLong requestsTimedOut = new AtomicLong();
+    final AtomicLong reads = new AtomicLong();
+    final AtomicLong readsRejected = new AtomicLong();
+    final AtomicLong staleReads = new AtomicLong();
+    final AtomicLong entriesApplied = new AtomicLong();
+    final AtomicLong applyErrors = new AtomicLong();
+    final AtomicLong storageBatches = new AtomicLong();
+    final AtomicLong storageEntriesWritten = new AtomicLong();
+    final AtomicLong storageSyncs = new AtomicLong();
+    final AtomicLong storageSyncNanos = new AtomicLong();
+    final AtomicLong hardStateSaves = new AtomicLong();
+    final AtomicLong messagesSent = new AtomicLong();
+    final AtomicLong messagesReceived = new AtomicLong();
+    final AtomicLong roleChanges = new AtomicLong();
+    final AtomicLong leaderChanges = new AtomicLong();
+    final AtomicLong eventLoopBatches = new AtomicLong();
+    final AtomicLong eventLoopEvents = new AtomicLong();
+}

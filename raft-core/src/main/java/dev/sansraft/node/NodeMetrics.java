@@ -1,0 +1,76 @@
+package dev.sansraft.node;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A point-in-time snapshot of one node's counters and gauges, keyed by Prometheus metric name ({@code sansraft_*},
+ * snake_case, base units; counters end in {@code _total}). Values are read without a global lock, so two values of
+ * one snapshot may be a few operations apart.
+ *
+ * <p>Immutable and thread-safe: the map is an unmodifiable copy, iterated in name order.
+ *
+ * @param nodeId the node the values belong to, rendered as the {@code node} label
+ * @param values metric name to value
+ */
+public record NodeMetrics(long nodeId, Map<String, Double> values) {
+
+    public NodeMetrics {
+        for (String name : values.keySet()) {
+            if (!isValidName(name)) {
+                throw new IllegalArgumentException("invalid metric name '" + name
+                        + "': must be sansraft_ followed by [a-z0-9_]");
+            }
+        }
+        values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /** The value of {@code name}, or {@code NaN} when this snapshot has no such metric. */
+    public double get(String name) {
+        Double v = values.get(name);
+        return v == null ? Double.NaN : v;
+    }
+
+    /**
+     * Renders the snapshot in the Prometheus text exposition format (version 0.0.4): a {@code # TYPE} line per metric
+     * (counter when the name ends in {@code _total}, gauge otherwise) and one sample labelled {@code node="<id>"}.
+     */
+    public String toPrometheus() {
+        StringBuilder out = new StringBuilder(values.size() * 64);
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            String name = e.getKey();
+            out.append("# TYPE ").append(name).append(name.endsWith("_total") ? " counter\n" : " gauge\n");
+            out.append(name).append("{node=\"").append(nodeId).append("\"} ");
+            appendValue(out, e.getValue());
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    private static void appendValue(StringBuilder out, double v) {
+        if (Double.isNaN(v)) {
+            out.append("NaN");
+        } else if (Double.isInfinite(v)) {
+            out.append(v > 0 ? "+Inf" : "-Inf");
+        } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            // Counters and indexes are integers; print them without a trailing ".0" or an exponent.
+            out.append((long) v);
+        } else {
+            out.append(v);
+        }
+    }
+
+    private static boolean isValidName(String name) {
+        if (!name.startsWith("sansraft_") || name.length() == "sansraft_".length()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

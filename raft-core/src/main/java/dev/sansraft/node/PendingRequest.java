@@ -1,0 +1,46 @@
+package dev.sansraft.node;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A client request waiting for its outcome: the caller's future and the moment it times out.
+ *
+ * <p>The future may be completed from any thread (CompletableFuture arbitrates the race: the first completion wins).
+ * The mutable positions ({@code index}, {@code term}, {@code readId}) are written and read only on the event-loop
+ * thread, or published to the apply thread through its mailbox.
+ */
+abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingRequest.Read {
+
+    final CompletableFuture<byte[]> future = new CompletableFuture<>();
+    final long deadlineNanos;
+
+    private PendingRequest(long deadlineNanos) {
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    /** A command to append; {@code index} and {@code term} are known once the leader accepted it. */
+    static final class Proposal extends PendingRequest {
+        final byte[] command;
+        long index;
+        long term;
+        boolean answered;
+
+        Proposal(byte[] command, long deadlineNanos) {
+            super(deadlineNanos);
+            this.command = command;
+        }
+    }
+
+    /** A query to run against the state machine once it is safe to. */
+    static final class Read extends PendingRequest {
+        final byte[] request;
+        final ReadConsistency consistency;
+        long readId;
+
+        Read(byte[] request, ReadConsistency consistency, long deadlineNanos) {
+            super(deadlineNanos);
+            this.request = request;
+            this.consistency = consistency;
+        }
+    }
+}

@@ -1,0 +1,534 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.Event;
+import dev.sansraft.core.HardState;
+import dev.sansraft.core.RaftConfig;
+import dev.sansraft.core.RaftStatus;
+import dev.sansraft.core.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * One Raft server: drives a {@link dev.sansraft.core.RaftCore} and carries out its actions against a {@link LogStore},
+ * a {@link Transport} and the user's {@link StateMachine}.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ *   <li>The <b>event loop</b> owns the core. Ticks (every {@code tickInterval}), inbound messages and client calls
+ *   reach it through one queue; it steps the core with everything queued, then flushes the actions in one go.</li>
+ *   <li>The <b>storage thread</b> performs log writes and hard-state saves in order with group commit (one
+ *   {@link LogStore#sync()} per round) and reports {@code Persisted} back. Sends that follow a hard-state save wait
+ *   for it; other sends go straight to the transport.</li>
+ *   <li>The <b>apply thread</b> applies committed entries in order, serves queries and completes futures.</li>
+ * </ul>
+ * Futures are completed on the apply thread, or on the event loop for timeouts, or on the closing thread by
+ * {@link #close()}: callbacks attached with the non-async {@code CompletableFuture} methods must be quick and never
+ * block; use the {@code *Async} variants for anything slower.
+ *
+ * <h2>Outcomes</h2>
+ * Every future returned by {@link #propose} or {@link #query} completes: with the state machine's result, or
+ * exceptionally with {@link NotLeaderException}, {@link OverloadedException}, {@link ProposalDroppedException},
+ * {@link java.util.concurrent.TimeoutException} (after {@code requestTimeout}) or {@link NodeClosedException}.
+ *
+ * <h2>Ownership and restarts</h2>
+ * Once built, the node owns its log store and transport and closes both in {@link #close()}. After a restart the
+ * core re-applies every committed entry from index 1 (there are no snapshots yet), so the state machine given to a
+ * new node must start empty. Byte arrays passed to {@link #propose} and {@link #query} are owned by the node from
+ * the call on and must not be modified.
+ *
+ * <p>Thread-safety: every public method may be called from any thread. {@link #start()} once; {@link #close()} is
+ * idempotent. Threads are daemon threads named {@code sansraft-<id>-*}.
+ */
+public final class RaftNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
+
+    private static final int NEW = 0;
+    private static final int RUNNING = 1;
+    private static final int CLOSED = 2;
+
+    private final long id;
+    private final List<Long> members;
+    private final RaftConfig config;
+    private final LogStore logStore;
+    private final Transport transport;
+    private final StateMachine stateMachine;
+    private final Duration tickInterval;
+    private final long requestTimeoutNanos;
+    private final ScheduledExecutorService givenScheduler;
+    private final LongSupplier nanoTime;
+    private final ConsensusCore.Factory coreFactory;
+
+    private final AtomicInteger state = new AtomicInteger(NEW);
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private final List<LeaderChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final NodeCounters counters = new NodeCounters();
+    private final RaftStatus initialStatus;
+
+    private volatile Throwable fatalCause;
+    /** Set last in {@link #start()}, so that a non-null loop publishes the other parts too. */
+    private volatile EventLoop loop;
+    private StorageWriter storage;
+    private Applier applier;
+    private Thread loopThread;
+    private Thread storageThread;
+    private Thread applyThread;
+    private ScheduledExecutorService ownScheduler;
+    private ScheduledFuture<?> ticker;
+
+    private RaftNode(Builder b) {
+        this.id = b.id;
+        List<Long> sorted = new ArrayList<>(b.members);
+        sorted.sort(null);
+        this.members = List.copyOf(sorted);
+        this.config = b.config;
+        this.logStore = b.logStore;
+        this.transport = b.transport;
+        this.stateMachine = b.stateMachine;
+        this.tickInterval = b.tickInterval;
+        this.requestTimeoutNanos = b.requestTimeout.toNanos();
+        this.givenScheduler = b.scheduler;
+        this.nanoTime = b.nanoTime;
+        this.coreFactory = b.coreFactory;
+        this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of());
+    }
+
+    /** A builder; {@code id}, {@code members}, {@code logStore}, {@code transport} and {@code stateMachine} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Loads the hard state and log from the store, builds the core and starts the threads, the transport and the
+     * tick timer.
+     *
+     * @throws IllegalStateException    if already started or closed
+     * @throws StorageException         if the hard state cannot be loaded
+     * @throws IllegalArgumentException if the stored state is inconsistent (from the core)
+     * @throws RuntimeException         whatever the transport's {@code start} throws; on any failure the node is
+     *                                  closed before the exception propagates
+     */
+    public void start() {
+        if (!state.compareAndSet(NEW, RUNNING)) {
+            throw new IllegalStateException("node " + id + " cannot start: it is "
+                    + (state.get() == RUNNING ? "already running" : "closed"));
+        }
+        try {
+            startParts();
+        } catch (RuntimeException | Error e) {
+            fatalCause = e;
+            close();
+            throw e;
+        }
+        if (state.get() == CLOSED) {
+            // A fatal error or a concurrent close() happened while starting; make sure the threads end.
+            shutDown();
+        }
+    }
+
+    private void startParts() {
+        HardState hardState;
+        try {
+            hardState = logStore.loadHardState();
+        } catch (IOException | RuntimeException e) {
+            throw new StorageException("node " + id + " cannot load its hard state", e);
+        }
+        ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState);
+        // The core starts with everything before the log's first index applied (0 until logs are compacted).
+        applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException,
+                core.status().appliedIndex());
+        storage = new StorageWriter(id, logStore, transport, this::submitInternal, counters, nanoTime,
+                this::failStop);
+        EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, counters, nanoTime,
+                this::failStop, this::closedException);
+        loopThread = thread("loop", eventLoop);
+        storageThread = thread("storage", storage);
+        applyThread = thread("apply", applier);
+        eventLoop.bind(loopThread);
+        storage.bind(storageThread);
+        applier.bind(applyThread);
+        loop = eventLoop;
+        applyThread.start();
+        storageThread.start();
+        loopThread.start();
+        transport.start(eventLoop::receive);
+        ScheduledExecutorService scheduler = givenScheduler;
+        if (scheduler == null) {
+            ownScheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sansraft-" + id + "-tick"));
+            scheduler = ownScheduler;
+        }
+        long tickNanos = tickInterval.toNanos();
+        // Fixed rate, not fixed delay: after a stall the missed ticks are delivered, so the core's tick count keeps
+        // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
+        ticker = scheduler.scheduleAtFixedRate(() -> eventLoop.submit(Event.Tick.INSTANCE), tickNanos, tickNanos,
+                TimeUnit.NANOSECONDS);
+        log.info("node {} started: members={} term={} votedFor={} lastLogIndex={} tick={}ms", id, members,
+                hardState.term(), hardState.votedFor(), logStore.lastIndex(), tickInterval.toMillis());
+    }
+
+    /**
+     * Proposes a command. The future completes with {@link StateMachine#apply}'s result once the command is committed
+     * and applied on this node, or fails (see the class comment). Only the leader accepts proposals.
+     *
+     * @param command the command bytes, owned by the node from now on
+     */
+    public CompletableFuture<byte[]> propose(byte[] command) {
+        Objects.requireNonNull(command, "command");
+        return enqueue(new PendingRequest.Proposal(command, nanoTime.getAsLong() + requestTimeoutNanos));
+    }
+
+    /**
+     * Runs a read-only {@link StateMachine#query} with the given consistency. LINEARIZABLE and LEASE reads may be
+     * issued on any node: a follower asks the leader for a read index, and fails with {@link NotLeaderException}
+     * when none is known.
+     *
+     * @param request the query bytes, owned by the node from now on
+     */
+    public CompletableFuture<byte[]> query(byte[] request, ReadConsistency consistency) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(consistency, "consistency");
+        return enqueue(new PendingRequest.Read(request, consistency, nanoTime.getAsLong() + requestTimeoutNanos));
+    }
+
+    private CompletableFuture<byte[]> enqueue(PendingRequest request) {
+        if (state.get() == CLOSED) {
+            request.future.completeExceptionally(closedException());
+            return request.future;
+        }
+        EventLoop l = loop;
+        if (l == null) {
+            request.future.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
+            return request.future;
+        }
+        l.submit(request);
+        // close() sets CLOSED before it drains the queue: either the drain saw this request or we see CLOSED here.
+        if (state.get() == CLOSED) {
+            request.future.completeExceptionally(closedException());
+        }
+        return request.future;
+    }
+
+    private void submitInternal(Event event) {
+        loop.submit(event);
+    }
+
+    /** This node's id. */
+    public long id() {
+        return id;
+    }
+
+    /** A snapshot of the core's state as of its last batch, with the apply thread's applied index. */
+    public RaftStatus status() {
+        EventLoop l = loop;
+        if (l == null) {
+            return initialStatus;
+        }
+        RaftStatus s = l.status();
+        long applied = applier.appliedIndex();
+        if (applied == s.appliedIndex()) {
+            return s;
+        }
+        return new RaftStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), applied, s.lastLogIndex(),
+                s.members(), s.peers());
+    }
+
+    /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
+    public void addLeaderChangeListener(LeaderChangeListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * A snapshot of this node's counters and gauges, all labelled with the node id:
+     * <ul>
+     *   <li>gauges {@code sansraft_term}, {@code sansraft_role} (0 follower, 1 pre-candidate, 2 candidate,
+     *   3 leader), {@code sansraft_is_leader}, {@code sansraft_leader_id}, {@code sansraft_commit_index},
+     *   {@code sansraft_applied_index}, {@code sansraft_last_log_index}, {@code sansraft_inflight_requests};</li>
+     *   <li>client counters {@code sansraft_proposals_total} (and {@code _accepted}, {@code _rejected},
+     *   {@code _dropped}), {@code sansraft_requests_timed_out_total}, {@code sansraft_reads_total} (linearizable
+     *   and lease), {@code sansraft_reads_rejected_total}, {@code sansraft_stale_reads_total};</li>
+     *   <li>apply counters {@code sansraft_entries_applied_total}, {@code sansraft_apply_errors_total};</li>
+     *   <li>storage counters {@code sansraft_storage_batches_total}, {@code sansraft_storage_entries_written_total},
+     *   {@code sansraft_storage_syncs_total}, {@code sansraft_storage_sync_seconds_total} (time spent in
+     *   {@code sync()}; divide by the sync count for the mean), {@code sansraft_hard_state_saves_total};</li>
+     *   <li>{@code sansraft_messages_sent_total}, {@code sansraft_messages_received_total},
+     *   {@code sansraft_role_changes_total}, {@code sansraft_leader_changes_total},
+     *   {@code sansraft_event_loop_batches_total}, {@code sansraft_event_loop_events_total} (events per batch is
+     *   the batching factor).</li>
+     * </ul>
+     */
+    public NodeMetrics metrics() {
+        RaftStatus s = status();
+        EventLoop l = loop;
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put("sansraft_term", (double) s.term());
+        v.put("sansraft_role", (double) s.role().ordinal());
+        v.put("sansraft_is_leader", s.isLeader() ? 1.0 : 0.0);
+        v.put("sansraft_leader_id", (double) s.leaderId());
+        v.put("sansraft_commit_index", (double) s.commitIndex());
+        v.put("sansraft_applied_index", (double) s.appliedIndex());
+        v.put("sansraft_last_log_index", (double) s.lastLogIndex());
+        v.put("sansraft_inflight_requests", l == null ? 0.0 : l.inflight());
+        NodeCounters c = counters;
+        v.put("sansraft_proposals_total", (double) c.proposals.get());
+        v.put("sansraft_proposals_accepted_total", (double) c.proposalsAccepted.get());
+        v.put("sansraft_proposals_rejected_total", (double) c.proposalsRejected.get());
+        v.put("sansraft_proposals_dropped_total", (double) c.proposalsDropped.get());
+        v.put("sansraft_requests_timed_out_total", (double) c.requestsTimedOut.get());
+        v.put("sansraft_reads_total", (double) c.reads.get());
+        v.put("sansraft_reads_rejected_total", (double) c.readsRejected.get());
+        v.put("sansraft_stale_reads_total", (double) c.staleReads.get());
+        v.put("sansraft_entries_applied_total", (double) c.entriesApplied.get());
+        v.put("sansraft_apply_errors_total", (double) c.applyErrors.get());
+        v.put("sansraft_storage_batches_total", (double) c.storageBatches.get());
+        v.put("sansraft_storage_entries_written_total", (double) c.storageEntriesWritten.get());
+        v.put("sansraft_storage_syncs_total", (double) c.storageSyncs.get());
+        v.put("sansraft_storage_sync_seconds_total", c.storageSyncNanos.get() / 1e9);
+        v.put("sansraft_hard_state_saves_total", (double) c.hardStateSaves.get());
+        v.put("sansraft_messages_sent_total", (double) c.messagesSent.get());
+        v.put("sansraft_messages_received_total", (double) c.messagesReceived.get());
+        v.put("sansraft_role_changes_total", (double) c.roleChanges.get());
+        v.put("sansraft_leader_changes_total", (double) c.leaderChanges.get());
+        v.put("sansraft_event_loop_batches_total", (double) c.eventLoopBatches.get());
+        v.put("sansraft_event_loop_events_total", (double) c.eventLoopEvents.get());
+        return new NodeMetrics(id, v);
+    }
+
+    /**
+     * Stops the node: the tick timer, the transport and the three threads; fails every pending future with
+     * {@link NodeClosedException}; closes the log store. Idempotent; blocks until the threads have ended.
+     */
+    @Override
+    public void close() {
+        int previous = state.getAndSet(CLOSED);
+        if (previous == CLOSED) {
+            return;
+        }
+        if (previous == RUNNING && loop != null) {
+            shutDown();
+        } else {
+            transport.close();
+            closeStore();
+        }
+        log.info("node {} stopped{}", id, fatalCause == null ? "" : " after a fatal error");
+    }
+
+    private synchronized void shutDown() {
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        if (ownScheduler != null) {
+            ownScheduler.shutdownNow();
+        }
+        transport.close();
+        loop.stop();
+        storage.stop();
+        applier.stop();
+        boolean loopDone = join(loopThread);
+        boolean storageDone = join(storageThread);
+        boolean applyDone = join(applyThread);
+        RaftException closed = closedException();
+        if (loopDone) {
+            loop.failRemaining(closed);
+        }
+        if (applyDone) {
+            applier.failRemaining(closed);
+        }
+        if (storageDone) {
+            closeStore();
+        }
+    }
+
+    private void closeStore() {
+        try {
+            logStore.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("node {} failed to close its log store", id, e);
+        }
+    }
+
+    private boolean join(Thread t) {
+        if (t == null || t == Thread.currentThread()) {
+            return t == null;
+        }
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.warn("node {}: thread {} did not stop within 30 s; its requests stay pending", id, t.getName());
+            return false;
+        }
+        return true;
+    }
+
+    private RaftException closedException() {
+        Throwable cause = fatalCause;
+        return cause == null
+                ? new NodeClosedException("node " + id + " is closed")
+                : new NodeClosedException("node " + id + " stopped after a fatal error", cause);
+    }
+
+    /** Fail-stop: a storage failure or a broken invariant stops the node, from a fresh thread so joins can finish. */
+    private void failStop(Throwable cause) {
+        if (!failed.compareAndSet(false, true)) {
+            return;
+        }
+        fatalCause = cause;
+        log.error("node {} stops after a fatal error", id, cause);
+        daemon(this::close, "sansraft-" + id + "-failstop").start();
+    }
+
+    private Thread thread(String role, Runnable body) {
+        return daemon(body, "sansraft-" + id + "-" + role);
+    }
+
+    private static Thread daemon(Runnable body, String name) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Override
+    public String toString() {
+        return "RaftNode[" + id + " " + status().role() + "]";
+    }
+
+    /**
+     * Configures a {@link RaftNode}. {@link #build()} validates every setting and fails with an
+     * {@link IllegalArgumentException} naming it. Mutable; not thread-safe.
+     */
+    public static final class Builder {
+        private long id;
+        private List<Long> members;
+        private RaftConfig config = RaftConfig.defaults();
+        private LogStore logStore;
+        private Transport transport;
+        private StateMachine stateMachine;
+        private Duration tickInterval = Duration.ofMillis(100);
+        private Duration requestTimeout = Duration.ofSeconds(5);
+        private ScheduledExecutorService scheduler;
+        private LongSupplier nanoTime = System::nanoTime;
+        private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
+
+        private Builder() {
+        }
+
+        /** This node's id; positive and one of the members. Required. */
+        public Builder id(long id) {
+            this.id = id;
+            return this;
+        }
+
+        /** Every voting member's id, this node included; positive and distinct. Required. */
+        public Builder members(Collection<Long> members) {
+            this.members = members == null ? null : new ArrayList<>(members);
+            return this;
+        }
+
+        /** Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks. */
+        public Builder config(RaftConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** The durable log and hard state; the node closes it on {@link RaftNode#close()}. Required. */
+        public Builder logStore(LogStore logStore) {
+            this.logStore = logStore;
+            return this;
+        }
+
+        /** The message transport; the node starts it and closes it. Required. */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
+        /** The replicated state machine; it must start empty (see {@link RaftNode}). Required. */
+        public Builder stateMachine(StateMachine stateMachine) {
+            this.stateMachine = stateMachine;
+            return this;
+        }
+
+        /** How long one core tick lasts; default 100 ms. */
+        public Builder tickInterval(Duration tickInterval) {
+            this.tickInterval = tickInterval;
+            return this;
+        }
+
+        /** How long a proposal or read may wait before it fails with a TimeoutException; default 5 s. */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /**
+         * Runs the tick timer on this scheduler instead of a thread of the node's own; the node cancels its task on
+         * close but never shuts the scheduler down.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}. */
+        public Builder nanoTime(LongSupplier nanoTime) {
+            this.nanoTime = nanoTime;
+            return this;
+        }
+
+        /** Replaces the real core, for the runtime's own tests. */
+        Builder coreFactory(ConsensusCore.Factory coreFactory) {
+            this.coreFactory = coreFactory;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first missing or invalid setting */
+        public RaftNode build() {
+            require(id > 0, "id must be positive, got " + id);
+            require(members != null && !members.isEmpty(), "members must name at least this node, got " + members);
+            Set<Long> distinct = new HashSet<>();
+            for (Long m : members) {
+                require(m != null && m > 0, "member ids must be positive, got " + m + " in " + members);
+                require(distinct.add(m), "member " + m + " is listed twice in " + members);
+            }
+            require(distinct.contains(id), "id " + id + " is not one of the members " + members);
+            require(config != null, "config is required");
+            require(logStore != null, "logStore is required");
+            require(transport != null, "transport is required");
+            require(stateMachine != null, "stateMachine is required");
+            require(tickInterval != null && !tickInterval.isNegative() && !tickInterval.isZero()
+                    && tickInterval.toNanos() < Long.MAX_VALUE, "tickInterval must be positive, got " + tickInterval);
+            require(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(),
+                    "requestTimeout must be positive, got " + requestTimeout);
+            require(nanoTime != null, "nanoTime is required");
+            return new RaftNode(this);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException("RaftNode.Builder: " + message);
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.Action;
+import dev.sansraft.core.Event;
+import dev.sansraft.core.LogEntry;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The storage thread: performs log writes and hard-state saves in the order the event loop emitted them, with group
+ * commit, and sends the messages that had to wait for a hard-state save.
+ *
+ * <p>Each round drains every queued {@link Batch}, performs its actions in order and then calls
+ * {@link LogStore#sync()} once for all the log writes of the round; only after that sync returns does it post
+ * {@link Event.Persisted}{@code (index, term, epoch)} of the round's newest {@link Action.AppendLog} back to the event
+ * loop (action contract rule 2).
+ * {@link LogStore#saveHardState} is durable when it returns, so a {@link Action.Send} queued after a
+ * {@link Action.PersistHardState} goes out right after the save, before the round's log sync (rule 1; rule 3 lets
+ * sends ignore log writes). Routing hard-state saves through this thread also keeps the store single-writer.
+ *
+ * <p>An {@link IOException} or runtime failure of the store is fatal: the writer stops and reports it once
+ * (fail-stop), so nothing after the failure is ever acknowledged.
+ *
+ * <p>Thread-safety: {@link #submit}, {@link #stop} and {@link #completedSeq} from any thread; the rest runs on the
+ * storage thread.
+ */
+final class StorageWriter implements Runnable {
+
+    /** Actions of one event-loop batch, numbered in submission order starting at 1. */
+    record Batch(long seq, List<Action> actions) {
+    }
+
+    private final long nodeId;
+    private final LogStore store;
+    private final Transport transport;
+    private final Consumer<Event> persistedSink;
+    private final NodeCounters counters;
+    private final LongSupplier nanoTime;
+    private final Consumer<Throwable> onFatal;
+    private final Mailbox<Batch> inbox = new Mailbox<>();
+    /** The newest append of the current round; storage-thread only. */
+    private Action.AppendLog lastAppend;
+    private volatile long completedSeq;
+    private volatile boolean stopping;
+
+    StorageWriter(long nodeId, LogStore store, Transport transport, Consumer<Event> persistedSink,
+                  NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal) {
+        this.nodeId = nodeId;
+        this.store = store;
+        this.transport = transport;
+        this.persistedSink = persistedSink;
+        this.counters = counters;
+        this.nanoTime = nanoTime;
+        this.onFatal = onFatal;
+    }
+
+    void bind(Thread thread) {
+        inbox.bind(thread);
+    }
+
+    void submit(Batch batch) {
+        inbox.offer(batch);
+    }
+
+    /** The seq of the last batch whose every action has been carried out (and whose log writes are durable). */
+    long completedSeq() {
+        return completedSeq;
+    }
+
+    void stop() {
+        stopping = true;
+        inbox.wake();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                Batch batch = inbox.poll();
+                if (batch == null) {
+                    inbox.await(TimeUnit.MILLISECONDS.toNanos(100));
+                    continue;
+                }
+                writeRound(batch);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            onFatal.accept(new StorageException("log store of node " + nodeId + " failed; the node stops", e));
+        }
+    }
+
+    /** Performs {@code first} and every batch queued behind it, then syncs once. */
+    private void writeRound(Batch first) throws IOException {
+        boolean wroteLog = false;
+        lastAppend = null;
+        long lastSeq = first.seq();
+        for (Batch b = first; b != null; b = stopping ? null : inbox.poll()) {
+            counters.storageBatches.incrementAndGet();
+            for (Action a : b.actions()) {
+                wroteLog |= perform(a);
+            }
+            lastSeq = b.seq();
+        }
+        if (wroteLog) {
+            long start = nanoTime.getAsLong();
+            store.sync();
+            counters.storageSyncNanos.addAndGet(nanoTime.getAsLong() - start);
+            counters.storageSyncs.incrementAndGet();
+            if (lastAppend != null) {
+                LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
+                persistedSink.accept(new Event.Persisted(last.index(), last.term(), lastAppend.epoch()));
+            }
+        }
+        completedSeq = lastSeq;
+    }
+
+    /** Carries out one action; true when it changed the log. */
+    private boolean perform(Action a) throws IOException {
+        if (a instanceof Action.AppendLog) {
+            lastAppend = (Action.AppendLog) a;
+            List<LogEntry> entries = lastAppend.entries();
+            store.append(entries);
+            counters.storageEntriesWritten.addAndGet(entries.size());
+            return true;
+        }
+        if (a instanceof Action.TruncateLog) {
+            store.truncateSuffix(((Action.TruncateLog) a).fromIndex());
+            return true;
+        }
+        if (a instanceof Action.PersistHardState) {
+            store.saveHardState(((Action.PersistHardState) a).state());
+            counters.hardStateSaves.incrementAndGet();
+            return false;
+        }
+        if (a instanceof Action.Send) {
+            transport.send(((Action.Send) a).message());
+            counters.messagesSent.incrementAndGet();
+            return false;
+        }
+        throw new IllegalStateException("storage thread of node " + nodeId + " cannot perform " + a);
+    }
+}

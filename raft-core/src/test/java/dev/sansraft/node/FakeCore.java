@@ -1,0 +1,91 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.Action;
+import dev.sansraft.core.Event;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.RaftStatus;
+import dev.sansraft.core.Role;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A scripted stand-in for RaftCore, so that the runtime's rules can be tested alone: it behaves as the leader of a
+ * one-node cluster (commits on Persisted), or rejects, or never commits, as {@link #mode} says; and it emits any
+ * actions queued in {@link #onNextTick} on the next tick.
+ */
+class FakeCore implements ConsensusCore {
+
+    enum Mode { LEADER, NEVER_COMMIT, FOLLOWER, OVERLOADED }
+
+    volatile Mode mode = Mode.LEADER;
+    volatile long leaderHint = 7;
+    final Queue<List<Action>> onNextTick = new ConcurrentLinkedQueue<>();
+    final List<Event> persistedSeen = new CopyOnWriteArrayList<>();
+
+    private final long id;
+    private final List<LogEntry> log = new ArrayList<>();
+    private final long term = 3;
+    private long commitIndex;
+
+    FakeCore(long id) {
+        this.id = id;
+    }
+
+    static ConsensusCore.Factory factory(FakeCore core) {
+        return (id, members, config, logView, hardState) -> core;
+    }
+
+    @Override
+    public List<Action> stepAll(List<? extends Event> events) {
+        List<Action> out = new ArrayList<>();
+        for (Event e : events) {
+            out.addAll(step(e));
+        }
+        return out;
+    }
+
+    List<Action> step(Event event) {
+        List<Action> out = new ArrayList<>();
+        if (event instanceof Event.Tick) {
+            List<Action> scripted = onNextTick.poll();
+            if (scripted != null) {
+                out.addAll(scripted);
+            }
+        } else if (event instanceof Event.Propose) {
+            Event.Propose p = (Event.Propose) event;
+            if (mode == Mode.FOLLOWER) {
+                out.add(new Action.ProposalRejected(p.correlationId(), Action.RejectReason.NOT_LEADER, leaderHint));
+            } else if (mode == Mode.OVERLOADED) {
+                out.add(new Action.ProposalRejected(p.correlationId(), Action.RejectReason.OVERLOADED, 0));
+            } else {
+                LogEntry e = LogEntry.normal(log.size() + 1, term, p.payload());
+                log.add(e);
+                out.add(new Action.AppendLog(List.of(e), term));
+                out.add(new Action.ProposalAccepted(p.correlationId(), e.index(), e.term()));
+            }
+        } else if (event instanceof Event.Persisted) {
+            persistedSeen.add(event);
+            long index = ((Event.Persisted) event).index();
+            if (mode != Mode.NEVER_COMMIT && index > commitIndex) {
+                out.add(new Action.Apply(log.subList((int) commitIndex, (int) index)));
+                commitIndex = index;
+            }
+        } else if (event instanceof Event.ReadIndex) {
+            long readId = ((Event.ReadIndex) event).readId();
+            out.add(mode == Mode.FOLLOWER ? new Action.ReadRejected(readId, leaderHint)
+                    : new Action.ReadReady(readId, log.size()));
+        }
+        return out;
+    }
+
+    @Override
+    public RaftStatus status() {
+        return new RaftStatus(id, mode == Mode.FOLLOWER ? Role.FOLLOWER : Role.LEADER, term,
+                mode == Mode.FOLLOWER ? leaderHint : id, commitIndex, commitIndex, log.size(), List.of(id),
+                List.of());
+    }
+}

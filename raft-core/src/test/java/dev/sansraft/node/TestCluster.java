@@ -1,0 +1,118 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.RaftConfig;
+import dev.sansraft.core.RaftStatus;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * N real RaftNodes in one JVM over an {@link InMemoryNetwork}, each with its own {@link InMemoryLogStore} that
+ * survives restarts. Ticks are 20 ms and the election timeout 20 ticks (0.4–0.8 s): generous, because the test
+ * machine is small and shared, and a stall longer than the election timeout would start a needless election.
+ */
+final class TestCluster implements AutoCloseable {
+
+    final InMemoryNetwork network = InMemoryNetwork.create();
+    final List<Long> ids = new ArrayList<>();
+    final Map<Long, InMemoryLogStore> stores = new HashMap<>();
+    final Map<Long, CountingStateMachine> machines = new HashMap<>();
+    final Map<Long, RaftNode> nodes = new HashMap<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "test-cluster-ticks");
+        t.setDaemon(true);
+        return t;
+    });
+    private final long seed;
+    private final Duration requestTimeout;
+
+    TestCluster(int size, long seed, Duration requestTimeout) {
+        this.seed = seed;
+        this.requestTimeout = requestTimeout;
+        for (long id = 1; id <= size; id++) {
+            ids.add(id);
+            stores.put(id, new InMemoryLogStore());
+        }
+    }
+
+    TestCluster(int size, long seed) {
+        this(size, seed, Duration.ofSeconds(5));
+    }
+
+    TestCluster startAll() {
+        ids.forEach(this::start);
+        return this;
+    }
+
+    /** Starts (or restarts) node {@code id} on its store, with an empty state machine. */
+    RaftNode start(long id) {
+        CountingStateMachine sm = new CountingStateMachine();
+        RaftNode node = RaftNode.builder().id(id).members(ids)
+                .config(RaftConfig.builder().randomSeed(seed).electionTimeoutTicks(20).heartbeatIntervalTicks(2).build())
+                .logStore(stores.get(id)).transport(network.transport(id)).stateMachine(sm)
+                .tickInterval(Duration.ofMillis(20)).requestTimeout(requestTimeout).scheduler(scheduler).build();
+        machines.put(id, sm);
+        nodes.put(id, node);
+        node.start();
+        return node;
+    }
+
+    void stop(long id) {
+        RaftNode node = nodes.remove(id);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    RaftNode node(long id) {
+        return nodes.get(id);
+    }
+
+    /** Waits until exactly one running node is leader and every running node follows it; returns it. */
+    RaftNode awaitLeader() {
+        RaftNode[] leader = new RaftNode[1];
+        Poll.until("one leader that every running node knows", Duration.ofSeconds(20), () -> {
+            RaftNode found = null;
+            long term = -1;
+            for (RaftNode n : nodes.values()) {
+                RaftStatus s = n.status();
+                if (s.isLeader()) {
+                    if (found != null) {
+                        return false;
+                    }
+                    found = n;
+                    term = s.term();
+                }
+            }
+            if (found == null) {
+                return false;
+            }
+            for (RaftNode n : nodes.values()) {
+                RaftStatus s = n.status();
+                if (s.term() != term || s.leaderId() != found.id()) {
+                    return false;
+                }
+            }
+            leader[0] = found;
+            return true;
+        });
+        return leader[0];
+    }
+
+    RaftNode aFollower() {
+        RaftNode leader = awaitLeader();
+        return nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    }
+
+    @Override
+    public void close() {
+        new ArrayList<>(nodes.keySet()).forEach(this::stop);
+        scheduler.shutdownNow();
+        network.close();
+    }
+}

@@ -1,0 +1,439 @@
+package dev.sansraft.transport.tcp;
+
+import dev.sansraft.core.EntryKind;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
+import dev.sansraft.core.Message.AppendRequest;
+import dev.sansraft.core.Message.AppendResponse;
+import dev.sansraft.core.Message.ReadIndexRequest;
+import dev.sansraft.core.Message.ReadIndexResponse;
+import dev.sansraft.core.Message.VoteRequest;
+import dev.sansraft.core.Message.VoteResponse;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Encodes every {@link Message} into one self-delimiting binary frame and decodes frames back, treating every input
+ * byte as hostile.
+ *
+ * <p>Frame layout (big-endian; see {@code WIRE.md}): {@code int32 length} (bytes after this field),
+ * {@code int32 crc32c} (over every byte after the checksum), {@code u8 version}, {@code u8 type}, body. A frame is at
+ * most {@link #maxFrameBytes()} bytes including the length field. Decoding checks the length against that maximum
+ * before anything is allocated, verifies the checksum, then checks every count and length against the bytes left in
+ * the frame before allocating for it, so a hostile frame can cost at most one frame's worth of memory. Any defect
+ * raises {@link FrameDecodeException} and nothing else.
+ *
+ * <p>Round trip: for every message the core records accept, {@code decode(encode(m))} equals {@code m}.
+ *
+ * <p>Not thread-safe: an instance keeps a checksum scratch object; use one instance per thread.
+ */
+public final class MessageCodec {
+
+    /** The wire format version written into every frame and the only one accepted. */
+    public static final int VERSION = 1;
+    /** The smallest allowed {@link #maxFrameBytes()}. */
+    public static final int MIN_MAX_FRAME_BYTES = 1024;
+
+    static final int LENGTH_BYTES = 4;
+    /** Length, checksum, version and type. */
+    static final int HEADER_BYTES = 10;
+    static final int MAX_HELLO_FRAME_BYTES = 512;
+
+    static final int TYPE_VOTE_REQUEST = 1;
+    static final int TYPE_VOTE_RESPONSE = 2;
+    static final int TYPE_APPEND_REQUEST = 3;
+    static final int TYPE_APPEND_RESPONSE = 4;
+    static final int TYPE_READ_INDEX_REQUEST = 5;
+    static final int TYPE_READ_INDEX_RESPONSE = 6;
+    static final int TYPE_HELLO = 0x48;
+
+    /** "SRFT": rejects a stranger speaking some other protocol at the first frame. */
+    static final int HELLO_MAGIC = 0x53524654;
+
+    private static final int MIN_LENGTH_FIELD = HEADER_BYTES - LENGTH_BYTES;
+    private static final int ROUTING_BYTES = 24;
+    private static final int VOTE_REQUEST_BODY = ROUTING_BYTES + 17;
+    private static final int VOTE_RESPONSE_BODY = ROUTING_BYTES + 1;
+    private static final int APPEND_REQUEST_FIXED_BODY = ROUTING_BYTES + 36;
+    private static final int APPEND_RESPONSE_BODY = ROUTING_BYTES + 41;
+    private static final int READ_INDEX_REQUEST_BODY = ROUTING_BYTES + 8;
+    private static final int READ_INDEX_RESPONSE_BODY = ROUTING_BYTES + 17;
+    /** term, kind and payload length of one entry; its index is implied by prevLogIndex. */
+    private static final int ENTRY_FIXED_BYTES = 13;
+
+    private static final int FLAG_A = 1;
+    private static final int FLAG_B = 2;
+
+    private final int maxFrameBytes;
+    private final CRC32C crc = new CRC32C();
+
+    /**
+     * A codec that writes and accepts frames of at most {@code maxFrameBytes} bytes.
+     *
+     * @throws IllegalArgumentException if {@code maxFrameBytes} is below {@link #MIN_MAX_FRAME_BYTES}
+     */
+    public MessageCodec(int maxFrameBytes) {
+        if (maxFrameBytes < MIN_MAX_FRAME_BYTES) {
+            throw new IllegalArgumentException("maxFrameBytes must be at least " + MIN_MAX_FRAME_BYTES + ", got "
+                    + maxFrameBytes);
+        }
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** The largest frame, length field included, that this codec writes or accepts. */
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /**
+     * The size in bytes of {@code message}'s frame, length field included. A {@code long} because an absurd batch can
+     * exceed {@code int}; compare it with {@link #maxFrameBytes()} before encoding.
+     */
+    public static long frameSize(Message message) {
+        if (message instanceof AppendRequest) {
+            List<LogEntry> entries = ((AppendRequest) message).entries();
+            long size = HEADER_BYTES + APPEND_REQUEST_FIXED_BODY;
+            for (int i = 0; i < entries.size(); i++) {
+                size += ENTRY_FIXED_BYTES + entries.get(i).payload().length;
+            }
+            return size;
+        }
+        if (message instanceof AppendResponse) {
+            return HEADER_BYTES + APPEND_RESPONSE_BODY;
+        }
+        if (message instanceof VoteRequest) {
+            return HEADER_BYTES + VOTE_REQUEST_BODY;
+        }
+        if (message instanceof VoteResponse) {
+            return HEADER_BYTES + VOTE_RESPONSE_BODY;
+        }
+        if (message instanceof ReadIndexRequest) {
+            return HEADER_BYTES + READ_INDEX_REQUEST_BODY;
+        }
+        if (message instanceof ReadIndexResponse) {
+            return HEADER_BYTES + READ_INDEX_RESPONSE_BODY;
+        }
+        throw new IllegalArgumentException("unknown message type " + message.getClass().getName());
+    }
+
+    /**
+     * Writes {@code message}'s frame at {@code dst}'s position and advances it past the frame.
+     *
+     * @throws IllegalArgumentException if the frame exceeds {@link #maxFrameBytes()} or {@code dst}'s remaining space
+     */
+    public void encode(Message message, ByteBuffer dst) {
+        long size = frameSize(message);
+        if (size > maxFrameBytes) {
+            throw new IllegalArgumentException("frame of " + size + " bytes exceeds maxFrameBytes " + maxFrameBytes
+                    + " for " + describe(message));
+        }
+        if (size > dst.remaining()) {
+            throw new IllegalArgumentException("frame of " + size + " bytes does not fit the " + dst.remaining()
+                    + " bytes left in the buffer");
+        }
+        int start = beginFrame(dst, (int) size);
+        writeBody(message, dst);
+        finishFrame(dst, start);
+    }
+
+    /**
+     * Decodes the frame starting at {@code src}'s position, which must hold the whole frame, and advances the
+     * position past it. Bytes after the frame are left alone.
+     *
+     * @throws FrameDecodeException if the bytes are not exactly one valid message frame
+     */
+    public Message decode(ByteBuffer src) throws FrameDecodeException {
+        int limit = src.limit();
+        int type = openFrame(src, maxFrameBytes);
+        try {
+            Message message = readBody(type, src);
+            checkFullyRead(src, type);
+            return message;
+        } catch (IllegalArgumentException | BufferUnderflowException | IndexOutOfBoundsException e) {
+            // The core records validate their fields; their verdict on hostile values becomes a decode error.
+            throw new FrameDecodeException("invalid " + typeName(type) + " frame: " + e.getMessage(), e);
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    /**
+     * Reads and checks the length field at {@code src}'s position without moving it, and returns the whole frame's
+     * size including that field. Requires at least {@link #LENGTH_BYTES} remaining.
+     */
+    static int frameSizeAt(ByteBuffer src, int maxFrameBytes) throws FrameDecodeException {
+        int length = src.getInt(src.position());
+        if (length < MIN_LENGTH_FIELD || length > maxFrameBytes - LENGTH_BYTES) {
+            throw new FrameDecodeException("frame length field " + length + " outside [" + MIN_LENGTH_FIELD + ", "
+                    + (maxFrameBytes - LENGTH_BYTES) + "]");
+        }
+        return length + LENGTH_BYTES;
+    }
+
+    /** Writes a handshake frame at {@code dst}'s position. */
+    void encodeHello(Hello hello, ByteBuffer dst) {
+        byte[] cluster = hello.clusterId().getBytes(StandardCharsets.UTF_8);
+        int size = HEADER_BYTES + 4 + 8 + 1 + cluster.length;
+        int start = dst.position();
+        dst.putInt(size - LENGTH_BYTES).putInt(0).put((byte) VERSION).put((byte) TYPE_HELLO);
+        dst.putInt(HELLO_MAGIC).putLong(hello.nodeId()).put((byte) cluster.length).put(cluster);
+        finishFrame(dst, start);
+    }
+
+    /** Decodes a handshake frame, which is at most {@link #MAX_HELLO_FRAME_BYTES} long. */
+    Hello decodeHello(ByteBuffer src) throws FrameDecodeException {
+        int limit = src.limit();
+        int type = openFrame(src, MAX_HELLO_FRAME_BYTES);
+        try {
+            if (type != TYPE_HELLO) {
+                throw new FrameDecodeException("expected a handshake frame, got " + typeName(type));
+            }
+            need(src, 13, type);
+            int magic = src.getInt();
+            if (magic != HELLO_MAGIC) {
+                throw new FrameDecodeException("bad handshake magic 0x" + Integer.toHexString(magic));
+            }
+            long nodeId = src.getLong();
+            int clusterBytes = src.get() & 0xFF;
+            need(src, clusterBytes, type);
+            ByteBuffer cluster = src.slice();
+            cluster.limit(clusterBytes);
+            src.position(src.position() + clusterBytes);
+            checkFullyRead(src, type);
+            String clusterId;
+            try {
+                clusterId = StandardCharsets.UTF_8.newDecoder().decode(cluster).toString();
+            } catch (CharacterCodingException e) {
+                throw new FrameDecodeException("handshake cluster id is not valid UTF-8", e);
+            }
+            return new Hello(clusterId, nodeId);
+        } catch (IllegalArgumentException e) {
+            throw new FrameDecodeException("invalid handshake: " + e.getMessage(), e);
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    /**
+     * Checks the length, checksum and version of the frame at {@code src}'s position, limits {@code src} to the
+     * frame, positions it at the body and returns the type code.
+     */
+    private int openFrame(ByteBuffer src, int maxBytes) throws FrameDecodeException {
+        if (src.remaining() < LENGTH_BYTES) {
+            throw new FrameDecodeException("truncated frame: " + src.remaining() + " bytes, no room for a length");
+        }
+        int size = frameSizeAt(src, maxBytes);
+        if (src.remaining() < size) {
+            throw new FrameDecodeException("truncated frame: length says " + size + " bytes, " + src.remaining()
+                    + " present");
+        }
+        int start = src.position();
+        int end = start + size;
+        int expectedCrc = src.getInt(start + LENGTH_BYTES);
+        src.limit(end);
+        src.position(start + 8);
+        crc.reset();
+        crc.update(src);
+        if ((int) crc.getValue() != expectedCrc) {
+            throw new FrameDecodeException("frame checksum mismatch: header says 0x" + Integer.toHexString(expectedCrc)
+                    + ", content gives 0x" + Integer.toHexString((int) crc.getValue()));
+        }
+        src.position(start + 8);
+        int version = src.get() & 0xFF;
+        if (version != VERSION) {
+            throw new FrameDecodeException("unsupported frame format version " + version + ", expected " + VERSION);
+        }
+        return src.get() & 0xFF;
+    }
+
+    private static Message readBody(int type, ByteBuffer src) throws FrameDecodeException {
+        switch (type) {
+            case TYPE_VOTE_REQUEST: {
+                need(src, VOTE_REQUEST_BODY, type);
+                long from = src.getLong();
+                long to = src.getLong();
+                long term = src.getLong();
+                long lastLogIndex = src.getLong();
+                long lastLogTerm = src.getLong();
+                int flags = flags(src, FLAG_A, type);
+                return new VoteRequest(from, to, term, lastLogIndex, lastLogTerm, flags == FLAG_A);
+            }
+            case TYPE_VOTE_RESPONSE: {
+                need(src, VOTE_RESPONSE_BODY, type);
+                long from = src.getLong();
+                long to = src.getLong();
+                long term = src.getLong();
+                int flags = flags(src, FLAG_A | FLAG_B, type);
+                return new VoteResponse(from, to, term, (flags & FLAG_A) != 0, (flags & FLAG_B) != 0);
+            }
+            case TYPE_APPEND_REQUEST:
+                return readAppendRequest(src);
+            case TYPE_APPEND_RESPONSE: {
+                need(src, APPEND_RESPONSE_BODY, type);
+                long from = src.getLong();
+                long to = src.getLong();
+                long term = src.getLong();
+                int flags = flags(src, FLAG_A, type);
+                return new AppendResponse(from, to, term, flags == FLAG_A, src.getLong(), src.getLong(),
+                        src.getLong(), src.getLong(), src.getLong());
+            }
+            case TYPE_READ_INDEX_REQUEST:
+                need(src, READ_INDEX_REQUEST_BODY, type);
+                return new ReadIndexRequest(src.getLong(), src.getLong(), src.getLong(), src.getLong());
+            case TYPE_READ_INDEX_RESPONSE: {
+                need(src, READ_INDEX_RESPONSE_BODY, type);
+                long from = src.getLong();
+                long to = src.getLong();
+                long term = src.getLong();
+                long readId = src.getLong();
+                long readIndex = src.getLong();
+                int flags = flags(src, FLAG_A, type);
+                return new ReadIndexResponse(from, to, term, readId, readIndex, flags == FLAG_A);
+            }
+            default:
+                throw new FrameDecodeException("unknown message type " + typeName(type));
+        }
+    }
+
+    private static AppendRequest readAppendRequest(ByteBuffer src) throws FrameDecodeException {
+        need(src, APPEND_REQUEST_FIXED_BODY, TYPE_APPEND_REQUEST);
+        long from = src.getLong();
+        long to = src.getLong();
+        long term = src.getLong();
+        long prevLogIndex = src.getLong();
+        long prevLogTerm = src.getLong();
+        long leaderCommit = src.getLong();
+        long round = src.getLong();
+        int count = src.getInt();
+        // Checked against the bytes present before the array is sized: a hostile count cannot allocate.
+        if (count < 0 || count > src.remaining() / ENTRY_FIXED_BYTES) {
+            throw new FrameDecodeException("append request claims " + count + " entries but only " + src.remaining()
+                    + " bytes remain");
+        }
+        LogEntry[] entries = new LogEntry[count];
+        for (int i = 0; i < count; i++) {
+            need(src, ENTRY_FIXED_BYTES, TYPE_APPEND_REQUEST);
+            long entryTerm = src.getLong();
+            int kindCode = src.get() & 0xFF;
+            int payloadLength = src.getInt();
+            if (payloadLength < 0 || payloadLength > src.remaining()) {
+                throw new FrameDecodeException("entry " + i + " claims a payload of " + payloadLength
+                        + " bytes but only " + src.remaining() + " remain");
+            }
+            byte[] payload = new byte[payloadLength];
+            src.get(payload);
+            // The index is implied (Raft §5.3: entries follow prevLogIndex contiguously); overflow past
+            // Long.MAX_VALUE yields a non-positive index that LogEntry rejects.
+            entries[i] = new LogEntry(prevLogIndex + 1 + i, entryTerm, EntryKind.fromCode(kindCode), payload);
+        }
+        return new AppendRequest(from, to, term, prevLogIndex, prevLogTerm, List.of(entries), leaderCommit, round);
+    }
+
+    private static void writeBody(Message message, ByteBuffer dst) {
+        if (message instanceof AppendRequest) {
+            AppendRequest m = (AppendRequest) message;
+            routing(dst, TYPE_APPEND_REQUEST, m);
+            dst.putLong(m.prevLogIndex()).putLong(m.prevLogTerm()).putLong(m.leaderCommit()).putLong(m.round());
+            List<LogEntry> entries = m.entries();
+            dst.putInt(entries.size());
+            for (int i = 0; i < entries.size(); i++) {
+                LogEntry e = entries.get(i);
+                dst.putLong(e.term()).put(e.kind().code()).putInt(e.payload().length).put(e.payload());
+            }
+        } else if (message instanceof AppendResponse) {
+            AppendResponse m = (AppendResponse) message;
+            routing(dst, TYPE_APPEND_RESPONSE, m);
+            dst.put(flag(m.success(), FLAG_A)).putLong(m.matchIndex()).putLong(m.rejectedIndex())
+                    .putLong(m.conflictIndex()).putLong(m.conflictTerm()).putLong(m.round());
+        } else if (message instanceof VoteRequest) {
+            VoteRequest m = (VoteRequest) message;
+            routing(dst, TYPE_VOTE_REQUEST, m);
+            dst.putLong(m.lastLogIndex()).putLong(m.lastLogTerm()).put(flag(m.preVote(), FLAG_A));
+        } else if (message instanceof VoteResponse) {
+            VoteResponse m = (VoteResponse) message;
+            routing(dst, TYPE_VOTE_RESPONSE, m);
+            dst.put((byte) (flag(m.voteGranted(), FLAG_A) | flag(m.preVote(), FLAG_B)));
+        } else if (message instanceof ReadIndexRequest) {
+            ReadIndexRequest m = (ReadIndexRequest) message;
+            routing(dst, TYPE_READ_INDEX_REQUEST, m);
+            dst.putLong(m.readId());
+        } else if (message instanceof ReadIndexResponse) {
+            ReadIndexResponse m = (ReadIndexResponse) message;
+            routing(dst, TYPE_READ_INDEX_RESPONSE, m);
+            dst.putLong(m.readId()).putLong(m.readIndex()).put(flag(m.success(), FLAG_A));
+        } else {
+            throw new IllegalArgumentException("unknown message type " + message.getClass().getName());
+        }
+    }
+
+    private static void routing(ByteBuffer dst, int type, Message m) {
+        dst.put((byte) type).putLong(m.from()).putLong(m.to()).putLong(m.term());
+    }
+
+    /** Writes the length, a checksum placeholder and the version; the type follows with the body. */
+    private static int beginFrame(ByteBuffer dst, int size) {
+        int start = dst.position();
+        dst.putInt(size - LENGTH_BYTES).putInt(0).put((byte) VERSION);
+        return start;
+    }
+
+    private void finishFrame(ByteBuffer dst, int start) {
+        int end = dst.position();
+        int limit = dst.limit();
+        dst.limit(end).position(start + 8);
+        crc.reset();
+        crc.update(dst);
+        dst.limit(limit).position(end);
+        dst.putInt(start + LENGTH_BYTES, (int) crc.getValue());
+    }
+
+    private static byte flag(boolean value, int bit) {
+        return (byte) (value ? bit : 0);
+    }
+
+    private static int flags(ByteBuffer src, int allowed, int type) throws FrameDecodeException {
+        int flags = src.get() & 0xFF;
+        if ((flags & ~allowed) != 0) {
+            throw new FrameDecodeException("unknown flag bits 0x" + Integer.toHexString(flags) + " in "
+                    + typeName(type));
+        }
+        return flags;
+    }
+
+    private static void need(ByteBuffer src, int bytes, int type) throws FrameDecodeException {
+        if (src.remaining() < bytes) {
+            throw new FrameDecodeException(typeName(type) + " frame truncated: needs " + bytes + " more bytes, "
+                    + src.remaining() + " left");
+        }
+    }
+
+    private static void checkFullyRead(ByteBuffer src, int type) throws FrameDecodeException {
+        if (src.hasRemaining()) {
+            throw new FrameDecodeException(src.remaining() + " unexpected trailing bytes in " + typeName(type)
+                    + " frame");
+        }
+    }
+
+    static String typeName(int type) {
+        switch (type) {
+            case TYPE_VOTE_REQUEST: return "VoteRequest";
+            case TYPE_VOTE_RESPONSE: return "VoteResponse";
+            case TYPE_APPEND_REQUEST: return "AppendRequest";
+            case TYPE_APPEND_RESPONSE: return "AppendResponse";
+            case TYPE_READ_INDEX_REQUEST: return "ReadIndexRequest";
+            case TYPE_READ_INDEX_RESPONSE: return "ReadIndexResponse";
+            case TYPE_HELLO: return "Hello";
+            default: return "type " + type;
+        }
+    }
+
+    /** A short description for log lines that never prints payloads. */
+    static String describe(Message m) {
+        return m.getClass().getSimpleName() + "[from=" + m.from() + " to=" + m.to() + " term=" + m.term() + "]";
+    }
+}

@@ -1,0 +1,346 @@
+package dev.sansraft.transport.tcp;
+
+import dev.sansraft.core.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything this node sends to one peer: a bounded queue of messages and the one outbound connection that carries
+ * them, dialed by this node, in order.
+ *
+ * <p>States: {@code BACKOFF} (no connection; a reconnect is due at {@code nextAttemptNanos}), {@code CONNECTING}
+ * (non-blocking connect in flight), {@code HANDSHAKING} (our handshake sent, the peer's answer awaited) and
+ * {@code READY} (messages flow). Every failure closes the socket, drops the batch that was being written and goes
+ * back to {@code BACKOFF} with exponential, jittered delay; queued messages stay queued for the next connection, so
+ * the order of whatever is delivered is the order of {@link #offer} calls.
+ *
+ * <p>Thread-safety: {@link #offer} may be called from any thread; the queue bounds are enforced with atomics, so the
+ * queued bytes never exceed the configured maximum. Everything else runs on the selector thread.
+ */
+final class PeerLink implements EventLoop.Connection {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
+
+    private enum State { BACKOFF, CONNECTING, HANDSHAKING, READY, CLOSED }
+
+    final long peerId;
+    private final InetSocketAddress address;
+    private final EventLoop loop;
+    private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    /** True while the link is in the loop's dirty queue or will be flushed anyway (not ready, or waiting to write). */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final ReconnectBackoff backoff;
+    private final OutboundBuffer out;
+    private final FrameReader reader;
+    private final FrameReader.FrameSink helloSink = this::onFrame;
+
+    private State state = State.BACKOFF;
+    private SocketChannel channel;
+    private SelectionKey key;
+    private boolean writeInterest;
+    /** In BACKOFF: when to dial next (initially long past); in CONNECTING and HANDSHAKING: when to give up. */
+    private long deadlineNanos;
+
+    PeerLink(EventLoop loop, long peerId, InetSocketAddress address) {
+        this.loop = loop;
+        this.peerId = peerId;
+        this.address = address;
+        TransportConfig config = loop.config;
+        this.backoff = new ReconnectBackoff(config.reconnectMinNanos(), config.reconnectMaxNanos(), config.random());
+        this.out = new OutboundBuffer(loop.codec, TransportConfig.STAGING_BYTES);
+        this.reader = new FrameReader(MessageCodec.MAX_HELLO_FRAME_BYTES * 2, MessageCodec.MAX_HELLO_FRAME_BYTES);
+        this.deadlineNanos = System.nanoTime() - 1;
+    }
+
+    long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    int queuedMessages() {
+        return queuedMessages.get();
+    }
+
+    /**
+     * Queues {@code message} if both bounds allow it. Any thread, never blocks.
+     *
+     * @return false if the message was dropped because the queue is full
+     */
+    boolean offer(Message message, int frameSize) {
+        TransportConfig config = loop.config;
+        if (queuedMessages.incrementAndGet() > config.maxQueuedMessagesPerPeer()) {
+            queuedMessages.decrementAndGet();
+            return false;
+        }
+        if (queuedBytes.addAndGet(frameSize) > config.maxQueuedBytesPerPeer()) {
+            queuedBytes.addAndGet(-frameSize);
+            queuedMessages.decrementAndGet();
+            return false;
+        }
+        queue.offer(message);
+        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+            loop.schedule(this);
+        }
+        return true;
+    }
+
+    /** Starts a non-blocking connect. Selector thread. */
+    void connect() {
+        // Bytes left from the previous connection mean nothing on this one. Reset here, never while reading.
+        reader.reset();
+        try {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            key = channel.register(loop.selector, 0, this);
+            writeInterest = false;
+            deadlineNanos = loop.now() + loop.config.connectTimeoutNanos();
+            if (channel.connect(address)) {
+                onConnected();
+            } else {
+                state = State.CONNECTING;
+                key.interestOps(SelectionKey.OP_CONNECT);
+            }
+        } catch (IOException | UnresolvedAddressException | UnsupportedAddressTypeException e) {
+            fail("connect failed: " + e);
+        }
+    }
+
+    private void onConnected() {
+        state = State.HANDSHAKING;
+        key.interestOps(SelectionKey.OP_READ);
+        reader.maxFrameBytes(MessageCodec.MAX_HELLO_FRAME_BYTES);
+        out.appendHello(loop.hello);
+        out.seal();
+        writePending();
+    }
+
+    @Override
+    public void onReady(int readyOps) {
+        if (state == State.CONNECTING && (readyOps & SelectionKey.OP_CONNECT) != 0) {
+            try {
+                if (!channel.finishConnect()) {
+                    return;
+                }
+            } catch (IOException e) {
+                fail("connect failed: " + e);
+                return;
+            }
+            onConnected();
+            return;
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0 && !readReply()) {
+            return;
+        }
+        if ((readyOps & SelectionKey.OP_WRITE) != 0 && (state == State.READY || state == State.HANDSHAKING)) {
+            flush();
+        }
+    }
+
+    /** Reads the handshake answer, or notices that the peer closed; returns false if the link failed. */
+    private boolean readReply() {
+        try {
+            boolean open = reader.readFrom(channel, helloSink, MessageCodec.MAX_HELLO_FRAME_BYTES);
+            loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
+            if (!open) {
+                fail("peer closed the connection");
+                return false;
+            }
+            return state != State.BACKOFF;
+        } catch (FrameDecodeException e) {
+            loop.counters.decodeErrors.incrementAndGet();
+            log.warn("node {}: closing connection to peer {} at {}: bad bytes from it: {}", loop.config.nodeId(),
+                    peerId, address, e.getMessage());
+            fail("bad bytes from peer");
+            return false;
+        } catch (IOException e) {
+            fail("read failed: " + e);
+            return false;
+        }
+    }
+
+    private boolean onFrame(ByteBuffer frame) throws FrameDecodeException {
+        if (state != State.HANDSHAKING) {
+            // Traffic flows one way on a dialed connection: the peer has nothing to say after its handshake.
+            throw new FrameDecodeException("unexpected frame on an outbound connection after the handshake");
+        }
+        Hello answer = loop.codec.decodeHello(frame);
+        if (!answer.clusterId().equals(loop.config.clusterId()) || answer.nodeId() != peerId) {
+            loop.counters.handshakesRefused.incrementAndGet();
+            log.warn("node {}: refusing peer at {}: it answered as node {} of cluster '{}', expected node {} of "
+                    + "cluster '{}'", loop.config.nodeId(), address, answer.nodeId(), answer.clusterId(), peerId,
+                    loop.config.clusterId());
+            fail("handshake answer refused");
+            return false;
+        }
+        state = State.READY;
+        backoff.reset();
+        loop.counters.connectionsEstablished.incrementAndGet();
+        log.debug("node {}: connected to peer {} at {}", loop.config.nodeId(), peerId, address);
+        // Whatever queued up while disconnected goes out now; sends since then left scheduled set.
+        flush();
+        return state == State.READY;
+    }
+
+    /** Writes queued messages until the queue is empty, the socket is full or the fairness budget is spent. */
+    void flush() {
+        if (state != State.READY) {
+            if (state == State.HANDSHAKING && out.hasPending()) {
+                writePending();
+            }
+            return;
+        }
+        long budget = TransportConfig.IO_BUDGET_BYTES;
+        while (true) {
+            if (out.hasPending() && !writePending()) {
+                return;
+            }
+            if (budget <= 0) {
+                loop.schedule(this);
+                return;
+            }
+            fill();
+            if (out.isEmpty()) {
+                scheduled.set(false);
+                // A sender that queued after fill() saw scheduled still set and did not schedule us: look again.
+                if (queue.isEmpty() || !scheduled.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            out.seal();
+            budget -= out.pendingBytes();
+        }
+    }
+
+    private void fill() {
+        Message message;
+        while ((message = queue.peek()) != null) {
+            int size = (int) MessageCodec.frameSize(message);
+            if (!out.tryAppend(message, size)) {
+                return;
+            }
+            queue.poll();
+            queuedBytes.addAndGet(-size);
+            queuedMessages.decrementAndGet();
+        }
+    }
+
+    /** Writes the sealed batch; returns true when it is all written, false if the socket is full or failed. */
+    private boolean writePending() {
+        long before = out.pendingBytes();
+        int messages = out.batchMessages();
+        try {
+            boolean done = out.writeTo(channel);
+            loop.counters.bytesSent.addAndGet(before - out.pendingBytes());
+            if (done) {
+                loop.counters.sent.addAndGet(messages);
+            }
+            setWriteInterest(!done);
+            return done;
+        } catch (IOException e) {
+            fail("write failed: " + e);
+            return false;
+        }
+    }
+
+    private void setWriteInterest(boolean on) {
+        if (on != writeInterest) {
+            writeInterest = on;
+            key.interestOps(on ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        }
+    }
+
+    /**
+     * Fires this link's due timer (reconnect or connect/handshake timeout) and returns its next deadline, or
+     * {@link Long#MAX_VALUE} for none. Selector thread.
+     */
+    long onTimer() {
+        long now = loop.now();
+        switch (state) {
+            case BACKOFF:
+                if (now - deadlineNanos >= 0) {
+                    connect();
+                }
+                break;
+            case CONNECTING:
+            case HANDSHAKING:
+                if (now - deadlineNanos >= 0) {
+                    fail("no connection and handshake within " + loop.config.connectTimeoutNanos() / 1_000_000
+                            + " ms");
+                }
+                break;
+            default:
+                return Long.MAX_VALUE;
+        }
+        return state == State.READY || state == State.CLOSED ? Long.MAX_VALUE : deadlineNanos;
+    }
+
+    @Override
+    public void fail(String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        State was = state;
+        closeChannel();
+        long delay = backoff.nextDelayNanos();
+        deadlineNanos = loop.now() + delay;
+        state = State.BACKOFF;
+        if (was == State.READY) {
+            log.warn("node {}: lost connection to peer {} at {}: {}; reconnecting", loop.config.nodeId(), peerId,
+                    address, reason);
+        } else {
+            log.debug("node {}: no connection to peer {} at {}: {}; retry in {} ms", loop.config.nodeId(), peerId,
+                    address, reason, delay / 1_000_000);
+        }
+    }
+
+    private void closeChannel() {
+        int lost = out.discard();
+        if (lost > 0) {
+            loop.counters.dropped.addAndGet(lost);
+        }
+        if (channel != null) {
+            if (key != null) {
+                key.cancel();
+            }
+            EventLoop.closeQuietly(channel);
+            loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
+        }
+        channel = null;
+        key = null;
+        writeInterest = false;
+    }
+
+    /** Closes the connection and drops every queued message; the link is unusable afterwards. Selector thread. */
+    void closeForGood() {
+        closeChannel();
+        state = State.CLOSED;
+        int dropped = 0;
+        while (queue.poll() != null) {
+            dropped++;
+        }
+        queuedMessages.addAndGet(-dropped);
+        queuedBytes.set(0);
+        loop.counters.dropped.addAndGet(dropped);
+    }
+
+    @Override
+    public String toString() {
+        return "link to peer " + peerId + " at " + address + " (" + state + ")";
+    }
+}

@@ -1,0 +1,377 @@
+package dev.sansraft.transport.tcp;
+
+import dev.sansraft.core.Message;
+import dev.sansraft.node.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * A {@link Transport} over TCP, built on NIO with one selector thread for all peers.
+ *
+ * <p>Connections: this node dials every configured peer and sends its messages for that peer on that connection;
+ * it accepts the connections its peers dial and receives their messages on those. One connection per direction and
+ * pair keeps per-link order trivial and gives each socket one owner. Each connection starts with a handshake that
+ * carries the cluster id and node id; a peer with another cluster id or an unknown node id is refused with a log
+ * line. A lost connection is re-dialed with exponential backoff and jitter. The handshake guards against
+ * misconfiguration, not against attackers: the cluster id is not a secret and there is no encryption, so run the
+ * cluster on a trusted network.
+ *
+ * <p>Sending: {@link #send} never blocks. Each peer has a queue bounded both in frame bytes and in messages; a
+ * message that does not fit is dropped and counted (Raft retransmits), so memory stays bounded when a peer is slow,
+ * stops reading or is gone. Messages to one peer are written in {@code send} order, many frames per gathering write,
+ * with TCP_NODELAY.
+ *
+ * <p>Receiving: frames are decoded on the selector thread and handed to the consumer given to {@link #start}, which
+ * per the {@link Transport} contract must not block (it is called on the selector thread, in arrival order per
+ * peer). Bytes that are not valid frames close only the connection they came on, with a log line; the other peers'
+ * traffic and everything queued for them are unaffected.
+ *
+ * <p>Memory: per peer, at most {@code maxQueuedBytesPerPeer} of queued frames, a 256 KiB direct staging buffer and
+ * one frame being written; per accepted connection, a 1 KiB read buffer until its handshake, then 256 KiB, plus
+ * one frame being read; at most 32 accepted connections may wait for their handshake at a time.
+ *
+ * <p>Thread-safety: {@link #send}, {@link #counters()} and {@link #close()} may be called from any thread;
+ * {@link #start} once. Create instances with {@link #builder()}; {@link Builder#build()} binds the listening socket,
+ * so {@link #localAddress()} is known before {@link #start}.
+ */
+public final class TcpTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+    private static final long CLOSE_WAIT_MILLIS = 10_000;
+
+    private final TransportConfig config;
+    private final ServerSocketChannel server;
+    private final Selector selector;
+    private final InetSocketAddress localAddress;
+    private final LiveCounters counters = new LiveCounters();
+    private final EventLoop loop;
+    private final Object lifecycle = new Object();
+    private Thread thread;
+    private boolean started;
+    private volatile boolean closed;
+
+    private TcpTransport(TransportConfig config, ServerSocketChannel server, Selector selector) throws IOException {
+        this.config = config;
+        this.server = server;
+        this.selector = selector;
+        this.localAddress = (InetSocketAddress) server.getLocalAddress();
+        this.loop = new EventLoop(config, selector, server, counters);
+    }
+
+    /** A builder; {@code nodeId}, {@code clusterId} and {@code listen} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The address the listening socket is bound to, with the real port when port 0 was asked for. */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** This node's id. */
+    public long nodeId() {
+        return config.nodeId();
+    }
+
+    /** A snapshot of the counters. Any thread. */
+    public TransportCounters counters() {
+        long messages = 0;
+        long bytes = 0;
+        for (PeerLink link : loop.links()) {
+            messages += link.queuedMessages();
+            bytes += link.queuedBytes();
+        }
+        return counters.snapshot(messages, bytes);
+    }
+
+    /**
+     * Starts the selector thread, which dials every peer and delivers inbound messages to {@code inbound}.
+     *
+     * @throws IllegalStateException if called twice or after {@link #close()}
+     */
+    @Override
+    public void start(Consumer<Message> inbound) {
+        Objects.requireNonNull(inbound, "inbound consumer");
+        synchronized (lifecycle) {
+            if (started || closed) {
+                throw new IllegalStateException("transport of node " + config.nodeId() + " already "
+                        + (closed ? "closed" : "started"));
+            }
+            started = true;
+            loop.consumer(inbound);
+            thread = new Thread(loop, "sansraft-tcp-" + config.nodeId());
+            thread.setDaemon(true);
+            thread.start();
+        }
+        log.info("node {}: transport listening on {} for cluster '{}', peers {}", config.nodeId(), localAddress,
+                config.clusterId(), config.peers());
+    }
+
+    /**
+     * Queues {@code message} for {@link Message#to()}; never blocks. Drops and counts it if the recipient is not a
+     * configured peer, the frame would exceed the maximum frame size, the peer's queue is full or the transport is
+     * closed. Messages queued before {@link #start} are sent once it runs.
+     */
+    @Override
+    public void send(Message message) {
+        if (closed) {
+            counters.dropped.incrementAndGet();
+            return;
+        }
+        PeerLink link = loop.link(message.to());
+        if (link == null) {
+            counters.dropped.incrementAndGet();
+            log.warn("node {}: dropping {}: recipient is not a configured peer", config.nodeId(),
+                    MessageCodec.describe(message));
+            return;
+        }
+        long size = MessageCodec.frameSize(message);
+        if (size > config.maxFrameBytes()) {
+            counters.dropped.incrementAndGet();
+            log.warn("node {}: dropping {}: its frame of {} bytes exceeds maxFrameBytes {}", config.nodeId(),
+                    MessageCodec.describe(message), size, config.maxFrameBytes());
+            return;
+        }
+        if (!link.offer(message, (int) size)) {
+            counters.dropped.incrementAndGet();
+        }
+    }
+
+    /** Stops the selector thread and closes every socket; idempotent, any thread. */
+    @Override
+    public void close() {
+        Thread toJoin;
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toJoin = thread;
+        }
+        if (toJoin == null) {
+            // Never started: nothing but the listening socket and the selector exist.
+            EventLoop.closeQuietly(server);
+            try {
+                selector.close();
+            } catch (IOException e) {
+                log.warn("node {}: closing selector failed: {}", config.nodeId(), e.toString());
+            }
+        } else {
+            loop.stop();
+            if (Thread.currentThread() != toJoin) {
+                joinLoop(toJoin);
+            }
+        }
+        log.info("node {}: transport closed", config.nodeId());
+    }
+
+    private void joinLoop(Thread toJoin) {
+        try {
+            toJoin.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (toJoin.isAlive()) {
+            log.warn("node {}: selector thread still running {} ms after close", config.nodeId(), CLOSE_WAIT_MILLIS);
+        }
+    }
+
+    /**
+     * Collects and validates a {@link TcpTransport}'s settings. Not thread-safe; use from one thread.
+     *
+     * <p>Defaults: 16 MiB maximum frame, 64 MiB and 65,536 messages queued per peer, reconnect backoff from 50 ms to
+     * 5 s, 5 s connect-and-handshake timeout, an unseeded random source for the jitter.
+     */
+    public static final class Builder {
+
+        private long nodeId;
+        private String clusterId;
+        private InetSocketAddress listen;
+        private ServerSocketChannel boundChannel;
+        private final Map<Long, InetSocketAddress> peers = new TreeMap<>();
+        private int maxFrameBytes = 16 << 20;
+        private long maxQueuedBytesPerPeer = 64L << 20;
+        private int maxQueuedMessagesPerPeer = 65_536;
+        private Duration reconnectMin = Duration.ofMillis(50);
+        private Duration reconnectMax = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private RandomGenerator random;
+
+        private Builder() {
+        }
+
+        /** This node's id; positive. */
+        public Builder nodeId(long nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /** The cluster id every peer must present; 1 to 255 bytes of UTF-8. */
+        public Builder clusterId(String clusterId) {
+            this.clusterId = clusterId;
+            return this;
+        }
+
+        /** The address to listen on; port 0 picks a free port. */
+        public Builder listen(InetSocketAddress address) {
+            this.listen = Objects.requireNonNull(address, "listen address");
+            this.boundChannel = null;
+            return this;
+        }
+
+        /**
+         * An already bound listening channel to take over (the transport closes it). Lets callers learn every port
+         * before building any transport.
+         */
+        public Builder listen(ServerSocketChannel bound) {
+            this.boundChannel = Objects.requireNonNull(bound, "listening channel");
+            this.listen = null;
+            return this;
+        }
+
+        /** A peer: its node id (positive, not this node's) and the address it listens on. */
+        public Builder peer(long peerId, InetSocketAddress address) {
+            if (peerId <= 0) {
+                throw new IllegalArgumentException("peer id must be positive, got " + peerId);
+            }
+            Objects.requireNonNull(address, "address of peer " + peerId);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("address of peer " + peerId + " is unresolved: " + address);
+            }
+            if (peers.putIfAbsent(peerId, address) != null) {
+                throw new IllegalArgumentException("peer " + peerId + " configured twice: " + peers.get(peerId)
+                        + " and " + address);
+            }
+            return this;
+        }
+
+        /** The largest frame sent or accepted, length field included; at least 1024. */
+        public Builder maxFrameBytes(int maxFrameBytes) {
+            this.maxFrameBytes = maxFrameBytes;
+            return this;
+        }
+
+        /** The most frame bytes queued for one peer; more messages are dropped. */
+        public Builder maxQueuedBytesPerPeer(long maxQueuedBytesPerPeer) {
+            this.maxQueuedBytesPerPeer = maxQueuedBytesPerPeer;
+            return this;
+        }
+
+        /** The most messages queued for one peer; more are dropped. */
+        public Builder maxQueuedMessagesPerPeer(int maxQueuedMessagesPerPeer) {
+            this.maxQueuedMessagesPerPeer = maxQueuedMessagesPerPeer;
+            return this;
+        }
+
+        /** The first and the largest reconnect delay; jitter picks each delay in the upper half of its range. */
+        public Builder reconnectBackoff(Duration min, Duration max) {
+            this.reconnectMin = Objects.requireNonNull(min, "min backoff");
+            this.reconnectMax = Objects.requireNonNull(max, "max backoff");
+            return this;
+        }
+
+        /** How long a connect plus handshake may take, for either side, before the connection is dropped. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Objects.requireNonNull(timeout, "connect timeout");
+            return this;
+        }
+
+        /** The random source for reconnect jitter; used only by the selector thread. Seed it for reproducibility. */
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Validates the settings and binds the listening socket.
+         *
+         * @throws IllegalArgumentException naming the first invalid setting
+         * @throws UncheckedIOException     if the listening socket cannot be bound
+         */
+        public TcpTransport build() {
+            TransportConfig config = validate();
+            ServerSocketChannel server = boundChannel;
+            Selector selector = null;
+            try {
+                if (server == null) {
+                    server = ServerSocketChannel.open();
+                    server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    server.bind(listen, 128);
+                }
+                server.configureBlocking(false);
+                selector = Selector.open();
+                return new TcpTransport(config, server, selector);
+            } catch (IOException e) {
+                if (server != null) {
+                    EventLoop.closeQuietly(server);
+                }
+                if (selector != null) {
+                    EventLoop.closeQuietly(selector);
+                }
+                throw new UncheckedIOException("node " + nodeId + ": cannot listen on "
+                        + (listen != null ? listen : boundChannel), e);
+            }
+        }
+
+        private TransportConfig validate() {
+            if (nodeId <= 0) {
+                throw new IllegalArgumentException("nodeId must be positive, got " + nodeId);
+            }
+            if (clusterId == null) {
+                throw new IllegalArgumentException("clusterId is required");
+            }
+            Hello.checkClusterId(clusterId);
+            if (listen == null && boundChannel == null) {
+                throw new IllegalArgumentException("a listen address or bound channel is required");
+            }
+            if (peers.containsKey(nodeId)) {
+                throw new IllegalArgumentException("node " + nodeId + " lists itself as a peer at "
+                        + peers.get(nodeId));
+            }
+            if (maxFrameBytes < MessageCodec.MIN_MAX_FRAME_BYTES) {
+                throw new IllegalArgumentException("maxFrameBytes must be at least " + MessageCodec.MIN_MAX_FRAME_BYTES
+                        + ", got " + maxFrameBytes);
+            }
+            if (maxQueuedBytesPerPeer < maxFrameBytes) {
+                throw new IllegalArgumentException("maxQueuedBytesPerPeer (" + maxQueuedBytesPerPeer
+                        + ") must be at least maxFrameBytes (" + maxFrameBytes + ") so that every frame can be queued");
+            }
+            if (maxQueuedMessagesPerPeer < 1) {
+                throw new IllegalArgumentException("maxQueuedMessagesPerPeer must be positive, got "
+                        + maxQueuedMessagesPerPeer);
+            }
+            long minNanos = reconnectMin.toNanos();
+            long maxNanos = reconnectMax.toNanos();
+            if (minNanos <= 0 || maxNanos < minNanos) {
+                throw new IllegalArgumentException("reconnect backoff needs 0 < min <= max, got min=" + reconnectMin
+                        + " max=" + reconnectMax);
+            }
+            long timeoutNanos = connectTimeout.toNanos();
+            if (timeoutNanos <= 0) {
+                throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout);
+            }
+            RandomGenerator jitter = random != null ? random : new SplittableRandom();
+            return new TransportConfig(nodeId, clusterId, Map.copyOf(peers), maxFrameBytes, maxQueuedBytesPerPeer,
+                    maxQueuedMessagesPerPeer, minNanos, maxNanos, timeoutNanos, jitter);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpTransport[node " + config.nodeId() + " on " + localAddress + "]";
+    }
+}

@@ -1,0 +1,94 @@
+package dev.sansraft.transport.tcp;
+
+import dev.sansraft.core.Message;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The outbound batch writer and the inbound frame splitter against sockets that move random amounts per call. */
+class FramingTest {
+
+    private static final int MAX_FRAME = 1 << 20;
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void framesSurvivePartialWritesAndReadsInOrder(long seed) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        RandomMessages messages = new RandomMessages(seed);
+        MessageCodec codec = new MessageCodec(MAX_FRAME);
+        List<Message> sent = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            // Mostly small frames, some larger than the read buffer, a few larger than the staging buffer.
+            int pick = random.nextInt(20);
+            sent.add(pick == 0 ? messages.appendRequest(1, 2, 3, 2, 200_000)
+                    : pick < 3 ? messages.appendRequest(1, 2, 3, 3, 3_000) : messages.next(1, 2));
+        }
+
+        OutboundBuffer out = new OutboundBuffer(codec, 16 * 1024);
+        ChunkedChannels.Sink sink = new ChunkedChannels.Sink(seed, 5_000);
+        int next = 0;
+        int batches = 0;
+        while (next < sent.size() || out.hasPending()) {
+            if (!out.hasPending()) {
+                while (next < sent.size()
+                        && out.tryAppend(sent.get(next), (int) MessageCodec.frameSize(sent.get(next)))) {
+                    next++;
+                }
+                out.seal();
+                batches++;
+            }
+            out.writeTo(sink);
+        }
+        assertThat(batches).as("frames are batched (seed %d)", seed).isLessThan(sent.size() / 4);
+
+        FrameReader reader = new FrameReader(4 * 1024, MAX_FRAME);
+        ChunkedChannels.Source source = new ChunkedChannels.Source(sink.written.toByteArray(), seed, 7_000);
+        List<Message> received = new ArrayList<>();
+        FrameReader.FrameSink collect = frame -> {
+            received.add(codec.decode(frame));
+            return true;
+        };
+        boolean open = true;
+        while (open) {
+            open = reader.readFrom(source, collect, 64 * 1024);
+        }
+        assertThat(reader.hasPartialFrame()).isFalse();
+        assertThat(received).as("seed %d", seed).isEqualTo(sent);
+    }
+
+    @Test
+    void hostileLengthIsRefusedBeforeAnyBufferIsAllocated() {
+        FrameReader reader = new FrameReader(1024, MAX_FRAME);
+        byte[] header = ByteBuffer.allocate(8).putInt(MAX_FRAME + 1).array();
+        ChunkedChannels.Source source = new ChunkedChannels.Source(header, 1, 8);
+        assertThatThrownBy(() -> {
+            while (reader.readFrom(source, frame -> true, 1024)) {
+                assertThat(source.exhausted()).as("refused by the time the header is in").isFalse();
+            }
+        }).isInstanceOf(FrameDecodeException.class).hasMessageContaining("frame length field " + (MAX_FRAME + 1));
+    }
+
+    @Test
+    void streamEndingMidFrameLeavesAPartialFrame() throws Exception {
+        MessageCodec codec = new MessageCodec(MAX_FRAME);
+        ByteBuffer frame = ByteBuffer.allocate(200);
+        codec.encode(Loopback.heartbeat(1, 2, 3), frame);
+        byte[] truncated = java.util.Arrays.copyOf(frame.array(), frame.position() - 1);
+        FrameReader reader = new FrameReader(1024, MAX_FRAME);
+        ChunkedChannels.Source source = new ChunkedChannels.Source(truncated, 2, 10);
+        List<ByteBuffer> frames = new ArrayList<>();
+        while (reader.readFrom(source, f -> frames.add(f), 1024)) {
+            assertThat(frames).isEmpty();
+        }
+        assertThat(reader.hasPartialFrame()).isTrue();
+        assertThat(frames).isEmpty();
+    }
+}

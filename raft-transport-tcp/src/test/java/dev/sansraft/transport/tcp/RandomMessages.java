@@ -1,0 +1,74 @@
+package dev.sansraft.transport.tcp;
+
+import dev.sansraft.core.EntryKind;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
+import dev.sansraft.core.Message.AppendRequest;
+import dev.sansraft.core.Message.AppendResponse;
+import dev.sansraft.core.Message.ReadIndexRequest;
+import dev.sansraft.core.Message.ReadIndexResponse;
+import dev.sansraft.core.Message.VoteRequest;
+import dev.sansraft.core.Message.VoteResponse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Seeded generator of valid messages, biased towards edge values (0, 1, Long.MAX_VALUE, empty payloads). */
+final class RandomMessages {
+
+    private final SplittableRandom random;
+
+    RandomMessages(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    Message next(long from, long to) {
+        long term = nonNegative();
+        switch (random.nextInt(6)) {
+            case 0:
+                return new VoteRequest(from, to, term, anyLong(), anyLong(), random.nextBoolean());
+            case 1:
+                return new VoteResponse(from, to, term, random.nextBoolean(), random.nextBoolean());
+            case 2:
+                return appendRequest(from, to, term, random.nextInt(8), 300);
+            case 3:
+                return new AppendResponse(from, to, term, random.nextBoolean(), nonNegative(), nonNegative(),
+                        nonNegative(), nonNegative(), nonNegative());
+            case 4:
+                return new ReadIndexRequest(from, to, term, anyLong());
+            default:
+                return new ReadIndexResponse(from, to, term, anyLong(), nonNegative(), random.nextBoolean());
+        }
+    }
+
+    AppendRequest appendRequest(long from, long to, long term, int entryCount, int maxPayload) {
+        long prevLogIndex = random.nextInt(4) == 0 ? Long.MAX_VALUE - entryCount : random.nextLong(1L << 40);
+        List<LogEntry> entries = new ArrayList<>(entryCount);
+        for (int i = 0; i < entryCount; i++) {
+            long entryTerm = random.nextInt(4) == 0 ? Long.MAX_VALUE : 1 + random.nextLong(1L << 30);
+            EntryKind kind = EntryKind.values()[random.nextInt(EntryKind.values().length)];
+            byte[] payload = new byte[random.nextInt(3) == 0 ? 0 : random.nextInt(maxPayload + 1)];
+            random.nextBytes(payload);
+            entries.add(new LogEntry(prevLogIndex + 1 + i, entryTerm, kind, payload));
+        }
+        return new AppendRequest(from, to, term, prevLogIndex, nonNegative(), entries, nonNegative(), nonNegative());
+    }
+
+    long nodeId() {
+        return edge(1, Long.MAX_VALUE, 1 + random.nextInt(1000));
+    }
+
+    private long nonNegative() {
+        return edge(0, Long.MAX_VALUE, random.nextLong(Long.MAX_VALUE));
+    }
+
+    private long anyLong() {
+        return edge(Long.MIN_VALUE, Long.MAX_VALUE, random.nextLong());
+    }
+
+    private long edge(long low, long high, long typical) {
+        int pick = random.nextInt(8);
+        return pick == 0 ? low : pick == 1 ? high : typical;
+    }
+}

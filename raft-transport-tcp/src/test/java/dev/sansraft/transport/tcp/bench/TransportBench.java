@@ -1,0 +1,117 @@
+package dev.sansraft.transport.tcp.bench;
+
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
+import dev.sansraft.core.Message.AppendRequest;
+import dev.sansraft.transport.tcp.TcpTransport;
+import dev.sansraft.transport.tcp.TransportCounters;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongFunction;
+
+/**
+ * Throughput of one link between two {@link TcpTransport}s on loopback: node 1 sends, node 2 receives, with a
+ * window of messages in flight so that nothing is dropped. Reports messages/s, frame MB/s and the process CPU time
+ * divided by wall time (cores used by both transports and the sending thread together), and the throughput per
+ * CPU-second.
+ *
+ * <p>Not run by {@code mvn verify}. From the repository root:
+ * <pre>
+ * mvn -o -q -pl raft-transport-tcp -am test-compile
+ * java -cp raft-transport-tcp/target/test-classes:raft-transport-tcp/target/classes:raft-core/target/classes:\
+ * $HOME/.m2/repository/org/slf4j/slf4j-api/2.0.20/slf4j-api-2.0.20.jar \
+ *   dev.sansraft.transport.tcp.bench.TransportBench [seconds per case, default 5]
+ * </pre>
+ */
+public final class TransportBench {
+
+    private TransportBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        System.out.printf("java %s, %d available processors%n", System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors());
+        run("heartbeat (empty AppendRequest, 70 B frame)", seconds, 50_000,
+                round -> new AppendRequest(1, 2, 7, 1000, 7, List.of(), 1000, round));
+        byte[] payload = new byte[64 * 1024];
+        new SplittableRandom(1).nextBytes(payload);
+        run("append (one 64 KiB entry, 65,619 B frame)", seconds, 256,
+                round -> new AppendRequest(1, 2, 7, round, 7, List.of(LogEntry.normal(round + 1, 7, payload)), round,
+                        round));
+    }
+
+    private static void run(String name, int seconds, int window, LongFunction<Message> message) throws Exception {
+        ServerSocketChannel l1 = bind();
+        ServerSocketChannel l2 = bind();
+        try (TcpTransport t1 = TcpTransport.builder().nodeId(1).clusterId("bench").listen(l1)
+                .peer(2, (InetSocketAddress) l2.getLocalAddress()).build();
+             TcpTransport t2 = TcpTransport.builder().nodeId(2).clusterId("bench").listen(l2)
+                     .peer(1, (InetSocketAddress) l1.getLocalAddress()).build()) {
+            Receiver receiver = new Receiver();
+            t1.start(m -> { });
+            t2.start(receiver);
+            // Warm up for a second, then measure.
+            long round = send(t1, receiver, message, window, 0, System.nanoTime() + 1_000_000_000L);
+            TransportCounters before = t2.counters();
+            long cpuBefore = processCpuNanos();
+            long start = System.nanoTime();
+            round = send(t1, receiver, message, window, round, start + seconds * 1_000_000_000L);
+            while (receiver.count < round) {
+                LockSupport.parkNanos(10_000);
+            }
+            long wall = System.nanoTime() - start;
+            long cpu = processCpuNanos() - cpuBefore;
+            TransportCounters after = t2.counters();
+            long messages = after.messagesReceived() - before.messagesReceived();
+            long bytes = after.bytesReceived() - before.bytesReceived();
+            double secs = wall / 1e9;
+            double cpuSecs = cpu / 1e9;
+            // Per CPU-second figures stay meaningful on a shared machine where the process gets a varying share.
+            System.out.printf("%-45s %,12.0f msg/s %9.1f MB/s  cpu %.2f cores  per cpu-second: %,.0f msg, %.1f MB"
+                            + "  (%,d messages in %.2f s, dropped %d)%n",
+                    name, messages / secs, bytes / secs / 1e6, cpuSecs / secs, messages / cpuSecs,
+                    bytes / cpuSecs / 1e6, messages, secs, t1.counters().messagesDropped());
+        }
+    }
+
+    private static long send(TcpTransport t1, Receiver receiver, LongFunction<Message> message, int window,
+                             long firstRound, long until) {
+        long round = firstRound;
+        while (System.nanoTime() < until) {
+            for (int i = 0; i < 1000; i++) {
+                while (round - receiver.count >= window) {
+                    // Sleep rather than spin: a spinning sender would steal a core from the selector threads.
+                    LockSupport.parkNanos(1_000);
+                }
+                t1.send(message.apply(round++));
+            }
+        }
+        return round;
+    }
+
+    private static ServerSocketChannel bind() throws Exception {
+        return ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Counts deliveries; called only by node 2's selector thread. */
+    private static final class Receiver implements java.util.function.Consumer<Message> {
+        volatile long count;
+
+        @Override
+        public void accept(Message m) {
+            count = count + 1;
+        }
+    }
+}
