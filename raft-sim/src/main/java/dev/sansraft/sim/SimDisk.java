@@ -31,6 +31,9 @@ final class SimDisk {
     private boolean syncInFlight;
     private long reportedIndex;
     private long reportedTerm;
+    private long newestAppendIndex;
+    private long newestAppendTerm;
+    private long newestAppendEpoch;
 
     HardState hardState() {
         return hardState;
@@ -51,6 +54,20 @@ final class SimDisk {
 
     long reportedTerm() {
         return reportedTerm;
+    }
+
+    /** The last index of the newest {@code AppendLog} made durable by the last completed sync. */
+    long newestAppendIndex() {
+        return newestAppendIndex;
+    }
+
+    long newestAppendTerm() {
+        return newestAppendTerm;
+    }
+
+    /** The epoch of that write, echoed in {@code Persisted}. */
+    long newestAppendEpoch() {
+        return newestAppendEpoch;
     }
 
     /** Queues a log write; returns its sequence number. */
@@ -74,7 +91,8 @@ final class SimDisk {
     /**
      * A sync covering writes up to {@code seq} completed: make them durable.
      *
-     * @return true when the writes included an append, so the node must be told what is now durable
+     * @return true when the writes included an append, so the node must be told what is now durable (the newest
+     *         append's last index, term and epoch)
      */
     boolean completeSync(long seq) {
         syncInFlight = false;
@@ -82,16 +100,22 @@ final class SimDisk {
         while (!pending.isEmpty() && pending.peekFirst().seq() <= seq) {
             appended |= makeDurable(pending.pollFirst().write());
         }
-        if (appended) {
-            reportedIndex = durableLog.lastIndex();
-            reportedTerm = durableLog.term(reportedIndex);
+        if (appended && newestAppendIndex <= durableLog.lastIndex()
+                && durableLog.term(newestAppendIndex) == newestAppendTerm) {
+            reportedIndex = newestAppendIndex;
+            reportedTerm = newestAppendTerm;
         }
         return appended;
     }
 
     private boolean makeDurable(Action write) {
         if (write instanceof Action.AppendLog) {
-            durableLog.append(((Action.AppendLog) write).entries());
+            Action.AppendLog append = (Action.AppendLog) write;
+            durableLog.append(append.entries());
+            LogEntry last = append.entries().get(append.entries().size() - 1);
+            newestAppendIndex = last.index();
+            newestAppendTerm = last.term();
+            newestAppendEpoch = append.epoch();
             return true;
         }
         long from = ((Action.TruncateLog) write).fromIndex();

@@ -255,18 +255,18 @@ final class SimEngine implements InvariantChecker.Reporter {
 
     private void onSynced(SimNode node, long writeSeq) {
         if (node.disk.completeSync(writeSeq)) {
-            long index = node.disk.durableLog().lastIndex();
-            step(node, new Event.Persisted(index, node.disk.durableLog().term(index)));
+            step(node, new Event.Persisted(node.disk.newestAppendIndex(), node.disk.newestAppendTerm(),
+                    node.disk.newestAppendEpoch()));
         }
         maybeStartSync(node);
     }
 
-    private void reportUnsynced(SimNode node) {
+    private void reportUnsynced(SimNode node, Action.AppendLog append) {
         int incarnation = node.incarnation;
+        LogEntry last = append.entries().get(append.entries().size() - 1);
         schedule(1, "lying disk acknowledges n" + node.id, () -> {
             if (node.up && node.incarnation == incarnation) {
-                long last = node.log.lastIndex();
-                step(node, new Event.Persisted(last, node.log.term(last)));
+                step(node, new Event.Persisted(last.index(), last.term(), append.epoch()));
             }
         });
     }
@@ -361,7 +361,7 @@ final class SimEngine implements InvariantChecker.Reporter {
                 node.disk.write(a);
                 maybeStartSync(node);
                 if (sabotageLyingDisk) {
-                    reportUnsynced(node);
+                    reportUnsynced(node, (Action.AppendLog) a);
                 }
             } else if (a instanceof Action.Apply) {
                 apply(node, ((Action.Apply) a).entries());
