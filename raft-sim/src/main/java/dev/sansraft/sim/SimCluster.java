@@ -33,10 +33,18 @@ public final class SimCluster {
 
     /**
      * The liveness bound, in election timeouts: once the network is healed, every node is up and faults stop, a
-     * stable leader must be elected and a fresh proposal (and with it everything acknowledged before) must be applied
-     * on every node within {@code LIVENESS_BOUND_ELECTION_TIMEOUTS * electionTimeoutTicks} ticks.
+     * leader must be elected and a fresh probe proposal committed within
+     * {@code LIVENESS_BOUND_ELECTION_TIMEOUTS * electionTimeoutTicks} ticks.
      */
     public static final int LIVENESS_BOUND_ELECTION_TIMEOUTS = 30;
+
+    /**
+     * The catch-up bound, in election timeouts: after the probe commits, the slowest node's applied index must rise
+     * at least once in every window of {@code CATCH_UP_WINDOW_ELECTION_TIMEOUTS * electionTimeoutTicks} ticks until
+     * every node has applied the probe. (Catching up a long log takes time proportional to its length, which a fixed
+     * bound cannot express; steady progress can.)
+     */
+    public static final int CATCH_UP_WINDOW_ELECTION_TIMEOUTS = 10;
 
     /** The outcome of {@link #propose}: accepted at (index, term), or rejected with a leader hint. */
     public record ProposeResult(boolean accepted, long index, long term, long leaderHint) {
@@ -475,10 +483,12 @@ public final class SimCluster {
     }
 
     /**
-     * The liveness phase. Call once every fault has stopped: heals the network, makes it reliable, restarts every
-     * node that is down, then requires, within {@link #LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, a stable
-     * leader and a fresh probe proposal applied on every node, which implies every proposal acknowledged earlier is
-     * applied everywhere too.
+     * The liveness phase. Call once every fault has stopped: heals the network, makes it reliable and restarts every
+     * node that is down. Then (1) within {@link #LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts a leader must
+     * commit a fresh probe proposal, else {@link Invariant#LIVENESS} fails; (2) every node must apply the probe, and
+     * with it every proposal acknowledged before, with the slowest node progressing at least once per
+     * {@link #CATCH_UP_WINDOW_ELECTION_TIMEOUTS} election timeouts, else {@link Invariant#COMMITTED_APPLIED_EVERYWHERE}
+     * fails.
      *
      * @return ticks it took
      */
@@ -491,12 +501,14 @@ public final class SimCluster {
             }
         }
         long start = engine.now();
-        long boundTicks = (long) LIVENESS_BOUND_ELECTION_TIMEOUTS * options.raftConfig().electionTimeoutTicks();
+        long et = options.raftConfig().electionTimeoutTicks();
+        long boundTicks = LIVENESS_BOUND_ELECTION_TIMEOUTS * et;
         long deadline = engine.now() + boundTicks * options.tickMicros();
         long probeIndex = -1;
         long probeTerm = -1;
+        long probeLeader = 0;
         int probes = 0;
-        while (engine.now() < deadline) {
+        while (true) {
             long leader = leader();
             if (leader != 0 && (probeIndex < 0 || node(leader).status.term() != probeTerm)) {
                 ProposeResult r = propose(leader, ("liveness-probe-" + seed + "-" + probes++).getBytes(
@@ -504,25 +516,53 @@ public final class SimCluster {
                 if (r.accepted()) {
                     probeIndex = r.index();
                     probeTerm = r.term();
+                    probeLeader = leader;
                 }
             }
-            long target = Math.max(probeIndex, engine.maxAckedIndex());
-            if (probeIndex > 0 && allApplied(target)) {
-                return (engine.now() - start) / options.tickMicros();
+            if (probeIndex > 0 && node(probeLeader).up && node(probeLeader).status.term() == probeTerm
+                    && node(probeLeader).status.commitIndex() >= probeIndex) {
+                break;
+            }
+            if (engine.now() >= deadline) {
+                throw violation(Invariant.LIVENESS, "no leader committed a probe within " + boundTicks
+                        + " ticks of healing (probe index " + probeIndex + "), node states:" + describeNodes(), null);
             }
             runForMicros(options.tickMicros() / 2);
         }
+        long target = Math.max(probeIndex, engine.maxAckedIndex());
+        long window = CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et * options.tickMicros();
+        long slowest = minApplied();
+        long windowEnd = engine.now() + window;
+        while (!allApplied(target)) {
+            runForMicros(options.tickMicros() / 2);
+            long m = minApplied();
+            if (m > slowest) {
+                slowest = m;
+                windowEnd = engine.now() + window;
+            } else if (engine.now() >= windowEnd) {
+                throw violation(Invariant.COMMITTED_APPLIED_EVERYWHERE, "the slowest node stayed at applied index "
+                        + slowest + " for " + CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et + " ticks; it must reach "
+                        + target + " (probe " + probeIndex + ", highest acknowledged " + engine.maxAckedIndex()
+                        + "), node states:" + describeNodes(), null);
+            }
+        }
+        return (engine.now() - start) / options.tickMicros();
+    }
+
+    private long minApplied() {
+        long min = Long.MAX_VALUE;
+        for (SimNode n : nodes) {
+            min = Math.min(min, n.up ? n.stateMachine.appliedIndex() : 0);
+        }
+        return min;
+    }
+
+    private String describeNodes() {
         StringBuilder state = new StringBuilder();
         for (SimNode n : nodes) {
             state.append("\n  ").append(status(n.id));
         }
-        boolean committedSomewhere = false;
-        for (SimNode n : nodes) {
-            committedSomewhere |= probeIndex > 0 && n.up && n.status.commitIndex() >= probeIndex;
-        }
-        Invariant which = committedSomewhere ? Invariant.COMMITTED_APPLIED_EVERYWHERE : Invariant.LIVENESS;
-        throw violation(which, "within " + boundTicks + " ticks of healing: probe index " + probeIndex
-                + ", highest acknowledged index " + engine.maxAckedIndex() + ", node states:" + state, null);
+        return state.toString();
     }
 
     private boolean allApplied(long index) {

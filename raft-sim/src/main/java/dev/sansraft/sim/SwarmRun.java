@@ -10,8 +10,9 @@ import java.util.SplittableRandom;
  * <ol>
  *   <li>draw the fault profile and network/disk settings from the seed;</li>
  *   <li>run clients for {@code ticks} ticks while a nemesis injects faults at random instants;</li>
- *   <li>stop faults and clients, heal, restart everyone, and check liveness within
- *   {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts;</li>
+ *   <li>stop faults and clients, heal, restart everyone, and check liveness: a probe committed within
+ *   {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, then every node catching up with steady
+ *   progress ({@link SimCluster#CATCH_UP_WINDOW_ELECTION_TIMEOUTS});</li>
  *   <li>let outstanding client operations finish, run the full log check, and check the clients' history for
  *   linearizability.</li>
  * </ol>
