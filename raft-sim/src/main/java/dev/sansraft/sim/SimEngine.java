@@ -11,9 +11,9 @@ import dev.sansraft.core.RaftCore;
 import dev.sansraft.core.Role;
 import dev.sansraft.sim.linearizability.KvModel;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
@@ -40,7 +40,7 @@ final class SimEngine implements InvariantChecker.Reporter {
     private final InvariantChecker checker;
     private final RecentEvents recent;
     private final List<SimObserver> observers = new ArrayList<>();
-    private final Set<IndexTerm> dropped = new HashSet<>();
+    private final Map<IndexTerm, String> dropped = new HashMap<>();
     private final long[] deliveryTimes = new long[2];
     private long now;
     private long traceHash = 0xcbf29ce484222325L;
@@ -456,7 +456,11 @@ final class SimEngine implements InvariantChecker.Reporter {
 
     /** Remembers a dropped proposal: it must never be applied, and must not already be committed. */
     void recordDropped(SimNode node, long correlationId, long index, long term) {
-        dropped.add(new IndexTerm(index, term));
+        dropped.put(new IndexTerm(index, term), String.format("node %d reported proposal %d at %d@%d dropped at tick"
+                + " %.3f (its role then: %s, term %d)", node.id, correlationId, index, term, tick(), node.core.role(),
+                node.core.term()));
+        recent.add(now, "n" + node.id + " reports proposal " + correlationId + " at " + index + "@" + term
+                + " dropped");
         if (options.checkInvariants() && index <= checker.committedIndex()
                 && checker.committed().get((int) index - 1).term() == term) {
             throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " dropped proposal " + correlationId
@@ -468,9 +472,10 @@ final class SimEngine implements InvariantChecker.Reporter {
         for (LogEntry e : entries) {
             if (options.checkInvariants()) {
                 checker.onApply(node.slot, e);
-                if (!dropped.isEmpty() && dropped.contains(new IndexTerm(e.index(), e.term()))) {
+                String drop = dropped.isEmpty() ? null : dropped.get(new IndexTerm(e.index(), e.term()));
+                if (drop != null) {
                     throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " applies " + e
-                            + " whose proposal was reported dropped", null);
+                            + " whose proposal was reported dropped: " + drop, null);
                 }
             }
             KvModel.Output result = node.stateMachine.apply(e);
