@@ -471,7 +471,7 @@ final class SimEngine implements InvariantChecker.Reporter {
     private void apply(SimNode node, List<LogEntry> entries) {
         for (LogEntry e : entries) {
             if (options.checkInvariants()) {
-                checker.onApply(node.slot, e);
+                checker.onApply(node.slot, e, node.core.term());
                 String drop = dropped.isEmpty() ? null : dropped.get(new IndexTerm(e.index(), e.term()));
                 if (drop != null) {
                     throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " applies " + e

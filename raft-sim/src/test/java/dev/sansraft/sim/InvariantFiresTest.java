@@ -69,8 +69,8 @@ class InvariantFiresTest {
 
     @Test
     void leaderCompletenessFiresWhenANewLeaderLacksACommittedEntry() {
-        checker.onApply(0, entry(1, 1, 1));
-        checker.onApply(0, entry(2, 1, 2));
+        checker.onApply(0, entry(1, 1, 1), 1);
+        checker.onApply(0, entry(2, 1, 2), 1);
         assertFires(Invariant.LEADER_COMPLETENESS,
                 () -> checker.onNewLeader(1, 2, InMemoryLog.of(List.of(entry(1, 1, 1)))));
         assertFires(Invariant.LEADER_COMPLETENESS,
@@ -78,15 +78,24 @@ class InvariantFiresTest {
     }
 
     @Test
+    void leaderCompletenessAllowsALateLeaderOfAnOlderTermToLackNewerCommits() {
+        // Committed in term 5; a leader of term 4 elected late (delayed votes) need not hold it (§5.4 speaks of
+        // leaders of higher terms only), but a leader of term 6 must.
+        checker.onApply(0, entry(1, 5, 1), 5);
+        checker.onNewLeader(1, 4, new InMemoryLog());
+        assertFires(Invariant.LEADER_COMPLETENESS, () -> checker.onNewLeader(2, 6, new InMemoryLog()));
+    }
+
+    @Test
     void stateMachineSafetyFiresWhenTwoNodesApplyDifferentEntries() {
-        checker.onApply(0, entry(1, 1, 1));
-        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApply(1, entry(1, 1, 2)));
-        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApply(2, entry(2, 1, 2)));
+        checker.onApply(0, entry(1, 1, 1), 1);
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApply(1, entry(1, 1, 2), 1));
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApply(2, entry(2, 1, 2), 1));
     }
 
     @Test
     void stateMachineSafetyFiresWhenACommitIndexCoversADifferentEntry() {
-        checker.onApply(0, entry(1, 1, 1));
+        checker.onApply(0, entry(1, 1, 1), 1);
         InMemoryLog other = InMemoryLog.of(List.of(entry(1, 2, 9)));
         assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.afterStep(1, state(Role.FOLLOWER, 2, 0, 0, 1),
                 state(Role.FOLLOWER, 2, 1, 0, 1), false, other));
@@ -95,7 +104,7 @@ class InvariantFiresTest {
     @Test
     void commitAndAppliedIndexesMustNotMoveBack() {
         InMemoryLog log = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2)));
-        checker.onApply(0, log.entry(1));
+        checker.onApply(0, log.entry(1), 1);
         assertFires(Invariant.COMMIT_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 2, 1, 2),
                 state(Role.FOLLOWER, 1, 1, 1, 2), false, log));
         assertFires(Invariant.APPLIED_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 2, 1, 2),
