@@ -134,6 +134,17 @@ class InvariantFiresTest {
     }
 
     @Test
+    void coreExceptionFiresWhenTheCoreRejectsWhatItIsGiven() {
+        // A hard state older than the log's last term is corrupt; the core refuses to start from it.
+        SimCluster c = SimCluster.create(3, 47);
+        c.one(new byte[] {1}, 3, false);
+        long leader = c.checkOneLeader();
+        c.crash(leader);
+        c.node(leader).disk.writeHardState(HardState.INITIAL);
+        assertFires(Invariant.CORE_EXCEPTION, () -> c.restart(leader));
+    }
+
+    @Test
     void durableStateFiresWhenAcknowledgedLogWritesVanish() {
         SimCluster c = SimCluster.create(3, 42);
         long index = c.one(new byte[] {1}, 3, false);
