@@ -443,8 +443,18 @@ public final class SimCluster {
 
     /**
      * Like 6.824's {@code one}: proposes {@code payload} at each connected node in turn until one accepts it, then
-     * waits up to 20 ticks for it to be applied on {@code expectedNodes} nodes. With {@code retry} it tries again
-     * (for up to 100 ticks in all) when the entry does not commit, e.g. because the leader was deposed.
+     * waits up to 20 ticks for it to be applied on {@code expectedNodes} nodes; it tries again (for up to 100 ticks in
+     * all) when the entry does not commit, e.g. because the leader was deposed. Fails with an {@link AssertionError}
+     * after that bound.
+     *
+     * @return the index it committed at
+     */
+    public long one(byte[] payload, int expectedNodes) {
+        return one(payload, expectedNodes, true);
+    }
+
+    /**
+     * {@link #one(byte[], int)} with 6.824's {@code retry} flag: without it, the first accepted attempt must commit.
      *
      * @return the index it committed at
      */
