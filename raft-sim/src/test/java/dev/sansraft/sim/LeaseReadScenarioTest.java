@@ -30,6 +30,13 @@ class LeaseReadScenarioTest {
 
     /** Runs the story; returns a description of every stale lease read. */
     static List<String> staleLeaseReads(long seed, boolean restartFollower) {
+        return staleLeaseReads(seed, restartFollower, 1.0);
+    }
+
+    /**
+     * @param leaderClockSlowdown the old leader's tick period relative to the others' once it leads (1 = same rate)
+     */
+    static List<String> staleLeaseReads(long seed, boolean restartFollower, double leaderClockSlowdown) {
         SimCluster c = SimCluster.create(3, seed);
         List<long[]> served = new ArrayList<>();
         c.addObserver(new SimObserver() {
@@ -39,6 +46,7 @@ class LeaseReadScenarioTest {
             }
         });
         long old = c.checkOneLeader();
+        c.node(old).tickPeriodMicros = Math.round(c.options().tickMicros() * leaderClockSlowdown);
         c.one(put(1, 1), 3, false);
         long f1 = old % 3 + 1;
         long f2 = f1 % 3 + 1;
@@ -77,5 +85,18 @@ class LeaseReadScenarioTest {
     @MethodSource("seeds")
     void deposedLeaderServesNoStaleLeaseRead(long seed) {
         assertThat(staleLeaseReads(seed, false)).isEmpty();
+    }
+
+    /**
+     * The lease's drift margin matters: when the old leader's clock runs far slower than the others' (beyond what
+     * {@code leaseClockDriftTicks} covers), the simulator must catch the stale reads that follow.
+     */
+    @org.junit.jupiter.api.Test
+    void leaseReadsGoStaleWhenClocksDriftBeyondTheMargin() {
+        int stale = 0;
+        for (long seed = 1; seed <= 10; seed++) {
+            stale += staleLeaseReads(seed, false, 2.0).size();
+        }
+        assertThat(stale).as("stale lease reads with a leader clock at half speed").isPositive();
     }
 }
