@@ -95,8 +95,9 @@ public sealed interface Action
     }
 
     /**
-     * An accepted proposal will never be applied: its entry at {@code index} was overwritten by a later leader's
-     * entry.
+     * An accepted proposal will never be applied: another entry was committed at its {@code index}. Reported when
+     * that entry is applied, not when this node's own copy is truncated or it loses leadership, since another node's
+     * copy may still commit.
      */
     record ProposalDropped(long correlationId, long index, long term) implements ProposalOutcome {
     }

@@ -1,13 +1,20 @@
 package dev.sansraft.core;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Proposals this node accepted as leader and whose fate is not known yet, in index order. Each ends in exactly one
- * way: its entry is applied with the accepted term (the runtime completes it from the {@link Action.Apply}), or it
- * is reported {@link Action.ProposalDropped} because another entry took its index. Not thread-safe: owned by its
+ * Proposals this node accepted as leader and whose fate is not known yet, by index. Each ends in exactly one way:
+ * the entry committed at its index has the accepted term (the runtime completes it from the {@link Action.Apply}),
+ * or it has another term and the proposal is reported {@link Action.ProposalDropped}. Not thread-safe: owned by its
  * {@link RaftCore}.
+ *
+ * <p>A proposal is <em>not</em> dropped when this node's own copy is truncated or when it loses leadership: other
+ * nodes may still hold the entry, and a later leader may commit it. Only the committed entry at its index decides.
+ * So two proposals can wait on one index (one from an earlier leadership), which is why they are kept per index.
  *
  * <p>The bytes of tracked proposals drive {@code maxUncommittedBytes} back-pressure. Proposals from an earlier
  * leadership still count until resolved, which errs towards refusing work.
@@ -17,7 +24,7 @@ final class ProposalTracker {
     private record Pending(long correlationId, long index, long term, long sizeBytes) {
     }
 
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final TreeMap<Long, List<Pending>> byIndex = new TreeMap<>();
     private long bytes;
 
     long bytes() {
@@ -25,29 +32,33 @@ final class ProposalTracker {
     }
 
     void accepted(long correlationId, LogEntry entry) {
-        pending.addLast(new Pending(correlationId, entry.index(), entry.term(), entry.sizeBytes()));
+        byIndex.computeIfAbsent(entry.index(), i -> new ArrayList<>(1))
+                .add(new Pending(correlationId, entry.index(), entry.term(), entry.sizeBytes()));
         bytes += entry.sizeBytes();
-    }
-
-    /** The log lost every entry from {@code index} on (a conflicting suffix): those proposals are dropped. */
-    void truncated(long index, List<Action> out) {
-        while (!pending.isEmpty() && pending.peekLast().index() >= index) {
-            Pending p = pending.pollLast();
-            bytes -= p.sizeBytes();
-            out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-        }
     }
 
     /** Resolves the proposals at the indexes of {@code applied}: those whose term differs were dropped. */
     void applied(List<LogEntry> applied, List<Action> out) {
+        if (byIndex.isEmpty()) {
+            return;
+        }
         long first = applied.get(0).index();
         long last = applied.get(applied.size() - 1).index();
-        while (!pending.isEmpty() && pending.peekFirst().index() <= last) {
-            Pending p = pending.pollFirst();
-            bytes -= p.sizeBytes();
-            if (p.index() >= first && applied.get((int) (p.index() - first)).term() != p.term()) {
-                out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
+        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.headMap(last, true).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, List<Pending>> e = it.next();
+            long index = e.getKey();
+            for (Pending p : e.getValue()) {
+                bytes -= p.sizeBytes();
+                if (index < first) {
+                    throw new IllegalStateException("proposal " + p.correlationId() + " at " + index
+                            + " was skipped by an apply starting at " + first);
+                }
+                if (applied.get((int) (index - first)).term() != p.term()) {
+                    out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
+                }
             }
+            it.remove();
         }
     }
 }

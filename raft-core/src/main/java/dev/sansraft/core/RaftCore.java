@@ -500,10 +500,8 @@ public final class RaftCore {
                     ar.round()));
             return;
         }
-        long removedFrom = log.appendFromLeader(ar.entries(), term);
-        if (removedFrom > 0) {
-            proposals.truncated(removedFrom, out);
-        }
+        // A truncated proposal is not dropped yet: the entry committed at its index decides (ProposalTracker).
+        log.appendFromLeader(ar.entries(), term);
         long lastNew = ar.lastIndex();
         // Raft Figure 2, AppendEntries rule 5.
         log.commitTo(Math.min(ar.leaderCommit(), lastNew));
@@ -543,8 +541,8 @@ public final class RaftCore {
 
     private void handleAppendResponse(Message.AppendResponse r) {
         Progress pr = progressOf(r.from());
-        if (pr == null) {
-            return;
+        if (pr == null || r.matchIndex() > log.lastIndex() || r.rejectedIndex() > log.lastIndex()) {
+            return; // no correct follower of this leader acknowledges past its log: bad input, ignored
         }
         pr.recentActive = true;
         if (r.round() > pr.ackedRound) {

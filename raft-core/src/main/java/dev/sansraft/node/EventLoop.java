@@ -315,9 +315,12 @@ final class EventLoop implements Runnable {
         p.index = a.index();
         p.term = a.term();
         PendingRequest.Proposal previous = proposalsByIndex.put(a.index(), p);
-        if (previous != null) {
-            fail(previous, new ProposalDroppedException("proposal at index " + previous.index + " term "
-                    + previous.term + " was replaced by a proposal of term " + a.term()));
+        if (previous != null && previous.future.completeExceptionally(new java.util.concurrent.TimeoutException(
+                "outcome unknown: proposal at index " + previous.index + " term " + previous.term
+                        + " is no longer tracked once a proposal of term " + a.term()
+                        + " took its index here; another leader may still commit it"))) {
+            // Not "dropped": its entry may survive on other nodes and commit (the core decides that only at apply).
+            counters.proposalsDropped.incrementAndGet();
         }
         byDeadline.add(p);
     }

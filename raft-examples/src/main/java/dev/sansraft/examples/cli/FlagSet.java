@@ -1,0 +1,117 @@
+package dev.sansraft.examples.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The flags one subcommand accepts, with their defaults and help text, and the parser for them.
+ *
+ * <p>Accepts {@code --name value} and {@code --name=value}; {@code --help} or {@code -h} anywhere throws
+ * {@link HelpRequested}. Anything else (a positional argument, an unknown flag, a flag without a value, a flag given
+ * twice) throws {@link UsageException} naming the offending text. Values are checked by the typed accessors of
+ * {@link ParsedFlags}.
+ *
+ * <p>Not thread-safe: define the flags, then parse, on one thread.
+ */
+public final class FlagSet {
+    private final String command;
+    private final String summary;
+    private final Map<String, Flag> flags = new LinkedHashMap<>();
+
+    private record Flag(String name, String defaultValue, String valueName, String help) {
+    }
+
+    public FlagSet(String command, String summary) {
+        this.command = command;
+        this.summary = summary;
+    }
+
+    /**
+     * Declares a flag.
+     *
+     * @param defaultValue the value when the flag is absent, or null for a required flag
+     */
+    public FlagSet flag(String name, String valueName, String defaultValue, String help) {
+        if (flags.putIfAbsent(name, new Flag(name, defaultValue, valueName, help)) != null) {
+            throw new IllegalArgumentException("flag --" + name + " declared twice for " + command);
+        }
+        return this;
+    }
+
+    /** Parses {@code args} (without the subcommand name). */
+    public ParsedFlags parse(List<String> args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--help") || arg.equals("-h")) {
+                throw new HelpRequested();
+            }
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new UsageException("unexpected argument '" + arg + "'");
+            }
+            String name;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq >= 0) {
+                name = arg.substring(2, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                name = arg.substring(2);
+                if (i + 1 >= args.size()) {
+                    requireKnown(name);
+                    throw new UsageException("flag --" + name + " needs a value");
+                }
+                value = args.get(++i);
+            }
+            requireKnown(name);
+            if (values.put(name, value) != null) {
+                throw new UsageException("flag --" + name + " given more than once");
+            }
+        }
+        for (Flag flag : flags.values()) {
+            if (!values.containsKey(flag.name())) {
+                if (flag.defaultValue() == null) {
+                    throw new UsageException("flag --" + flag.name() + " is required");
+                }
+                values.put(flag.name(), flag.defaultValue());
+            }
+        }
+        return new ParsedFlags(values);
+    }
+
+    private void requireKnown(String name) {
+        if (!flags.containsKey(name)) {
+            throw new UsageException("unknown flag --" + name);
+        }
+    }
+
+    /** The usage text: the command line shape, the summary, then one line per flag. */
+    public String usage() {
+        StringBuilder out = new StringBuilder();
+        out.append("usage: raft-examples ").append(command);
+        List<String> lines = new ArrayList<>();
+        int width = 0;
+        for (Flag flag : flags.values()) {
+            String left = "--" + flag.name() + " " + flag.valueName();
+            if (flag.defaultValue() == null) {
+                out.append(' ').append(left);
+            }
+            lines.add(left);
+            width = Math.max(width, left.length());
+        }
+        out.append(" [flags]\n\n").append(summary).append("\n\n");
+        int i = 0;
+        for (Flag flag : flags.values()) {
+            String left = lines.get(i++);
+            out.append("  ").append(left).append(" ".repeat(width - left.length() + 2)).append(flag.help());
+            if (flag.defaultValue() != null && !flag.defaultValue().isEmpty()) {
+                out.append(" (default ").append(flag.defaultValue()).append(')');
+            }
+            out.append('\n');
+        }
+        out.append("  --help").append(" ".repeat(Math.max(2, width - 4))).append("print this help\n");
+        return out.toString();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.sansraft.examples.server;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One cluster member as given on the command line: {@code id=host:raftPort/httpPort}. Immutable.
+ *
+ * @param id       the Raft node id, positive
+ * @param host     host name or IP literal both ports listen on
+ * @param raftPort the Raft TCP transport's port
+ * @param httpPort the HTTP API's port
+ */
+public record PeerSpec(long id, String host, int raftPort, int httpPort) {
+
+    public PeerSpec {
+        if (id <= 0) {
+            throw new IllegalArgumentException("peer id must be positive, got " + id);
+        }
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("peer " + id + " has no host");
+        }
+        checkPort(id, "raft", raftPort);
+        checkPort(id, "http", httpPort);
+    }
+
+    private static void checkPort(long id, String what, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("peer " + id + " " + what + " port " + port + " is outside 1..65535");
+        }
+    }
+
+    public InetSocketAddress raftAddress() {
+        return new InetSocketAddress(host, raftPort);
+    }
+
+    public InetSocketAddress httpAddress() {
+        return new InetSocketAddress(host, httpPort);
+    }
+
+    /** The base URL of this peer's HTTP API, e.g. {@code http://127.0.0.1:8001}. */
+    public String httpBaseUrl() {
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return "http://" + h + ":" + httpPort;
+    }
+
+    /** The command-line form, {@code id=host:raftPort/httpPort}. */
+    @Override
+    public String toString() {
+        return id + "=" + host + ":" + raftPort + "/" + httpPort;
+    }
+}

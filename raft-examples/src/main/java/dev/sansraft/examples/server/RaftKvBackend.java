@@ -1,0 +1,170 @@
+package dev.sansraft.examples.server;
+
+import dev.sansraft.core.RaftStatus;
+import dev.sansraft.examples.http.HttpProblem;
+import dev.sansraft.examples.http.KvBackend;
+import dev.sansraft.examples.http.NotLeaderFailure;
+import dev.sansraft.examples.http.UnavailableFailure;
+import dev.sansraft.kv.Bytes;
+import dev.sansraft.kv.CasResult;
+import dev.sansraft.kv.DeleteResult;
+import dev.sansraft.kv.GetResult;
+import dev.sansraft.kv.KvCommand;
+import dev.sansraft.kv.KvCommandCodec;
+import dev.sansraft.kv.KvError;
+import dev.sansraft.kv.KvResult;
+import dev.sansraft.kv.PutResult;
+import dev.sansraft.kv.SessionTag;
+import dev.sansraft.node.NodeClosedException;
+import dev.sansraft.node.NotLeaderException;
+import dev.sansraft.node.OverloadedException;
+import dev.sansraft.node.ProposalDroppedException;
+import dev.sansraft.node.RaftNode;
+import dev.sansraft.node.ReadConsistency;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The HTTP API's backend over one {@link RaftNode} running a {@link dev.sansraft.kv.KvStateMachine}: encodes
+ * commands with {@link KvCommandCodec}, proposes writes, runs reads as queries at the requested consistency, and
+ * translates the node's failures into the API's.
+ *
+ * <p>It talks to the node directly instead of through {@code KvStore} on purpose: an HTTP request must not be
+ * retried behind the client's back (a follower answers 307 and the client follows it), and the session tag must be
+ * exactly the client's own {@code Client-Id}/{@code Request-Seq}, so that the client's retry is the one the state
+ * machine deduplicates (issue 7).
+ *
+ * <p>Thread-safe: stateless apart from the node and the codec, both thread-safe.
+ */
+public final class RaftKvBackend implements KvBackend {
+    private final RaftNode node;
+    private final KvCommandCodec codec;
+
+    public RaftKvBackend(RaftNode node, KvCommandCodec codec) {
+        this.node = node;
+        this.codec = codec;
+    }
+
+    @Override
+    public CompletableFuture<Written> put(byte[] key, byte[] value, ClientSession session) {
+        byte[] command = encode(new KvCommand.Put(tag(session), Bytes.copyOf(key), Bytes.copyOf(value)));
+        return node.propose(command).handle((bytes, failure) ->
+                new Written(expect(bytes, failure, PutResult.class).index()));
+    }
+
+    @Override
+    public CompletableFuture<Deleted> delete(byte[] key, ClientSession session) {
+        byte[] command = encode(new KvCommand.Delete(tag(session), Bytes.copyOf(key)));
+        return node.propose(command).handle((bytes, failure) -> {
+            DeleteResult r = expect(bytes, failure, DeleteResult.class);
+            return new Deleted(r.existed(), r.index());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Swapped> compareAndSet(byte[] key, byte[] expected, byte[] value,
+                                                    ClientSession session) {
+        byte[] command = encode(new KvCommand.CompareAndSet(tag(session), Bytes.copyOf(key), Bytes.copyOf(expected),
+                Bytes.copyOf(value)));
+        return node.propose(command).handle((bytes, failure) -> {
+            CasResult r = expect(bytes, failure, CasResult.class);
+            Swapped.Outcome outcome = switch (r.outcome()) {
+                case SWAPPED -> Swapped.Outcome.SWAPPED;
+                case MISMATCH -> Swapped.Outcome.MISMATCH;
+                case ABSENT -> Swapped.Outcome.ABSENT;
+            };
+            return new Swapped(outcome, r.index());
+        });
+    }
+
+    @Override
+    public CompletableFuture<ReadResult> get(byte[] key, ReadLevel level) {
+        if (level != ReadLevel.STALE) {
+            // Issue 6: a follower redirects linearizable reads to the leader rather than serving them through a
+            // read index from it, so that clients see one rule (writes and fresh reads go to the leader) and the
+            // follower's answer never waits on a leader it may be cut off from.
+            RaftStatus s = node.status();
+            if (!s.isLeader()) {
+                return CompletableFuture.failedFuture(new NotLeaderFailure(s.leaderId()));
+            }
+        }
+        byte[] query = encode(new KvCommand.Get(null, Bytes.copyOf(key)));
+        CompletableFuture<byte[]> answer = switch (level) {
+            case LINEARIZABLE -> node.query(query, ReadConsistency.LINEARIZABLE);
+            case LEASE -> node.query(query, ReadConsistency.LEASE);
+            case STALE -> node.query(query, ReadConsistency.STALE);
+            case LOG -> node.propose(query);
+        };
+        return answer.handle((bytes, failure) -> {
+            GetResult r = expect(bytes, failure, GetResult.class);
+            return new ReadResult(r.value(), r.appliedIndex());
+        });
+    }
+
+    @Override
+    public RaftStatus status() {
+        return node.status();
+    }
+
+    @Override
+    public String metricsText() {
+        return node.metrics().toPrometheus();
+    }
+
+    private static SessionTag tag(ClientSession session) {
+        // One write outstanding per HTTP client: every earlier response has been received (SessionTag's contract).
+        return session == null ? null : new SessionTag(session.clientId(), session.sequence(), session.sequence());
+    }
+
+    private byte[] encode(KvCommand command) {
+        try {
+            return codec.encode(command);
+        } catch (IllegalArgumentException e) {
+            throw new HttpProblem(400, e.getMessage());
+        }
+    }
+
+    /** Decodes the state machine's result, or translates the node's failure; throws to fail the future. */
+    private <T extends KvResult> T expect(byte[] bytes, Throwable failure, Class<T> type) {
+        if (failure != null) {
+            throw translate(failure);
+        }
+        KvResult result = codec.decodeResult(bytes);
+        if (result instanceof KvResult.Failure f) {
+            if (f.error() == KvError.STALE_SEQUENCE) {
+                throw new HttpProblem(409, "Request-Seq is older than this client's last write: " + f.message());
+            }
+            throw new HttpProblem(400, f.message());
+        }
+        if (!type.isInstance(result)) {
+            throw new IllegalStateException("expected a " + type.getSimpleName() + " from the state machine, got "
+                    + result);
+        }
+        return type.cast(result);
+    }
+
+    static RuntimeException translate(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof NotLeaderException nl) {
+            return new NotLeaderFailure(nl.leaderHint());
+        }
+        if (cause instanceof OverloadedException) {
+            return new UnavailableFailure("leader overloaded; retry shortly");
+        }
+        if (cause instanceof ProposalDroppedException) {
+            return new UnavailableFailure("write lost in a leader change, outcome unknown; retry (with Client-Id and"
+                    + " Request-Seq to apply it at most once)");
+        }
+        if (cause instanceof TimeoutException) {
+            return new UnavailableFailure("timed out, outcome unknown; retry (with Client-Id and Request-Seq to"
+                    + " apply it at most once)");
+        }
+        if (cause instanceof NodeClosedException) {
+            return new UnavailableFailure("node is shutting down; retry on another node");
+        }
+        return cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    }
+}

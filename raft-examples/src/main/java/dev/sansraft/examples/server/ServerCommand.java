@@ -1,0 +1,72 @@
+package dev.sansraft.examples.server;
+
+import dev.sansraft.examples.Command;
+import dev.sansraft.examples.Main;
+import dev.sansraft.examples.cli.FlagSet;
+import dev.sansraft.examples.cli.ParsedFlags;
+import dev.sansraft.examples.cli.UsageException;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code server}: runs one node (file log, TCP transport, key-value state machine, HTTP API) until the process is
+ * stopped; SIGTERM or Ctrl-C closes it cleanly through a shutdown hook. Stateless.
+ */
+public final class ServerCommand implements Command {
+
+    @Override
+    public String name() {
+        return "server";
+    }
+
+    @Override
+    public FlagSet flags() {
+        return new FlagSet("server", "Runs one node of a replicated key-value store with an HTTP API. Each --peers"
+                + " entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry.")
+                .flag("id", "ID", null, "this node's id, one of the --peers ids")
+                .flag("data", "DIR", null, "data directory (created if missing; holds the identity file and log/)")
+                .flag("peers", "LIST", null, "every member, e.g. 1=127.0.0.1:9001/8001,2=127.0.0.1:9002/8002")
+                .flag("cluster-id", "NAME", "sansraft", "cluster name recorded in the data directory")
+                .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses");
+    }
+
+    @Override
+    public int run(ParsedFlags flags, PrintStream out, PrintStream err) throws Exception {
+        NodeSettings settings = settings(flags);
+        NodeServer server;
+        try {
+            server = NodeServer.start(settings);
+        } catch (DataDirectoryException e) {
+            err.println("error: " + e.getMessage());
+            return Main.EXIT_DATA_DIRECTORY;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "server-shutdown"));
+        out.println("node " + settings.id() + " running: raft " + settings.self().host() + ":"
+                + settings.self().raftPort() + ", http " + settings.self().httpBaseUrl());
+        stopped.await();
+        return Main.EXIT_OK;
+    }
+
+    static NodeSettings settings(ParsedFlags flags) {
+        long id = flags.longValue("id", 1, Long.MAX_VALUE);
+        PeerList peers = PeerList.parse(flags.string("peers"));
+        if (peers.find(id).isEmpty()) {
+            throw new UsageException("--id " + id + " is not among the --peers ids " + peers.ids());
+        }
+        String clusterId = flags.string("cluster-id");
+        NodeIdentity identity;
+        try {
+            identity = new NodeIdentity(clusterId, id);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--cluster-id: " + e.getMessage());
+        }
+        return new NodeSettings(identity, Path.of(flags.string("data")), peers,
+                flags.intValue("http-threads", 1, 256));
+    }
+}

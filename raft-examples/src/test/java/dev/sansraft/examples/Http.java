@@ -1,0 +1,55 @@
+package dev.sansraft.examples;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small blocking HTTP client for tests; never follows redirects, so tests see every 307. Thread-safe. */
+public final class Http {
+    private final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public HttpResponse<String> send(String method, String url, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        try {
+            return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + url + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    public HttpResponse<String> get(String url) {
+        return send("GET", url, null);
+    }
+
+    public HttpResponse<String> put(String url, String body, String... headers) {
+        return send("PUT", url, body, headers);
+    }
+
+    /** Extracts a numeric field from the API's flat JSON, e.g. {@code "leader":2}. */
+    public static long jsonLong(String json, String field) {
+        String marker = "\"" + field + "\":";
+        int at = json.indexOf(marker);
+        if (at < 0) {
+            throw new IllegalArgumentException("no field " + field + " in " + json);
+        }
+        int start = at + marker.length();
+        int end = start;
+        while (end < json.length() && (Character.isDigit(json.charAt(end)) || json.charAt(end) == '-')) {
+            end++;
+        }
+        return Long.parseLong(json.substring(start, end));
+    }
+}

@@ -1,0 +1,28 @@
+package dev.sansraft.kv;
+
+/**
+ * The exactly-once session tag a remote client (for example over HTTP {@code Client-Id} / {@code Request-Seq}
+ * headers) attaches to one write. Immutable.
+ *
+ * <p>A client numbers its writes 1, 2, 3, ... and retries a write with the same sequence. The state machine applies
+ * sequence {@code s} at most once: a retry of the last applied sequence returns the saved response, an older sequence
+ * is rejected with {@link KvError#STALE_SEQUENCE}, and a newer one is applied. A client using this tag has at most one
+ * write outstanding; the Java {@link KvStore} pipelines several and tags them itself.
+ *
+ * @param clientId any 64-bit value chosen by the client; should be random so that clients do not collide
+ * @param sequence the write's number, at least 1
+ */
+public record ClientRequest(long clientId, long sequence) {
+
+    public ClientRequest {
+        if (sequence < 1) {
+            throw new IllegalArgumentException("request sequence must be >= 1, got " + sequence
+                    + " (client " + clientId + ")");
+        }
+    }
+
+    /** The wire tag: one outstanding write, so every response below {@code sequence} is acknowledged. */
+    SessionTag toTag() {
+        return new SessionTag(clientId, sequence, sequence);
+    }
+}

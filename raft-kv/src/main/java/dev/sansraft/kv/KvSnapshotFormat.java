@@ -1,0 +1,202 @@
+package dev.sansraft.kv;
+
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * Reads and writes the {@link KvStateMachine} snapshot format (see {@code raft-kv/FORMAT.md}). All integers are
+ * big-endian and fixed-width so that a reader can stream without look-ahead:
+ * <pre>
+ *   magic "SRKV" (4) · version (1) = 1 · lastAppliedIndex (8) · entry count (8)
+ *   entries, keys strictly ascending in unsigned byte order: key length (4) · key · value length (4) · value
+ *   session count (4)
+ *   sessions, lastSeenIndex ascending: clientId (8) · lastSeenIndex (8) · floor (8) · response count (4) ·
+ *       responses, sequence strictly ascending and >= floor: sequence (8) · length (4) · encoded result
+ *   end marker "END!" (4) · CRC32C (4) of every byte before it
+ * </pre>
+ * Stateless and thread-safe.
+ */
+final class KvSnapshotFormat {
+
+    static final int MAGIC = 0x5352_4B56; // "SRKV"
+    static final int END_MARKER = 0x454E_4421; // "END!"
+    static final int VERSION = 1;
+    static final int MAX_RESPONSES_PER_SESSION = 1 << 16;
+    /** An encoded result is a value plus a few header bytes. */
+    private static final int RESULT_OVERHEAD_BYTES = 64;
+
+    private KvSnapshotFormat() {
+    }
+
+    static void write(OutputStream out, long lastAppliedIndex, Map<Bytes, Bytes> map, SessionTable sessions)
+            throws IOException {
+        BufferedOutputStream buffered = new BufferedOutputStream(new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len); // FilterOutputStream writes byte by byte otherwise
+            }
+
+            @Override
+            public void close() {
+                // the caller owns out
+            }
+        }, 1 << 16);
+        CRC32C crc = new CRC32C();
+        DataOutputStream d = new DataOutputStream(new CheckedOutputStream(buffered, crc));
+        d.writeInt(MAGIC);
+        d.writeByte(VERSION);
+        d.writeLong(lastAppliedIndex);
+        d.writeLong(map.size());
+        Bytes[] keys = map.keySet().toArray(new Bytes[0]);
+        Arrays.sort(keys);
+        for (Bytes key : keys) {
+            writeBytes(d, key.array());
+            writeBytes(d, map.get(key).array());
+        }
+        d.writeInt(sessions.size());
+        for (ClientSession s : sessions.inLastSeenOrder()) {
+            d.writeLong(s.clientId);
+            d.writeLong(s.lastSeenIndex);
+            d.writeLong(s.floor());
+            d.writeInt(s.size());
+            for (int i = 0; i < s.size(); i++) {
+                d.writeLong(s.sequenceAt(i));
+                writeBytes(d, s.responseAt(i));
+            }
+        }
+        d.writeInt(END_MARKER);
+        d.flush();
+        int checksum = (int) crc.getValue();
+        new DataOutputStream(buffered).writeInt(checksum);
+        buffered.flush();
+    }
+
+    private static void writeBytes(DataOutputStream d, byte[] bytes) throws IOException {
+        d.writeInt(bytes.length);
+        d.write(bytes);
+    }
+
+    /** Fills {@code map} and {@code sessions} and returns the snapshot's last applied index. */
+    static long read(InputStream in, KvLimits limits, int maxResponsesPerSession, Map<Bytes, Bytes> map,
+                     SessionTable sessions) throws IOException {
+        CountingInputStream counted = new CountingInputStream(in);
+        CRC32C crc = new CRC32C();
+        DataInputStream d = new DataInputStream(new CheckedInputStream(counted, crc));
+        try {
+            check(d.readInt() == MAGIC, "bad magic, not a kv snapshot", counted);
+            int version = d.readUnsignedByte();
+            check(version == VERSION, "unsupported snapshot version " + version, counted);
+            long lastAppliedIndex = d.readLong();
+            check(lastAppliedIndex >= 0, "negative applied index " + lastAppliedIndex, counted);
+            long entries = d.readLong();
+            check(entries >= 0, "negative entry count " + entries, counted);
+            Bytes previous = null;
+            for (long i = 0; i < entries; i++) {
+                Bytes key = Bytes.wrap(readBytes(d, limits.maxKeyBytes(), "key", counted));
+                check(previous == null || previous.compareTo(key) < 0, "keys not strictly ascending at entry " + i,
+                        counted);
+                map.put(key, Bytes.wrap(readBytes(d, limits.maxValueBytes(), "value", counted)));
+                previous = key;
+            }
+            int sessionCount = d.readInt();
+            check(sessionCount >= 0 && sessionCount <= sessions.maxSessions(), "session count " + sessionCount
+                    + " outside 0.." + sessions.maxSessions(), counted);
+            long previousSeen = 0;
+            for (int i = 0; i < sessionCount; i++) {
+                long clientId = d.readLong();
+                long lastSeen = d.readLong();
+                long floor = d.readLong();
+                int responses = d.readInt();
+                check(lastSeen >= previousSeen && lastSeen <= lastAppliedIndex, "session last-seen index "
+                        + lastSeen + " out of order (previous " + previousSeen + ", applied " + lastAppliedIndex
+                        + ")", counted);
+                check(floor >= 1, "session floor " + floor + " below 1", counted);
+                check(responses >= 0 && responses <= maxResponsesPerSession, "session response count " + responses
+                        + " outside 0.." + maxResponsesPerSession, counted);
+                ClientSession session = new ClientSession(clientId, floor, lastSeen);
+                for (int r = 0; r < responses; r++) {
+                    long sequence = d.readLong();
+                    byte[] response = readBytes(d, limits.maxValueBytes() + RESULT_OVERHEAD_BYTES, "response",
+                            counted);
+                    check(sequence >= floor && (session.size() == 0
+                                    || sequence > session.sequenceAt(session.size() - 1)),
+                            "session response sequence " + sequence + " out of order", counted);
+                    session.restore(sequence, response);
+                }
+                check(sessions.restore(session), "duplicate session for client " + clientId, counted);
+                previousSeen = lastSeen;
+            }
+            check(d.readInt() == END_MARKER, "missing end marker", counted);
+            int expected = (int) crc.getValue();
+            int actual = new DataInputStream(counted).readInt();
+            check(expected == actual, "checksum mismatch: computed " + Integer.toHexString(expected) + ", stored "
+                    + Integer.toHexString(actual), counted);
+            return lastAppliedIndex;
+        } catch (EOFException e) {
+            throw new KvSnapshotException("truncated", counted.count, e);
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream d, int max, String what, CountingInputStream counted)
+            throws IOException {
+        int length = d.readInt();
+        check(length >= 0 && length <= max, what + " length " + length + " outside 0.." + max, counted);
+        byte[] bytes = new byte[length];
+        d.readFully(bytes);
+        return bytes;
+    }
+
+    private static void check(boolean condition, String message, CountingInputStream counted)
+            throws KvSnapshotException {
+        if (!condition) {
+            throw new KvSnapshotException(message, counted.count, null);
+        }
+    }
+
+    /** Counts consumed bytes for error offsets; never reads ahead, so the caller's stream stays positioned. */
+    private static final class CountingInputStream extends FilterInputStream {
+        long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = in.skip(n);
+            count += skipped;
+            return skipped;
+        }
+    }
+}

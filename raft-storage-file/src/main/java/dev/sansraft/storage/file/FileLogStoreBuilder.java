@@ -1,0 +1,118 @@
+package dev.sansraft.storage.file;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Options for a {@link FileLogStore}, from {@link FileLogStore#builder}; every setter validates its argument and throws
+ * {@link IllegalArgumentException} with the allowed range. Not thread-safe; use from one thread.
+ */
+public final class FileLogStoreBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileLogStore.class);
+
+    /** Smallest segment size accepted; tiny segments only make sense in tests. */
+    public static final long MIN_SEGMENT_SIZE_BYTES = 1024;
+    /** Largest segment size accepted, so that every record offset fits an {@code int}. */
+    public static final long MAX_SEGMENT_SIZE_BYTES = 1L << 30;
+
+    private final Path dir;
+    private long segmentSizeBytes = 64L << 20;
+    private int writeBufferBytes = 1 << 20;
+    private FileChannels channels = FileChannels.DEFAULT;
+
+    FileLogStoreBuilder(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Size at which a segment is sealed and a new one started; default 64 MiB. */
+    public FileLogStoreBuilder segmentSizeBytes(long bytes) {
+        if (bytes < MIN_SEGMENT_SIZE_BYTES || bytes > MAX_SEGMENT_SIZE_BYTES) {
+            throw new IllegalArgumentException("segmentSizeBytes must be in [" + MIN_SEGMENT_SIZE_BYTES + ", "
+                    + MAX_SEGMENT_SIZE_BYTES + "], got " + bytes);
+        }
+        this.segmentSizeBytes = bytes;
+        return this;
+    }
+
+    /** Size of the direct buffer records are encoded into; one write call per buffer. Default 1 MiB. */
+    public FileLogStoreBuilder writeBufferBytes(int bytes) {
+        if (bytes < 4096 || bytes > (64 << 20)) {
+            throw new IllegalArgumentException("writeBufferBytes must be in [4096, " + (64 << 20) + "], got "
+                    + bytes);
+        }
+        this.writeBufferBytes = bytes;
+        return this;
+    }
+
+    /** Test hook: how files are opened, so that I/O failures can be injected. */
+    FileLogStoreBuilder channels(FileChannels fileChannels) {
+        if (fileChannels == null) {
+            throw new IllegalArgumentException("channels is null");
+        }
+        this.channels = fileChannels;
+        return this;
+    }
+
+    /**
+     * Opens the store, creating the directory if needed, taking its lock and recovering its contents.
+     *
+     * @throws StoreLockedException if another store owns the directory
+     * @throws CorruptLogException  if the directory holds damage that recovery must not repair
+     */
+    public FileLogStore open() throws IOException {
+        long started = System.nanoTime();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Path parent = dir.toAbsolutePath().getParent();
+            if (parent != null) {
+                channels.syncDirectory(parent);
+            }
+        }
+        DirectoryLock dirLock = DirectoryLock.acquire(dir, channels);
+        StateFile state = null;
+        try {
+            state = StateFile.open(dir, channels);
+            SegmentRecovery.Result recovered = SegmentRecovery.recover(dir, channels, state.current(), writeBufferBytes);
+            List<Segment> live = recovered.segments();
+            long tailId = live.isEmpty() ? 0 : live.get(live.size() - 1).id();
+            if (state.current().tailSegmentId() != tailId) {
+                // Recovery removed a torn or released newest segment: record the tail that remains.
+                state.save(state.current().withTailSegment(tailId));
+            }
+            FileLogStore store = new FileLogStore(this, dirLock, state, recovered);
+            LOG.info("opened log store dir={} firstIndex={} lastIndex={} segments={} in {} ms", dir,
+                    store.firstIndex(), store.lastIndex(), recovered.segments().size(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return store;
+        } catch (IOException | RuntimeException e) {
+            IOException closing = state == null ? null : FileLogStore.closeCollecting(state::close, null);
+            closing = FileLogStore.closeCollecting(dirLock::close, closing);
+            if (closing != null) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    long segmentSizeBytes() {
+        return segmentSizeBytes;
+    }
+
+    int writeBufferBytes() {
+        return writeBufferBytes;
+    }
+
+    FileChannels channels() {
+        return channels;
+    }
+}
