@@ -5,6 +5,7 @@ import dev.sansraft.core.LogEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 
 /**
  * The user's replicated state machine.
@@ -14,9 +15,9 @@ import java.io.OutputStream;
  * must produce the same state and results on every node. {@link #query} is called from the same apply thread, between
  * applies, so an implementation needs no locking of its own.
  *
- * <p>Snapshots (Raft §7): {@link #writeSnapshot} and {@link #restoreSnapshot} are optional. A state machine that
- * implements them lets the log be compacted and lets a lagging follower catch up from a snapshot instead of from
- * entries it no longer has.
+ * <p>Snapshots (Raft §7): {@link #writeSnapshot}, {@link #captureSnapshot} and {@link #restoreSnapshot} are
+ * optional. A state machine that implements them lets the log be compacted and lets a lagging follower catch up from
+ * a snapshot instead of from entries it no longer has.
  */
 public interface StateMachine {
 
@@ -39,18 +40,16 @@ public interface StateMachine {
 
     /**
      * Writes the state as of the last applied entry to {@code out}, as a stream of bytes that {@link
-     * #restoreSnapshot} accepts.
+     * #restoreSnapshot} accepts. The snapshot is complete when this method returns.
      *
      * <p>Called on the apply thread, between applies, so the state it sees is exactly the state after the last
      * applied entry; the runtime records that entry's index and term as the snapshot's last included index and term.
-     * No entry is applied while this method runs. An implementation whose state is large and that does not want to
-     * pause applying for the length of the write should capture an immutable or copy-on-write view of its state
-     * here, return quickly, and stream that view from another thread; the runtime then hands it an {@code out} that
-     * may be written from any one thread until it is closed. A simple implementation just writes everything before
-     * returning.
+     * No entry is applied while this method runs, so applying pauses for the length of the write. A state machine
+     * whose state is large should avoid that pause by overriding {@link #captureSnapshot()}: capture an immutable or
+     * copy-on-write view on the apply thread, return at once, and let the runtime stream the view on another thread.
      *
-     * <p>The stream must never require the whole snapshot in memory: write it incrementally. Do not close
-     * {@code out}; the caller owns it and decides whether the snapshot is committed.
+     * <p>Write incrementally: the snapshot may be far larger than the heap and must never be built whole in memory.
+     * Do not close {@code out}; the caller owns it and decides whether the snapshot is committed.
      *
      * @throws IOException                   if {@code out} fails; the snapshot is then abandoned, the state is
      *                                       unchanged
@@ -58,6 +57,20 @@ public interface StateMachine {
      */
     default void writeSnapshot(OutputStream out) throws IOException {
         throw new UnsupportedOperationException(getClass().getName() + " does not write snapshots");
+    }
+
+    /**
+     * Captures the state as of the last applied entry without writing it, so that the write does not pause applying.
+     * Called on the apply thread, between applies, and must return quickly: take an immutable or copy-on-write view
+     * (for example a persistent map's current root, or a version of a versioned map) and return a
+     * {@link SnapshotSource} that streams that view. The runtime calls {@link SnapshotSource#writeTo} on another
+     * thread while later entries are applied; entries applied after the capture must not show in the stream.
+     *
+     * @return the captured view, or empty (the default) if this state machine cannot capture one; the runtime then
+     *         calls {@link #writeSnapshot} on the apply thread instead
+     */
+    default Optional<SnapshotSource> captureSnapshot() {
+        return Optional.empty();
     }
 
     /**

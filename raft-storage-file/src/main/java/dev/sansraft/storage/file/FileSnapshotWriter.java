@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -95,7 +96,7 @@ final class FileSnapshotWriter extends SnapshotWriter {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         checkOpen();
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
         crc.update(b, off, len);
         int at = off;
         int left = len;

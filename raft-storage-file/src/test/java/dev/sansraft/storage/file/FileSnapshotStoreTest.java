@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
@@ -136,7 +137,7 @@ class FileSnapshotStoreTest {
         }
         byte[] full = completeFile(2, 50_000);
         int cut = (int) ((long) full.length * perMille / 1000);
-        Files.write(dir.resolve(SnapshotFraming.tempFileName(2, 1)), java.util.Arrays.copyOf(full, cut));
+        Files.write(dir.resolve(SnapshotFraming.tempFileName(2, 1)), Arrays.copyOf(full, cut));
         try (FileSnapshotStore store = open()) {
             assertThat(store.list()).extracting(SnapshotMeta::lastIncludedIndex).as("cut at %d", cut)
                     .containsExactly(1L);
