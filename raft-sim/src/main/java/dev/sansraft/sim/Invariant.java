@@ -1,0 +1,33 @@
+package dev.sansraft.sim;
+
+/** The properties the simulator checks. The first five are Raft's (Figure 3 of the paper). */
+public enum Invariant {
+    /** At most one leader can be elected in a given term (§5.2). */
+    ELECTION_SAFETY,
+    /** A leader never overwrites or deletes entries in its log; it only appends (§5.3). */
+    LEADER_APPEND_ONLY,
+    /** Two logs holding an entry with the same index and term are identical up to that index (§5.3). */
+    LOG_MATCHING,
+    /** An entry committed in a term is in the log of every leader of a later term (§5.4). */
+    LEADER_COMPLETENESS,
+    /** No two nodes apply different entries at the same index (§5.4.3). */
+    STATE_MACHINE_SAFETY,
+    /** A node's commit index never moves backwards within one incarnation. */
+    COMMIT_MONOTONIC,
+    /** A node's applied index never moves backwards within one incarnation, nor passes its commit index. */
+    APPLIED_MONOTONIC,
+    /** A node's persisted term never decreases and it never changes its vote within a term. */
+    VOTE_DURABILITY,
+    /** After a restart a node's term, vote and acknowledged log writes are all still there. */
+    DURABLE_STATE,
+    /** Every proposal gets one immediate outcome, and a dropped proposal is never applied. */
+    PROPOSAL_OUTCOME,
+    /** Every proposal acknowledged as committed is applied on every node once the network heals. */
+    COMMITTED_APPLIED_EVERYWHERE,
+    /** Once faults stop, a leader emerges and proposals commit within the stated bound. */
+    LIVENESS,
+    /** The clients' history is linearizable. */
+    LINEARIZABILITY,
+    /** The core threw while handling an event. */
+    CORE_EXCEPTION
+}

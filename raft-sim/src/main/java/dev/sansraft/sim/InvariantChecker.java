@@ -1,0 +1,304 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.HardState;
+import dev.sansraft.core.InMemoryLog;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Role;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks Raft's safety properties incrementally, as the simulator observes each node's actions and status, so that
+ * checking after every event costs O(1) per entry rather than a scan of every log.
+ *
+ * <ul>
+ *   <li>Election Safety: the first leader seen in each term is remembered; a second one fails.</li>
+ *   <li>Leader Append-Only: a node that is leader of the same term before and after a step must not truncate its
+ *   log nor shrink it.</li>
+ *   <li>Log Matching: every (index, term) ever appended is registered with its entry and the term of the entry
+ *   before it. Two appends of the same (index, term) must carry equal entries and equal previous terms; by induction
+ *   on the index, that is the whole Log Matching property. {@link #checkLogs} also compares logs pairwise.</li>
+ *   <li>Leader Completeness: every entry known committed (applied anywhere, or below some node's commit index) in a
+ *   term below a new leader's term must be in that leader's log when it takes office. An entry's commit term is the
+ *   lowest term of any node observing the commit (the committing leader observes it first, in its own term), so the
+ *   check never demands more than §5.4 does: a late leader of an older term, elected with votes that arrived late,
+ *   need not hold entries committed in newer terms.</li>
+ *   <li>State Machine Safety: the committed entries form one global sequence; every apply and every commit advance
+ *   must agree with it.</li>
+ *   <li>Monotonic commit and applied indexes, applied &lt;= commit; persisted term never decreasing and one vote per
+ *   term; durable state intact across a restart.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: owned by one simulation run.
+ */
+final class InvariantChecker {
+
+    /** Builds the exception for a violation, adding the run's context (seed, tick, recent events). */
+    interface Reporter {
+        InvariantViolation violation(Invariant invariant, String detail);
+    }
+
+    /** One (index, term) ever appended anywhere; chained when an index held several terms over time. */
+    private static final class Registered {
+        final LogEntry entry;
+        final long prevTerm;
+        final long firstNode;
+        Registered next;
+
+        Registered(LogEntry entry, long prevTerm, long firstNode) {
+            this.entry = entry;
+            this.prevTerm = prevTerm;
+            this.firstNode = firstNode;
+        }
+    }
+
+    private final Reporter reporter;
+    private final Map<Long, Long> leaderByTerm = new HashMap<>();
+    private final List<LogEntry> committed = new ArrayList<>();
+    private long[] commitTerm = new long[1024];
+    private final List<Registered> registry = new ArrayList<>();
+    private final HardState[] persisted;
+    private final long[] appliedCount;
+    private final long[] lastLeaderTerm;
+
+    InvariantChecker(int nodes, Reporter reporter) {
+        this.reporter = reporter;
+        this.persisted = new HardState[nodes];
+        Arrays.fill(persisted, HardState.INITIAL);
+        this.appliedCount = new long[nodes];
+        this.lastLeaderTerm = new long[nodes];
+    }
+
+    /** The entries known committed, index 1 first. */
+    List<LogEntry> committed() {
+        return committed;
+    }
+
+    /** The highest index known committed. */
+    long committedIndex() {
+        return committed.size();
+    }
+
+    private static long id(int slot) {
+        return slot + 1L;
+    }
+
+    private InvariantViolation fail(Invariant invariant, String detail) {
+        return reporter.violation(invariant, detail);
+    }
+
+    /** A {@code PersistHardState} made durable on node {@code slot}. */
+    void onHardState(int slot, HardState hs) {
+        HardState prev = persisted[slot];
+        if (hs.term() < prev.term()) {
+            throw fail(Invariant.VOTE_DURABILITY, "node " + id(slot) + " persisted term " + hs.term()
+                    + " after term " + prev.term());
+        }
+        if (hs.term() == prev.term() && prev.votedFor() != HardState.NO_VOTE && hs.votedFor() != prev.votedFor()) {
+            throw fail(Invariant.VOTE_DURABILITY, "node " + id(slot) + " changed its vote in term " + hs.term()
+                    + " from " + prev.votedFor() + " to " + hs.votedFor());
+        }
+        persisted[slot] = hs;
+    }
+
+    /** Node {@code slot} is about to append {@code entries} to {@code log}. */
+    void onAppend(int slot, InMemoryLog log, List<LogEntry> entries) {
+        long prevTerm = log.term(entries.get(0).index() - 1);
+        for (LogEntry e : entries) {
+            register(slot, e, prevTerm);
+            prevTerm = e.term();
+        }
+    }
+
+    private void register(int slot, LogEntry e, long prevTerm) {
+        int i = (int) e.index() - 1;
+        while (registry.size() <= i) {
+            registry.add(null);
+        }
+        Registered head = registry.get(i);
+        for (Registered r = head; r != null; r = r.next) {
+            if (r.entry.term() == e.term()) {
+                if (!r.entry.equals(e) || r.prevTerm != prevTerm) {
+                    throw fail(Invariant.LOG_MATCHING, "node " + id(slot) + " appends " + e + " after term "
+                            + prevTerm + " but node " + r.firstNode + " appended " + r.entry + " after term "
+                            + r.prevTerm);
+                }
+                return;
+            }
+        }
+        Registered fresh = new Registered(e, prevTerm, id(slot));
+        fresh.next = head;
+        registry.set(i, fresh);
+    }
+
+    /** Node {@code slot}, now in {@code term}, hands {@code e} to its state machine. */
+    void onApply(int slot, LogEntry e, long term) {
+        if (e.index() != appliedCount[slot] + 1) {
+            throw fail(Invariant.STATE_MACHINE_SAFETY, "node " + id(slot) + " applies index " + e.index()
+                    + " after index " + appliedCount[slot]);
+        }
+        appliedCount[slot] = e.index();
+        recordCommitted(slot, e, term, "applies");
+    }
+
+    private void recordCommitted(int slot, LogEntry e, long term, String verb) {
+        long index = e.index();
+        if (index <= committed.size()) {
+            LogEntry known = committed.get((int) index - 1);
+            if (!known.equals(e)) {
+                throw fail(Invariant.STATE_MACHINE_SAFETY, "node " + id(slot) + " " + verb + " " + e
+                        + " but " + known + " was already committed at index " + index);
+            }
+            commitTerm[(int) index - 1] = Math.min(commitTerm[(int) index - 1], term);
+        } else if (index == committed.size() + 1) {
+            committed.add(e);
+            if (committed.size() > commitTerm.length) {
+                commitTerm = Arrays.copyOf(commitTerm, commitTerm.length * 2);
+            }
+            commitTerm[(int) index - 1] = term;
+        } else {
+            throw fail(Invariant.STATE_MACHINE_SAFETY, "node " + id(slot) + " " + verb + " index " + index
+                    + " while only " + committed.size() + " entries are known committed");
+        }
+    }
+
+    /**
+     * Checks what one step changed on node {@code slot}.
+     *
+     * @param truncated whether the step emitted a {@code TruncateLog}
+     * @param log       the node's log after the step
+     */
+    void afterStep(int slot, NodeState before, NodeState after, boolean truncated, InMemoryLog log) {
+        long id = id(slot);
+        if (after.commitIndex() < before.commitIndex()) {
+            throw fail(Invariant.COMMIT_MONOTONIC, "node " + id + " commit index moved back from "
+                    + before.commitIndex() + " to " + after.commitIndex() + " (term " + after.term() + ")");
+        }
+        if (after.appliedIndex() < before.appliedIndex()) {
+            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id + " applied index moved back from "
+                    + before.appliedIndex() + " to " + after.appliedIndex());
+        }
+        if (after.appliedIndex() > after.commitIndex()) {
+            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id + " applied index " + after.appliedIndex()
+                    + " is above its commit index " + after.commitIndex());
+        }
+        if (after.appliedIndex() != appliedCount[slot]) {
+            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id + " reports applied index "
+                    + after.appliedIndex() + " but handed " + appliedCount[slot] + " entries to its state machine");
+        }
+        long upTo = Math.min(after.commitIndex(), log.lastIndex());
+        for (long i = Math.max(before.commitIndex(), log.firstIndex() - 1) + 1; i <= upTo; i++) {
+            recordCommitted(slot, log.entry(i), after.term(), "commits");
+        }
+        boolean wasLeader = before.role() == Role.LEADER;
+        boolean isLeader = after.role() == Role.LEADER;
+        if (wasLeader && isLeader && before.term() == after.term()) {
+            if (truncated || after.lastLogIndex() < before.lastLogIndex()) {
+                throw fail(Invariant.LEADER_APPEND_ONLY, "leader " + id + " of term " + after.term()
+                        + (truncated ? " truncated its log" : " shrank its log") + " from last index "
+                        + before.lastLogIndex() + " to " + after.lastLogIndex());
+            }
+        }
+        if (isLeader && lastLeaderTerm[slot] != after.term()) {
+            onNewLeader(slot, after.term(), log);
+        }
+    }
+
+    /** Node {@code slot} has just become leader of {@code term} with {@code log}. */
+    void onNewLeader(int slot, long term, InMemoryLog log) {
+        lastLeaderTerm[slot] = term;
+        long id = id(slot);
+        Long other = leaderByTerm.putIfAbsent(term, id);
+        if (other != null && other != id) {
+            throw fail(Invariant.ELECTION_SAFETY, "nodes " + other + " and " + id + " are both leaders of term "
+                    + term);
+        }
+        checkHoldsCommitted(slot, term, log);
+    }
+
+    private void checkHoldsCommitted(int slot, long term, InMemoryLog log) {
+        for (long i = Math.max(1, log.firstIndex()); i <= committed.size(); i++) {
+            long committedIn = commitTerm[(int) i - 1];
+            if (committedIn >= term) {
+                continue;
+            }
+            LogEntry known = committed.get((int) i - 1);
+            if (i > log.lastIndex()) {
+                throw fail(Invariant.LEADER_COMPLETENESS, "leader " + id(slot) + " of term " + term + " has last index "
+                        + log.lastIndex() + " but " + known + " was committed in term " + committedIn);
+            }
+            LogEntry mine = log.entry(i);
+            if (!mine.equals(known)) {
+                throw fail(Invariant.LEADER_COMPLETENESS, "leader " + id(slot) + " of term " + term + " holds "
+                        + mine + " at index " + i + " where " + known + " was committed in term " + committedIn);
+            }
+        }
+    }
+
+    /** Node {@code slot} crashed: its next incarnation starts with an empty state machine. */
+    void onCrash(int slot) {
+        appliedCount[slot] = 0;
+        lastLeaderTerm[slot] = 0;
+    }
+
+    /**
+     * Node {@code slot} restarted from durable state.
+     *
+     * @param reportedIndex the highest index the disk reported as persisted and has not since durably truncated
+     * @param reportedTerm  the term it reported for that index
+     */
+    void onRestart(int slot, HardState durable, InMemoryLog durableLog, long reportedIndex, long reportedTerm,
+                   NodeState status) {
+        long id = id(slot);
+        HardState expected = persisted[slot];
+        if (!durable.equals(expected)) {
+            throw fail(Invariant.DURABLE_STATE, "node " + id + " restarts with hard state " + durable
+                    + " but " + expected + " was persisted");
+        }
+        if (reportedIndex > durableLog.lastIndex() || durableLog.term(reportedIndex) != reportedTerm) {
+            throw fail(Invariant.DURABLE_STATE, "node " + id + " restarts with log ending at "
+                    + durableLog.lastIndex() + " but " + reportedIndex + "@" + reportedTerm
+                    + " was reported persisted");
+        }
+        if (status.term() != durable.term() || status.lastLogIndex() != durableLog.lastIndex()) {
+            throw fail(Invariant.DURABLE_STATE, "node " + id + " restarted core reports term " + status.term()
+                    + " last index " + status.lastLogIndex() + " from durable term " + durable.term()
+                    + " and last index " + durableLog.lastIndex());
+        }
+        appliedCount[slot] = status.appliedIndex();
+    }
+
+    /**
+     * The full, non-incremental check of Log Matching over every pair of logs, and of the committed prefix against
+     * each log that claims it. O(nodes^2 x log length); run at the end of a run or on demand.
+     */
+    void checkLogs(List<InMemoryLog> logs) {
+        for (int a = 0; a < logs.size(); a++) {
+            for (int b = a + 1; b < logs.size(); b++) {
+                checkPair(a, logs.get(a), b, logs.get(b));
+            }
+        }
+    }
+
+    private void checkPair(int a, InMemoryLog la, int b, InMemoryLog lb) {
+        long from = Math.max(la.firstIndex(), lb.firstIndex());
+        long top = Math.min(la.lastIndex(), lb.lastIndex());
+        long match = 0;
+        for (long i = top; i >= from; i--) {
+            if (la.term(i) == lb.term(i)) {
+                match = i;
+                break;
+            }
+        }
+        for (long i = from; i <= match; i++) {
+            if (!la.entry(i).equals(lb.entry(i))) {
+                throw fail(Invariant.LOG_MATCHING, "nodes " + id(a) + " and " + id(b) + " agree on index " + match
+                        + " term " + la.term(match) + " but differ at index " + i + ": " + la.entry(i) + " vs "
+                        + lb.entry(i));
+            }
+        }
+    }
+}

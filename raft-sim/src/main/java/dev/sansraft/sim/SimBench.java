@@ -1,0 +1,141 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.RaftConfig;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The simulator benchmark: {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimBench [--entries N] [--batch B]
+ * [--seeds S]}.
+ *
+ * <ol>
+ *   <li><b>Simulated events per CPU second</b> of the swarm (5 nodes, faults, clients, every invariant checked after
+ *   every event, linearizability checked at the end).</li>
+ *   <li><b>Core throughput</b>: a calm 3-node cluster committing 100-byte proposals handed to the leader in batches
+ *   through {@code RaftCore.stepAll}, in committed entries per CPU second, once with invariant checks off (the
+ *   simulator as a thin runtime) and once with them on. It also reports the share of CPU spent inside
+ *   {@code RaftCore.step}.</li>
+ * </ol>
+ * CPU time is the whole process's (so garbage collection and JIT threads count against the figure), read from the
+ * platform's {@code OperatingSystemMXBean}; the wall clock is only used for the share of time inside the core and
+ * never inside a run.
+ */
+public final class SimBench {
+
+    private SimBench() {
+    }
+
+    public static void main(String[] args) {
+        long entries = 2_000_000;
+        int batch = 1_000;
+        int seeds = 100;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--entries": entries = Long.parseLong(args[i + 1]); break;
+                case "--batch": batch = Integer.parseInt(args[i + 1]); break;
+                case "--seeds": seeds = Integer.parseInt(args[i + 1]); break;
+                default: throw new IllegalArgumentException("unknown flag " + args[i]);
+            }
+        }
+        // Warm up the JIT on both workloads.
+        for (long s = 1; s <= 10; s++) {
+            SwarmRun.run(s, 200, 5, "swarm");
+        }
+        throughput(200_000, batch, false);
+
+        long cpu0 = processCpuNanos();
+        long events = 0;
+        for (long s = 1000; s < 1000 + seeds; s++) {
+            events += SwarmRun.run(s, 300, 5, "swarm").events();
+        }
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
+        System.out.printf("swarm: %d seeds x 300 ticks, 5 nodes: %d events in %.2f CPU s = %.0f simulated events/CPU s"
+                + "%n", seeds, events, cpu, events / cpu);
+
+        throughput(entries, batch, false);
+        throughput(entries / 4, batch, true);
+    }
+
+    /**
+     * Drops log entries every node has applied, as a snapshot would, so that a long run measures the replication
+     * path rather than the garbage collector copying an ever-growing log. Safe only in a calm run: no follower can
+     * need an entry below the lowest applied index.
+     */
+    private static void compactApplied(SimCluster c) {
+        long min = Long.MAX_VALUE;
+        for (long id = 1; id <= c.size(); id++) {
+            min = Math.min(min, c.node(id).stateMachine.appliedIndex());
+        }
+        for (long id = 1; id <= c.size(); id++) {
+            SimNode n = c.node(id);
+            long upTo = Math.min(min - 1, Math.min(n.log.lastIndex(), n.disk.durableLog().lastIndex()));
+            if (upTo >= n.log.firstIndex()) {
+                n.log.compactPrefix(upTo);
+            }
+            if (upTo >= n.disk.durableLog().firstIndex()) {
+                n.disk.durableLog().compactPrefix(upTo);
+            }
+        }
+    }
+
+    private static long gcMillis() {
+        long total = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** Commits {@code entries} 100-byte proposals on a calm 3-node cluster; prints entries per CPU second. */
+    static void throughput(long entries, int batch, boolean checks) {
+        SimOptions options = SimOptions.builder()
+                .raftConfig(RaftConfig.builder().maxUncommittedBytes(1L << 30).build())
+                .latency(100, 200).jitterMicros(0).diskLatency(100, 100)
+                .checkInvariants(checks).recentEventCount(8).build();
+        SimCluster c = SimCluster.create(3, 42, options);
+        long leader = c.checkOneLeader();
+        byte[] payload = new byte[100];
+        List<byte[]> payloads = new ArrayList<>(batch);
+        for (int i = 0; i < batch; i++) {
+            payloads.add(payload);
+        }
+        SimNode leaderNode = c.node(leader);
+        long start = leaderNode.stateMachine.appliedIndex();
+        long target = start + entries;
+        long window = 64L * batch;
+        long proposed = start;
+        c.engine().measureCoreNanos = true;
+        c.engine().coreNanos = 0;
+        long events0 = c.eventsProcessed();
+        long cpu0 = processCpuNanos();
+        long wall0 = System.nanoTime();
+        long gc0 = gcMillis();
+        long rounds = 0;
+        while (leaderNode.stateMachine.appliedIndex() < target) {
+            if (proposed < target && proposed - leaderNode.stateMachine.appliedIndex() < window) {
+                proposed += c.proposeBatch(leader, payloads);
+            }
+            c.runForMicros(50);
+            if (!checks && ++rounds % 256 == 0) {
+                compactApplied(c);
+            }
+        }
+        long gc = gcMillis() - gc0;
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
+        double wall = (System.nanoTime() - wall0) / 1e9;
+        long committed = leaderNode.stateMachine.appliedIndex() - start;
+        System.out.printf("calm 3 nodes, 100-byte entries, batch %d, invariants %s: %d committed in %.2f CPU s = %.0f"
+                        + " entries/CPU s (%.2f s wall, %d ms in GC); %d events; %.0f%% of wall time inside RaftCore.step;"
+                + " %d messages%n", batch, checks ? "on" : "off", committed, cpu, committed / cpu, wall, gc,
+                c.eventsProcessed() - events0, 100.0 * c.engine().coreNanos / 1e9 / wall, c.messagesSent());
+    }
+}

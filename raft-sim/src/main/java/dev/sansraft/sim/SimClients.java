@@ -1,0 +1,262 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.Action;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.sim.linearizability.KvModel;
+import dev.sansraft.sim.linearizability.Operation;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Closed-loop simulated clients running get, put and compare-and-set on a few keys against a {@link SimCluster}, and
+ * the history they observe, for the linearizability check.
+ *
+ * <p>Each client has one operation outstanding. It sends it to the node it believes leads (or a random one), after a
+ * client-link latency. A rejection or a dropped proposal means the operation definitely did not happen, so the
+ * client resends the same operation to the hinted leader. Writes and CAS go through the log; reads use
+ * {@code Event.ReadIndex} (sometimes with the lease flag) or, in the read-through-log variant, go through the log as
+ * well. An operation unanswered after {@code timeoutTicks} becomes indeterminate: a write stays in the history with
+ * no return time (it may or may not have happened); a read is dropped from it (it had no effect). Values written are
+ * unique per operation, which keeps the linearizability search small.
+ *
+ * <p>Not thread-safe: runs on the simulation's thread.
+ */
+final class SimClients implements SimObserver {
+
+    /**
+     * How reads are served. {@code LOCAL_UNSAFE} reads whatever the contacted node has applied, with no ReadIndex:
+     * stale reads, for tests that show the linearizability check catches them; never used by the swarm.
+     */
+    enum ReadMode { READ_INDEX, THROUGH_LOG, LOCAL_UNSAFE }
+
+    private final class Client {
+        final int id;
+        long seq;
+        long opId;
+        KvModel.Input input;
+        long callTime;
+        boolean waiting;
+        long hint;
+        long attemptId;
+        long acceptedAt;
+
+        Client(int id) {
+            this.id = id;
+        }
+    }
+
+    private final SimCluster cluster;
+    private final SplittableRandom random;
+    private final ReadMode readMode;
+    private final double leaseFraction;
+    private final int keys;
+    private final long timeoutMicros;
+    private final long latencyMicros;
+    private final List<Client> clients = new ArrayList<>();
+    private final Map<Long, Client> byAttempt = new HashMap<>();
+    private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
+    private boolean stopped;
+    private long completed;
+    private long indeterminate;
+
+    SimClients(SimCluster cluster, int clientCount, int keys, ReadMode readMode, double leaseFraction,
+               long timeoutTicks) {
+        this.cluster = cluster;
+        this.random = cluster.random();
+        this.readMode = readMode;
+        this.leaseFraction = leaseFraction;
+        this.keys = keys;
+        this.timeoutMicros = timeoutTicks * cluster.options().tickMicros();
+        this.latencyMicros = Math.max(1, cluster.options().latencyMinMicros());
+        for (int i = 0; i < clientCount; i++) {
+            clients.add(new Client(i));
+        }
+        cluster.addObserver(this);
+    }
+
+    /** Starts every client. */
+    void start() {
+        for (Client c : clients) {
+            cluster.schedule(random.nextLong(cluster.options().tickMicros()) + 1, "client " + c.id + " starts",
+                    () -> next(c));
+        }
+    }
+
+    /** No new operations from now on; outstanding ones still complete or time out. */
+    void stop() {
+        stopped = true;
+    }
+
+    List<Operation<KvModel.Input, KvModel.Output>> history() {
+        return history;
+    }
+
+    long completed() {
+        return completed;
+    }
+
+    long indeterminate() {
+        return indeterminate;
+    }
+
+    /** Whether every client has finished its last operation. */
+    boolean idle() {
+        for (Client c : clients) {
+            if (c.waiting) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void next(Client c) {
+        if (stopped) {
+            return;
+        }
+        c.seq++;
+        c.opId = ((long) c.id << 40) | c.seq;
+        int key = random.nextInt(keys);
+        long fresh = (long) (c.id + 1) * 1_000_000_000L + c.seq;
+        int pick = random.nextInt(10);
+        if (pick < 4) {
+            c.input = KvModel.Input.get(key);
+        } else if (pick < 8) {
+            c.input = KvModel.Input.put(key, fresh);
+        } else {
+            c.input = KvModel.Input.cas(key, lastValueSeen(key), fresh);
+        }
+        c.callTime = cluster.nowMicros();
+        c.waiting = true;
+        long op = c.opId;
+        cluster.schedule(timeoutMicros, "client " + c.id + " op " + c.seq + " times out", () -> timeout(c, op));
+        send(c, c.hint != 0 ? c.hint : 1 + random.nextInt(cluster.size()));
+    }
+
+    /** A plausible CAS expectation: the last value any completed operation saw or wrote on the key. */
+    private long lastValueSeen(int key) {
+        for (int i = history.size() - 1; i >= 0 && i >= history.size() - 50; i--) {
+            Operation<KvModel.Input, KvModel.Output> op = history.get(i);
+            if (op.input().key() == key && !op.isPending()) {
+                boolean read = op.input().kind() == KvModel.Kind.GET
+                        || (op.input().kind() == KvModel.Kind.CAS && !op.output().ok());
+                return read ? op.output().value() : op.input().value();
+            }
+        }
+        return KvModel.ABSENT;
+    }
+
+    private void send(Client c, long nodeId) {
+        long op = c.opId;
+        cluster.schedule(latencyMicros + random.nextLong(latencyMicros + 1),
+                "client " + c.id + " op " + c.seq + " " + c.input + " reaches n" + nodeId, () -> arrive(c, op, nodeId));
+    }
+
+    private void arrive(Client c, long op, long nodeId) {
+        if (!c.waiting || c.opId != op || !cluster.isUp(nodeId)) {
+            return;
+        }
+        long attempt = cluster.nextCorrelationId();
+        byAttempt.remove(c.attemptId);
+        c.attemptId = attempt;
+        c.acceptedAt = 0;
+        byAttempt.put(attempt, c);
+        if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.LOCAL_UNSAFE) {
+            reply(c, KvModel.Output.value(cluster.node(nodeId).stateMachine.get(c.input.key())));
+        } else if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.READ_INDEX) {
+            cluster.readIndex(nodeId, attempt, random.nextDouble() < leaseFraction);
+        } else {
+            byte[] payload = new KvCommand(c.input, c.id, c.opId).encode();
+            cluster.propose(nodeId, attempt, payload);
+        }
+    }
+
+    private void retry(Client c, long leaderHint) {
+        c.hint = leaderHint;
+        long target = leaderHint != 0 ? leaderHint : 1 + random.nextInt(cluster.size());
+        long op = c.opId;
+        cluster.schedule(cluster.options().tickMicros() / 4, "client " + c.id + " retries at n" + target,
+                () -> {
+                    if (c.waiting && c.opId == op) {
+                        send(c, target);
+                    }
+                });
+    }
+
+    @Override
+    public void onProposalOutcome(SimNode node, Action.ProposalOutcome outcome) {
+        Client c = byAttempt.get(outcome.correlationId());
+        if (c == null || !c.waiting) {
+            return;
+        }
+        if (outcome instanceof Action.ProposalAccepted) {
+            c.acceptedAt = node.id;
+            c.hint = node.id;
+        } else if (outcome instanceof Action.ProposalRejected) {
+            byAttempt.remove(outcome.correlationId());
+            retry(c, ((Action.ProposalRejected) outcome).leaderHint());
+        } else {
+            byAttempt.remove(outcome.correlationId());
+            retry(c, 0);
+        }
+    }
+
+    @Override
+    public void onProposalApplied(SimNode node, long correlationId, LogEntry entry, KvModel.Output result) {
+        Client c = byAttempt.remove(correlationId);
+        if (c != null && c.waiting && result != null) {
+            reply(c, result);
+        }
+    }
+
+    @Override
+    public void onReadServable(SimNode node, long readId) {
+        Client c = byAttempt.remove(readId);
+        if (c != null && c.waiting) {
+            c.hint = node.status.leaderId();
+            reply(c, KvModel.Output.value(node.stateMachine.get(c.input.key())));
+        }
+    }
+
+    @Override
+    public void onReadRejected(SimNode node, long readId, long leaderHint) {
+        Client c = byAttempt.remove(readId);
+        if (c != null && c.waiting) {
+            retry(c, leaderHint);
+        }
+    }
+
+    private void reply(Client c, KvModel.Output result) {
+        long op = c.opId;
+        cluster.schedule(latencyMicros + random.nextLong(latencyMicros + 1), "client " + c.id + " op " + c.seq
+                + " gets " + result, () -> {
+                    if (c.waiting && c.opId == op) {
+                        history.add(Operation.completed(c.id, c.input, result, c.callTime, cluster.nowMicros()));
+                        completed++;
+                        finish(c);
+                    }
+                });
+    }
+
+    private void timeout(Client c, long op) {
+        if (!c.waiting || c.opId != op) {
+            return;
+        }
+        if (c.input.kind() != KvModel.Kind.GET) {
+            // A read that timed out had no effect and tells nothing; only writes stay, as indeterminate.
+            history.add(Operation.pending(c.id, c.input, c.callTime));
+        }
+        indeterminate++;
+        c.hint = 0;
+        finish(c);
+    }
+
+    private void finish(Client c) {
+        c.waiting = false;
+        byAttempt.remove(c.attemptId);
+        cluster.schedule(1 + random.nextLong(cluster.options().tickMicros() / 2), "client " + c.id + " thinks",
+                () -> next(c));
+    }
+}

@@ -1,0 +1,116 @@
+package dev.sansraft.sim;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The swarm runner:
+ * {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimMain --seeds N --from S --ticks T [--nodes 3|5|7]
+ * [--profile swarm|calm|partitions|crashes]}.
+ *
+ * <p>Runs seeds {@code S .. S+N-1}, printing a progress line every few seconds and a summary at the end (seeds,
+ * events, violations, simulated events per second). Every failing seed is printed with its violation and the one-line
+ * command that replays it; the process then exits with status 1. Exit status 2 means bad arguments. The wall clock is
+ * read only here, for progress and throughput, never inside a run.
+ */
+public final class SimMain {
+
+    private SimMain() {
+    }
+
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run(args, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println("usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
+                    + " [--profile swarm|calm|partitions|crashes]");
+            status = 2;
+        }
+        System.exit(status);
+    }
+
+    static int run(String[] args, PrintStream out) {
+        long seeds = 100;
+        long from = 1;
+        long ticks = 600;
+        int nodes = 5;
+        String profile = "swarm";
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("flag " + flag + " needs a value");
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--seeds": seeds = parse(flag, value); break;
+                case "--from": from = parse(flag, value); break;
+                case "--ticks": ticks = parse(flag, value); break;
+                case "--nodes": nodes = (int) parse(flag, value); break;
+                case "--profile": profile = value; break;
+                default: throw new IllegalArgumentException("unknown flag " + flag);
+            }
+        }
+        if (nodes != 3 && nodes != 5 && nodes != 7) {
+            throw new IllegalArgumentException("--nodes must be 3, 5 or 7, got " + nodes);
+        }
+        if (seeds < 1 || ticks < 1) {
+            throw new IllegalArgumentException("--seeds and --ticks must be positive");
+        }
+        FaultProfile.draw(profile, new java.util.SplittableRandom(0));
+        out.printf("sansraft sim: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from, from + seeds - 1, ticks,
+                nodes, profile);
+        long start = System.nanoTime();
+        long lastPrint = start;
+        long events = 0;
+        long operations = 0;
+        long undecided = 0;
+        long traceHash = 0;
+        List<SwarmRun.Result> failures = new ArrayList<>();
+        for (long k = 0; k < seeds; k++) {
+            long seed = from + k;
+            SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile);
+            events += r.events();
+            operations += r.operations();
+            traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
+            if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
+                undecided++;
+            }
+            if (!r.passed()) {
+                failures.add(r);
+                out.printf("FAIL seed %d (%s): %s%n", seed, r.profile(), r.violation().getMessage());
+                out.println("replay: " + replayCommand(seed, ticks, nodes, profile));
+            }
+            long t = System.nanoTime();
+            if (t - lastPrint > 5_000_000_000L || k == seeds - 1) {
+                lastPrint = t;
+                double secs = (t - start) / 1e9;
+                out.printf("progress: %d/%d seeds, %d events, %d violations, %.0f events/s, %.1f s%n", k + 1, seeds,
+                        events, failures.size(), events / secs, secs);
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
+                + " %.1f s; linearizability undecided (search budget) on %d seeds; trace hash %016x%n", seeds, events,
+                operations, failures.size(), events / secs, secs, undecided, traceHash);
+        for (SwarmRun.Result f : failures) {
+            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile));
+        }
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    static String replayCommand(long seed, long ticks, int nodes, String profile) {
+        return "java -cp '" + System.getProperty("java.class.path") + "' " + SimMain.class.getName()
+                + " --seeds 1 --from " + seed + " --ticks " + ticks + " --nodes " + nodes + " --profile " + profile;
+    }
+
+    private static long parse(String flag, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " needs a number, got '" + value + "'", e);
+        }
+    }
+}

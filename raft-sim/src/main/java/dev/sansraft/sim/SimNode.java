@@ -1,0 +1,55 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.InMemoryLog;
+import dev.sansraft.core.RaftCore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One simulated node: its durable disk, which survives crashes, and the volatile parts of its current incarnation
+ * (core, in-memory log, state machine, outstanding proposals and reads), which do not.
+ *
+ * <p>Not thread-safe: owned by one simulation run.
+ */
+final class SimNode {
+
+    /** A proposal the core accepted at (index, term), awaiting its apply or its drop. */
+    record Accepted(long correlationId, long index, long term) {
+    }
+
+    /** A read the core granted at readIndex, waiting for the state machine to catch up. */
+    record PendingRead(long readId, long readIndex) {
+    }
+
+    final int slot;
+    final long id;
+    final SimDisk disk = new SimDisk();
+    /** Simulated microseconds between two ticks of this node's clock (clocks may run at different rates). */
+    long tickPeriodMicros;
+    RaftCore core;
+    InMemoryLog log;
+    SimStateMachine stateMachine;
+    NodeState status;
+    boolean up;
+    int incarnation;
+    final Map<Long, Accepted> acceptedByIndex = new HashMap<>();
+    final List<PendingRead> pendingReads = new ArrayList<>();
+
+    SimNode(int slot) {
+        this.slot = slot;
+        this.id = slot + 1L;
+    }
+
+    /** Forgets everything volatile; the disk keeps what was synced. */
+    void loseVolatileState() {
+        up = false;
+        incarnation++;
+        core = null;
+        log = null;
+        stateMachine = null;
+        acceptedByIndex.clear();
+        pendingReads.clear();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.sim.linearizability.CheckResult;
+import dev.sansraft.sim.linearizability.KvModel;
+import dev.sansraft.sim.linearizability.LinearizabilityChecker;
+import java.util.SplittableRandom;
+
+/**
+ * One randomized run of the swarm, a pure function of (seed, ticks, nodes, profile):
+ * <ol>
+ *   <li>draw the fault profile and network/disk settings from the seed;</li>
+ *   <li>run clients for {@code ticks} ticks while a nemesis injects faults at random instants;</li>
+ *   <li>stop faults and clients, heal, restart everyone, and check liveness: a probe committed within
+ *   {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, then every node catching up with steady
+ *   progress ({@link SimCluster#CATCH_UP_WINDOW_ELECTION_TIMEOUTS});</li>
+ *   <li>let outstanding client operations finish, run the full log check, and check the clients' history for
+ *   linearizability.</li>
+ * </ol>
+ * Safety invariants are checked after every event throughout. Not thread-safe; each run is independent.
+ */
+final class SwarmRun {
+
+    /** What one seed produced. */
+    record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
+                  CheckResult.Verdict linearizability, InvariantViolation violation) {
+        boolean passed() {
+            return violation == null;
+        }
+    }
+
+    private static final long CLIENT_TIMEOUT_TICKS = 30;
+
+    private SwarmRun() {
+    }
+
+    /**
+     * Deliberate bugs a test can plant to show the checks catch them; {@code NONE} in every real run.
+     */
+    enum Sabotage { NONE, LYING_DISK, STALE_READS }
+
+    static Result run(long seed, long ticks, int nodes, String profileName) {
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE);
+    }
+
+    static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
+        SplittableRandom setup = new SplittableRandom(seed);
+        FaultProfile profile = FaultProfile.draw(profileName, setup);
+        SimOptions options = SimOptions.builder()
+                .raftConfig(profile.raftConfig())
+                .jitterMicros(profile.jitterMicros())
+                .lossRate(profile.lossRate())
+                .duplicateRate(profile.duplicateRate())
+                .longTailRate(profile.longTailRate())
+                .diskLatency(100, profile.diskMaxMicros())
+                .clockSkew(profile.clockSkew())
+                .build();
+        SimCluster cluster = SimCluster.create(nodes, seed, options);
+        cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
+                : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
+        SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
+                profile.leaseFraction(), CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10);
+        try {
+            clients.start();
+            Nemesis nemesis = new Nemesis(cluster, profile);
+            nemesis.start();
+            cluster.runFor(ticks);
+            nemesis.stop();
+            clients.stop();
+            cluster.checkLiveness();
+            cluster.runUntil(clients::idle, CLIENT_TIMEOUT_TICKS + 1);
+            cluster.checkAll();
+            CheckResult lin = new LinearizabilityChecker().check(new KvModel(), clients.history());
+            if (lin.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
+                throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
+            }
+            return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
+                    clients.indeterminate(), profile, lin.verdict(), null);
+        } catch (InvariantViolation v) {
+            return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
+                    clients.indeterminate(), profile, null, v);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * A deterministic simulator for clusters of {@link dev.sansraft.core.RaftCore}s. One virtual clock, one event queue
+ * ordered by (time, sequence) and one seeded random source drive every node, link, disk, client and fault, so a run
+ * is a pure function of its seed and any failure replays exactly.
+ *
+ * <p>{@link dev.sansraft.sim.SimCluster} is the harness scenario tests use; {@link dev.sansraft.sim.SwarmRun} runs
+ * one randomized seed (faults, clients, liveness phase, linearizability check); {@link dev.sansraft.sim.SimMain} is
+ * the command-line swarm runner and {@link dev.sansraft.sim.SimBench} the benchmark. Safety invariants are checked
+ * after every event by {@link dev.sansraft.sim.InvariantChecker}.
+ *
+ * <p>Depends on {@code dev.sansraft.core} and the JDK. No threads, no wall clock inside a run, no iteration over
+ * identity-hashed collections.
+ */
+package dev.sansraft.sim;

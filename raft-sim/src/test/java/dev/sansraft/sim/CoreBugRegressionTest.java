@@ -1,0 +1,37 @@
+package dev.sansraft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Seeds on which the simulator found a bug in RaftCore; each replays its seed. See /work/brief/core-bugs.md.
+ */
+class CoreBugRegressionTest {
+
+    /**
+     * Bug 1: a follower that restarts forgets it heard from the leader and grants votes at once, so a new leader is
+     * elected while the deposed leader's lease is still valid, and the deposed leader serves a stale lease read.
+     * Fixed in the core by a vote guard after restart.
+     */
+    @Test
+    void leaseReadAfterFollowerRestart() {
+        assertThat(LeaseReadScenarioTest.staleLeaseReads(1, true)).isEmpty();
+    }
+
+    /**
+     * Bug 2: a node reported ProposalDropped when its own copy of the entry was truncated by an uncommitted entry of
+     * a later term, yet other nodes kept the entry and a later leader committed it, so the "dropped" proposal was
+     * applied (PROPOSAL_OUTCOME). Fixed in the core: dropped only when another entry commits at the index. These are
+     * the swarm seeds (600 ticks) that found it.
+     */
+    @ParameterizedTest(name = "seed {0} on {1} nodes")
+    @CsvSource({"931, 5", "1441, 5", "5996, 5", "6175, 5", "8399, 5", "8955, 5", "6782, 3", "3369, 7"})
+    void droppedProposalIsNeverApplied(long seed, int nodes) {
+        SwarmRun.Result r = SwarmRun.run(seed, 600, nodes, "swarm");
+        assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
+                r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+    }
+}

@@ -1,0 +1,224 @@
+package dev.sansraft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sansraft.core.HardState;
+import dev.sansraft.core.InMemoryLog;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Role;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each invariant, fed a state corrupted on purpose, must fire: a checker that never fails proves nothing. Unit
+ * checks drive {@link InvariantChecker} directly; cluster checks corrupt a running simulation.
+ */
+class InvariantFiresTest {
+
+    private final InvariantChecker checker = new InvariantChecker(3,
+            (invariant, detail) -> new InvariantViolation(invariant, 7, 1.0, detail, "", null));
+
+    private static LogEntry entry(long index, long term, int payload) {
+        return LogEntry.normal(index, term, new byte[] {(byte) payload});
+    }
+
+    private static NodeState state(Role role, long term, long commit, long applied, long last) {
+        return new NodeState(role, term, 0, commit, applied, last);
+    }
+
+    private static void assertFires(Invariant invariant, Runnable corruption) {
+        assertThatThrownBy(corruption::run).isInstanceOf(InvariantViolation.class)
+                .satisfies(e -> assertThat(((InvariantViolation) e).invariant()).isEqualTo(invariant));
+    }
+
+    @Test
+    void electionSafetyFiresOnTwoLeadersInOneTerm() {
+        InMemoryLog log = new InMemoryLog();
+        checker.onNewLeader(0, 5, log);
+        checker.onNewLeader(0, 5, log);
+        assertFires(Invariant.ELECTION_SAFETY, () -> checker.onNewLeader(1, 5, log));
+    }
+
+    @Test
+    void leaderAppendOnlyFiresWhenALeaderTruncates() {
+        InMemoryLog log = InMemoryLog.of(List.of(entry(1, 2, 1)));
+        NodeState before = state(Role.LEADER, 2, 0, 0, 3);
+        assertFires(Invariant.LEADER_APPEND_ONLY,
+                () -> checker.afterStep(0, before, state(Role.LEADER, 2, 0, 0, 1), true, log));
+        checker.afterStep(1, before, state(Role.FOLLOWER, 3, 0, 0, 1), true, log);
+    }
+
+    @Test
+    void logMatchingFiresOnSameIndexAndTermWithDifferentEntries() {
+        checker.onAppend(0, new InMemoryLog(), List.of(entry(1, 1, 1), entry(2, 1, 2)));
+        assertFires(Invariant.LOG_MATCHING, () -> checker.onAppend(1, new InMemoryLog(),
+                List.of(entry(1, 1, 1), entry(2, 1, 99))));
+        // Same (index, term) after a different previous entry breaks the induction too.
+        assertFires(Invariant.LOG_MATCHING, () -> checker.onAppend(2, InMemoryLog.of(List.of(entry(1, 3, 5))),
+                List.of(entry(2, 1, 2))));
+    }
+
+    @Test
+    void logMatchingFullCheckFiresOnACorruptedLog() {
+        InMemoryLog a = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2), entry(3, 2, 3)));
+        InMemoryLog b = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 7), entry(3, 2, 3)));
+        assertFires(Invariant.LOG_MATCHING, () -> checker.checkLogs(List.of(a, b)));
+        checker.checkLogs(List.of(a, InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2), entry(3, 3, 0)))));
+    }
+
+    @Test
+    void leaderCompletenessFiresWhenANewLeaderLacksACommittedEntry() {
+        checker.onApply(0, entry(1, 1, 1), 1);
+        checker.onApply(0, entry(2, 1, 2), 1);
+        assertFires(Invariant.LEADER_COMPLETENESS,
+                () -> checker.onNewLeader(1, 2, InMemoryLog.of(List.of(entry(1, 1, 1)))));
+        assertFires(Invariant.LEADER_COMPLETENESS,
+                () -> checker.onNewLeader(2, 3, InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 2, 2)))));
+    }
+
+    @Test
+    void leaderCompletenessAllowsALateLeaderOfAnOlderTermToLackNewerCommits() {
+        // Committed in term 5; a leader of term 4 elected late (delayed votes) need not hold it (§5.4 speaks of
+        // leaders of higher terms only), but a leader of term 6 must.
+        checker.onApply(0, entry(1, 5, 1), 5);
+        checker.onNewLeader(1, 4, new InMemoryLog());
+        assertFires(Invariant.LEADER_COMPLETENESS, () -> checker.onNewLeader(2, 6, new InMemoryLog()));
+    }
+
+    @Test
+    void stateMachineSafetyFiresWhenTwoNodesApplyDifferentEntries() {
+        checker.onApply(0, entry(1, 1, 1), 1);
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApply(1, entry(1, 1, 2), 1));
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApply(2, entry(2, 1, 2), 1));
+    }
+
+    @Test
+    void stateMachineSafetyFiresWhenACommitIndexCoversADifferentEntry() {
+        checker.onApply(0, entry(1, 1, 1), 1);
+        InMemoryLog other = InMemoryLog.of(List.of(entry(1, 2, 9)));
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.afterStep(1, state(Role.FOLLOWER, 2, 0, 0, 1),
+                state(Role.FOLLOWER, 2, 1, 0, 1), false, other));
+    }
+
+    @Test
+    void commitAndAppliedIndexesMustNotMoveBack() {
+        InMemoryLog log = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2)));
+        checker.onApply(0, log.entry(1), 1);
+        assertFires(Invariant.COMMIT_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 2, 1, 2),
+                state(Role.FOLLOWER, 1, 1, 1, 2), false, log));
+        assertFires(Invariant.APPLIED_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 2, 1, 2),
+                state(Role.FOLLOWER, 1, 2, 0, 2), false, log));
+        assertFires(Invariant.APPLIED_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 0, 0, 2),
+                state(Role.FOLLOWER, 1, 0, 1, 2), false, log));
+    }
+
+    @Test
+    void voteDurabilityFiresOnAChangedVoteOrABackwardTerm() {
+        checker.onHardState(0, new HardState(3, 1));
+        assertFires(Invariant.VOTE_DURABILITY, () -> checker.onHardState(0, new HardState(3, 2)));
+        assertFires(Invariant.VOTE_DURABILITY, () -> checker.onHardState(0, new HardState(2, 0)));
+        checker.onHardState(0, new HardState(4, 0));
+    }
+
+    @Test
+    void durableStateFiresWhenARestartedNodeLostItsHardState() {
+        SimCluster c = SimCluster.create(3, 41);
+        long leader = c.checkOneLeader();
+        assertThat(c.node(leader).disk.hardState().term()).isPositive();
+        c.crash(leader);
+        HardState hs = c.node(leader).disk.hardState();
+        assertThat(hs.votedFor()).as("a leader voted for itself").isEqualTo(leader);
+        c.node(leader).disk.writeHardState(new HardState(hs.term(), HardState.NO_VOTE));
+        assertFires(Invariant.DURABLE_STATE, () -> c.restart(leader));
+    }
+
+    @Test
+    void coreExceptionFiresWhenTheCoreRejectsWhatItIsGiven() {
+        // A hard state older than the log's last term is corrupt; the core refuses to start from it.
+        SimCluster c = SimCluster.create(3, 47);
+        c.one(new byte[] {1}, 3, false);
+        long leader = c.checkOneLeader();
+        c.crash(leader);
+        c.node(leader).disk.writeHardState(HardState.INITIAL);
+        assertFires(Invariant.CORE_EXCEPTION, () -> c.restart(leader));
+    }
+
+    @Test
+    void durableStateFiresWhenAcknowledgedLogWritesVanish() {
+        SimCluster c = SimCluster.create(3, 42);
+        long index = c.one(new byte[] {1}, 3, false);
+        long follower = c.checkOneLeader() % 3 + 1;
+        c.crash(follower);
+        c.node(follower).disk.durableLog().truncateSuffix(index);
+        assertFires(Invariant.DURABLE_STATE, () -> c.restart(follower));
+    }
+
+    @Test
+    void logMatchingFiresOnARunningClusterWhoseLogWasCorrupted() {
+        SimCluster c = SimCluster.create(3, 43);
+        long index = c.one(new byte[] {1}, 3, false);
+        c.checkAll();
+        InMemoryLog log = c.node(2).log;
+        LogEntry good = log.entry(index);
+        log.truncateSuffix(index);
+        log.append(List.of(LogEntry.normal(index, good.term(), new byte[] {66})));
+        assertFires(Invariant.LOG_MATCHING, c::checkAll);
+    }
+
+    @Test
+    void proposalOutcomeFiresWhenACommittedProposalIsReportedDropped() {
+        SimCluster c = SimCluster.create(3, 44);
+        long index = c.one(new byte[] {1}, 3, false);
+        LogEntry e = c.committedEntry(index);
+        assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.recordDropped(c.node(1), 99, index, e.term()));
+    }
+
+    @Test
+    void livenessFiresWhenNothingCanCommitWithinTheBound() {
+        // A disk whose syncs never finish within the bound: a leader is elected but nothing becomes durable.
+        SimOptions frozenDisk = SimOptions.builder().diskLatency(1_000_000_000_000L, 1_000_000_000_000L).build();
+        SimCluster c = SimCluster.create(3, 45, frozenDisk);
+        assertFires(Invariant.LIVENESS, c::checkLiveness);
+    }
+
+    @Test
+    void committedAppliedEverywhereFiresWhenAFollowerNeverCatchesUp() {
+        SimCluster c = SimCluster.create(3, 46);
+        c.one(new byte[] {1}, 3, false);
+        long follower = c.checkOneLeader() % 3 + 1;
+        c.network().blackhole((int) follower - 1);
+        c.one(new byte[] {2}, 2, false);
+        assertFires(Invariant.COMMITTED_APPLIED_EVERYWHERE, c::checkLiveness);
+    }
+
+    @Test
+    void safetyFiresEndToEndOnADiskThatLiesAboutSync() {
+        Invariant found = null;
+        for (long seed = 1; seed <= 20 && found == null; seed++) {
+            SwarmRun.Result r = SwarmRun.run(seed, 300, 3, "crashes", SwarmRun.Sabotage.LYING_DISK);
+            if (!r.passed() && r.violation().invariant() != Invariant.LIVENESS
+                    && r.violation().invariant() != Invariant.COMMITTED_APPLIED_EVERYWHERE) {
+                found = r.violation().invariant();
+                assertThat(r.violation().getMessage()).as("report").contains("seed " + seed).contains("last events");
+            }
+        }
+        assertThat(found).as("a safety invariant broken by acknowledging unsynced writes")
+                .isIn(Invariant.LEADER_COMPLETENESS, Invariant.STATE_MACHINE_SAFETY, Invariant.LOG_MATCHING,
+                        Invariant.LINEARIZABILITY);
+    }
+
+    @Test
+    void linearizabilityFiresEndToEndOnStaleLocalReads() {
+        int found = 0;
+        for (long seed = 1; seed <= 20 && found == 0; seed++) {
+            SwarmRun.Result r = SwarmRun.run(seed, 300, 3, "partitions", SwarmRun.Sabotage.STALE_READS);
+            if (!r.passed()) {
+                assertThat(r.violation().invariant()).as("seed %d", seed).isEqualTo(Invariant.LINEARIZABILITY);
+                assertThat(r.violation().getMessage()).contains("is not linearizable").contains("seed " + seed);
+                found++;
+            }
+        }
+        assertThat(found).as("runs with stale reads that the simulator caught").isPositive();
+    }
+}
