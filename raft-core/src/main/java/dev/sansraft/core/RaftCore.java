@@ -45,13 +45,10 @@ public final class RaftCore {
     private long announcedTerm = -1;
     private long announcedLeader = -1;
 
-    // Leader state; valid while role == LEADER.
-    private Progress[] progress = new Progress[0];
-    private final long[] quorumValues;
-    private final long[] quorumScratch;
+    // Leader state; replication is non-null exactly while role == LEADER.
+    private Replication replication;
     private boolean broadcastPending;
     private boolean roundPending;
-    private long round;
     private final LeaseTracker lease = new LeaseTracker();
     private final ReadQueue reads = new ReadQueue();
 
@@ -72,8 +69,6 @@ public final class RaftCore {
         this.log = new RaftLog(logView);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
-        this.quorumValues = new long[members.length];
-        this.quorumScratch = new long[members.length];
         resetElectionTimer();
     }
 
@@ -190,12 +185,7 @@ public final class RaftCore {
         for (long m : members) {
             memberList.add(m);
         }
-        List<PeerProgress> peerList = new ArrayList<>(progress.length);
-        if (role == Role.LEADER) {
-            for (Progress pr : progress) {
-                peerList.add(pr.snapshot());
-            }
-        }
+        List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();
         return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
                 memberList, peerList);
     }
@@ -306,34 +296,17 @@ public final class RaftCore {
         electionElapsed++;
         if (electionElapsed >= config.electionTimeoutTicks()) {
             electionElapsed = 0;
-            if (config.checkQuorum()) {
-                if (!hasActiveQuorum()) {
-                    // Thesis §6.2: a leader cut off from a quorum steps down, so clients look elsewhere.
-                    becomeFollower(term, 0);
-                    return;
-                }
-                for (Progress pr : progress) {
-                    pr.recentActive = false;
-                }
+            if (config.checkQuorum() && !replication.checkQuorumActive()) {
+                // Thesis §6.2: a leader cut off from a quorum steps down, so clients look elsewhere.
+                becomeFollower(term, 0);
+                return;
             }
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
-            // Every heartbeat starts a round. Its empty append (prev = nextIndex - 1) doubles as a retry: a follower
-            // that lost an append or a probe rejects it and is probed again; one that lost acknowledgements
-            // acknowledges again.
+            // Every heartbeat starts a round, which also renews the lease.
             heartbeatElapsed = 0;
             roundPending = true;
         }
-    }
-
-    private boolean hasActiveQuorum() {
-        int active = 1;
-        for (Progress pr : progress) {
-            if (pr.recentActive) {
-                active++;
-            }
-        }
-        return active >= QuorumMath.majority(members.length);
     }
 
     private void preCampaign() {
@@ -418,7 +391,7 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             rejectLeaderReads(leader);
         }
-        progress = new Progress[0];
+        replication = null;
         broadcastPending = false;
         roundPending = false;
         setRole(Role.FOLLOWER, leader);
@@ -429,11 +402,7 @@ public final class RaftCore {
         setRole(Role.LEADER, id);
         heartbeatElapsed = 0;
         electionElapsed = 0;
-        progress = new Progress[peers.length];
-        for (int i = 0; i < peers.length; i++) {
-            progress[i] = new Progress(peers[i], log.lastIndex() + 1, config.maxInflightAppends());
-            progress[i].recentActive = true;
-        }
+        replication = new Replication(id, term, peers, log, config, out, this::maybeCommit);
         lease.reset();
         // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
         log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
@@ -527,87 +496,19 @@ public final class RaftCore {
 
     private void stepLeader(Message m) {
         if (m instanceof Message.AppendResponse) {
-            handleAppendResponse((Message.AppendResponse) m);
-        } else if (m instanceof Message.ReadIndexRequest) {
-            Progress pr = progressOf(m.from());
-            if (pr != null) {
-                pr.recentActive = true;
+            if (replication.onAppendResponse((Message.AppendResponse) m)) {
+                releaseReads();
             }
+        } else if (m instanceof Message.ReadIndexRequest) {
+            replication.markActive(m.from());
             read(((Message.ReadIndexRequest) m).readId(), m.from(), false);
         }
         // An AppendRequest of this leader's own term cannot come from a correct peer (Election Safety); the
         // simulator's invariants catch that, and a node ignores such a message rather than stop on it.
     }
 
-    private void handleAppendResponse(Message.AppendResponse r) {
-        Progress pr = progressOf(r.from());
-        if (pr == null || r.matchIndex() > log.lastIndex() || r.rejectedIndex() > log.lastIndex()) {
-            return; // no correct follower of this leader acknowledges past its log: bad input, ignored
-        }
-        pr.recentActive = true;
-        if (r.round() > pr.ackedRound) {
-            pr.ackedRound = r.round();
-            releaseReads();
-        }
-        if (r.success()) {
-            boolean advanced = pr.acknowledge(r.matchIndex());
-            if (pr.state == PeerProgress.State.PROBE && (advanced || r.matchIndex() + 1 >= pr.nextIndex)) {
-                pr.becomeReplicate();
-            }
-            // A probe answered with less than its prev (an early acknowledgement) leaves the probe outstanding.
-            if (advanced) {
-                maybeCommit();
-            }
-            sendAppends(pr, false);
-        } else if (r.rejectedIndex() > pr.matchIndex) {
-            if (pr.state == PeerProgress.State.REPLICATE || r.rejectedIndex() == pr.nextIndex - 1) {
-                long hint = r.conflictTerm() > 0 ? log.findConflictByTerm(r.conflictIndex(), r.conflictTerm())
-                        : r.conflictIndex();
-                pr.becomeProbe(Math.min(r.rejectedIndex(), hint + 1));
-                sendAppends(pr, false);
-            }
-        }
-        pr.checkInvariant();
-    }
-
-    private Progress progressOf(long peer) {
-        int slot = Arrays.binarySearch(peers, peer);
-        return slot < 0 || role != Role.LEADER ? null : progress[slot];
-    }
-
-    /**
-     * Sends what {@code pr} is missing: in Probe one append, in Replicate as many as the in-flight window allows.
-     * With {@code orHeartbeat}, sends an empty append when there is nothing else, so the follower hears from us.
-     */
-    private void sendAppends(Progress pr, boolean orHeartbeat) {
-        boolean sent = false;
-        long last = log.lastIndex();
-        while (!pr.isPaused() && pr.nextIndex <= last) {
-            List<LogEntry> entries = log.entries(pr.nextIndex, last + 1, config.maxEntriesPerAppend(),
-                    config.maxBytesPerAppend());
-            sendAppend(pr, entries);
-            sent = true;
-            if (pr.state == PeerProgress.State.PROBE) {
-                break;
-            }
-        }
-        if (!sent && orHeartbeat) {
-            sendAppend(pr, List.of());
-        }
-    }
-
-    private void sendAppend(Progress pr, List<LogEntry> entries) {
-        long prev = pr.nextIndex - 1;
-        send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), entries, log.commitIndex(), round));
-        pr.sent(prev + entries.size(), entries.size(), log.commitIndex());
-    }
-
     private void maybeCommit() {
-        quorumValues[0] = log.persistedIndex();
-        for (int i = 0; i < progress.length; i++) {
-            quorumValues[i + 1] = progress[i].matchIndex;
-        }
-        long candidate = QuorumMath.quorumValue(quorumValues, quorumScratch);
+        long candidate = replication.quorumMatchIndex();
         // Raft §5.4.2: only an entry of the current term commits by counting replicas.
         if (candidate > log.commitIndex() && log.term(candidate) == term) {
             boolean firstInTerm = log.term(log.commitIndex()) != term;
@@ -681,7 +582,7 @@ public final class RaftCore {
             return;
         }
         // Steps 2–3: confirm leadership with a heartbeat round sent after this read arrived.
-        reads.awaitRound(readId, from, readIndex, round + 1);
+        reads.awaitRound(readId, from, readIndex, replication.round() + 1);
         roundPending = true;
     }
 
@@ -694,11 +595,7 @@ public final class RaftCore {
     }
 
     private void releaseReads() {
-        quorumValues[0] = round;
-        for (int i = 0; i < progress.length; i++) {
-            quorumValues[i + 1] = progress[i].ackedRound;
-        }
-        long acked = QuorumMath.quorumValue(quorumValues, quorumScratch);
+        long acked = replication.quorumAckedRound();
         lease.quorumAcknowledged(acked);
         for (ReadQueue.PendingRead r : reads.takeAcknowledged(acked)) {
             readReady(r.readId(), r.from(), r.readIndex());
@@ -742,7 +639,7 @@ public final class RaftCore {
     private List<Action> finishBatch() {
         if (role == Role.LEADER) {
             if (roundPending) {
-                round++;
+                long round = replication.startRound();
                 if (config.checkQuorum()) {
                     lease.roundSent(round, tickCount);
                 }
@@ -751,10 +648,7 @@ public final class RaftCore {
                 }
             }
             if (broadcastPending || roundPending) {
-                for (Progress pr : progress) {
-                    // Followers learn a new commit index at once, not a heartbeat later (etcd does the same).
-                    sendAppends(pr, roundPending || pr.sentCommit < log.commitIndex());
-                }
+                replication.broadcast(roundPending);
             }
             broadcastPending = false;
             roundPending = false;
