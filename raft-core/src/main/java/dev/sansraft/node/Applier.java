@@ -33,11 +33,10 @@ final class Applier implements Runnable {
     private final NodeCounters counters;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
-    private final Mailbox<List<ApplyTask>> inbox = new Mailbox<>();
+    private final WorkQueue<List<ApplyTask>> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
     private final PriorityQueue<ApplyTask.Query> waitingReads =
             new PriorityQueue<>(Comparator.comparingLong(ApplyTask.Query::readIndex));
     private volatile long appliedIndex;
-    private volatile boolean stopping;
 
     Applier(long nodeId, StateMachine stateMachine, List<LeaderChangeListener> listeners, NodeCounters counters,
             Consumer<Throwable> onFatal, Supplier<RaftException> closedCause, long initialAppliedIndex) {
@@ -64,19 +63,14 @@ final class Applier implements Runnable {
     }
 
     void stop() {
-        stopping = true;
-        inbox.wake();
+        inbox.stop();
     }
 
     @Override
     public void run() {
         try {
-            while (!stopping) {
-                List<ApplyTask> tasks = inbox.poll();
-                if (tasks == null) {
-                    inbox.await(TimeUnit.MILLISECONDS.toNanos(100));
-                    continue;
-                }
+            List<ApplyTask> tasks;
+            while ((tasks = inbox.take()) != null) {
                 for (ApplyTask task : tasks) {
                     handle(task);
                 }

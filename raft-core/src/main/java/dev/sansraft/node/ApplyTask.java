@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
  * Work for the apply thread. Every client future the node completes normally is completed there, so that callers'
  * callbacks never run on the event loop.
  *
- * <p>Immutable records, handed from the event loop to the apply thread through a {@link Mailbox}.
+ * <p>Immutable records, handed from the event loop to the apply thread through a {@link WorkQueue}.
  */
 sealed interface ApplyTask {
 

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 
 /**
  * The event-loop thread: the only thread that touches the {@link ConsensusCore}. Ticks, inbound messages,
- * {@code Persisted} reports and client requests all arrive through one {@link Mailbox}; the loop steps the core once
+ * {@code Persisted} reports and client requests all arrive through one {@link WorkQueue}; the loop steps the core once
  * with every queued input (up to {@link #MAX_BATCH}), then flushes the actions at once: one storage batch, one apply
  * batch, and the sends.
  *
@@ -54,7 +54,7 @@ final class EventLoop implements Runnable {
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
-    private final Mailbox<Object> inbox = new Mailbox<>();
+    private final WorkQueue<Object> inbox = new WorkQueue<>(TimeUnit.SECONDS.toNanos(1));
 
     // Owned by the loop thread.
     private final Map<Long, PendingRequest.Proposal> proposalsByIndex = new HashMap<>();
@@ -78,7 +78,6 @@ final class EventLoop implements Runnable {
 
     private volatile RaftStatus status;
     private volatile int inflight;
-    private volatile boolean stopping;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal,
@@ -124,24 +123,19 @@ final class EventLoop implements Runnable {
     }
 
     void stop() {
-        stopping = true;
-        inbox.wake();
+        inbox.stop();
     }
 
     @Override
     public void run() {
         try {
-            while (!stopping) {
+            Object input;
+            while ((input = inbox.take()) != null) {
                 int n = 0;
-                Object input;
-                while (n < MAX_BATCH && (input = inbox.poll()) != null) {
+                do {
                     collect(input);
                     n++;
-                }
-                if (n == 0) {
-                    inbox.await(TimeUnit.SECONDS.toNanos(1));
-                    continue;
-                }
+                } while (n < MAX_BATCH && (input = inbox.poll()) != null);
                 stepBatch();
                 counters.eventLoopBatches.incrementAndGet();
                 counters.eventLoopEvents.addAndGet(n);

@@ -41,11 +41,10 @@ final class StorageWriter implements Runnable {
     private final NodeCounters counters;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
-    private final Mailbox<Batch> inbox = new Mailbox<>();
+    private final WorkQueue<Batch> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
     /** The newest append of the current round; storage-thread only. */
     private Action.AppendLog lastAppend;
     private volatile long completedSeq;
-    private volatile boolean stopping;
 
     StorageWriter(long nodeId, LogStore store, Transport transport, Consumer<Event> persistedSink,
                   NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal) {
@@ -72,19 +71,14 @@ final class StorageWriter implements Runnable {
     }
 
     void stop() {
-        stopping = true;
-        inbox.wake();
+        inbox.stop();
     }
 
     @Override
     public void run() {
         try {
-            while (!stopping) {
-                Batch batch = inbox.poll();
-                if (batch == null) {
-                    inbox.await(TimeUnit.MILLISECONDS.toNanos(100));
-                    continue;
-                }
+            Batch batch;
+            while ((batch = inbox.take()) != null) {
                 writeRound(batch);
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -97,7 +91,7 @@ final class StorageWriter implements Runnable {
         boolean wroteLog = false;
         lastAppend = null;
         long lastSeq = first.seq();
-        for (Batch b = first; b != null; b = stopping ? null : inbox.poll()) {
+        for (Batch b = first; b != null; b = inbox.isStopping() ? null : inbox.poll()) {
             counters.storageBatches.incrementAndGet();
             for (Action a : b.actions()) {
                 wroteLog |= perform(a);
