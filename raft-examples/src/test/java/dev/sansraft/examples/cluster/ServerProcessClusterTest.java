@@ -3,6 +3,7 @@ package dev.sansraft.examples.cluster;
 import dev.sansraft.examples.ClusterClient;
 import dev.sansraft.examples.FreePorts;
 import dev.sansraft.examples.Http;
+import dev.sansraft.examples.LoopbackPeers;
 import dev.sansraft.examples.Poll;
 import dev.sansraft.examples.server.PeerList;
 import dev.sansraft.examples.server.PeerSpec;
@@ -60,11 +61,11 @@ class ServerProcessClusterTest {
     }
 
     private List<String> liveUrls() {
-        return running.keySet().stream().map(id -> peers.find(id).orElseThrow().httpBaseUrl()).toList();
+        return LoopbackPeers.httpBaseUrls(peers, running.keySet());
     }
 
     private long idOf(String url) {
-        return peers.peers().stream().filter(p -> p.httpBaseUrl().equals(url)).findFirst().orElseThrow().id();
+        return LoopbackPeers.idOf(peers, url);
     }
 
     private String log() {
@@ -75,12 +76,7 @@ class ServerProcessClusterTest {
 
     @Test
     void killedLeaderIsReplacedAndEveryAcknowledgedWriteSurvives() throws Exception {
-        int[] ports = FreePorts.pick(6);
-        List<PeerSpec> specs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            specs.add(new PeerSpec(i + 1, "127.0.0.1", ports[i], ports[i + 3]));
-        }
-        peers = PeerList.of(specs);
+        peers = LoopbackPeers.pick(3);
         for (long id = 1; id <= 3; id++) {
             start(id);
         }

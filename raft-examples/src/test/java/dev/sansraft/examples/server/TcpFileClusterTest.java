@@ -1,8 +1,8 @@
 package dev.sansraft.examples.server;
 
 import dev.sansraft.examples.ClusterClient;
-import dev.sansraft.examples.FreePorts;
 import dev.sansraft.examples.Http;
+import dev.sansraft.examples.LoopbackPeers;
 import dev.sansraft.examples.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,21 +54,16 @@ class TcpFileClusterTest {
     }
 
     private List<String> liveUrls() {
-        return running.keySet().stream().map(id -> peers.find(id).orElseThrow().httpBaseUrl()).toList();
+        return LoopbackPeers.httpBaseUrls(peers, running.keySet());
     }
 
     private long idOf(String url) {
-        return peers.peers().stream().filter(p -> p.httpBaseUrl().equals(url)).findFirst().orElseThrow().id();
+        return LoopbackPeers.idOf(peers, url);
     }
 
     @Test
     void survivesLeaderLossRestartsAndKeepsEveryAcknowledgedWrite() {
-        int[] ports = FreePorts.pick(6);
-        List<PeerSpec> specs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            specs.add(new PeerSpec(i + 1, "127.0.0.1", ports[i], ports[i + 3]));
-        }
-        peers = PeerList.of(specs);
+        peers = LoopbackPeers.pick(3);
         for (long id = 1; id <= 3; id++) {
             start(id);
         }
