@@ -1,69 +1,224 @@
 package dev.sansraft.core;
 
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
- * A hand-driven cluster for scenario tests: each node has an {@link InMemoryLog} and a durable hard state; messages
- * wait in one queue until the test delivers them; log writes are durable at once unless a node's disk is paused.
- * Not thread-safe.
+ * A hand-driven cluster for scenario tests. Each node has an {@link InMemoryLog} (what its disk holds, synced or
+ * not), a durable copy of that log (what survives a crash), and a durable hard state. Messages wait in one network
+ * queue until the test delivers, drops, duplicates or reorders them. Log writes are made durable, and reported with
+ * {@link Event.Persisted}, right after the step that asked for them, unless the node's disk is paused.
+ *
+ * <p>Every action is checked against the action contract and the Raft safety properties as it is executed: sends
+ * never run ahead of the hard state they depend on, a successful append acknowledgement never claims more than the
+ * durable log, at most one leader per term (Election Safety), every new leader holds every entry applied anywhere
+ * (Leader Completeness), and every node applies the same entry at each index (State Machine Safety). A violation
+ * throws at once, naming the node and the action. Not thread-safe.
  */
 final class TestCluster {
 
     final Map<Long, Node> nodes = new LinkedHashMap<>();
-    final ArrayDeque<Message> inFlight = new ArrayDeque<>();
+    final List<Message> inFlight = new ArrayList<>();
     final Set<Long> isolated = new HashSet<>();
+    /** Cut links, each as "a-b" with a < b. */
+    final Set<String> cutLinks = new HashSet<>();
     final RaftConfig config;
+    /** Election Safety: the one leader seen in each term. */
+    final Map<Long, Long> leaderOfTerm = new HashMap<>();
+    /** State Machine Safety: the entry applied at each index by any node, index 1 first. */
+    final List<LogEntry> appliedAnywhere = new ArrayList<>();
+    private long restarts;
 
+    /** One simulated server. */
     static final class Node {
         final long id;
-        final InMemoryLog log = new InMemoryLog();
-        HardState hardState = HardState.INITIAL;
+        InMemoryLog log;
+        List<LogEntry> durableLog;
+        HardState hardState;
         RaftCore core;
         final List<LogEntry> applied = new ArrayList<>();
+        /** Every action this node emitted, across restarts. */
         final List<Action> actions = new ArrayList<>();
         boolean diskPaused;
-        long writtenUnreported;
+        boolean unreportedWrites;
+        /** The epoch of the newest AppendLog executed, echoed in Persisted. */
         long epoch;
 
-        Node(long id) {
+        Node(long id, List<LogEntry> entries, HardState hardState) {
             this.id = id;
+            this.log = InMemoryLog.of(entries);
+            this.durableLog = new ArrayList<>(entries);
+            this.hardState = hardState;
+        }
+
+        /** The terms of this node's log, index 1 first: the notation of the paper's figures. */
+        List<Long> terms() {
+            List<Long> terms = new ArrayList<>();
+            for (LogEntry e : log.snapshotEntries()) {
+                terms.add(e.term());
+            }
+            return terms;
+        }
+
+        <T extends Action> List<T> actions(Class<T> type) {
+            List<T> found = new ArrayList<>();
+            for (Action a : actions) {
+                if (type.isInstance(a)) {
+                    found.add(type.cast(a));
+                }
+            }
+            return found;
+        }
+
+        /** Every message this node sent (before any network loss), of {@code type}. */
+        <T extends Message> List<T> sent(Class<T> type) {
+            List<T> found = new ArrayList<>();
+            for (Action a : actions) {
+                if (a instanceof Action.Send && type.isInstance(((Action.Send) a).message())) {
+                    found.add(type.cast(((Action.Send) a).message()));
+                }
+            }
+            return found;
+        }
+
+        /** The messages of {@code type} this node sent after its first {@code mark} actions. */
+        <T extends Message> List<T> sentSince(int mark, Class<T> type) {
+            List<T> found = new ArrayList<>();
+            for (Action a : actions.subList(mark, actions.size())) {
+                if (a instanceof Action.Send && type.isInstance(((Action.Send) a).message())) {
+                    found.add(type.cast(((Action.Send) a).message()));
+                }
+            }
+            return found;
+        }
+
+        /** A mark for {@link #sentSince}. */
+        int mark() {
+            return actions.size();
+        }
+
+        /** Every outcome reported for the proposal {@code correlationId}. */
+        List<Action.ProposalOutcome> outcomes(long correlationId) {
+            List<Action.ProposalOutcome> found = new ArrayList<>();
+            for (Action.ProposalOutcome o : actions(Action.ProposalOutcome.class)) {
+                if (o.correlationId() == correlationId) {
+                    found.add(o);
+                }
+            }
+            return found;
         }
     }
 
-    TestCluster(RaftConfig config, long... ids) {
+    private TestCluster(RaftConfig config, Map<Long, List<LogEntry>> logs, Map<Long, HardState> hardStates) {
         this.config = config;
-        List<Long> members = new ArrayList<>();
-        for (long id : ids) {
-            members.add(id);
-        }
-        for (long id : ids) {
-            Node n = new Node(id);
-            n.core = RaftCore.create(id, members, config.toBuilder().randomSeed(id).build(), n.log, n.hardState);
+        List<Long> members = new ArrayList<>(logs.keySet());
+        for (long id : members) {
+            Node n = new Node(id, logs.get(id), hardStates.get(id));
             nodes.put(id, n);
+            boot(n, members);
         }
-        boot();
     }
 
     /**
-     * A node ignores votes for its first election timeout after it starts (it may have heard from a leader just
-     * before a restart). Run every clock through that period, discarding what the nodes send, so scenarios start
-     * from a cluster that has been up a while.
+     * Starts a node as if it had been up for a while. A core ignores votes for its first election timeout after it
+     * starts (it may have heard from a leader just before a restart), so each clock is run through that period
+     * first. A seed whose timeout fires during it is skipped, so every node starts as a quiet follower with its
+     * durable state untouched, and scenarios begin where the paper's figures do.
      */
-    void boot() {
-        for (long id : nodes.keySet()) {
-            tick(id, config.electionTimeoutTicks());
+    private void boot(Node n, List<Long> members) {
+        if (members.size() == 1) {
+            // A single node needs no votes: it elects itself on its first tick.
+            n.core = RaftCore.create(n.id, members, config.toBuilder().randomSeed(config.randomSeed() * 31 + n.id)
+                    .build(), n.log, n.hardState);
+            return;
         }
-        inFlight.clear();
+        for (long attempt = 0; attempt < 1000; attempt++) {
+            RaftConfig seeded = config.toBuilder().randomSeed(config.randomSeed() * 31 + n.id + 7919 * attempt)
+                    .build();
+            RaftCore core = RaftCore.create(n.id, members, seeded, n.log, n.hardState);
+            boolean quiet = true;
+            for (int i = 0; i < config.electionTimeoutTicks() && quiet; i++) {
+                for (Action a : core.step(Event.Tick.INSTANCE)) {
+                    quiet &= a instanceof Action.RoleChanged && ((Action.RoleChanged) a).role() == Role.FOLLOWER;
+                }
+                quiet &= core.role() == Role.FOLLOWER;
+            }
+            if (quiet) {
+                n.core = core;
+                return;
+            }
+        }
+        throw new IllegalStateException("node " + n.id + " could not boot quietly");
     }
 
     static TestCluster of(long... ids) {
-        return new TestCluster(RaftConfig.defaults(), ids);
+        return builder(RaftConfig.defaults()).nodes(ids).build();
+    }
+
+    static TestCluster of(RaftConfig config, long... ids) {
+        return builder(config).nodes(ids).build();
+    }
+
+    static Builder builder(RaftConfig config) {
+        return new Builder(config);
+    }
+
+    /** Declares each node with its initial log and hard state. */
+    static final class Builder {
+        private final RaftConfig config;
+        private final Map<Long, List<LogEntry>> logs = new LinkedHashMap<>();
+        private final Map<Long, HardState> hardStates = new HashMap<>();
+
+        private Builder(RaftConfig config) {
+            this.config = config;
+        }
+
+        Builder nodes(long... ids) {
+            for (long id : ids) {
+                node(id, List.of(), HardState.INITIAL);
+            }
+            return this;
+        }
+
+        Builder node(long id, List<LogEntry> log, HardState hardState) {
+            logs.put(id, log);
+            hardStates.put(id, hardState);
+            return this;
+        }
+
+        TestCluster build() {
+            return new TestCluster(config, logs, hardStates);
+        }
+    }
+
+    /** A log whose entry at index i + 1 has {@code terms[i]}; payloads name the (index, term) pair. */
+    static List<LogEntry> logOfTerms(long... terms) {
+        List<LogEntry> entries = new ArrayList<>();
+        for (int i = 0; i < terms.length; i++) {
+            entries.add(entry(i + 1, terms[i]));
+        }
+        return entries;
+    }
+
+    /** The entry at {@code (index, term)}; by Log Matching every log holding that pair holds this very entry. */
+    static LogEntry entry(long index, long term) {
+        return LogEntry.normal(index, term, (index + "@" + term).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static List<Long> terms(long... terms) {
+        List<Long> list = new ArrayList<>();
+        for (long t : terms) {
+            list.add(t);
+        }
+        return list;
     }
 
     Node node(long id) {
@@ -74,6 +229,9 @@ final class TestCluster {
         return nodes.get(id).core;
     }
 
+    // -------------------------------------------------------------------------------------------------------------
+    // Driving nodes
+
     List<Action> step(long id, Event event) {
         Node n = nodes.get(id);
         List<Action> actions = n.core.step(event);
@@ -81,46 +239,15 @@ final class TestCluster {
         return actions;
     }
 
-    void execute(Node n, List<Action> actions) {
-        n.actions.addAll(actions);
-        for (Action a : actions) {
-            if (a instanceof Action.PersistHardState) {
-                n.hardState = ((Action.PersistHardState) a).state();
-            } else if (a instanceof Action.TruncateLog) {
-                n.log.truncateSuffix(((Action.TruncateLog) a).fromIndex());
-            } else if (a instanceof Action.AppendLog) {
-                n.log.append(((Action.AppendLog) a).entries());
-                n.epoch = ((Action.AppendLog) a).epoch();
-                n.writtenUnreported = n.log.lastIndex();
-            } else if (a instanceof Action.Send) {
-                Message m = ((Action.Send) a).message();
-                if (!isolated.contains(m.from()) && !isolated.contains(m.to())) {
-                    inFlight.add(m);
-                }
-            } else if (a instanceof Action.Apply) {
-                n.applied.addAll(((Action.Apply) a).entries());
-            }
-        }
-        if (!n.diskPaused && n.writtenUnreported > 0) {
-            long idx = n.writtenUnreported;
-            n.writtenUnreported = 0;
-            step(n.id, new Event.Persisted(idx, n.log.term(idx), n.epoch));
-        }
+    List<Action> stepAll(long id, List<? extends Event> events) {
+        Node n = nodes.get(id);
+        List<Action> actions = n.core.stepAll(events);
+        execute(n, actions);
+        return actions;
     }
 
-    /** Delivers queued messages until none are left (or a bound is hit). */
-    void deliverAll() {
-        int budget = 100_000;
-        while (!inFlight.isEmpty() && budget-- > 0) {
-            Message m = inFlight.poll();
-            if (isolated.contains(m.to()) || isolated.contains(m.from())) {
-                continue;
-            }
-            step(m.to(), new Event.Receive(m));
-        }
-        if (budget <= 0) {
-            throw new IllegalStateException("message storm: more than 100000 deliveries");
-        }
+    List<Action> propose(long id, long correlationId, String payload) {
+        return step(id, new Event.Propose(correlationId, payload.getBytes(StandardCharsets.UTF_8)));
     }
 
     void tick(long id, int times) {
@@ -129,6 +256,7 @@ final class TestCluster {
         }
     }
 
+    /** Ticks every node once, then delivers everything, {@code times} over. */
     void tickAll(int times) {
         for (int i = 0; i < times; i++) {
             for (long id : nodes.keySet()) {
@@ -138,9 +266,9 @@ final class TestCluster {
         }
     }
 
-    /** Times {@code id} out until it is leader, delivering messages. */
+    /** Times {@code id} out until it is leader, delivering messages after each tick. */
     void elect(long id) {
-        for (int i = 0; i < 100 && core(id).role() != Role.LEADER; i++) {
+        for (int i = 0; i < 200 && core(id).role() != Role.LEADER; i++) {
             tick(id, 1);
             deliverAll();
         }
@@ -149,21 +277,294 @@ final class TestCluster {
         }
     }
 
+    /** Ticks {@code id} until it leaves the follower role (starts a (pre-)election), delivering nothing. */
+    void timeOut(long id) {
+        for (int i = 0; i < 200 && core(id).role() == Role.FOLLOWER; i++) {
+            tick(id, 1);
+        }
+        if (core(id).role() == Role.FOLLOWER) {
+            throw new IllegalStateException("node " + id + " never timed out");
+        }
+    }
+
+    /** The non-isolated leader of the highest term, or 0 (a deposed leader may not have learned it yet). */
     long leader() {
         long found = 0;
+        long foundTerm = -1;
         for (Node n : nodes.values()) {
-            if (n.core.role() == Role.LEADER && !isolated.contains(n.id)) {
+            if (n.core.role() == Role.LEADER && !isolated.contains(n.id) && n.core.term() > foundTerm) {
                 found = n.id;
+                foundTerm = n.core.term();
             }
         }
         return found;
     }
 
-    /** Restarts a node from its durable state. */
+    // -------------------------------------------------------------------------------------------------------------
+    // The disk
+
+    void pauseDisk(long id) {
+        nodes.get(id).diskPaused = true;
+    }
+
+    /** Makes every write so far durable and reports it, as one group commit. */
+    List<Action> resumeDisk(long id) {
+        Node n = nodes.get(id);
+        n.diskPaused = false;
+        return sync(n);
+    }
+
+    private List<Action> sync(Node n) {
+        if (!n.unreportedWrites) {
+            return List.of();
+        }
+        n.unreportedWrites = false;
+        n.durableLog = n.log.snapshotEntries();
+        long last = n.log.lastIndex();
+        return step(n.id, new Event.Persisted(last, n.log.term(last), n.epoch));
+    }
+
+    /**
+     * Crashes {@code id} and starts it again from what it made durable: its hard state and its synced log. Writes
+     * not yet synced are lost; its messages in flight stay in the network.
+     */
     void restart(long id) {
         Node n = nodes.get(id);
-        List<Long> members = new ArrayList<>(nodes.keySet());
+        n.log = InMemoryLog.of(n.durableLog);
+        n.unreportedWrites = false;
         n.applied.clear();
-        n.core = RaftCore.create(id, members, config.toBuilder().randomSeed(id + 1000).build(), n.log, n.hardState);
+        List<Long> members = new ArrayList<>(nodes.keySet());
+        restarts++;
+        n.core = RaftCore.create(id, members,
+                config.toBuilder().randomSeed(config.randomSeed() * 31 + id + 1000 * restarts).build(),
+                n.log, n.hardState);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // The network
+
+    void isolate(long id) {
+        isolated.add(id);
+        inFlight.removeIf(m -> m.from() == id || m.to() == id);
+    }
+
+    void heal(long id) {
+        isolated.remove(id);
+    }
+
+    /** Cuts the link between {@code a} and {@code b} both ways; each can still reach everyone else. */
+    void cut(long a, long b) {
+        cutLinks.add(Math.min(a, b) + "-" + Math.max(a, b));
+        inFlight.removeIf(m -> !reachable(m));
+    }
+
+    void mend(long a, long b) {
+        cutLinks.remove(Math.min(a, b) + "-" + Math.max(a, b));
+    }
+
+    private boolean reachable(Message m) {
+        return !isolated.contains(m.from()) && !isolated.contains(m.to())
+                && !cutLinks.contains(Math.min(m.from(), m.to()) + "-" + Math.max(m.from(), m.to()));
+    }
+
+    /** Delivers queued messages, oldest first, until none are left. */
+    void deliverAll() {
+        deliverWhere(m -> true);
+    }
+
+    /**
+     * Delivers, oldest first, every queued message matching {@code filter}, including matching messages produced
+     * on the way; others stay queued.
+     */
+    void deliverWhere(Predicate<Message> filter) {
+        int budget = 100_000;
+        while (budget-- > 0) {
+            Message next = null;
+            for (Iterator<Message> it = inFlight.iterator(); it.hasNext(); ) {
+                Message m = it.next();
+                if (filter.test(m)) {
+                    it.remove();
+                    next = m;
+                    break;
+                }
+            }
+            if (next == null) {
+                return;
+            }
+            deliver(next);
+        }
+        throw new IllegalStateException("message storm: more than 100000 deliveries");
+    }
+
+    /** Delivers exactly the messages queued now that match {@code filter}, newest first (a reordering). */
+    void deliverReversed(Predicate<Message> filter) {
+        List<Message> chosen = take(filter);
+        for (int i = chosen.size() - 1; i >= 0; i--) {
+            deliver(chosen.get(i));
+        }
+    }
+
+    void deliver(Message m) {
+        if (!reachable(m)) {
+            return;
+        }
+        step(m.to(), new Event.Receive(m));
+    }
+
+    /** Removes the queued messages matching {@code filter}; returns how many. */
+    int dropWhere(Predicate<Message> filter) {
+        return take(filter).size();
+    }
+
+    /** Queues a second copy of every queued message matching {@code filter}. */
+    void duplicateWhere(Predicate<Message> filter) {
+        List<Message> copies = new ArrayList<>();
+        for (Message m : inFlight) {
+            if (filter.test(m)) {
+                copies.add(m);
+            }
+        }
+        inFlight.addAll(copies);
+    }
+
+    /** The queued messages of {@code type}. */
+    <T extends Message> List<T> queued(Class<T> type) {
+        List<T> found = new ArrayList<>();
+        for (Message m : inFlight) {
+            if (type.isInstance(m)) {
+                found.add(type.cast(m));
+            }
+        }
+        return found;
+    }
+
+    private List<Message> take(Predicate<Message> filter) {
+        List<Message> chosen = new ArrayList<>();
+        for (Iterator<Message> it = inFlight.iterator(); it.hasNext(); ) {
+            Message m = it.next();
+            if (filter.test(m)) {
+                it.remove();
+                chosen.add(m);
+            }
+        }
+        return chosen;
+    }
+
+    static Predicate<Message> from(long id) {
+        return m -> m.from() == id;
+    }
+
+    static Predicate<Message> to(long id) {
+        return m -> m.to() == id;
+    }
+
+    static Predicate<Message> between(long a, long b) {
+        return m -> (m.from() == a && m.to() == b) || (m.from() == b && m.to() == a);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Executing actions, with the contract checked
+
+    private void execute(Node n, List<Action> actions) {
+        n.actions.addAll(actions);
+        for (Action a : actions) {
+            if (a instanceof Action.PersistHardState) {
+                HardState hs = ((Action.PersistHardState) a).state();
+                if (hs.term() < n.hardState.term()) {
+                    throw violation(n, "hard state term moves back from " + n.hardState + " to " + hs);
+                }
+                if (hs.term() == n.hardState.term() && n.hardState.votedFor() != HardState.NO_VOTE
+                        && hs.votedFor() != n.hardState.votedFor()) {
+                    throw violation(n, "vote changed within term: " + n.hardState + " -> " + hs);
+                }
+                n.hardState = hs;
+            } else if (a instanceof Action.TruncateLog) {
+                n.log.truncateSuffix(((Action.TruncateLog) a).fromIndex());
+                n.unreportedWrites = true;
+            } else if (a instanceof Action.AppendLog) {
+                List<LogEntry> entries = ((Action.AppendLog) a).entries();
+                for (LogEntry e : entries) {
+                    if (e.term() > n.hardState.term()) {
+                        throw violation(n, "appends " + e + " beyond its durable term " + n.hardState.term());
+                    }
+                }
+                n.log.append(entries);
+                n.epoch = ((Action.AppendLog) a).epoch();
+                n.unreportedWrites = true;
+            } else if (a instanceof Action.Send) {
+                Message m = ((Action.Send) a).message();
+                checkSend(n, m);
+                if (reachable(m)) {
+                    inFlight.add(m);
+                }
+            } else if (a instanceof Action.Apply) {
+                checkApply(n, ((Action.Apply) a).entries());
+            } else if (a instanceof Action.RoleChanged) {
+                checkRole(n, (Action.RoleChanged) a);
+            }
+        }
+        if (!n.diskPaused) {
+            sync(n);
+        }
+    }
+
+    private void checkSend(Node n, Message m) {
+        if (m.from() != n.id) {
+            throw violation(n, "sends a message from another node: " + m);
+        }
+        boolean preVote = (m instanceof Message.VoteRequest && ((Message.VoteRequest) m).preVote())
+                || (m instanceof Message.VoteResponse && ((Message.VoteResponse) m).preVote());
+        if (!preVote && m.term() > n.hardState.term()) {
+            throw violation(n, "sends " + m + " before persisting term " + m.term() + " (durable " + n.hardState
+                    + ")");
+        }
+        if (m instanceof Message.VoteResponse && !preVote && ((Message.VoteResponse) m).voteGranted()
+                && (n.hardState.votedFor() != m.to() || n.hardState.term() != m.term())) {
+            throw violation(n, "grants a vote before persisting it: " + m + " durable " + n.hardState);
+        }
+        if (m instanceof Message.AppendResponse && ((Message.AppendResponse) m).success()) {
+            long match = ((Message.AppendResponse) m).matchIndex();
+            if (match > n.durableLog.size() || match > n.log.lastIndex()
+                    || (match > 0 && !n.durableLog.get((int) match - 1).equals(n.log.entry(match)))) {
+                throw violation(n, "acknowledges index " + match + " but its durable log ends at "
+                        + n.durableLog.size() + ": " + m);
+            }
+        }
+    }
+
+    private void checkApply(Node n, List<LogEntry> entries) {
+        for (LogEntry e : entries) {
+            if (e.index() != n.applied.size() + 1) {
+                throw violation(n, "applies " + e + " after " + n.applied.size() + " entries");
+            }
+            if (e.index() <= appliedAnywhere.size()) {
+                LogEntry other = appliedAnywhere.get((int) e.index() - 1);
+                if (!other.equals(e)) {
+                    throw violation(n, "applies " + e + " where another node applied " + other);
+                }
+            } else {
+                appliedAnywhere.add(e);
+            }
+            n.applied.add(e);
+        }
+    }
+
+    private void checkRole(Node n, Action.RoleChanged rc) {
+        if (rc.role() != Role.LEADER) {
+            return;
+        }
+        Long previous = leaderOfTerm.putIfAbsent(rc.term(), n.id);
+        if (previous != null && previous != n.id) {
+            throw violation(n, "is leader of term " + rc.term() + ", already led by " + previous);
+        }
+        for (LogEntry e : appliedAnywhere) {
+            if (e.index() > n.core.lastLogIndex() || n.core.termAt(e.index()) != e.term()) {
+                throw violation(n, "became leader of term " + rc.term() + " without applied entry " + e);
+            }
+        }
+    }
+
+    private static IllegalStateException violation(Node n, String what) {
+        return new IllegalStateException("node " + n.id + " " + what);
     }
 }

@@ -13,6 +13,8 @@ public enum Consistency {
      * stays within the configured bound; the node's lease documentation states the assumption.
      */
     LEASE,
-    /** Served from this node's applied state at once; may be arbitrarily stale. The result carries the applied index. */
+    /**
+     * Served from this node's applied state at once; may be arbitrarily stale. The result carries the applied index.
+     */
     STALE
 }

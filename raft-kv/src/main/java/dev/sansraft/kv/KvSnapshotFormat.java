@@ -9,8 +9,8 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -43,28 +43,30 @@ final class KvSnapshotFormat {
 
     static void write(OutputStream out, long lastAppliedIndex, Map<Bytes, Bytes> map, SessionTable sessions)
             throws IOException {
-        BufferedOutputStream buffered = new BufferedOutputStream(new FilterOutputStream(out) {
+        // Buffer above the checksum so that the CRC and the caller's stream see 64 KiB chunks, not single bytes.
+        CRC32C crc = new CRC32C();
+        OutputStream unclosable = new FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len); // FilterOutputStream writes byte by byte otherwise
+                out.write(b, off, len); // FilterOutputStream would write byte by byte
             }
 
             @Override
             public void close() {
                 // the caller owns out
             }
-        }, 1 << 16);
-        CRC32C crc = new CRC32C();
-        DataOutputStream d = new DataOutputStream(new CheckedOutputStream(buffered, crc));
+        };
+        DataOutputStream d = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(unclosable, crc),
+                1 << 16));
         d.writeInt(MAGIC);
         d.writeByte(VERSION);
         d.writeLong(lastAppliedIndex);
         d.writeLong(map.size());
-        Bytes[] keys = map.keySet().toArray(new Bytes[0]);
-        Arrays.sort(keys);
-        for (Bytes key : keys) {
-            writeBytes(d, key.array());
-            writeBytes(d, map.get(key).array());
+        List<Map.Entry<Bytes, Bytes>> entries = new ArrayList<>(map.entrySet());
+        entries.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<Bytes, Bytes> e : entries) {
+            writeBytes(d, e.getKey().array());
+            writeBytes(d, e.getValue().array());
         }
         d.writeInt(sessions.size());
         for (ClientSession s : sessions.inLastSeenOrder()) {
@@ -80,8 +82,9 @@ final class KvSnapshotFormat {
         d.writeInt(END_MARKER);
         d.flush();
         int checksum = (int) crc.getValue();
-        new DataOutputStream(buffered).writeInt(checksum);
-        buffered.flush();
+        out.write(new byte[]{(byte) (checksum >>> 24), (byte) (checksum >>> 16), (byte) (checksum >>> 8),
+                (byte) checksum});
+        out.flush();
     }
 
     private static void writeBytes(DataOutputStream d, byte[] bytes) throws IOException {

@@ -31,7 +31,7 @@ import java.util.function.Function;
  * {@link TimeoutException} or {@link ProposalDroppedException}) is retried with the same sequence under the
  * {@link RetryPolicy}: the state machine applies it at most once and a retry returns the first application's result.
  * With sessions off no write is retried after such a failure, because a retried compare-and-set or delete could
- * apply twice. {@link OverloadedException} and closed-node errors are never retried. At most
+ * apply twice. {@link OverloadedException} is never retried, a closed node only with failover nodes (below). At most
  * {@code maxPendingWrites} session writes may be outstanding at once; beyond that a write fails at once with
  * {@link OverloadedException}.
  *
@@ -449,7 +449,10 @@ public final class KvStore implements AutoCloseable {
             return this;
         }
 
-        /** Key and value limits checked before sending; must equal the state machine's. Default {@link KvLimits#DEFAULT}. */
+        /**
+         * Key and value limits checked before sending; must equal the state machine's. Default
+         * {@link KvLimits#DEFAULT}.
+         */
         public Builder limits(KvLimits limits) {
             if (limits == null) {
                 throw new IllegalArgumentException("limits is null");

@@ -1,7 +1,5 @@
 package dev.sansraft.kv;
 
-import java.util.TreeSet;
-
 /**
  * Hands out session sequence numbers for one {@link KvStore} and tracks which are still awaiting their response.
  *
@@ -10,39 +8,59 @@ import java.util.TreeSet;
  * machine must save for this client by {@code maxPending}; as long as that is at most the state machine's
  * {@code maxResponsesPerSession}, it never has to drop a response a retry may still ask for.
  *
- * <p>Thread-safe: all methods synchronize on the window (each holds the lock for a few operations on a small set).
+ * <p>Because every pending sequence lies in {@code [lowest, lowest + maxPending)}, a ring of {@code maxPending}
+ * flags indexed by {@code sequence % maxPending} records which are done, with no boxing and O(1) amortised work.
+ *
+ * <p>Thread-safe: all methods synchronize on the window and hold the lock for a few array operations.
  */
 final class WriteWindow {
 
     private final int maxPending;
-    private final TreeSet<Long> pending = new TreeSet<>();
+    /** done[s % maxPending] is true when sequence s in [lowest, next) has its final outcome. */
+    private final boolean[] done;
+    /** The lowest sequence without its final outcome, or {@code next} when none is pending. */
+    private long lowest = 1;
     private long next = 1;
+    private int pending;
 
     WriteWindow(int maxPending) {
         this.maxPending = maxPending;
+        this.done = new boolean[maxPending];
     }
 
     /** A tag for a new write, or null if the window is full. */
     synchronized SessionTag open(long clientId) {
-        long lowest = pending.isEmpty() ? next : pending.first();
         if (next - lowest >= maxPending) {
             return null;
         }
         long sequence = next++;
-        pending.add(sequence);
-        return new SessionTag(clientId, sequence, pending.first());
+        done[slot(sequence)] = false;
+        pending++;
+        return new SessionTag(clientId, sequence, lowest);
     }
 
     /** The write with {@code sequence} has its final outcome; the client no longer needs its saved response. */
     synchronized void close(long sequence) {
-        pending.remove(sequence);
+        if (sequence < lowest || sequence >= next || done[slot(sequence)]) {
+            throw new IllegalStateException("sequence " + sequence + " is not pending (pending range [" + lowest
+                    + ", " + next + "))");
+        }
+        done[slot(sequence)] = true;
+        pending--;
+        while (lowest < next && done[slot(lowest)]) {
+            lowest++;
+        }
     }
 
     synchronized long lowestPending() {
-        return pending.isEmpty() ? next : pending.first();
+        return lowest;
     }
 
     synchronized int pendingCount() {
-        return pending.size();
+        return pending;
+    }
+
+    private int slot(long sequence) {
+        return (int) (sequence % maxPending);
     }
 }

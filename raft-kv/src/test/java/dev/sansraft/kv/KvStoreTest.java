@@ -125,8 +125,9 @@ class KvStoreTest {
 
     @Test
     void timedOutWriteIsRetriedWithTheSameSequenceAndAppliedOnce() {
-        // Node 1 elects itself quickly and keeps leading while cut off (no CheckQuorum); the others never campaign.
-        cluster = new KvCluster(id -> RaftConfig.builder().randomSeed(id).checkQuorum(id != 1)
+        // Node 1 elects itself quickly and keeps leading while cut off; the others never campaign. Neither CheckQuorum
+        // nor PreVote anywhere: with either, the followers' long timeouts would make them ignore node 1's votes too.
+        cluster = new KvCluster(id -> RaftConfig.builder().randomSeed(id).checkQuorum(false).preVote(false)
                 .electionTimeoutTicks(id == 1 ? 10 : 100_000).build(), Duration.ofMillis(150));
         RaftNode leader = cluster.node(1);
         Poll.until("node 1 leads", 10_000, () -> leader.status().isLeader());

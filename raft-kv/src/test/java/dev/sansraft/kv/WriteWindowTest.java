@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class WriteWindowTest {
 
@@ -25,6 +26,16 @@ class WriteWindowTest {
         w.close(2);
         w.close(3);
         assertThat(w.open(5)).as("nothing pending: only this one").isEqualTo(new SessionTag(5, 4, 4));
+    }
+
+    @Test
+    void closingASequenceThatIsNotPendingIsAnInvariantViolation() {
+        WriteWindow w = new WriteWindow(4);
+        w.open(5);
+        w.close(1);
+        assertThatThrownBy(() -> w.close(1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("sequence 1 is not pending (pending range [2, 2))");
+        assertThatThrownBy(() -> w.close(7)).isInstanceOf(IllegalStateException.class);
     }
 
     @ParameterizedTest

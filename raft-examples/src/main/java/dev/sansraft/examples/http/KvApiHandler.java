@@ -47,6 +47,8 @@ final class KvApiHandler implements HttpHandler {
 
     static final int MAX_KEY_BYTES = 1024;
     static final int MAX_VALUE_BYTES = 1 << 20;
+    /** Oversized bodies up to this size are read and discarded so the 413 reaches the client intact. */
+    private static final long MAX_DRAINED_BYTES = 8L << 20;
     static final String APPLIED_INDEX_HEADER = "X-Applied-Index";
     private static final String KV_PREFIX = "/kv/";
     private static final byte[] NO_BODY = new byte[0];
@@ -201,6 +203,15 @@ final class KvApiHandler implements HttpHandler {
                 throw new HttpProblem(400, "bad Content-Length '" + length + "'");
             }
             if (declared > MAX_VALUE_BYTES) {
+                if (declared <= MAX_DRAINED_BYTES) {
+                    // Read the refused body before answering: closing on a client still sending makes its TCP
+                    // stack discard our 413 (a reset), and the client sees a broken connection instead of the reason.
+                    try (InputStream in = exchange.getRequestBody()) {
+                        in.transferTo(OutputStream.nullOutputStream());
+                    } catch (IOException e) {
+                        throw new HttpProblem(400, "cannot read request body: " + e.getMessage());
+                    }
+                }
                 throw new HttpProblem(413, "value is " + declared + " bytes, limit " + MAX_VALUE_BYTES);
             }
         }

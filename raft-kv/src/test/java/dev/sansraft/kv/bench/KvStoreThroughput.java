@@ -19,8 +19,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * End-to-end throughput of {@link KvStore} over three in-process nodes (in-memory log and network, so no disk or
- * socket cost): how many session puts, linearizable gets and stale gets per second one store sustains with a fixed
- * number of requests outstanding. Only successful operations count; the store follows leader changes. Usage: {@code KvStoreThroughput [concurrency=64] [seconds=5] [valueBytes=100]}.
+ * socket cost): how many session puts and gets (linearizable, lease, stale, through the log) per second one store
+ * sustains with a fixed number of requests outstanding. Only successful operations count; the store follows leader
+ * changes. Usage: {@code KvStoreThroughput [concurrency=64] [seconds=5] [valueBytes=100]
+ * [operations=put,get,get-lease,get-stale,get-log]}; also {@code put-nosession} and {@code put-empty}. The in-memory
+ * logs keep every entry, so run write variants in separate processes to compare them.
  */
 public final class KvStoreThroughput {
 
@@ -31,6 +34,7 @@ public final class KvStoreThroughput {
         int concurrency = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int valueBytes = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        String ops = args.length > 3 ? args[3] : "put,get,get-lease,get-stale,get-log";
         List<Long> members = List.of(1L, 2L, 3L);
         List<RaftNode> nodes = new ArrayList<>();
         try (InMemoryNetwork network = InMemoryNetwork.create()) {
@@ -46,11 +50,37 @@ public final class KvStoreThroughput {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 leader = nodes.stream().filter(n -> n.status().isLeader()).findFirst().orElse(null);
             }
-            try (KvStore kv = KvStore.builder().node(leader).failoverNodes(nodes).build()) {
+            try (KvStore kv = KvStore.builder().node(leader).failoverNodes(nodes).build();
+                 KvStore plain = KvStore.builder().node(leader).failoverNodes(nodes).sessions(false).build()) {
                 byte[] value = new byte[valueBytes];
-                run("put", concurrency, seconds, i -> kv.put(key(i), value));
-                run("get linearizable", concurrency, seconds, i -> kv.get(key(i), Consistency.LINEARIZABLE));
-                run("get stale", concurrency, seconds, i -> kv.get(key(i), Consistency.STALE));
+                byte[] empty = new byte[0];
+                for (String op : ops.split(",")) {
+                    switch (op) {
+                        case "put":
+                            run("put", concurrency, seconds, i -> kv.put(key(i), value));
+                            break;
+                        case "put-nosession":
+                            run("put, no session", concurrency, seconds, i -> plain.put(key(i), value));
+                            break;
+                        case "put-empty":
+                            run("put, empty value", concurrency, seconds, i -> kv.put(key(i), empty));
+                            break;
+                        case "get":
+                            run("get linearizable", concurrency, seconds, i -> kv.get(key(i)));
+                            break;
+                        case "get-lease":
+                            run("get lease", concurrency, seconds, i -> kv.get(key(i), Consistency.LEASE));
+                            break;
+                        case "get-stale":
+                            run("get stale", concurrency, seconds, i -> kv.get(key(i), Consistency.STALE));
+                            break;
+                        case "get-log":
+                            run("get through log", concurrency, seconds, i -> kv.getThroughLog(key(i)));
+                            break;
+                        default:
+                            throw new IllegalArgumentException("unknown operation " + op);
+                    }
+                }
             } finally {
                 nodes.forEach(RaftNode::close);
             }
@@ -70,7 +100,7 @@ public final class KvStoreThroughput {
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong failedBefore = new AtomicLong();
-        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
         long counted = 0;
         long i = 0;
@@ -93,7 +123,7 @@ public final class KvStoreThroughput {
         slots.acquire(concurrency);
         long failures = failed.get() - failedBefore.get();
         long ops = done.get() - counted - failures;
-        System.out.printf("%-18s concurrency %3d: %,10.0f successful ops/s (%d failed)%n", name, concurrency,
+        System.out.printf("%-20s concurrency %3d: %,10.0f successful ops/s (%d failed)%n", name, concurrency,
                 ops / (double) seconds, failures);
     }
 }
