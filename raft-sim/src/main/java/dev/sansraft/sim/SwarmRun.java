@@ -22,7 +22,7 @@ final class SwarmRun {
 
     /** What one seed produced. */
     record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
-                  CheckResult.Verdict linearizability, InvariantViolation violation) {
+                  boolean raftKv, CheckResult.Verdict linearizability, InvariantViolation violation) {
         boolean passed() {
             return violation == null;
         }
@@ -54,7 +54,9 @@ final class SwarmRun {
                 .diskLatency(100, profile.diskMaxMicros())
                 .clockSkew(profile.clockSkew())
                 .build();
-        SimCluster cluster = SimCluster.create(nodes, seed, options);
+        // Half the seeds run raft-kv's real state machine (with client sessions), half the simulator's own store.
+        boolean raftKv = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
+        SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
@@ -75,10 +77,10 @@ final class SwarmRun {
                 throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, lin.verdict(), null);
+                    clients.indeterminate(), profile, raftKv, lin.verdict(), null);
         } catch (InvariantViolation v) {
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, null, v);
+                    clients.indeterminate(), profile, raftKv, null, v);
         }
     }
 }
