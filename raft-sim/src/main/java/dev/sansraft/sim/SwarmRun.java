@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
 /**
  * One randomized run of the swarm, a pure function of (seed, ticks, nodes, profile):
  * <ol>
- *   <li>draw the fault profile and network/disk settings from the seed;</li>
+ *   <li>draw the fault profile, network/disk settings and Raft config from the seed, and whether the nodes apply
+ *   their logs to raft-kv's state machine or to the simulator's own store;</li>
  *   <li>run clients for {@code ticks} ticks while a nemesis injects faults at random instants;</li>
  *   <li>stop faults and clients, heal, restart everyone, and check liveness: a probe committed within
  *   {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, then every node catching up with steady
