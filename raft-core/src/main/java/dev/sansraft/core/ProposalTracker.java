@@ -25,6 +25,8 @@ final class ProposalTracker {
     }
 
     private final TreeMap<Long, List<Pending>> byIndex = new TreeMap<>();
+    /** How many pending proposals each term has, so the common case (nothing from older terms) costs nothing. */
+    private final TreeMap<Long, Integer> countByTerm = new TreeMap<>();
     private long bytes;
 
     long bytes() {
@@ -34,7 +36,41 @@ final class ProposalTracker {
     void accepted(long correlationId, LogEntry entry) {
         byIndex.computeIfAbsent(entry.index(), i -> new ArrayList<>(1))
                 .add(new Pending(correlationId, entry.index(), entry.term(), entry.sizeBytes()));
+        countByTerm.merge(entry.term(), 1, Integer::sum);
         bytes += entry.sizeBytes();
+    }
+
+    /**
+     * An entry of {@code commitTerm} is committed at {@code commitIndex}. Terms never decrease along a log, so no log
+     * that holds that committed entry (every future leader's, by Leader Completeness, Raft §5.4) can hold an entry of
+     * an older term after it: proposals of older terms at later indexes can never commit, and are dropped now rather
+     * than held, with their bytes, until something else is committed at their index.
+     */
+    void committed(long commitIndex, long commitTerm, List<Action> out) {
+        if (countByTerm.isEmpty() || countByTerm.firstKey() >= commitTerm) {
+            return;
+        }
+        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.tailMap(commitIndex, false).entrySet().iterator();
+        while (it.hasNext()) {
+            List<Pending> atIndex = it.next().getValue();
+            Iterator<Pending> ps = atIndex.iterator();
+            while (ps.hasNext()) {
+                Pending p = ps.next();
+                if (p.term() < commitTerm) {
+                    ps.remove();
+                    forget(p);
+                    out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
+                }
+            }
+            if (atIndex.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    private void forget(Pending p) {
+        bytes -= p.sizeBytes();
+        countByTerm.computeIfPresent(p.term(), (t, n) -> n == 1 ? null : n - 1);
     }
 
     /** Resolves the proposals at the indexes of {@code applied}: those whose term differs were dropped. */
@@ -49,7 +85,7 @@ final class ProposalTracker {
             Map.Entry<Long, List<Pending>> e = it.next();
             long index = e.getKey();
             for (Pending p : e.getValue()) {
-                bytes -= p.sizeBytes();
+                forget(p);
                 if (index < first) {
                     throw new IllegalStateException("proposal " + p.correlationId() + " at " + index
                             + " was skipped by an apply starting at " + first);

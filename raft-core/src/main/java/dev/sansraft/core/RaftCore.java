@@ -760,6 +760,9 @@ public final class RaftCore {
             roundPending = false;
         }
         log.flushWrites(out, term);
+        if (log.commitIndex() > 0) {
+            proposals.committed(log.commitIndex(), log.term(log.commitIndex()), out);
+        }
         while (log.appliedIndex() < log.commitIndex()) {
             List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);
             out.add(new Action.Apply(batch));

@@ -86,6 +86,7 @@ public final class RaftNode implements AutoCloseable {
     private final RaftStatus initialStatus;
 
     private volatile Throwable fatalCause;
+    private final CompletableFuture<Void> termination = new CompletableFuture<>();
     /** Set last in {@link #start()}, so that a non-null loop publishes the other parts too. */
     private volatile EventLoop loop;
     private StorageWriter storage;
@@ -330,6 +331,20 @@ public final class RaftNode implements AutoCloseable {
             closeStore();
         }
         log.info("node {} stopped{}", id, fatalCause == null ? "" : " after a fatal error");
+        if (fatalCause == null) {
+            termination.complete(null);
+        } else {
+            termination.completeExceptionally(fatalCause);
+        }
+    }
+
+    /**
+     * Completes when the node has stopped: normally after {@link #close()}, exceptionally with the cause when a fatal
+     * error (a storage failure, a broken invariant) stopped it. A process embedding the node can exit on the latter
+     * so that a supervisor restarts it.
+     */
+    public CompletableFuture<Void> terminated() {
+        return termination;
     }
 
     private synchronized void shutDown() {

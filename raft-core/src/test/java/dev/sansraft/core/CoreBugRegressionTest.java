@@ -92,4 +92,20 @@ class CoreBugRegressionTest {
         assertThat(c.core(2).commitIndex()).as("follower 2 after every message was delivered, before any tick")
                 .isEqualTo(2);
     }
+
+    @Test
+    void anAcknowledgementBeyondTheLeadersLogDoesNotCrashTheLeader() {
+        TestCluster c = TestCluster.of(1, 2, 3);
+        c.elect(1);
+        c.deliverAll();
+        // Cross-talk or a buggy peer: followers claim an index the leader never had, in the current term.
+        c.deliver(new Message.AppendResponse(2, 1, 1, true, 50, 0, 0, 0, 0));
+        c.deliver(new Message.AppendResponse(3, 1, 1, true, 50, 0, 0, 0, 0));
+        c.tickAll(3);
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        assertThat(c.core(1).commitIndex()).as("nothing beyond the leader's own log commits").isEqualTo(1);
+        c.propose(1, 1, "still works");
+        c.deliverAll();
+        assertThat(c.core(1).commitIndex()).isEqualTo(2);
+    }
 }

@@ -13,14 +13,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Lease reads under random message loss, delay, reordering, slow disks and partitions, with every node's clock
- * ticking at the same rate (the lease's assumption: no drift). A read served at index i must cover everything
- * committed anywhere before the read was asked.
+ * Lease reads under random message loss, delay, reordering, slow disks, partitions and crash-restarts, with every
+ * node's clock ticking at the same rate (the lease's assumption: no drift). A read served at index i must cover
+ * everything committed anywhere before the read was asked.
  */
 class LeaseReadRandomizedTest {
 
     static long[] seeds() {
-        long[] seeds = new long[30];
+        // -Dsansraft.seeds=N runs a longer soak; the default keeps the suite fast.
+        long[] seeds = new long[Integer.getInteger("sansraft.seeds", 30)];
         for (int i = 0; i < seeds.length; i++) {
             seeds[i] = 9100 + i;
         }
@@ -96,6 +97,9 @@ class LeaseReadRandomizedTest {
                     } else {
                         c.pauseDisk(node);
                     }
+                } else if (dice < 97) {
+                    // A crash and an immediate restart: the restarted node must not vote inside a lease it acked.
+                    c.restart(node);
                 } else {
                     if (c.isolated.contains(node)) {
                         c.heal(node);

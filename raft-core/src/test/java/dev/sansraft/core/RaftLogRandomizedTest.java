@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RaftLogRandomizedTest {
 
     static long[] seeds() {
-        long[] seeds = new long[50];
+        // -Dsansraft.seeds=N runs a longer soak; the default keeps the suite fast.
+        long[] seeds = new long[Integer.getInteger("sansraft.seeds", 50)];
         for (int i = 0; i < seeds.length; i++) {
             seeds[i] = 4242 + i;
         }

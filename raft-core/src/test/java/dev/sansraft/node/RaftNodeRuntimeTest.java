@@ -132,6 +132,38 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
+    void aFailedSyncStopsTheNodeAndCompletesTerminatedWithTheCause() {
+        InMemoryLogStore delegate = new InMemoryLogStore();
+        IOException diskGone = new IOException("disk gone");
+        LogStore store = new ForwardingLogStore(delegate) {
+            @Override
+            public void sync() throws IOException {
+                throw diskGone;
+            }
+        };
+        RaftNode node = start(new FakeCore(1), store, new RecordingTransport(), new CountingStateMachine(), null);
+
+        Throwable proposal = failure(node.propose(bytes("x")));
+        Throwable stopped = failure(node.terminated());
+
+        assertThat(proposal).as("the write was never acknowledged").isInstanceOf(NodeClosedException.class);
+        Throwable root = stopped;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        assertThat(root).as("terminated() reports the fatal cause: " + stopped).isSameAs(diskGone);
+    }
+
+    @Test
+    void closeCompletesTerminatedNormally() throws Exception {
+        RaftNode node = start(new FakeCore(1), new InMemoryLogStore(), new RecordingTransport(),
+                new CountingStateMachine(), null);
+        assertThat(node.terminated()).isNotDone();
+        node.close();
+        assertThat(node.terminated().get(10, TimeUnit.SECONDS)).isNull();
+    }
+
+    @Test
     void sendAfterHardStateWaitsUntilTheSaveReturns() throws Exception {
         CountDownLatch saveMayReturn = new CountDownLatch(1);
         CountDownLatch saveStarted = new CountDownLatch(1);

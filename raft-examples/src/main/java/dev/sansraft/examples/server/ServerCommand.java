@@ -47,9 +47,23 @@ public final class ServerCommand implements Command {
             server.close();
             stopped.countDown();
         }, "server-shutdown"));
+        // A node that stops on a fatal error (storage failure) must not linger answering 503: exit non-zero so that
+        // a supervisor restarts the process, which recovers from its durable state.
+        java.util.concurrent.atomic.AtomicReference<Throwable> fatal = new java.util.concurrent.atomic.AtomicReference<>();
+        server.node().raftNode().terminated().whenComplete((ok, cause) -> {
+            if (cause != null) {
+                fatal.set(cause);
+                stopped.countDown();
+            }
+        });
         out.println("node " + settings.id() + " running: raft " + settings.self().host() + ":"
                 + settings.self().raftPort() + ", http " + settings.self().httpBaseUrl());
         stopped.await();
+        if (fatal.get() != null) {
+            err.println("error: node " + settings.id() + " stopped after a fatal error: " + fatal.get());
+            server.close();
+            return Main.EXIT_FAILURE;
+        }
         return Main.EXIT_OK;
     }
 

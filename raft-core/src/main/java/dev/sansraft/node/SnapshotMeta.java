@@ -1,0 +1,53 @@
+package dev.sansraft.node;
+
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * What a committed snapshot covers and how to check its bytes (Raft §7: a snapshot replaces the log up to and
+ * including its last included entry, and keeps that entry's index and term and the membership at that point).
+ *
+ * <p>Immutable and thread-safe; {@code members} is copied on construction.
+ *
+ * @param lastIncludedIndex index of the last entry the snapshot replaces, at least 1
+ * @param lastIncludedTerm  term of that entry, at least 1
+ * @param members           ids of the voting members at {@code lastIncludedIndex}; non-empty, distinct, each at
+ *                          least 1
+ * @param sizeBytes         length of the state machine's bytes (the payload), not counting framing
+ * @param checksum          CRC32C of the payload, as the unsigned value of {@link java.util.zip.CRC32C#getValue()}
+ */
+public record SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, List<Long> members, long sizeBytes,
+                           long checksum) {
+
+    public SnapshotMeta {
+        checkPosition(lastIncludedIndex, lastIncludedTerm, members);
+        members = List.copyOf(members);
+        if (sizeBytes < 0 || checksum < 0 || checksum > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("invalid snapshot meta at index " + lastIncludedIndex + ": size "
+                    + sizeBytes + " bytes, checksum " + checksum);
+        }
+    }
+
+    /**
+     * Checks what a snapshot's position must satisfy, so that a store can refuse a bad {@code begin} before any byte
+     * is written.
+     *
+     * @throws IllegalArgumentException naming the offending values
+     */
+    public static void checkPosition(long lastIncludedIndex, long lastIncludedTerm, List<Long> members) {
+        if (lastIncludedIndex < 1 || lastIncludedTerm < 1) {
+            throw new IllegalArgumentException("snapshot index and term must be at least 1, got index "
+                    + lastIncludedIndex + " term " + lastIncludedTerm);
+        }
+        if (members == null || members.isEmpty()) {
+            throw new IllegalArgumentException("snapshot at index " + lastIncludedIndex + " has no members");
+        }
+        HashSet<Long> seen = new HashSet<>();
+        for (Long id : members) {
+            if (id == null || id < 1 || !seen.add(id)) {
+                throw new IllegalArgumentException("snapshot at index " + lastIncludedIndex
+                        + " has invalid or repeated member id " + id + " in " + members);
+            }
+        }
+    }
+}
