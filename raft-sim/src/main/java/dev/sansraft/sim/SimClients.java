@@ -104,6 +104,19 @@ final class SimClients implements SimObserver {
         return indeterminate;
     }
 
+    /**
+     * Ends the run for every client still waiting: its operation becomes indeterminate, as if it had timed out now.
+     * Without this, a write still in flight at the end would be missing from the history while a completed operation
+     * may already have observed its value.
+     */
+    void abandonOutstanding() {
+        for (Client c : clients) {
+            if (c.waiting) {
+                timeout(c, c.opId);
+            }
+        }
+    }
+
     /** Whether every client has finished its last operation. */
     boolean idle() {
         for (Client c : clients) {

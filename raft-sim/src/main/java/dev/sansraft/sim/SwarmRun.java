@@ -59,10 +59,11 @@ final class SwarmRun {
         boolean raftKv = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
         SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        long clientTimeoutTicks = CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10;
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
         SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
-                profile.leaseFraction(), CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10);
+                profile.leaseFraction(), clientTimeoutTicks);
         try {
             clients.start();
             Nemesis nemesis = new Nemesis(cluster, profile);
@@ -71,7 +72,8 @@ final class SwarmRun {
             nemesis.stop();
             clients.stop();
             cluster.checkLiveness();
-            cluster.runUntil(clients::idle, CLIENT_TIMEOUT_TICKS + 1);
+            cluster.runUntil(clients::idle, clientTimeoutTicks + 1);
+            clients.abandonOutstanding();
             cluster.checkAll();
             CheckResult lin = new LinearizabilityChecker().check(new KvModel(), clients.history());
             if (lin.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
