@@ -15,7 +15,8 @@ import java.util.List;
  *   <li><b>Core throughput</b>: a calm 3-node cluster committing 100-byte proposals handed to the leader in batches
  *   through {@code RaftCore.stepAll}, in committed entries per CPU second, once with invariant checks off (the
  *   simulator as a thin runtime) and once with them on. It also reports the share of CPU spent inside
- *   {@code RaftCore.step}.</li>
+ *   {@code RaftCore.step}. Each throughput figure is measured three times, since the first run of a size still pays
+ *   for JIT compilation.</li>
  * </ol>
  * CPU time is the whole process's (so garbage collection and JIT threads count against the figure), read from the
  * platform's {@code OperatingSystemMXBean}; the wall clock is only used for the share of time inside the core and
@@ -53,8 +54,13 @@ public final class SimBench {
         System.out.printf("swarm: %d seeds x 300 ticks, 5 nodes: %d events in %.2f CPU s = %.0f simulated events/CPU s"
                 + "%n", seeds, events, cpu, events / cpu);
 
-        throughput(entries, batch, false);
-        throughput(entries / 4, batch, true);
+        // Three measured runs each: the first of a size still pays for some JIT compilation.
+        for (int run = 0; run < 3; run++) {
+            throughput(entries, batch, false);
+        }
+        for (int run = 0; run < 3; run++) {
+            throughput(entries / 4, batch, true);
+        }
     }
 
     /**

@@ -49,6 +49,7 @@ final class SimClients implements SimObserver {
     }
 
     private final SimCluster cluster;
+    private final KvBackend codec;
     private final SplittableRandom random;
     private final ReadMode readMode;
     private final double leaseFraction;
@@ -65,6 +66,7 @@ final class SimClients implements SimObserver {
     SimClients(SimCluster cluster, int clientCount, int keys, ReadMode readMode, double leaseFraction,
                long timeoutTicks) {
         this.cluster = cluster;
+        this.codec = cluster.engine().newStateMachine();
         this.random = cluster.random();
         this.readMode = readMode;
         this.leaseFraction = leaseFraction;
@@ -102,6 +104,19 @@ final class SimClients implements SimObserver {
         return indeterminate;
     }
 
+    /**
+     * Ends the run for every client still waiting: its operation becomes indeterminate, as if it had timed out now.
+     * Without this, a write still in flight at the end would be missing from the history while a completed operation
+     * may already have observed its value.
+     */
+    void abandonOutstanding() {
+        for (Client c : clients) {
+            if (c.waiting) {
+                timeout(c, c.opId);
+            }
+        }
+    }
+
     /** Whether every client has finished its last operation. */
     boolean idle() {
         for (Client c : clients) {
@@ -126,7 +141,10 @@ final class SimClients implements SimObserver {
         } else if (pick < 8) {
             c.input = KvModel.Input.put(key, fresh);
         } else {
-            c.input = KvModel.Input.cas(key, lastValueSeen(key), fresh);
+            long expected = lastValueSeen(key);
+            // Never expect ABSENT: raft-kv's compare-and-set fails on an absent key where the model's would succeed.
+            c.input = expected == KvModel.ABSENT ? KvModel.Input.put(key, fresh)
+                    : KvModel.Input.cas(key, expected, fresh);
         }
         c.callTime = cluster.nowMicros();
         c.waiting = true;
@@ -168,7 +186,7 @@ final class SimClients implements SimObserver {
         } else if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.READ_INDEX) {
             cluster.readIndex(nodeId, attempt, random.nextDouble() < leaseFraction);
         } else {
-            byte[] payload = new KvCommand(c.input, c.id, c.opId).encode();
+            byte[] payload = codec.encode(c.input, c.id, c.seq);
             cluster.propose(nodeId, attempt, payload);
         }
     }

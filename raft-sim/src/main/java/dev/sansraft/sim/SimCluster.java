@@ -58,10 +58,11 @@ public final class SimCluster {
     private final SimNetwork network;
     private final InvariantChecker checker;
 
-    private SimCluster(int n, long seed, SimOptions options) {
+    private SimCluster(int n, long seed, SimOptions options, boolean raftKv) {
         this.seed = seed;
         this.options = options;
         this.engine = new SimEngine(n, seed, options);
+        engine.raftKv = raftKv;
         this.nodes = engine.nodes();
         this.random = engine.random();
         this.network = engine.network();
@@ -73,11 +74,16 @@ public final class SimCluster {
 
     /** A cluster of {@code n} nodes, all up and connected, at time 0. */
     public static SimCluster create(int n, long seed, SimOptions options) {
-        return new SimCluster(n, seed, options);
+        return new SimCluster(n, seed, options, false);
     }
 
     public static SimCluster create(int n, long seed) {
-        return new SimCluster(n, seed, SimOptions.defaults());
+        return new SimCluster(n, seed, SimOptions.defaults(), false);
+    }
+
+    /** A cluster whose nodes apply their logs to raft-kv's state machine ({@link RaftKvBackend}) when asked. */
+    static SimCluster create(int n, long seed, SimOptions options, boolean raftKv) {
+        return new SimCluster(n, seed, options, raftKv);
     }
 
     // ---------------------------------------------------------------- accessors

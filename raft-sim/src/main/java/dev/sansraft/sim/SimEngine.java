@@ -51,6 +51,8 @@ final class SimEngine implements InvariantChecker.Reporter {
     private int acceptedInBatch;
     /** Benchmark-only: accumulate the time spent inside {@code RaftCore.step} in {@link #coreNanos}. */
     boolean measureCoreNanos;
+    /** Whether nodes run raft-kv's state machine instead of the simulator's own store. */
+    boolean raftKv;
     long coreNanos;
     /**
      * Test-only sabotage: the disk reports log writes persisted as soon as they are issued, while a crash still loses
@@ -144,6 +146,11 @@ final class SimEngine implements InvariantChecker.Reporter {
 
     // ---------------------------------------------------------------- node lifecycle
 
+    /** A fresh state machine of the configured kind (also the codec clients encode with). */
+    KvBackend newStateMachine() {
+        return raftKv ? new RaftKvBackend() : new SimStateMachine();
+    }
+
     /** Crashes a node: volatile state gone, unsynced writes lost (or a prefix kept). */
     void crash(SimNode node) {
         node.disk.crash(random, options.tornCrashRate());
@@ -165,7 +172,7 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
         node.core = core;
         node.log = log;
-        node.stateMachine = new SimStateMachine();
+        node.stateMachine = newStateMachine();
         node.status = NodeState.of(core);
         node.up = true;
         if (options.checkInvariants() && !sabotageLyingDisk) {

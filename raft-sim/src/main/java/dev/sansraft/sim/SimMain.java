@@ -80,7 +80,8 @@ public final class SimMain {
             }
             if (!r.passed()) {
                 failures.add(r);
-                out.printf("FAIL seed %d (%s): %s%n", seed, r.profile(), r.violation().getMessage());
+                out.printf("FAIL seed %d (%s, state machine %s): %s%n", seed, r.profile(),
+                        r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
                 out.println("replay: " + replayCommand(seed, ticks, nodes, profile));
             }
             long t = System.nanoTime();

@@ -30,7 +30,7 @@ final class SimNode {
     long tickPeriodMicros;
     RaftCore core;
     InMemoryLog log;
-    SimStateMachine stateMachine;
+    KvBackend stateMachine;
     NodeState status;
     boolean up;
     int incarnation;

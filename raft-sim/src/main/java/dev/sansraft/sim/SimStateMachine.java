@@ -12,17 +12,24 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: owned by one simulation run.
  */
-final class SimStateMachine {
+final class SimStateMachine implements KvBackend {
 
     private long[] values = new long[8];
     private long appliedIndex;
 
-    long appliedIndex() {
+    @Override
+    public byte[] encode(KvModel.Input input, int clientId, long sequence) {
+        return new KvCommand(input, clientId, sequence).encode();
+    }
+
+    @Override
+    public long appliedIndex() {
         return appliedIndex;
     }
 
     /** Applies the next committed entry; returns the command's result, or null when it is not a KV command. */
-    KvModel.Output apply(LogEntry entry) {
+    @Override
+    public KvModel.Output apply(LogEntry entry) {
         appliedIndex = entry.index();
         if (entry.kind() != EntryKind.NORMAL) {
             return null;
@@ -49,7 +56,8 @@ final class SimStateMachine {
     }
 
     /** The current value of {@code key} ({@link KvModel#ABSENT} if never written). */
-    long get(int key) {
+    @Override
+    public long get(int key) {
         return key < values.length ? values[key] : KvModel.ABSENT;
     }
 

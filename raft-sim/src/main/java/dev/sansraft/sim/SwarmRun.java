@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
 /**
  * One randomized run of the swarm, a pure function of (seed, ticks, nodes, profile):
  * <ol>
- *   <li>draw the fault profile and network/disk settings from the seed;</li>
+ *   <li>draw the fault profile, network/disk settings and Raft config from the seed, and whether the nodes apply
+ *   their logs to raft-kv's state machine or to the simulator's own store;</li>
  *   <li>run clients for {@code ticks} ticks while a nemesis injects faults at random instants;</li>
  *   <li>stop faults and clients, heal, restart everyone, and check liveness: a probe committed within
  *   {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, then every node catching up with steady
@@ -22,7 +23,7 @@ final class SwarmRun {
 
     /** What one seed produced. */
     record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
-                  CheckResult.Verdict linearizability, InvariantViolation violation) {
+                  boolean raftKv, CheckResult.Verdict linearizability, InvariantViolation violation) {
         boolean passed() {
             return violation == null;
         }
@@ -54,12 +55,15 @@ final class SwarmRun {
                 .diskLatency(100, profile.diskMaxMicros())
                 .clockSkew(profile.clockSkew())
                 .build();
-        SimCluster cluster = SimCluster.create(nodes, seed, options);
+        // Half the seeds run raft-kv's real state machine (with client sessions), half the simulator's own store.
+        boolean raftKv = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
+        SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        long clientTimeoutTicks = CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10;
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
         SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
-                profile.leaseFraction(), CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10);
+                profile.leaseFraction(), clientTimeoutTicks);
         try {
             clients.start();
             Nemesis nemesis = new Nemesis(cluster, profile);
@@ -68,17 +72,18 @@ final class SwarmRun {
             nemesis.stop();
             clients.stop();
             cluster.checkLiveness();
-            cluster.runUntil(clients::idle, CLIENT_TIMEOUT_TICKS + 1);
+            cluster.runUntil(clients::idle, clientTimeoutTicks + 1);
+            clients.abandonOutstanding();
             cluster.checkAll();
             CheckResult lin = new LinearizabilityChecker().check(new KvModel(), clients.history());
             if (lin.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
                 throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, lin.verdict(), null);
+                    clients.indeterminate(), profile, raftKv, lin.verdict(), null);
         } catch (InvariantViolation v) {
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, null, v);
+                    clients.indeterminate(), profile, raftKv, null, v);
         }
     }
 }

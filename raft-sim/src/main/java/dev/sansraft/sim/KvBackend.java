@@ -1,0 +1,25 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.sim.linearizability.KvModel;
+
+/**
+ * The key-value state machine a simulated node applies its log to, with the codec its clients encode commands
+ * with: either the simulator's own tiny store ({@link SimStateMachine}) or raft-kv's real one
+ * ({@link RaftKvBackend}). Both must give the results {@link KvModel} specifies. One instance per node incarnation;
+ * not thread-safe.
+ */
+interface KvBackend {
+
+    /** The log payload for a client's operation; {@code sequence} is unique per client and stays the same on retry. */
+    byte[] encode(KvModel.Input input, int clientId, long sequence);
+
+    /** Applies the next committed entry; returns the operation's result, or null for entries that are not commands. */
+    KvModel.Output apply(LogEntry entry);
+
+    /** The current value of {@code key}, for reads served after a read index. */
+    long get(int key);
+
+    /** The last index applied. */
+    long appliedIndex();
+}

@@ -1,0 +1,103 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.EntryKind;
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.kv.Bytes;
+import dev.sansraft.kv.CasResult;
+import dev.sansraft.kv.GetResult;
+import dev.sansraft.kv.KvCommand;
+import dev.sansraft.kv.KvCommandCodec;
+import dev.sansraft.kv.KvResult;
+import dev.sansraft.kv.KvStateMachine;
+import dev.sansraft.kv.SessionTag;
+import dev.sansraft.sim.linearizability.KvModel;
+import java.nio.ByteBuffer;
+
+/**
+ * raft-kv's {@link KvStateMachine} behind the simulator's {@link KvBackend}: integer keys become {@code "k<n>"},
+ * {@code long} values become 8 bytes, and every write carries a {@link SessionTag} (client, operation sequence), so
+ * a retried operation is applied at most once, as raft-kv promises. Reads and results are mapped back to
+ * {@link KvModel}: an absent key reads as {@link KvModel#ABSENT}, and a compare-and-set that finds the key absent
+ * fails having found {@code ABSENT} (clients never expect {@code ABSENT}, where the two stores would differ).
+ *
+ * <p>Not thread-safe: one per node incarnation.
+ */
+final class RaftKvBackend implements KvBackend {
+
+    private final KvStateMachine store = KvStateMachine.create();
+    private final KvCommandCodec codec = store.codec();
+    private long appliedIndex;
+
+    private static Bytes key(int key) {
+        return Bytes.ofUtf8("k" + key);
+    }
+
+    private static Bytes value(long value) {
+        return Bytes.copyOf(ByteBuffer.allocate(8).putLong(value).array());
+    }
+
+    private static long value(byte[] bytes) {
+        if (bytes == null) {
+            return KvModel.ABSENT;
+        }
+        if (bytes.length != 8) {
+            throw new IllegalStateException("raft-kv returned a " + bytes.length + "-byte value; the simulator writes 8");
+        }
+        return ByteBuffer.wrap(bytes).getLong();
+    }
+
+    @Override
+    public byte[] encode(KvModel.Input in, int clientId, long sequence) {
+        SessionTag session = new SessionTag(clientId + 1L, sequence, sequence);
+        switch (in.kind()) {
+            case GET:
+                return codec.encode(new KvCommand.Get(null, key(in.key())));
+            case PUT:
+                return codec.encode(new KvCommand.Put(session, key(in.key()), value(in.value())));
+            default:
+                return codec.encode(new KvCommand.CompareAndSet(session, key(in.key()), value(in.expected()),
+                        value(in.value())));
+        }
+    }
+
+    @Override
+    public KvModel.Output apply(LogEntry entry) {
+        appliedIndex = entry.index();
+        byte[] response = store.apply(entry);
+        if (entry.kind() != EntryKind.NORMAL) {
+            return null;
+        }
+        KvResult result = codec.decodeResult(response);
+        if (result instanceof GetResult) {
+            return KvModel.Output.value(value(((GetResult) result).value()));
+        }
+        if (result instanceof CasResult) {
+            CasResult cas = (CasResult) result;
+            switch (cas.outcome()) {
+                case SWAPPED: return KvModel.Output.ok(true);
+                case MISMATCH: return KvModel.Output.casFailed(value(cas.current()));
+                default: return KvModel.Output.casFailed(KvModel.ABSENT);
+            }
+        }
+        if (result instanceof KvResult.Failure
+                && ((KvResult.Failure) result).error() == dev.sansraft.kv.KvError.MALFORMED_COMMAND) {
+            return null; // not a client command (a harness payload such as a liveness probe)
+        }
+        if (result instanceof KvResult.Failure) {
+            throw new IllegalStateException("raft-kv refused a simulator command at index " + entry.index() + ": "
+                    + result);
+        }
+        return KvModel.Output.ok(true);
+    }
+
+    @Override
+    public long get(int key) {
+        Bytes v = store.get(key(key));
+        return v == null ? KvModel.ABSENT : value(v.toByteArray());
+    }
+
+    @Override
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+}

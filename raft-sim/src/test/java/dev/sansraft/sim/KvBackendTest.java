@@ -1,0 +1,57 @@
+package dev.sansraft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.sim.linearizability.KvModel;
+import dev.sansraft.sim.linearizability.KvModel.Input;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The simulator's own store and raft-kv's state machine give the results {@link KvModel} specifies. */
+class KvBackendTest {
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void bothBackendsAgreeWithTheModelOnRandomOperations(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        KvBackend sim = new SimStateMachine();
+        KvBackend kv = new RaftKvBackend();
+        KvModel model = new KvModel();
+        long[] state = new long[3];
+        for (int i = 1; i <= 300; i++) {
+            int key = r.nextInt(3);
+            Input in;
+            int pick = r.nextInt(3);
+            if (pick == 0) {
+                in = Input.get(key);
+            } else if (pick == 1 || state[key] == KvModel.ABSENT) {
+                in = Input.put(key, 1000L + i);
+            } else {
+                in = Input.cas(key, r.nextBoolean() ? state[key] : 7, 1000L + i);
+            }
+            KvModel.Output a = sim.apply(LogEntry.normal(i, 1, sim.encode(in, 0, i)));
+            KvModel.Output b = kv.apply(LogEntry.normal(i, 1, kv.encode(in, 0, i)));
+            assertThat(b).as("seed %d op %d %s", seed, i, in).isEqualTo(a);
+            Long next = model.step(state[key], in, a);
+            assertThat(next).as("seed %d op %d %s -> %s allowed by the model", seed, i, in, a).isNotNull();
+            state[key] = next;
+            assertThat(kv.get(key)).isEqualTo(sim.get(key)).isEqualTo(state[key]);
+        }
+    }
+
+    @Test
+    void raftKvAppliesARetriedWriteOnce() {
+        KvBackend kv = new RaftKvBackend();
+        byte[] first = kv.encode(Input.put(0, 5), 3, 1);
+        kv.apply(LogEntry.normal(1, 1, first));
+        kv.apply(LogEntry.normal(2, 1, kv.encode(Input.put(0, 6), 4, 1)));
+        // The same client operation (client 3, sequence 1) committed again after a retry must not take effect twice.
+        kv.apply(LogEntry.normal(3, 1, first));
+        assertThat(kv.get(0)).isEqualTo(6);
+        assertThat(kv.apply(LogEntry.normal(4, 1, "not a command".getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                .as("harness payloads are not commands").isNull();
+    }
+}
