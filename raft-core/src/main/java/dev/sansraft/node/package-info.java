@@ -8,7 +8,11 @@
  * {@link dev.sansraft.node.LeaderChangeListener}, {@link dev.sansraft.node.NodeMetrics}, the SPIs and the
  * {@link dev.sansraft.node.RaftException} family. Beneath it, package-private, are the three threads of a node: the
  * event loop that owns the core, the storage thread (ordered writes with group commit) and the apply thread, which
- * talk through single-consumer mailboxes.
+ * talk through single-consumer work queues.
+ *
+ * <p>Snapshot storage ({@link dev.sansraft.node.SnapshotStore}, {@link dev.sansraft.node.SnapshotMeta} and the
+ * snapshot methods of {@link dev.sansraft.node.StateMachine}) is declared here too; the runtime does not take or
+ * install snapshots yet.
  *
  * <p>May depend on {@code dev.sansraft.core} and slf4j; the core never depends on this package.
  */
