@@ -26,6 +26,8 @@ public enum Invariant {
     COMMITTED_APPLIED_EVERYWHERE,
     /** Once faults stop, a leader emerges and proposals commit within the stated bound. */
     LIVENESS,
+    /** A client write re-sent and so in the log twice changes the state machine only once (client sessions). */
+    EXACTLY_ONCE,
     /** The clients' history is linearizable. */
     LINEARIZABILITY,
     /** The core threw while handling an event. */

@@ -22,4 +22,20 @@ interface KvBackend {
 
     /** The last index applied. */
     long appliedIndex();
+
+    /**
+     * Whether a write re-sent with the same (client, sequence) is applied at most once (client sessions, Raft thesis
+     * §6.3). Only then do the simulated clients re-send an accepted but unanswered write.
+     */
+    boolean dedupesRetries();
+
+    /**
+     * The client write (put or compare-and-set) {@code entry} carries, decoded without applying it; null for reads,
+     * configuration entries and payloads that are not client commands.
+     */
+    ClientWrite clientWrite(LogEntry entry);
+
+    /** A client write as found in a log entry: who sent it, its sequence, the key and the unique value it writes. */
+    record ClientWrite(int clientId, long sequence, int key, long value) {
+    }
 }

@@ -5,6 +5,7 @@ import dev.sansraft.core.LogEntry;
 import dev.sansraft.kv.Bytes;
 import dev.sansraft.kv.CasResult;
 import dev.sansraft.kv.GetResult;
+import dev.sansraft.kv.KvCodecException;
 import dev.sansraft.kv.KvCommand;
 import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvResult;
@@ -83,6 +84,11 @@ final class RaftKvBackend implements KvBackend {
                 && ((KvResult.Failure) result).error() == dev.sansraft.kv.KvError.MALFORMED_COMMAND) {
             return null; // not a client command (a harness payload such as a liveness probe)
         }
+        if (result instanceof KvResult.Failure
+                && ((KvResult.Failure) result).error() == dev.sansraft.kv.KvError.STALE_SEQUENCE) {
+            // A retry landing after the client's next write acknowledged it: the session refuses it, no effect.
+            return null;
+        }
         if (result instanceof KvResult.Failure) {
             throw new IllegalStateException("raft-kv refused a simulator command at index " + entry.index() + ": "
                     + result);
@@ -94,6 +100,48 @@ final class RaftKvBackend implements KvBackend {
     public long get(int key) {
         Bytes v = store.get(key(key));
         return v == null ? KvModel.ABSENT : value(v.toByteArray());
+    }
+
+    /** True: every write carries a session tag, so raft-kv applies a retried write once. */
+    @Override
+    public boolean dedupesRetries() {
+        return true;
+    }
+
+    @Override
+    public ClientWrite clientWrite(LogEntry entry) {
+        if (entry.kind() != EntryKind.NORMAL) {
+            return null;
+        }
+        KvCommand command;
+        try {
+            command = codec.decode(entry.payload());
+        } catch (KvCodecException e) {
+            return null; // not a client command (a harness payload such as a liveness probe)
+        }
+        SessionTag session = command.session();
+        if (session == null) {
+            return null;
+        }
+        if (command instanceof KvCommand.Put) {
+            KvCommand.Put put = (KvCommand.Put) command;
+            return new ClientWrite((int) (session.clientId() - 1), session.sequence(), keyOf(put.key()),
+                    value(put.value().toByteArray()));
+        }
+        if (command instanceof KvCommand.CompareAndSet) {
+            KvCommand.CompareAndSet cas = (KvCommand.CompareAndSet) command;
+            return new ClientWrite((int) (session.clientId() - 1), session.sequence(), keyOf(cas.key()),
+                    value(cas.newValue().toByteArray()));
+        }
+        return null;
+    }
+
+    private static int keyOf(Bytes key) {
+        String text = key.toUtf8();
+        if (text.length() < 2 || text.charAt(0) != 'k') {
+            throw new IllegalStateException("raft-kv key " + text + " was not written by the simulator");
+        }
+        return Integer.parseInt(text.substring(1));
     }
 
     @Override

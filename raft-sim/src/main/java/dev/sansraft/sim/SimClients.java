@@ -18,9 +18,14 @@ import java.util.SplittableRandom;
  * client-link latency. A rejection or a dropped proposal means the operation definitely did not happen, so the
  * client resends the same operation to the hinted leader. Writes and CAS go through the log; reads use
  * {@code Event.ReadIndex} (sometimes with the lease flag) or, in the read-through-log variant, go through the log as
- * well. An operation unanswered after {@code timeoutTicks} becomes indeterminate: a write stays in the history with
- * no return time (it may or may not have happened); a read is dropped from it (it had no effect). Values written are
- * unique per operation, which keeps the linearizability search small.
+ * well. When {@code retryTicks} is positive (the swarm sets it when the backend dedupes by client session), a write
+ * still unanswered {@code retryTicks} after it was sent is re-sent with the same (client, sequence) and input to the
+ * hinted leader or a random node, as a real client does after a timeout or a leader change: both copies may end up
+ * in the log, and the session must make the second one a no-op ({@link Invariant#EXACTLY_ONCE}). The first answer
+ * from any attempt completes the operation. An operation unanswered after {@code timeoutTicks} becomes
+ * indeterminate: a write stays in the history with no return time (it may or may not have happened); a read is
+ * dropped from it (it had no effect). Values written are unique per operation, which keeps the linearizability
+ * search small.
  *
  * <p>Not thread-safe: runs on the simulation's thread.
  */
@@ -42,6 +47,10 @@ final class SimClients implements SimObserver {
         long hint;
         long attemptId;
         long acceptedAt;
+        /** Every attempt of the current operation still awaiting an answer; the first answer wins. */
+        final List<Long> attempts = new ArrayList<>();
+        /** Sends of the current operation so far; a retry timer only fires if no later send happened. */
+        int sends;
 
         Client(int id) {
             this.id = id;
@@ -56,15 +65,17 @@ final class SimClients implements SimObserver {
     private final int keys;
     private final long timeoutMicros;
     private final long latencyMicros;
+    private final long retryMicros;
     private final List<Client> clients = new ArrayList<>();
     private final Map<Long, Client> byAttempt = new HashMap<>();
     private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
     private boolean stopped;
     private long completed;
     private long indeterminate;
+    private long resends;
 
     SimClients(SimCluster cluster, int clientCount, int keys, ReadMode readMode, double leaseFraction,
-               long timeoutTicks) {
+               long timeoutTicks, long retryTicks) {
         this.cluster = cluster;
         this.codec = cluster.engine().newStateMachine();
         this.random = cluster.random();
@@ -73,6 +84,7 @@ final class SimClients implements SimObserver {
         this.keys = keys;
         this.timeoutMicros = timeoutTicks * cluster.options().tickMicros();
         this.latencyMicros = Math.max(1, cluster.options().latencyMinMicros());
+        this.retryMicros = Math.max(0, retryTicks) * cluster.options().tickMicros();
         for (int i = 0; i < clientCount; i++) {
             clients.add(new Client(i));
         }
@@ -102,6 +114,11 @@ final class SimClients implements SimObserver {
 
     long indeterminate() {
         return indeterminate;
+    }
+
+    /** Writes re-sent because no answer came within the retry interval. */
+    long resends() {
+        return resends;
     }
 
     /**
@@ -148,6 +165,7 @@ final class SimClients implements SimObserver {
         }
         c.callTime = cluster.nowMicros();
         c.waiting = true;
+        c.sends = 0;
         long op = c.opId;
         cluster.schedule(timeoutMicros, "client " + c.id + " op " + c.seq + " times out", () -> timeout(c, op));
         send(c, c.hint != 0 ? c.hint : 1 + random.nextInt(cluster.size()));
@@ -168,8 +186,19 @@ final class SimClients implements SimObserver {
 
     private void send(Client c, long nodeId) {
         long op = c.opId;
+        int sendNo = ++c.sends;
         cluster.schedule(latencyMicros + random.nextLong(latencyMicros + 1),
                 "client " + c.id + " op " + c.seq + " " + c.input + " reaches n" + nodeId, () -> arrive(c, op, nodeId));
+        if (retryMicros > 0 && c.input.kind() != KvModel.Kind.GET) {
+            cluster.schedule(retryMicros, "client " + c.id + " op " + c.seq + " retry timer", () -> {
+                if (c.waiting && c.opId == op && c.sends == sendNo) {
+                    // No answer yet: the leader may have changed or the answer been lost. Same (client, sequence).
+                    long target = c.hint != 0 && random.nextBoolean() ? c.hint : 1 + random.nextInt(cluster.size());
+                    resends++;
+                    send(c, target);
+                }
+            });
+        }
     }
 
     private void arrive(Client c, long op, long nodeId) {
@@ -177,9 +206,9 @@ final class SimClients implements SimObserver {
             return;
         }
         long attempt = cluster.nextCorrelationId();
-        byAttempt.remove(c.attemptId);
         c.attemptId = attempt;
         c.acceptedAt = 0;
+        c.attempts.add(attempt);
         byAttempt.put(attempt, c);
         if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.LOCAL_UNSAFE) {
             reply(c, KvModel.Output.value(cluster.node(nodeId).stateMachine.get(c.input.key())));
@@ -207,6 +236,13 @@ final class SimClients implements SimObserver {
     public void onProposalOutcome(SimNode node, Action.ProposalOutcome outcome) {
         Client c = byAttempt.get(outcome.correlationId());
         if (c == null || !c.waiting) {
+            return;
+        }
+        if (outcome.correlationId() != c.attemptId) {
+            // An earlier attempt of the same operation: it may still answer, but a later one already exists.
+            if (!(outcome instanceof Action.ProposalAccepted)) {
+                byAttempt.remove(outcome.correlationId());
+            }
             return;
         }
         if (outcome instanceof Action.ProposalAccepted) {
@@ -273,7 +309,10 @@ final class SimClients implements SimObserver {
 
     private void finish(Client c) {
         c.waiting = false;
-        byAttempt.remove(c.attemptId);
+        for (Long attempt : c.attempts) {
+            byAttempt.remove(attempt);
+        }
+        c.attempts.clear();
         cluster.schedule(1 + random.nextLong(cluster.options().tickMicros() / 2), "client " + c.id + " thinks",
                 () -> next(c));
     }

@@ -59,6 +59,7 @@ final class SimEngine implements InvariantChecker.Reporter {
      * what was not really synced (a disk that lies about fsync). Never set otherwise.
      */
     boolean sabotageLyingDisk;
+    private long duplicatesWithoutEffect;
 
     private record IndexTerm(long index, long term) {
     }
@@ -485,7 +486,7 @@ final class SimEngine implements InvariantChecker.Reporter {
                             + " whose proposal was reported dropped: " + drop, null);
                 }
             }
-            KvModel.Output result = node.stateMachine.apply(e);
+            KvModel.Output result = options.checkInvariants() ? applyOnce(node, e) : node.stateMachine.apply(e);
             if (!node.acceptedByIndex.isEmpty() && trackProposals()) {
                 SimNode.Accepted acc = node.acceptedByIndex.remove(e.index());
                 if (acc != null && acc.term() == e.term()) {
@@ -496,6 +497,35 @@ final class SimEngine implements InvariantChecker.Reporter {
                 }
             }
         }
+    }
+
+    /**
+     * Applies {@code e} and checks {@link Invariant#EXACTLY_ONCE}: a client write this incarnation already applied
+     * (the client re-sent it, and both copies were committed) must leave its key's value as it was.
+     */
+    private KvModel.Output applyOnce(SimNode node, LogEntry e) {
+        KvBackend.ClientWrite write = node.stateMachine.clientWrite(e);
+        if (write == null) {
+            return node.stateMachine.apply(e);
+        }
+        long before = node.stateMachine.get(write.key());
+        KvModel.Output result = node.stateMachine.apply(e);
+        if (!node.appliedWrites.add(((long) write.clientId() << 40) | write.sequence())) {
+            long after = node.stateMachine.get(write.key());
+            if (after != before) {
+                throw violation(Invariant.EXACTLY_ONCE, "node " + node.id + " applied client " + write.clientId()
+                        + " sequence " + write.sequence() + " again at index " + e.index() + ": value "
+                        + write.value() + " applied twice (key " + write.key() + " went from " + before + " to "
+                        + after + ")", null);
+            }
+            duplicatesWithoutEffect++;
+        }
+        return result;
+    }
+
+    /** Client writes applied a second time (a retry committed twice) that changed nothing, over every node. */
+    long duplicatesWithoutEffect() {
+        return duplicatesWithoutEffect;
     }
 
     private void serveReads(SimNode node) {

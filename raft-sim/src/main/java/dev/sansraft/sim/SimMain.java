@@ -68,12 +68,16 @@ public final class SimMain {
         long operations = 0;
         long undecided = 0;
         long traceHash = 0;
+        long resends = 0;
+        long duplicates = 0;
         List<SwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
             SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile);
             events += r.events();
             operations += r.operations();
+            resends += r.resends();
+            duplicates += r.duplicatesWithoutEffect();
             traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
             if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
                 undecided++;
@@ -94,8 +98,9 @@ public final class SimMain {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
-                + " %.1f s; linearizability undecided (search budget) on %d seeds; trace hash %016x%n", seeds, events,
-                operations, failures.size(), events / secs, secs, undecided, traceHash);
+                + " %.1f s; linearizability undecided (search budget) on %d seeds; write re-sends %d, duplicate"
+                + " writes applied without effect %d; trace hash %016x%n", seeds, events, operations, failures.size(),
+                events / secs, secs, undecided, resends, duplicates, traceHash);
         for (SwarmRun.Result f : failures) {
             out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile));
         }

@@ -4,8 +4,10 @@ import dev.sansraft.core.InMemoryLog;
 import dev.sansraft.core.RaftCore;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One simulated node: its durable disk, which survives crashes, and the volatile parts of its current incarnation
@@ -36,6 +38,8 @@ final class SimNode {
     int incarnation;
     final Map<Long, Accepted> acceptedByIndex = new HashMap<>();
     final List<PendingRead> pendingReads = new ArrayList<>();
+    /** (client, sequence) of every client write this incarnation has applied, for {@link Invariant#EXACTLY_ONCE}. */
+    final Set<Long> appliedWrites = new HashSet<>();
 
     SimNode(int slot) {
         this.slot = slot;
@@ -51,5 +55,6 @@ final class SimNode {
         stateMachine = null;
         acceptedByIndex.clear();
         pendingReads.clear();
+        appliedWrites.clear();
     }
 }

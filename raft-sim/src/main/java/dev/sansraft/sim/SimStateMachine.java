@@ -27,6 +27,24 @@ final class SimStateMachine implements KvBackend {
         return appliedIndex;
     }
 
+    /** False: this store has no client sessions, so a write in the log twice is applied twice. */
+    @Override
+    public boolean dedupesRetries() {
+        return false;
+    }
+
+    @Override
+    public ClientWrite clientWrite(LogEntry entry) {
+        if (entry.kind() != EntryKind.NORMAL) {
+            return null;
+        }
+        KvCommand cmd = KvCommand.decode(entry.payload());
+        if (cmd == null || cmd.input().kind() == KvModel.Kind.GET) {
+            return null;
+        }
+        return new ClientWrite(cmd.clientId(), cmd.opId(), cmd.input().key(), cmd.input().value());
+    }
+
     /** Applies the next committed entry; returns the command's result, or null when it is not a KV command. */
     @Override
     public KvModel.Output apply(LogEntry entry) {

@@ -23,7 +23,8 @@ final class SwarmRun {
 
     /** What one seed produced. */
     record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
-                  boolean raftKv, CheckResult.Verdict linearizability, InvariantViolation violation) {
+                  boolean raftKv, CheckResult.Verdict linearizability, long resends, long duplicatesWithoutEffect,
+                  InvariantViolation violation) {
         boolean passed() {
             return violation == null;
         }
@@ -37,13 +38,35 @@ final class SwarmRun {
     /**
      * Deliberate bugs a test can plant to show the checks catch them; {@code NONE} in every real run.
      */
-    enum Sabotage { NONE, LYING_DISK, STALE_READS }
+    enum Sabotage { NONE, LYING_DISK, STALE_READS, DUPLICATE_WRITES }
+
+    /** Ticks between re-sends of an unanswered write when a test forces retries: short, so duplicates are common. */
+    static final long FORCED_RETRY_TICKS = 2;
 
     static Result run(long seed, long ticks, int nodes, String profileName) {
         return run(seed, ticks, nodes, profileName, Sabotage.NONE);
     }
 
+    /**
+     * {@code DUPLICATE_WRITES} runs the simulator's own store (no sessions) with clients forced to re-send writes
+     * every {@link #FORCED_RETRY_TICKS}, so a write lands in the log twice and is applied twice.
+     */
     static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
+        boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
+        return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
+                duplicates ? FORCED_RETRY_TICKS : 0);
+    }
+
+    /**
+     * A run on raft-kv's state machine with clients re-sending unanswered writes every {@link #FORCED_RETRY_TICKS}
+     * ticks, far more often than the swarm's default, to exercise the sessions hard.
+     */
+    static Result runWithForcedRetries(long seed, long ticks, int nodes, String profileName) {
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS);
+    }
+
+    private static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
+                              Boolean backendOverride, long forcedRetryTicks) {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
         SimOptions options = SimOptions.builder()
@@ -56,14 +79,19 @@ final class SwarmRun {
                 .clockSkew(profile.clockSkew())
                 .build();
         // Half the seeds run raft-kv's real state machine (with client sessions), half the simulator's own store.
-        boolean raftKv = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
+        boolean drawn = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
+        boolean raftKv = backendOverride != null ? backendOverride : drawn;
         SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
         long clientTimeoutTicks = CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10;
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
+        // Re-send an unanswered write after one election timeout (the client timeout is three): long enough for a
+        // new leader to be elected, short enough to retry before giving up. Only with sessions, unless forced.
+        long retryTicks = forcedRetryTicks > 0 ? forcedRetryTicks
+                : cluster.engine().newStateMachine().dedupesRetries() ? profile.raftConfig().electionTimeoutTicks() : 0;
         SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
-                profile.leaseFraction(), clientTimeoutTicks);
+                profile.leaseFraction(), clientTimeoutTicks, retryTicks);
         try {
             clients.start();
             Nemesis nemesis = new Nemesis(cluster, profile);
@@ -80,10 +108,12 @@ final class SwarmRun {
                 throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, raftKv, lin.verdict(), null);
+                    clients.indeterminate(), profile, raftKv, lin.verdict(), clients.resends(),
+                    cluster.engine().duplicatesWithoutEffect(), null);
         } catch (InvariantViolation v) {
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, raftKv, null, v);
+                    clients.indeterminate(), profile, raftKv, null, clients.resends(),
+                    cluster.engine().duplicatesWithoutEffect(), v);
         }
     }
 }

@@ -54,4 +54,30 @@ class KvBackendTest {
         assertThat(kv.apply(LogEntry.normal(4, 1, "not a command".getBytes(java.nio.charset.StandardCharsets.UTF_8))))
                 .as("harness payloads are not commands").isNull();
     }
+
+    @Test
+    void bothBackendsDecodeClientWritesAndOnlyRaftKvDedupes() {
+        for (KvBackend b : new KvBackend[] {new SimStateMachine(), new RaftKvBackend()}) {
+            String name = b.getClass().getSimpleName();
+            assertThat(b.clientWrite(LogEntry.normal(1, 1, b.encode(Input.put(2, 77), 3, 9)))).as(name)
+                    .isEqualTo(new KvBackend.ClientWrite(3, 9, 2, 77));
+            assertThat(b.clientWrite(LogEntry.normal(2, 1, b.encode(Input.cas(1, 5, 88), 0, 4)))).as(name)
+                    .isEqualTo(new KvBackend.ClientWrite(0, 4, 1, 88));
+            assertThat(b.clientWrite(LogEntry.normal(3, 1, b.encode(Input.get(1), 0, 5)))).as(name).isNull();
+            assertThat(b.clientWrite(LogEntry.normal(4, 1, new byte[] {1, 2, 3}))).as(name).isNull();
+        }
+        assertThat(new RaftKvBackend().dedupesRetries()).isTrue();
+        assertThat(new SimStateMachine().dedupesRetries()).isFalse();
+    }
+
+    @Test
+    void raftKvIgnoresARetryOfAnAcknowledgedWrite() {
+        KvBackend kv = new RaftKvBackend();
+        byte[] first = kv.encode(Input.put(0, 5), 3, 1);
+        kv.apply(LogEntry.normal(1, 1, first));
+        kv.apply(LogEntry.normal(2, 1, kv.encode(Input.put(0, 6), 3, 2)));
+        // Sequence 2 acknowledged sequence 1: a late copy of 1 is refused as stale, has no result and no effect.
+        assertThat(kv.apply(LogEntry.normal(3, 1, first))).isNull();
+        assertThat(kv.get(0)).isEqualTo(6);
+    }
 }

@@ -1,0 +1,54 @@
+package dev.sansraft.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Client retries through sessions: clients re-send unanswered writes with the same (client, sequence), so the same
+ * write lands in the log twice. With raft-kv's sessions the second copy must change nothing; without sessions
+ * {@link Invariant#EXACTLY_ONCE} must catch the double apply.
+ */
+class ExactlyOnceTest {
+
+    static final long TICKS = 300;
+
+    @Test
+    void sessionsApplyForcedRetriesOnceOverThirtySwarmSeeds() {
+        long resends = 0;
+        long duplicates = 0;
+        for (long seed = 1; seed <= 30; seed++) {
+            int nodes = SwarmTest.nodesFor(seed);
+            SwarmRun.Result r = SwarmRun.runWithForcedRetries(seed, TICKS, nodes, "swarm");
+            assertThat(r.passed()).as("seed %d, %s%n%s", seed, r.profile(),
+                    r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+            assertThat(r.raftKv()).as("seed %d runs raft-kv", seed).isTrue();
+            resends += r.resends();
+            duplicates += r.duplicatesWithoutEffect();
+        }
+        System.out.printf("forced retries over 30 swarm seeds: %d re-sends, %d duplicates applied without effect%n",
+                resends, duplicates);
+        assertThat(resends).as("write re-sends over 30 seeds").isPositive();
+        assertThat(duplicates).as("duplicate writes applied without effect over 30 seeds").isPositive();
+    }
+
+    @Test
+    void exactlyOnceFiresWhenABackendWithoutSessionsGetsRetries() {
+        List<String> fired = new ArrayList<>();
+        for (long seed = 1; seed <= 30 && fired.isEmpty(); seed++) {
+            SwarmRun.Result r = SwarmRun.run(seed, TICKS, SwarmTest.nodesFor(seed), "swarm",
+                    SwarmRun.Sabotage.DUPLICATE_WRITES);
+            assertThat(r.raftKv()).isFalse();
+            if (!r.passed()) {
+                assertThat(r.violation().invariant()).as("seed %d: %s", seed, r.violation().getMessage())
+                        .isEqualTo(Invariant.EXACTLY_ONCE);
+                assertThat(r.violation().getMessage()).contains("applied twice").contains("client")
+                        .contains("sequence").contains("index");
+                fired.add(r.violation().getMessage());
+            }
+        }
+        assertThat(fired).as("EXACTLY_ONCE fired within 30 seeds").hasSize(1);
+    }
+}
