@@ -95,9 +95,10 @@ public sealed interface Action
     }
 
     /**
-     * An accepted proposal will never be applied: another entry was committed at its {@code index}. Reported when
-     * that entry is applied, not when this node's own copy is truncated or it loses leadership, since another node's
-     * copy may still commit.
+     * An accepted proposal will never be applied: either another entry was committed at its {@code index}, or an
+     * entry of a newer term was committed before it (terms never decrease along a log, so nothing of an older term
+     * can follow it). Never reported merely because this node's own copy was truncated or it lost leadership, since
+     * another node's copy may still commit.
      */
     record ProposalDropped(long correlationId, long index, long term) implements ProposalOutcome {
     }

@@ -25,9 +25,10 @@ public interface LogView {
     long lastIndex();
 
     /**
-     * The term of the entry at {@code index}; {@code 0} for index 0.
+     * The term of the entry at {@code index}; {@code 0} for index 0; for {@code firstIndex() - 1}, the term of the last
+     * entry compacted away (0 if none).
      *
-     * @throws IllegalArgumentException if {@code index} is outside {@code [firstIndex(), lastIndex()]} and not 0
+     * @throws IllegalArgumentException if {@code index} is outside {@code [firstIndex() - 1, lastIndex()]}
      */
     long term(long index);
 

@@ -9,11 +9,12 @@ import java.util.TreeMap;
 /**
  * Proposals this node accepted as leader and whose fate is not known yet, by index. Each ends in exactly one way:
  * the entry committed at its index has the accepted term (the runtime completes it from the {@link Action.Apply}),
- * or it has another term and the proposal is reported {@link Action.ProposalDropped}. Not thread-safe: owned by its
+ * or it is reported {@link Action.ProposalDropped} because it can never be applied: another entry committed at its
+ * index, or an entry of a newer term committed before it. Not thread-safe: owned by its
  * {@link RaftCore}.
  *
  * <p>A proposal is <em>not</em> dropped when this node's own copy is truncated or when it loses leadership: other
- * nodes may still hold the entry, and a later leader may commit it. Only the committed entry at its index decides.
+ * nodes may still hold the entry, and a later leader may commit it. Only what is committed decides.
  * So two proposals can wait on one index (one from an earlier leadership), which is why they are kept per index.
  *
  * <p>The bytes of tracked proposals drive {@code maxUncommittedBytes} back-pressure. Proposals from an earlier
@@ -31,6 +32,10 @@ final class ProposalTracker {
 
     long bytes() {
         return bytes;
+    }
+
+    boolean isEmpty() {
+        return byIndex.isEmpty();
     }
 
     void accepted(long correlationId, LogEntry entry) {

@@ -59,6 +59,7 @@ public final class RaftCore {
     private final ForwardedReads forwardedReads = new ForwardedReads();
 
     private final ProposalTracker proposals = new ProposalTracker();
+    private long lastCheckedCommit;
 
     private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState) {
         this.id = id;
@@ -402,7 +403,7 @@ public final class RaftCore {
         setRole(Role.LEADER, id);
         heartbeatElapsed = 0;
         electionElapsed = 0;
-        replication = new Replication(id, term, peers, log, config, out, this::maybeCommit);
+        replication = new Replication(id, term, peers, log, config, out, this::releaseReads, this::maybeCommit);
         lease.reset();
         // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
         log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
@@ -496,9 +497,7 @@ public final class RaftCore {
 
     private void stepLeader(Message m) {
         if (m instanceof Message.AppendResponse) {
-            if (replication.onAppendResponse((Message.AppendResponse) m)) {
-                releaseReads();
-            }
+            replication.onAppendResponse((Message.AppendResponse) m);
         } else if (m instanceof Message.ReadIndexRequest) {
             replication.markActive(m.from());
             read(((Message.ReadIndexRequest) m).readId(), m.from(), false);
@@ -654,8 +653,13 @@ public final class RaftCore {
             roundPending = false;
         }
         log.flushWrites(out, term);
-        if (log.commitIndex() > 0) {
-            proposals.committed(log.commitIndex(), log.term(log.commitIndex()), out);
+        if (log.commitIndex() != lastCheckedCommit) {
+            // Proposals are accepted in the current term, never below the committed entry's term, so checking
+            // when the commit index moves is enough (and keeps log reads off the per-step path).
+            lastCheckedCommit = log.commitIndex();
+            if (!proposals.isEmpty()) {
+                proposals.committed(log.commitIndex(), log.term(log.commitIndex()), out);
+            }
         }
         while (log.appliedIndex() < log.commitIndex()) {
             List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);

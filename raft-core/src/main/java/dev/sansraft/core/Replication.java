@@ -18,6 +18,8 @@ final class Replication {
     private final RaftLog log;
     private final RaftConfig config;
     private final List<Action> out;
+    /** Called when a follower acknowledges a newer read round, first, so the lease is current for what follows. */
+    private final Runnable roundAcknowledged;
     /** Called when a follower's match index advances, before more is sent, so new appends carry the new commit. */
     private final Runnable matchAdvanced;
     private final long[] quorumValues;
@@ -26,13 +28,14 @@ final class Replication {
     private long round;
 
     Replication(long id, long term, long[] peers, RaftLog log, RaftConfig config, List<Action> out,
-                Runnable matchAdvanced) {
+                Runnable roundAcknowledged, Runnable matchAdvanced) {
         this.id = id;
         this.term = term;
         this.peers = peers;
         this.log = log;
         this.config = config;
         this.out = out;
+        this.roundAcknowledged = roundAcknowledged;
         this.matchAdvanced = matchAdvanced;
         this.progress = new Progress[peers.length];
         for (int i = 0; i < peers.length; i++) {
@@ -59,20 +62,16 @@ final class Replication {
         return slot < 0 ? null : progress[slot];
     }
 
-    /**
-     * Handles a follower's answer.
-     *
-     * @return whether the follower acknowledged a newer read round
-     */
-    boolean onAppendResponse(Message.AppendResponse r) {
+    /** Handles a follower's answer. */
+    void onAppendResponse(Message.AppendResponse r) {
         Progress pr = progressOf(r.from());
         if (pr == null || r.matchIndex() > log.lastIndex() || r.rejectedIndex() > log.lastIndex()) {
-            return false; // no correct follower of this leader acknowledges past its log: bad input, ignored
+            return; // no correct follower of this leader acknowledges past its log: bad input, ignored
         }
         pr.recentActive = true;
-        boolean newRound = r.round() > pr.ackedRound;
-        if (newRound) {
+        if (r.round() > pr.ackedRound) {
             pr.ackedRound = r.round();
+            roundAcknowledged.run();
         }
         if (r.success()) {
             boolean advanced = pr.acknowledge(r.matchIndex());
@@ -93,7 +92,6 @@ final class Replication {
             sendAppends(pr, false);
         }
         pr.checkInvariant();
-        return newRound;
     }
 
     /**

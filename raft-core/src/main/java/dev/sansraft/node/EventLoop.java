@@ -313,7 +313,7 @@ final class EventLoop implements Runnable {
                 "outcome unknown: proposal at index " + previous.index + " term " + previous.term
                         + " is no longer tracked once a proposal of term " + a.term()
                         + " took its index here; another leader may still commit it"))) {
-            // Not "dropped": its entry may survive on other nodes and commit (the core decides that only at apply).
+            // Not "dropped": its entry may survive on other nodes and commit; only the core knows, from what commits.
             counters.proposalsDropped.incrementAndGet();
         }
         byDeadline.add(p);
@@ -334,7 +334,7 @@ final class EventLoop implements Runnable {
         if (p != null && p.term == a.term()) {
             proposalsByIndex.remove(a.index());
             fail(p, new ProposalDroppedException("proposal at index " + a.index() + " term " + a.term()
-                    + " was overwritten by a later leader"));
+                    + " will never be applied: another entry committed at its index or before it"));
         }
     }
 
