@@ -27,15 +27,7 @@ public final class FreePorts {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot pick free ports", e);
         } finally {
-            for (ServerSocket s : sockets) {
-                if (s != null) {
-                    try {
-                        s.close();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot release a probe port", e);
-                    }
-                }
-            }
+            closeAll(sockets);
         }
     }
 
@@ -59,20 +51,24 @@ public final class FreePorts {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot probe ports", e);
             } finally {
-                for (ServerSocket s : sockets) {
-                    if (s != null) {
-                        try {
-                            s.close();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException("cannot release a probe port", e);
-                        }
-                    }
-                }
+                closeAll(sockets);
             }
             if (free) {
                 return base;
             }
         }
         throw new IllegalStateException("no " + n + " consecutive free ports found (seed " + seed + ")");
+    }
+
+    private static void closeAll(ServerSocket[] sockets) {
+        for (ServerSocket s : sockets) {
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot release a probe port", e);
+                }
+            }
+        }
     }
 }
