@@ -26,14 +26,32 @@ import java.util.List;
  *   in them are committed and never change. Applying may run on another thread.</li>
  *   <li><b>Outcomes.</b> Every {@link Event.Propose} gets exactly one immediate {@link ProposalOutcome}
  *   ({@link ProposalAccepted} or {@link ProposalRejected}); an accepted one is later either applied (an {@link Apply}
- *   carries an entry with the accepted index <em>and</em> term) or reported {@link ProposalDropped}.</li>
+ *   carries an entry with the accepted index <em>and</em> term) or reported {@link ProposalDropped}, or, when
+ *   a snapshot from the leader covered it before this node applied it, {@link ProposalUnknown}.</li>
+ *   <li><b>Snapshots taken.</b> A {@link TakeSnapshot} is ordered with {@link Apply}: it captures the state after
+ *   exactly the entries applied before it (its {@code index}). The runtime writes it to its snapshot store and,
+ *   once it is durable, feeds back {@link Event.SnapshotSaved}. A runtime whose state machine cannot take snapshots
+ *   never reports one; the core then asks for no more.</li>
+ *   <li><b>Compaction and reset are log writes.</b> {@link CompactLog} and {@link ResetLog} are ordered with
+ *   {@link TruncateLog} and {@link AppendLog}. The core never reads an index it has compacted or reset away, so the
+ *   storage may drop the entries whenever it executes the action.</li>
+ *   <li><b>Snapshot transfer.</b> {@link SendSnapshotChunk} asks the leader's runtime to read a range of a stored
+ *   snapshot and send it as a {@link Message.InstallSnapshot}; it may run on another thread and is unordered with
+ *   other sends. If the snapshot is gone, the runtime drops the chunk and the core's bounded retries take over.
+ *   {@link WriteSnapshotChunk} asks a follower's runtime to append a received chunk (offset 0 starts a new
+ *   snapshot and abandons any unfinished one) and to send the attached reply only once the bytes are written; the
+ *   last chunk is followed by a durable commit and {@link Event.SnapshotSaved}. {@link RestoreSnapshot} is ordered
+ *   with {@link Apply}: the state machine's state is replaced with the stored snapshot, and the next entry applied
+ *   follows the snapshot's index.</li>
  * </ol>
  *
  * <p>Immutable records; thread-safe. Entry lists follow the ownership rule of {@link LogEntry}.
  */
 public sealed interface Action
         permits Action.PersistHardState, Action.TruncateLog, Action.AppendLog, Action.Send, Action.Apply,
-        Action.ProposalOutcome, Action.RoleChanged, Action.ReadReady, Action.ReadRejected {
+        Action.ProposalOutcome, Action.RoleChanged, Action.ReadReady, Action.ReadRejected, Action.TakeSnapshot,
+        Action.CompactLog, Action.ResetLog, Action.SendSnapshotChunk, Action.WriteSnapshotChunk,
+        Action.RestoreSnapshot {
 
     /** Durably record the term and vote before any later {@link Send} leaves the node. */
     record PersistHardState(HardState state) implements Action {
@@ -74,7 +92,8 @@ public sealed interface Action
     }
 
     /** The answer to one {@link Event.Propose}. */
-    sealed interface ProposalOutcome extends Action permits ProposalAccepted, ProposalRejected, ProposalDropped {
+    sealed interface ProposalOutcome extends Action
+            permits ProposalAccepted, ProposalRejected, ProposalDropped, ProposalUnknown {
         long correlationId();
     }
 
@@ -103,6 +122,14 @@ public sealed interface Action
     record ProposalDropped(long correlationId, long index, long term) implements ProposalOutcome {
     }
 
+    /**
+     * This node installed a snapshot from the leader that covers the accepted proposal's {@code index} before it
+     * applied that index itself. The proposal may or may not have taken effect, and its result is not known here; a
+     * client should retry it idempotently (for example through a session that deduplicates retries).
+     */
+    record ProposalUnknown(long correlationId, long index, long term) implements ProposalOutcome {
+    }
+
     /** The node's role, term or known leader changed. {@code leaderId} is 0 when no leader is known. */
     record RoleChanged(Role role, long term, long leaderId) implements Action {
     }
@@ -116,5 +143,79 @@ public sealed interface Action
 
     /** A read could not be given a read index; retry it at {@code leaderHint} (0 if unknown). */
     record ReadRejected(long readId, long leaderHint) implements Action {
+    }
+
+    /**
+     * Take a snapshot of the state machine as of {@code index} (the last entry applied before this action) and store
+     * it with this position and membership; report it with {@link Event.SnapshotSaved} once durable.
+     */
+    record TakeSnapshot(long index, long term, List<Long> members) implements Action {
+        public TakeSnapshot {
+            members = List.copyOf(members);
+            if (index < 1 || term < 1) {
+                throw new IllegalArgumentException("snapshot position must be at least 1, got " + index + "@" + term);
+            }
+        }
+    }
+
+    /**
+     * Discard log entries up to and including {@code upToIndex}, which a durable snapshot covers. The storage keeps
+     * answering the term of {@code upToIndex}.
+     */
+    record CompactLog(long upToIndex) implements Action {
+        public CompactLog {
+            if (upToIndex < 1) {
+                throw new IllegalArgumentException("compaction index must be >= 1, got " + upToIndex);
+            }
+        }
+    }
+
+    /**
+     * Discard every entry and continue the log after {@code (index, term)}, the position of an installed snapshot
+     * that this node's log did not match (Raft §7 receiver rule 7). Afterwards the log is empty with first index
+     * {@code index + 1} and the term of {@code index} is {@code term}.
+     */
+    record ResetLog(long index, long term) implements Action {
+        public ResetLog {
+            if (index < 1 || term < 1) {
+                throw new IllegalArgumentException("reset position must be at least 1, got " + index + "@" + term);
+            }
+        }
+    }
+
+    /**
+     * Read {@code length} bytes at {@code offset} of the stored snapshot {@code snapshot} and send them to {@code to}
+     * as a {@link Message.InstallSnapshot} in {@code term}.
+     */
+    record SendSnapshotChunk(long to, long term, SnapshotInfo snapshot, long offset, int length) implements Action {
+        public SendSnapshotChunk {
+            if (snapshot == null || offset < 0 || length < 0 || offset + length > snapshot.sizeBytes()) {
+                throw new IllegalArgumentException("snapshot chunk [" + offset + ", +" + length + ") outside "
+                        + snapshot);
+            }
+        }
+    }
+
+    /**
+     * Append a received chunk to the snapshot being received (offset 0 starts it), then send {@code reply}. The
+     * chunk that ends at {@code snapshot.sizeBytes()} completes it: commit it durably and report
+     * {@link Event.SnapshotSaved}. The core has already checked that the chunks are contiguous and that the whole
+     * payload's checksum matches {@code snapshot.checksum()}.
+     */
+    record WriteSnapshotChunk(SnapshotInfo snapshot, long offset, byte[] data, Message reply) implements Action {
+        public WriteSnapshotChunk {
+            if (snapshot == null || data == null || reply == null) {
+                throw new IllegalArgumentException("incomplete snapshot chunk write at offset " + offset);
+            }
+        }
+
+        /** Whether this chunk completes the snapshot. */
+        public boolean isLast() {
+            return offset + data.length == snapshot.sizeBytes();
+        }
+    }
+
+    /** Replace the state machine's state with the stored snapshot {@code snapshot}, in order with {@link Apply}. */
+    record RestoreSnapshot(SnapshotInfo snapshot) implements Action {
     }
 }

@@ -6,7 +6,7 @@ package dev.sansraft.core;
  * <p>Immutable records; thread-safe.
  */
 public sealed interface Event
-        permits Event.Tick, Event.Receive, Event.Propose, Event.Persisted, Event.ReadIndex {
+        permits Event.Tick, Event.Receive, Event.Propose, Event.Persisted, Event.ReadIndex, Event.SnapshotSaved {
 
     /** One logical clock tick. Timeouts are counted in ticks; the runtime decides how long a tick is. */
     record Tick() implements Event {
@@ -66,5 +66,19 @@ public sealed interface Event
      *               CheckQuorum on; otherwise the read falls back to a ReadIndex round). See {@link RaftConfig}.
      */
     record ReadIndex(long readId, boolean lease) implements Event {
+    }
+
+    /**
+     * A snapshot is durable in the runtime's snapshot store: either one this node took after an
+     * {@link Action.TakeSnapshot}, or one it received through {@link Action.WriteSnapshotChunk}s and committed after
+     * the last chunk. The core may then compact the log up to it ({@link Action.CompactLog}), and for a received
+     * snapshot it installs it (Raft §7).
+     */
+    record SnapshotSaved(SnapshotInfo snapshot) implements Event {
+        public SnapshotSaved {
+            if (snapshot == null) {
+                throw new IllegalArgumentException("snapshot is null");
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A {@link LogView} held in memory, with the mutations a runtime performs when it executes
- * {@link Action.AppendLog} and {@link Action.TruncateLog}. For tests, the simulator, and embedders that keep the log
+ * {@link Action.AppendLog}, {@link Action.TruncateLog}, {@link Action.CompactLog} and {@link Action.ResetLog}. For tests, the simulator, and embedders that keep the log
  * elsewhere.
  *
  * <p>Not thread-safe: confine it to one thread or guard it externally.
@@ -106,6 +106,18 @@ public final class InMemoryLog implements LogView {
             entries.subList(0, (int) (upToIndex - firstIndex + 1)).clear();
             firstIndex = upToIndex + 1;
         }
+    }
+
+    /**
+     * Discards every entry and continues the log after {@code (index, term)} (see {@link Action.ResetLog}).
+     */
+    public void resetTo(long index, long term) {
+        if (index < 1 || term < 1) {
+            throw new IllegalArgumentException("reset position must be at least 1, got " + index + "@" + term);
+        }
+        entries.clear();
+        firstIndex = index + 1;
+        termBeforeFirst = term;
     }
 
     /** A copy of every entry held. */

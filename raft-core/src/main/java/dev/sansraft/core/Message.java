@@ -11,7 +11,8 @@ import java.util.List;
  */
 public sealed interface Message
         permits Message.VoteRequest, Message.VoteResponse, Message.AppendRequest, Message.AppendResponse,
-        Message.ReadIndexRequest, Message.ReadIndexResponse {
+        Message.ReadIndexRequest, Message.ReadIndexResponse, Message.InstallSnapshot,
+        Message.InstallSnapshotResponse {
 
     long from();
 
@@ -106,6 +107,57 @@ public sealed interface Message
             Messages.checkHeader(from, to, term);
             if (readIndex < 0) {
                 throw new IllegalArgumentException("negative read index " + readIndex);
+            }
+        }
+    }
+
+    /**
+     * One chunk of a snapshot a leader streams to a follower that needs entries the leader has compacted away
+     * (Raft §7, with the data split into chunks so no side ever holds a whole snapshot). Chunks are sent in order
+     * from {@code offset} 0; the one that ends at {@link SnapshotInfo#sizeBytes()} is the last. An empty snapshot is
+     * sent as one empty chunk.
+     *
+     * <p>{@code data} is owned by the message once constructed: neither side modifies it afterwards.
+     *
+     * @param snapshot which snapshot, with its size and checksum (the receiver verifies both before installing)
+     * @param offset   where {@code data} starts in the snapshot's payload
+     */
+    record InstallSnapshot(long from, long to, long term, SnapshotInfo snapshot, long offset, byte[] data)
+            implements Message {
+        public InstallSnapshot {
+            Messages.checkHeader(from, to, term);
+            if (snapshot == null || data == null) {
+                throw new IllegalArgumentException("install snapshot from " + from + " without snapshot or data");
+            }
+            if (offset < 0 || offset + data.length > snapshot.sizeBytes()) {
+                throw new IllegalArgumentException("snapshot chunk [" + offset + ", " + (offset + data.length)
+                        + ") outside the snapshot's " + snapshot.sizeBytes() + " bytes");
+            }
+        }
+
+        /** Whether this chunk ends the snapshot. */
+        public boolean isLast() {
+            return offset + data.length == snapshot.sizeBytes();
+        }
+    }
+
+    /**
+     * A follower's answer to an {@link InstallSnapshot} chunk.
+     *
+     * @param snapshotIndex the snapshot this answers for
+     * @param nextOffset    how many bytes of it the follower holds, in order: the offset the leader resumes from
+     * @param accepted      the chunk was taken (or was a duplicate of bytes already held); when false, the chunk did
+     *                      not follow what the follower holds and the leader resumes at {@code nextOffset}
+     * @param installed     the whole snapshot is durable on the follower: its log now matches the leader's up to
+     *                      {@code snapshotIndex}
+     */
+    record InstallSnapshotResponse(long from, long to, long term, long snapshotIndex, long nextOffset,
+                                   boolean accepted, boolean installed) implements Message {
+        public InstallSnapshotResponse {
+            Messages.checkHeader(from, to, term);
+            if (snapshotIndex < 0 || nextOffset < 0) {
+                throw new IllegalArgumentException("negative field in install snapshot response: snapshotIndex="
+                        + snapshotIndex + " nextOffset=" + nextOffset);
             }
         }
     }

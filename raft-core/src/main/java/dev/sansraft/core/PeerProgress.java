@@ -16,6 +16,8 @@ public record PeerProgress(long id, long matchIndex, long nextIndex, State state
         /** Unknown match: one append at a time until the follower accepts one. */
         PROBE,
         /** Known match: appends are pipelined up to {@code maxInflightAppends}. */
-        REPLICATE
+        REPLICATE,
+        /** The follower needs entries the leader compacted away: a snapshot is being streamed to it. */
+        SNAPSHOT
     }
 }

@@ -23,10 +23,22 @@ package dev.sansraft.core;
  * @param leaseClockDriftTicks   lease reads: how many ticks the lease is cut short of the election timeout to cover
  *                               clock-rate drift between nodes. A lease read is safe only if no node's ticks run
  *                               faster than the leader's by more than this over one election timeout.
+ * @param snapshotEntries        take a snapshot once this many entries were applied since the last one; 0 never
+ * @param snapshotBytes          take a snapshot once this many entry bytes were applied since the last one; 0 never
+ * @param snapshotTrailingEntries how many entries before a snapshot's index the log keeps when it compacts, so a
+ *                               follower slightly behind catches up from the log rather than by a whole snapshot
+ * @param snapshotChunkBytes     the most snapshot bytes one {@link Message.InstallSnapshot} carries
+ * @param snapshotChunksInFlight how many snapshot chunks may be unacknowledged per follower: the pacing window
+ * @param snapshotChunkTimeoutTicks a follower that acknowledges no chunk for this many ticks gets the unacknowledged
+ *                               chunks again, resuming at the offset it last confirmed
+ * @param snapshotMaxRetries     after this many timeouts in a row without an answer the leader abandons the transfer,
+ *                               and starts again only once the follower answers a heartbeat
  */
 public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, boolean preVote, boolean checkQuorum,
                          int maxInflightAppends, int maxEntriesPerAppend, long maxBytesPerAppend,
-                         long maxUncommittedBytes, long randomSeed, int leaseClockDriftTicks) {
+                         long maxUncommittedBytes, long randomSeed, int leaseClockDriftTicks, long snapshotEntries,
+                         long snapshotBytes, long snapshotTrailingEntries, int snapshotChunkBytes,
+                         int snapshotChunksInFlight, int snapshotChunkTimeoutTicks, int snapshotMaxRetries) {
 
     public RaftConfig {
         require(electionTimeoutTicks >= 2, "electionTimeoutTicks", electionTimeoutTicks, "must be >= 2");
@@ -40,6 +52,14 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
         require(leaseClockDriftTicks >= 1, "leaseClockDriftTicks", leaseClockDriftTicks, "must be >= 1");
         require(leaseClockDriftTicks < electionTimeoutTicks, "leaseClockDriftTicks", leaseClockDriftTicks,
                 "must be below electionTimeoutTicks (" + electionTimeoutTicks + ")");
+        require(snapshotEntries >= 0, "snapshotEntries", snapshotEntries, "must be >= 0 (0 disables)");
+        require(snapshotBytes >= 0, "snapshotBytes", snapshotBytes, "must be >= 0 (0 disables)");
+        require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries", snapshotTrailingEntries, "must be >= 0");
+        require(snapshotChunkBytes >= 1, "snapshotChunkBytes", snapshotChunkBytes, "must be >= 1");
+        require(snapshotChunksInFlight >= 1, "snapshotChunksInFlight", snapshotChunksInFlight, "must be >= 1");
+        require(snapshotChunkTimeoutTicks >= 1, "snapshotChunkTimeoutTicks", snapshotChunkTimeoutTicks,
+                "must be >= 1");
+        require(snapshotMaxRetries >= 1, "snapshotMaxRetries", snapshotMaxRetries, "must be >= 1");
     }
 
     private static void require(boolean ok, String field, long value, String rule) {
@@ -69,7 +89,14 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
                 .maxBytesPerAppend(maxBytesPerAppend)
                 .maxUncommittedBytes(maxUncommittedBytes)
                 .randomSeed(randomSeed)
-                .leaseClockDriftTicks(leaseClockDriftTicks);
+                .leaseClockDriftTicks(leaseClockDriftTicks)
+                .snapshotEntries(snapshotEntries)
+                .snapshotBytes(snapshotBytes)
+                .snapshotTrailingEntries(snapshotTrailingEntries)
+                .snapshotChunkBytes(snapshotChunkBytes)
+                .snapshotChunksInFlight(snapshotChunksInFlight)
+                .snapshotChunkTimeoutTicks(snapshotChunkTimeoutTicks)
+                .snapshotMaxRetries(snapshotMaxRetries);
     }
 
     /** Mutable builder; not thread-safe. Defaults are documented on each setter. */
@@ -84,6 +111,13 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
         private long maxUncommittedBytes = 64L << 20;
         private long randomSeed = 0;
         private int leaseClockDriftTicks = 2;
+        private long snapshotEntries = 100_000;
+        private long snapshotBytes = 256L << 20;
+        private long snapshotTrailingEntries = 1_000;
+        private int snapshotChunkBytes = 1 << 20;
+        private int snapshotChunksInFlight = 4;
+        private int snapshotChunkTimeoutTicks = 20;
+        private int snapshotMaxRetries = 5;
 
         private Builder() {
         }
@@ -148,11 +182,54 @@ public record RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, b
             return this;
         }
 
+        /** Default 100,000; 0 disables the entry-count trigger. */
+        public Builder snapshotEntries(long entries) {
+            this.snapshotEntries = entries;
+            return this;
+        }
+
+        /** Default 256 MiB; 0 disables the byte trigger. */
+        public Builder snapshotBytes(long bytes) {
+            this.snapshotBytes = bytes;
+            return this;
+        }
+
+        /** Default 1,000. */
+        public Builder snapshotTrailingEntries(long entries) {
+            this.snapshotTrailingEntries = entries;
+            return this;
+        }
+
+        /** Default 1 MiB. */
+        public Builder snapshotChunkBytes(int bytes) {
+            this.snapshotChunkBytes = bytes;
+            return this;
+        }
+
+        /** Default 4. */
+        public Builder snapshotChunksInFlight(int chunks) {
+            this.snapshotChunksInFlight = chunks;
+            return this;
+        }
+
+        /** Default 20 (2 s at the node runtime's 100 ms tick). */
+        public Builder snapshotChunkTimeoutTicks(int ticks) {
+            this.snapshotChunkTimeoutTicks = ticks;
+            return this;
+        }
+
+        /** Default 5. */
+        public Builder snapshotMaxRetries(int retries) {
+            this.snapshotMaxRetries = retries;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public RaftConfig build() {
             return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum,
                     maxInflightAppends, maxEntriesPerAppend, maxBytesPerAppend, maxUncommittedBytes, randomSeed,
-                    leaseClockDriftTicks);
+                    leaseClockDriftTicks, snapshotEntries, snapshotBytes, snapshotTrailingEntries, snapshotChunkBytes,
+                    snapshotChunksInFlight, snapshotChunkTimeoutTicks, snapshotMaxRetries);
         }
     }
 }

@@ -188,7 +188,7 @@ public final class RaftCore {
         }
         List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();
         return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
-                memberList, peerList);
+                memberList, peerList, 0);
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -14,9 +14,11 @@ import java.util.List;
  * @param lastLogIndex last index in its log, durable or not
  * @param members      every voting member, this node included, in ascending id order
  * @param peers        replication progress per follower, in ascending id order; empty unless leader
+ * @param snapshotIndex the last included index of the newest durable snapshot, 0 if none
  */
 public record RaftStatus(long id, Role role, long term, long leaderId, long commitIndex, long appliedIndex,
-                         long lastLogIndex, List<Long> members, List<PeerProgress> peers) {
+                         long lastLogIndex, List<Long> members, List<PeerProgress> peers,
+                         long snapshotIndex) {
 
     public RaftStatus {
         members = List.copyOf(members);

@@ -69,6 +69,11 @@ public final class InMemoryLogStore implements LogStore {
     }
 
     @Override
+    public synchronized void resetTo(long index, long term) {
+        log.resetTo(index, term);
+    }
+
+    @Override
     public synchronized void sync() {
         syncCount++;
     }

@@ -78,6 +78,16 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public synchronized Optional<SnapshotReader> open(long lastIncludedIndex) {
+        for (Stored s : snapshots) {
+            if (s.meta.lastIncludedIndex() == lastIncludedIndex) {
+                return Optional.of(new Reader(s.meta, s.payload));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public synchronized int deleteOlderThan(long lastIncludedIndex) {
         int deleted = 0;
         for (int i = snapshots.size() - 1; i >= 1; i--) {
@@ -175,12 +185,28 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     /** Not thread-safe: owned by one reading thread. */
     private static final class Reader extends SnapshotReader {
         private final SnapshotMeta meta;
+        private final byte[] payload;
         private final ByteArrayInputStream in;
         private final CRC32C crc = new CRC32C();
 
         Reader(SnapshotMeta meta, byte[] payload) {
             this.meta = meta;
+            this.payload = payload;
             this.in = new ByteArrayInputStream(payload);
+        }
+
+        @Override
+        public int readAt(long offset, byte[] dst, int off, int len) {
+            if (offset < 0 || off < 0 || len < 0 || off + len > dst.length) {
+                throw new IndexOutOfBoundsException("readAt offset " + offset + " into [" + off + ", +" + len
+                        + ") of " + dst.length);
+            }
+            if (offset >= payload.length) {
+                return -1;
+            }
+            int n = (int) Math.min(len, payload.length - offset);
+            System.arraycopy(payload, (int) offset, dst, off, n);
+            return n;
         }
 
         @Override

@@ -41,6 +41,14 @@ public interface LogStore extends LogView, AutoCloseable {
      */
     void compactPrefix(long upToIndex) throws IOException;
 
+    /**
+     * Discards every entry and makes the log continue after {@code (index, term)}, the position of an installed
+     * snapshot the log did not match (Raft §7): afterwards {@code firstIndex() == index + 1},
+     * {@code lastIndex() == index} and {@code term(index) == term}. {@code index} may lie before, inside or past the
+     * current log. Not durable until {@link #sync()}; a crash before that leaves either the old log or the reset one.
+     */
+    void resetTo(long index, long term) throws IOException;
+
     /** Makes every earlier append and truncation durable. */
     void sync() throws IOException;
 

@@ -111,7 +111,7 @@ public final class RaftNode implements AutoCloseable {
         this.givenScheduler = b.scheduler;
         this.nanoTime = b.nanoTime;
         this.coreFactory = b.coreFactory;
-        this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of());
+        this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0);
     }
 
     /** A builder; {@code id}, {@code members}, {@code logStore}, {@code transport} and {@code stateMachine} are required. */
@@ -250,7 +250,7 @@ public final class RaftNode implements AutoCloseable {
             return s;
         }
         return new RaftStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), applied, s.lastLogIndex(),
-                s.members(), s.peers());
+                s.members(), s.peers(), s.snapshotIndex());
     }
 
     /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */

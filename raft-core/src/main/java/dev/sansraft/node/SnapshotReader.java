@@ -1,5 +1,6 @@
 package dev.sansraft.node;
 
+import java.io.IOException;
 import java.io.InputStream;
 
 /**
@@ -20,4 +21,14 @@ public abstract class SnapshotReader extends InputStream {
 
     /** The metadata of the snapshot being read. */
     public abstract SnapshotMeta meta();
+
+    /**
+     * Reads up to {@code len} payload bytes starting at payload offset {@code offset} into {@code dst}, without moving
+     * the stream's position and without checksum verification: this is for streaming a snapshot in chunks to a peer,
+     * which verifies the whole payload's checksum itself.
+     *
+     * @return the number of bytes read, or -1 when {@code offset} is at or past the end of the payload
+     * @throws IOException if reading fails
+     */
+    public abstract int readAt(long offset, byte[] dst, int off, int len) throws IOException;
 }

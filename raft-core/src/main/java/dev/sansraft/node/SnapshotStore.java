@@ -53,6 +53,14 @@ public interface SnapshotStore extends AutoCloseable {
     Optional<SnapshotReader> openNewest() throws IOException;
 
     /**
+     * Opens the valid snapshot whose last included index is {@code lastIncludedIndex}, or returns empty when the store
+     * no longer (or never) held it. A leader streaming a snapshot to a follower reads it through this.
+     *
+     * @throws IOException if it cannot be opened
+     */
+    Optional<SnapshotReader> open(long lastIncludedIndex) throws IOException;
+
+    /**
      * Deletes the snapshots whose last included index is below {@code lastIncludedIndex}; the newest snapshot is
      * always kept.
      *

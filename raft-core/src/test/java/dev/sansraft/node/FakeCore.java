@@ -86,6 +86,6 @@ class FakeCore implements ConsensusCore {
     public RaftStatus status() {
         return new RaftStatus(id, mode == Mode.FOLLOWER ? Role.FOLLOWER : Role.LEADER, term,
                 mode == Mode.FOLLOWER ? leaderHint : id, commitIndex, commitIndex, log.size(), List.of(id),
-                List.of());
+                List.of(), 0);
     }
 }

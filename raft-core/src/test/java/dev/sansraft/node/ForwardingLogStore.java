@@ -51,6 +51,11 @@ class ForwardingLogStore implements LogStore {
     }
 
     @Override
+    public void resetTo(long index, long term) throws IOException {
+        delegate.resetTo(index, term);
+    }
+
+    @Override
     public void sync() throws IOException {
         delegate.sync();
     }

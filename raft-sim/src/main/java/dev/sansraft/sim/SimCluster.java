@@ -151,7 +151,7 @@ public final class SimCluster {
         }
         NodeState s = node.status;
         return new RaftStatus(node.id, s.role(), s.term(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
-                s.lastLogIndex(), engine.members(), List.of());
+                s.lastLogIndex(), engine.members(), List.of(), 0);
     }
 
     /** A copy of the node's in-memory log (the durable one if the node is down). */

@@ -94,7 +94,7 @@ final class FakeBackend implements KvBackend {
     @Override
     public RaftStatus status() {
         return new RaftStatus(self, isLeader() ? Role.LEADER : Role.FOLLOWER, 4, leader, index.get(), index.get(),
-                index.get(), List.of(1L, 2L, 3L), List.of());
+                index.get(), List.of(1L, 2L, 3L), List.of(), 0);
     }
 
     @Override

@@ -394,6 +394,11 @@ public final class FileLogStore implements LogStore {
     }
 
     @Override
+    public void resetTo(long index, long term) throws IOException {
+        throw new UnsupportedOperationException("FileLogStore.resetTo is not implemented yet (issue #8)");
+    }
+
+    @Override
     public void compactPrefix(long upToIndex) throws IOException {
         checkWritable();
         checkCompactable(upToIndex);

@@ -69,6 +69,22 @@ final class FileSnapshotReader extends SnapshotReader {
     }
 
     @Override
+    public int readAt(long offset, byte[] dst, int off, int len) throws IOException {
+        if (offset < 0 || off < 0 || len < 0 || off + len > dst.length) {
+            throw new IndexOutOfBoundsException("readAt offset " + offset + " into [" + off + ", +" + len + ") of "
+                    + dst.length);
+        }
+        long size = snapshot.meta().sizeBytes();
+        if (offset >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(len, size - offset);
+        ByteBuffer target = ByteBuffer.wrap(dst, off, n);
+        StoredSnapshot.readFully(channel, target, snapshot.headerBytes() + offset, snapshot.path().toString());
+        return n;
+    }
+
+    @Override
     public int available() {
         return buf.remaining();
     }

@@ -298,6 +298,19 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public synchronized Optional<SnapshotReader> open(long lastIncludedIndex) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("snapshot store " + dir + " is closed");
+        }
+        for (StoredSnapshot s : snapshots) {
+            if (s.meta().lastIncludedIndex() == lastIncludedIndex) {
+                return Optional.of(FileSnapshotReader.open(s, channels, chunkBytes));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public synchronized int deleteOlderThan(long lastIncludedIndex) {
         List<Path> doomed = new ArrayList<>();
         for (int i = snapshots.size() - 1; i >= 1; i--) {

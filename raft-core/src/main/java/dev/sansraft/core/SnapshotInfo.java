@@ -1,0 +1,45 @@
+package dev.sansraft.core;
+
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * What a durable snapshot covers and how to check its bytes (Raft §7): it replaces the log up to and including
+ * {@code (index, term)}, records the voting members at that point, and holds {@code sizeBytes} bytes of state-machine
+ * payload whose CRC32C is {@code checksum}.
+ *
+ * <p>The core never touches snapshot bytes except to check a received snapshot's checksum chunk by chunk: the runtime
+ * stores, reads and streams them, and tells the core about them with this record.
+ *
+ * <p>Immutable and thread-safe; {@code members} is copied on construction.
+ *
+ * @param index     the last included index, at least 1
+ * @param term      the term of that entry, at least 1
+ * @param members   the voting members at {@code index}: non-empty, distinct, positive
+ * @param sizeBytes the payload's length in bytes
+ * @param checksum  CRC32C of the payload, as the unsigned value of {@link java.util.zip.CRC32C#getValue()}
+ */
+public record SnapshotInfo(long index, long term, List<Long> members, long sizeBytes, long checksum) {
+
+    public SnapshotInfo {
+        if (index < 1 || term < 1) {
+            throw new IllegalArgumentException("snapshot index and term must be at least 1, got index " + index
+                    + " term " + term);
+        }
+        if (members == null || members.isEmpty()) {
+            throw new IllegalArgumentException("snapshot at index " + index + " has no members");
+        }
+        HashSet<Long> seen = new HashSet<>();
+        for (Long m : members) {
+            if (m == null || m < 1 || !seen.add(m)) {
+                throw new IllegalArgumentException("snapshot at index " + index + " has invalid or repeated member "
+                        + m + " in " + members);
+            }
+        }
+        members = List.copyOf(members);
+        if (sizeBytes < 0 || checksum < 0 || checksum > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("snapshot at index " + index + " has invalid size " + sizeBytes
+                    + " or checksum " + checksum);
+        }
+    }
+}
