@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -58,43 +59,64 @@ public final class RaftCore {
     private long lastAckedRound;
     private final ForwardedReads forwardedReads = new ForwardedReads();
 
+    /** The newest durable snapshot, or null. */
+    private SnapshotInfo snapshot;
+
     private final ProposalTracker proposals = new ProposalTracker();
     private long lastCheckedCommit;
 
-    private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState) {
+    private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState,
+                     SnapshotInfo snapshot) {
         this.id = id;
         this.members = members;
         this.peers = Arrays.stream(members).filter(m -> m != id).toArray();
         this.config = config;
         this.random = new SplittableRandom(config.randomSeed() ^ (id * 0x9E3779B97F4A7C15L));
-        this.log = new RaftLog(logView);
+        this.log = new RaftLog(logView, snapshot == null ? 0 : snapshot.index());
+        this.snapshot = snapshot;
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
         resetElectionTimer();
     }
 
     /**
-     * Builds a core from durable state: the hard state last persisted and the log as stored. Every entry the view
-     * holds at this moment must be durable. The core starts as a follower with commit index 0 (or the log's first
-     * index - 1), so a state machine is rebuilt by applying the log again.
+     * Builds a core from durable state with no snapshot: the hard state last persisted and the log as stored. See
+     * {@link #create(long, Collection, RaftConfig, LogView, HardState, Optional)}.
+     */
+    public static RaftCore create(long id, Collection<Long> members, RaftConfig config, LogView log,
+                                  HardState hardState) {
+        return create(id, members, config, log, hardState, Optional.empty());
+    }
+
+    /**
+     * Builds a core from durable state: the hard state last persisted, the log as stored, and the newest durable
+     * snapshot if there is one. Every entry the view holds at this moment must be durable. The core starts as a
+     * follower whose commit and applied index are the snapshot's index (or the log's first index - 1 without one):
+     * the runtime restores the state machine from the snapshot and the core applies the log after it again.
+     *
+     * <p>The log must contain the snapshot's position: {@code firstIndex() - 1 <= snapshot.index() <= lastIndex()}
+     * with the snapshot's term there. A runtime that finds a snapshot beyond its log (a crash between installing a
+     * received snapshot and resetting the log) resets the log to the snapshot's position first.
      *
      * @param id        this node's id, positive, one of {@code members}
      * @param members   every voting member's id, this node included
      * @param config    tuning
      * @param log       the durable log, read through a narrow view
      * @param hardState the last persisted term and vote
-     * @throws IllegalArgumentException with the offending value when an argument is invalid
+     * @param snapshot  the newest durable snapshot, if any
+     * @throws IllegalArgumentException with the offending value when an argument is invalid or the log and snapshot
+     *                                  do not fit together
      */
     public static RaftCore create(long id, Collection<Long> members, RaftConfig config, LogView log,
-                                  HardState hardState) {
+                                  HardState hardState, Optional<SnapshotInfo> snapshot) {
         if (id <= 0) {
             throw new IllegalArgumentException("node id must be positive, got " + id);
         }
         if (members == null || members.isEmpty()) {
             throw new IllegalArgumentException("members must not be empty");
         }
-        if (config == null || log == null || hardState == null) {
-            throw new IllegalArgumentException("config, log and hardState are required");
+        if (config == null || log == null || hardState == null || snapshot == null) {
+            throw new IllegalArgumentException("config, log, hardState and snapshot are required");
         }
         long[] sorted = members.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
         if (sorted.length != members.size()) {
@@ -114,7 +136,18 @@ public final class RaftCore {
             throw new IllegalArgumentException("log ends at term " + log.term(log.lastIndex())
                     + ", beyond the hard state's term " + hardState.term());
         }
-        return new RaftCore(id, sorted, config, log, hardState);
+        if (snapshot.isPresent()) {
+            SnapshotInfo s = snapshot.get();
+            if (s.index() < log.firstIndex() - 1 || s.index() > log.lastIndex() || log.term(s.index()) != s.term()) {
+                throw new IllegalArgumentException("the log [" + log.firstIndex() + ", " + log.lastIndex()
+                        + "] does not contain the snapshot's position " + s.index() + "@" + s.term()
+                        + "; reset the log to it before building the core");
+            }
+        } else if (log.firstIndex() > 1) {
+            throw new IllegalArgumentException("the log starts at " + log.firstIndex()
+                    + " but no snapshot covers the entries before it");
+        }
+        return new RaftCore(id, sorted, config, log, hardState, snapshot.orElse(null));
     }
 
     /** Feeds one event and returns the actions to carry out, in order (see {@link Action}). */
@@ -188,7 +221,7 @@ public final class RaftCore {
         }
         List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();
         return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
-                memberList, peerList, 0);
+                memberList, peerList, snapshot == null ? 0 : snapshot.index());
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -30,13 +30,18 @@ final class RaftLog {
     private long appliedIndex;
 
     RaftLog(LogView storage) {
+        this(storage, 0);
+    }
+
+    RaftLog(LogView storage, long snapshotIndex) {
         this.storage = storage;
         long last = storage.lastIndex();
         this.unstableOffset = last + 1;
         this.unflushedFrom = last + 1;
         // Everything a runtime hands the core at creation is durable: that is the restart contract.
         this.persistedIndex = last;
-        this.commitIndex = storage.firstIndex() - 1;
+        // The state machine starts from the snapshot; without one, from the entry before the log.
+        this.commitIndex = Math.max(storage.firstIndex() - 1, snapshotIndex);
         this.appliedIndex = commitIndex;
     }
 
