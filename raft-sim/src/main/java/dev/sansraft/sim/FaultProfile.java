@@ -25,7 +25,9 @@ import java.util.SplittableRandom;
  * @param readsThroughLog   clients read through the log instead of with ReadIndex
  * @param leaseFraction     fraction of ReadIndex reads that ask for a lease read
  * @param raftConfig        the Raft tuning; the swarm profile draws it too (PreVote and CheckQuorum on or off,
- *                          timeouts, tiny or large batches and in-flight windows, back-pressure)
+ *                          timeouts, tiny or large batches and in-flight windows, back-pressure, and snapshots: off
+ *                          on a fifth of the seeds, else taken every 5-200 entries, 0-20 trailing entries kept,
+ *                          chunks of 16 bytes to 4 KiB, 1-4 in flight, short chunk timeouts and few retries)
  */
 record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean isolation, boolean crashes,
                     boolean clogs, boolean pauses, double clockSkew, double lossRate, double duplicateRate, double longTailRate, long jitterMicros,
@@ -44,8 +46,11 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
                         r.nextDouble() * 0.05, 0,
                         0, 2_000, 3_000, 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3, RaftConfig.defaults());
             case "crashes":
+                // Small snapshot thresholds, so that restarts recover from snapshots and catch up through them.
                 return new FaultProfile(name, false, false, false, true, false, false, 0, 0, 0, 0, 2_000,
-                        1_000 + r.nextInt(50_000), 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3, RaftConfig.defaults());
+                        1_000 + r.nextInt(50_000), 5 + r.nextInt(20), r.nextInt(4) == 0, 0.3,
+                        RaftConfig.builder().snapshotEntries(30).snapshotTrailingEntries(5).snapshotChunkBytes(64)
+                                .build());
             case "swarm":
                 return withRaftConfig(new FaultProfile(name, r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(),
                         r.nextBoolean(), r.nextBoolean(), r.nextBoolean() ? 0 : r.nextDouble() * 0.1,
@@ -62,6 +67,7 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
     private static final int[] INFLIGHT = {1, 2, 4, 64};
     private static final int[] ENTRIES = {1, 3, 16, 4096};
     private static final long[] BYTES = {1, 100, 1L << 20};
+    private static final int[] CHUNK_BYTES = {16, 64, 256, 1024, 4096};
 
     /** Draws a Raft configuration for a swarm seed, with a lease drift margin that covers its clock skew. */
     private static FaultProfile withRaftConfig(FaultProfile p, SplittableRandom r) {
@@ -72,7 +78,7 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
         double s = p.clockSkew();
         int drift = (int) Math.ceil(et + 1 - (et - 1) * (1 - s) / (1 + s) + 1e-9);
         drift = Math.max(1, Math.min(et - 1, drift));
-        RaftConfig config = RaftConfig.builder()
+        RaftConfig.Builder config = RaftConfig.builder()
                 .electionTimeoutTicks(et)
                 .heartbeatIntervalTicks(heartbeat)
                 .preVote(r.nextInt(4) != 0)
@@ -81,11 +87,23 @@ record FaultProfile(String name, boolean partitions, boolean asymmetric, boolean
                 .maxEntriesPerAppend(ENTRIES[r.nextInt(ENTRIES.length)])
                 .maxBytesPerAppend(BYTES[r.nextInt(BYTES.length)])
                 .maxUncommittedBytes(r.nextInt(4) == 0 ? 2_000 : 64L << 20)
-                .leaseClockDriftTicks(drift)
-                .build();
+                .leaseClockDriftTicks(drift);
+        if (r.nextInt(5) == 0) {
+            config.snapshotEntries(0).snapshotBytes(0); // snapshots off
+        } else {
+            // Small thresholds: compaction every few dozen entries, and transfers of many small chunks.
+            config.snapshotEntries(5 + r.nextInt(196))
+                    .snapshotBytes(r.nextInt(4) == 0 ? 200 + r.nextInt(5_000) : 0)
+                    .snapshotTrailingEntries(r.nextInt(21))
+                    .snapshotChunkBytes(r.nextBoolean() ? CHUNK_BYTES[r.nextInt(CHUNK_BYTES.length)]
+                            : 16 + r.nextInt(4_081))
+                    .snapshotChunksInFlight(1 + r.nextInt(4))
+                    .snapshotChunkTimeoutTicks(1 + r.nextInt(2 * et))
+                    .snapshotMaxRetries(1 + r.nextInt(5));
+        }
         return new FaultProfile(p.name, p.partitions, p.asymmetric, p.isolation, p.crashes, p.clogs, p.pauses,
                 p.clockSkew, p.lossRate, p.duplicateRate, p.longTailRate, p.jitterMicros, p.diskMaxMicros,
-                p.faultEveryTicks, p.readsThroughLog, p.leaseFraction, config);
+                p.faultEveryTicks, p.readsThroughLog, p.leaseFraction, config.build());
     }
 
     @Override

@@ -28,6 +28,11 @@ public enum Invariant {
     LIVENESS,
     /** A client write re-sent and so in the log twice changes the state machine only once (client sessions). */
     EXACTLY_ONCE,
+    /**
+     * A snapshot covers exactly committed entries and the state after them; its bytes arrive whole with the size and
+     * checksum announced; the core's snapshot actions follow the action contract (items 6-8).
+     */
+    SNAPSHOT,
     /** The clients' history is linearizable. */
     LINEARIZABILITY,
     /** The core threw while handling an event. */

@@ -27,7 +27,11 @@ import java.util.Map;
  *   check never demands more than §5.4 does: a late leader of an older term, elected with votes that arrived late,
  *   need not hold entries committed in newer terms.</li>
  *   <li>State Machine Safety: the committed entries form one global sequence; every apply and every commit advance
- *   must agree with it.</li>
+ *   must agree with it. Where entries are compacted away the state itself is compared: the first node to reach an
+ *   applied index (by applying, restoring a snapshot or restarting from one) records its state machine's digest
+ *   there, and every other node reaching that index must have the same digest.</li>
+ *   <li>With compacted logs, Log Matching and Leader Completeness compare only the indexes both sides still hold,
+ *   plus the term at a compaction point, which the log still knows.</li>
  *   <li>Monotonic commit and applied indexes, applied &lt;= commit; persisted term never decreasing and one vote per
  *   term; durable state intact across a restart.</li>
  * </ul>
@@ -63,6 +67,9 @@ final class InvariantChecker {
     private final HardState[] persisted;
     private final long[] appliedCount;
     private final long[] lastLeaderTerm;
+    /** The state digest recorded at each applied index (index 1 at [1]), and the node that recorded it (0 = none). */
+    private long[] digestAt = new long[1024];
+    private long[] digestNode = new long[1024];
 
     InvariantChecker(int nodes, Reporter reporter) {
         this.reporter = reporter;
@@ -220,6 +227,13 @@ final class InvariantChecker {
     }
 
     private void checkHoldsCommitted(int slot, long term, InMemoryLog log) {
+        long boundary = log.firstIndex() - 1;
+        if (boundary >= 1 && boundary <= committed.size() && commitTerm[(int) boundary - 1] < term
+                && log.term(boundary) != committed.get((int) boundary - 1).term()) {
+            throw fail(Invariant.LEADER_COMPLETENESS, "leader " + id(slot) + " of term " + term + " compacted its log"
+                    + " up to " + boundary + "@" + log.term(boundary) + " but " + committed.get((int) boundary - 1)
+                    + " was committed there");
+        }
         for (long i = Math.max(1, log.firstIndex()); i <= committed.size(); i++) {
             long committedIn = commitTerm[(int) i - 1];
             if (committedIn >= term) {
@@ -236,6 +250,40 @@ final class InvariantChecker {
                         + mine + " at index " + i + " where " + known + " was committed in term " + committedIn);
             }
         }
+    }
+
+    /**
+     * Node {@code slot}'s state machine has applied exactly the entries up to {@code index} and has digest
+     * {@code digest}: the first node at an index records it, every later one must match it.
+     */
+    void onDigest(int slot, long index, long digest) {
+        if (index < 1) {
+            return;
+        }
+        if (index >= digestAt.length) {
+            int size = (int) Math.max(index + 1, digestAt.length * 2L);
+            digestAt = Arrays.copyOf(digestAt, size);
+            digestNode = Arrays.copyOf(digestNode, size);
+        }
+        int i = (int) index;
+        if (digestNode[i] == 0) {
+            digestAt[i] = digest;
+            digestNode[i] = id(slot);
+        } else if (digestAt[i] != digest) {
+            throw fail(Invariant.STATE_MACHINE_SAFETY, "node " + id(slot) + " has state digest "
+                    + Long.toHexString(digest) + " at applied index " + index + " but node " + digestNode[i]
+                    + " had " + Long.toHexString(digestAt[i]) + " there");
+        }
+    }
+
+    /** Node {@code slot} replaced its state machine's state with a snapshot: its applied index jumps to {@code index}. */
+    void onRestore(int slot, long index, long digest) {
+        if (index < appliedCount[slot]) {
+            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id(slot) + " restored a snapshot at index " + index
+                    + " after applying up to " + appliedCount[slot]);
+        }
+        appliedCount[slot] = index;
+        onDigest(slot, index, digest);
     }
 
     /** Node {@code slot} crashed: its next incarnation starts with an empty state machine. */
@@ -258,7 +306,8 @@ final class InvariantChecker {
             throw fail(Invariant.DURABLE_STATE, "node " + id + " restarts with hard state " + durable
                     + " but " + expected + " was persisted");
         }
-        if (reportedIndex > durableLog.lastIndex() || durableLog.term(reportedIndex) != reportedTerm) {
+        if (reportedIndex > durableLog.lastIndex() || (reportedIndex >= durableLog.firstIndex() - 1
+                && durableLog.term(reportedIndex) != reportedTerm)) {
             throw fail(Invariant.DURABLE_STATE, "node " + id + " restarts with log ending at "
                     + durableLog.lastIndex() + " but " + reportedIndex + "@" + reportedTerm
                     + " was reported persisted");
@@ -284,13 +333,21 @@ final class InvariantChecker {
     }
 
     private void checkPair(int a, InMemoryLog la, int b, InMemoryLog lb) {
+        // Both logs hold entries from `from` and know the term at `from - 1` (a compaction point, or index 0).
         long from = Math.max(la.firstIndex(), lb.firstIndex());
         long top = Math.min(la.lastIndex(), lb.lastIndex());
         long match = 0;
-        for (long i = top; i >= from; i--) {
+        for (long i = top; i >= from - 1 && i >= 1; i--) {
             if (la.term(i) == lb.term(i)) {
                 match = i;
                 break;
+            }
+        }
+        for (long i = Math.max(1, from - 1); i <= match; i++) {
+            if (la.term(i) != lb.term(i)) {
+                throw fail(Invariant.LOG_MATCHING, "nodes " + id(a) + " and " + id(b) + " agree on index " + match
+                        + " term " + la.term(match) + " but differ in term at index " + i + ": " + la.term(i)
+                        + " vs " + lb.term(i));
             }
         }
         for (long i = from; i <= match; i++) {

@@ -35,6 +35,27 @@ interface KvBackend {
      */
     ClientWrite clientWrite(LogEntry entry);
 
+    /**
+     * The state after the last applied entry, as bytes {@link #restoreSnapshot} accepts (Raft §7). Deterministic:
+     * two backends that applied the same entries write the same bytes.
+     */
+    byte[] writeSnapshot();
+
+    /**
+     * Replaces the whole state with a snapshot {@link #writeSnapshot} produced; afterwards {@link #appliedIndex()} is
+     * the snapshot's index.
+     *
+     * @throws IllegalStateException if the bytes do not decode
+     */
+    void restoreSnapshot(byte[] snapshot);
+
+    /**
+     * A 64-bit digest of the whole replicated state, applied index included: two backends that applied the same
+     * entries (or restored the same snapshot) have equal digests, so a difference at an equal applied index means
+     * divergence (State Machine Safety, checked through state where the entries themselves are compacted away).
+     */
+    long digest();
+
     /** A client write as found in a log entry: who sent it, its sequence, the key and the unique value it writes. */
     record ClientWrite(int clientId, long sequence, int key, long value) {
     }

@@ -12,6 +12,10 @@ import dev.sansraft.kv.KvResult;
 import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.kv.SessionTag;
 import dev.sansraft.sim.linearizability.KvModel;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -147,5 +151,33 @@ final class RaftKvBackend implements KvBackend {
     @Override
     public long appliedIndex() {
         return appliedIndex;
+    }
+
+    /** raft-kv's own snapshot format ({@link KvStateMachine#writeSnapshot}). */
+    @Override
+    public byte[] writeSnapshot() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            store.writeSnapshot(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("raft-kv snapshot to memory failed at index " + appliedIndex, e);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void restoreSnapshot(byte[] snapshot) {
+        try {
+            store.readSnapshot(new ByteArrayInputStream(snapshot));
+        } catch (IOException e) {
+            throw new IllegalStateException("raft-kv refused a " + snapshot.length + "-byte snapshot: " + e, e);
+        }
+        appliedIndex = store.lastAppliedIndex();
+    }
+
+    /** raft-kv's {@link KvStateMachine#digest()}: keys, values, sessions and applied index. */
+    @Override
+    public long digest() {
+        return store.digest();
     }
 }

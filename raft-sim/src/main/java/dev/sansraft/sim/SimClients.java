@@ -22,7 +22,9 @@ import java.util.SplittableRandom;
  * still unanswered {@code retryTicks} after it was sent is re-sent with the same (client, sequence) and input to the
  * hinted leader or a random node, as a real client does after a timeout or a leader change: both copies may end up
  * in the log, and the session must make the second one a no-op ({@link Invariant#EXACTLY_ONCE}). The first answer
- * from any attempt completes the operation. An operation unanswered after {@code timeoutTicks} becomes
+ * from any attempt completes the operation. A {@code ProposalUnknown} outcome (a snapshot covered the proposal before
+ * the node applied it) makes a write indeterminate, unless sessions make a re-send safe, in which case it is re-sent
+ * with the same sequence, like a read. An operation unanswered after {@code timeoutTicks} becomes
  * indeterminate: a write stays in the history with no return time (it may or may not have happened); a read is
  * dropped from it (it had no effect). Values written are unique per operation, which keeps the linearizability
  * search small.
@@ -73,6 +75,7 @@ final class SimClients implements SimObserver {
     private long completed;
     private long indeterminate;
     private long resends;
+    private long unknownRetried;
 
     SimClients(SimCluster cluster, int clientCount, int keys, ReadMode readMode, double leaseFraction,
                long timeoutTicks, long retryTicks) {
@@ -114,6 +117,11 @@ final class SimClients implements SimObserver {
 
     long indeterminate() {
         return indeterminate;
+    }
+
+    /** Operations re-sent after a {@code ProposalUnknown} outcome (reads, and writes under a session). */
+    long unknownRetried() {
+        return unknownRetried;
     }
 
     /** Writes re-sent because no answer came within the retry interval. */
@@ -251,6 +259,16 @@ final class SimClients implements SimObserver {
         } else if (outcome instanceof Action.ProposalRejected) {
             byAttempt.remove(outcome.correlationId());
             retry(c, ((Action.ProposalRejected) outcome).leaderHint());
+        } else if (outcome instanceof Action.ProposalUnknown) {
+            byAttempt.remove(outcome.correlationId());
+            if (c.input.kind() == KvModel.Kind.GET || codec.dedupesRetries()) {
+                // A read has no effect, and a session applies a re-sent write at most once: retry, same sequence.
+                unknownRetried++;
+                retry(c, 0);
+            } else {
+                // Maybe applied, maybe not, and no session to ask: indeterminate, as after a timeout.
+                timeout(c, c.opId);
+            }
         } else {
             byAttempt.remove(outcome.correlationId());
             retry(c, 0);

@@ -420,17 +420,23 @@ public final class SimCluster {
         return term;
     }
 
-    /** How many nodes have applied {@code index}; fails if two of them applied different entries there. */
+    /**
+     * How many nodes have applied {@code index}; fails if two of them that still hold the entry applied different
+     * entries there (where it is compacted away, the invariant checker compares state digests instead).
+     */
     public int nCommitted(long index) {
         int count = 0;
         LogEntry seen = null;
         for (SimNode n : nodes) {
             if (n.up && index >= 1 && n.stateMachine.appliedIndex() >= index) {
-                LogEntry mine = n.log.entry(index);
-                if (seen != null && !seen.equals(mine)) {
-                    throw failure("committed values do not match at index " + index + ": " + seen + " vs " + mine);
+                if (index >= n.log.firstIndex()) {
+                    LogEntry mine = n.log.entry(index);
+                    if (seen != null && !seen.equals(mine)) {
+                        throw failure("committed values do not match at index " + index + ": " + seen + " vs "
+                                + mine);
+                    }
+                    seen = mine;
                 }
-                seen = mine;
                 count++;
             }
         }
@@ -441,10 +447,53 @@ public final class SimCluster {
     public LogEntry committedEntry(long index) {
         for (SimNode n : nodes) {
             if (n.up && index >= 1 && n.stateMachine.appliedIndex() >= index) {
-                return n.log.entry(index);
+                return index >= n.log.firstIndex() ? n.log.entry(index) : checker.committed().get((int) index - 1);
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /** The digest of the node's state machine (see {@link KvBackend#digest()}); the node must be up. */
+    public long digest(long id) {
+        SimNode node = node(id);
+        if (!node.up) {
+            throw new IllegalStateException("node " + id + " is down");
+        }
+        return node.stateMachine.digest();
+    }
+
+    /** The index of the node's newest durable snapshot, 0 without one. */
+    public long snapshotIndex(long id) {
+        return node(id).snapshots.newestIndex();
+    }
+
+    /** The first index the node's log holds (in memory if up, else on disk): above 1 once compacted. */
+    public long firstLogIndex(long id) {
+        SimNode node = node(id);
+        return node.up ? node.log.firstIndex() : node.disk.durableLog().firstIndex();
+    }
+
+    /** The last index the node's log holds (in memory if up, else on disk). */
+    public long lastLogIndex(long id) {
+        SimNode node = node(id);
+        return node.up ? node.log.lastIndex() : node.disk.durableLog().lastIndex();
+    }
+
+    /** InstallSnapshot chunks delivered to the node, over all its incarnations. */
+    public long snapshotChunksReceived(long id) {
+        return node(id).snapshotChunksReceived;
+    }
+
+    /** Snapshots from a leader restored into the node's state machine, over all its incarnations. */
+    public long snapshotsInstalled(long id) {
+        return node(id).snapshotsInstalled;
+    }
+
+    /** Counters of the snapshot actions executed so far, over every node. */
+    SnapshotActions.Stats snapshotStats() {
+        return engine.snapshotStats();
     }
 
     /**

@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
 
 /**
  * One node's simulated disk. Hard state writes are synchronous (durable at once), which satisfies the action
- * contract's "hard state before sends" trivially. Log writes ({@code TruncateLog}, {@code AppendLog}) queue up in
- * order and become durable together when a sync completes (group commit): a sync covers every write queued when it
- * started, and writes that arrive meanwhile wait for the next one.
+ * contract's "hard state before sends" trivially. Log writes ({@code TruncateLog}, {@code AppendLog},
+ * {@code CompactLog}, {@code ResetLog}) queue up in order and become durable together when a sync completes (group
+ * commit): a sync covers every write queued when it started, and writes that arrive meanwhile wait for the next one.
  *
  * <p>The durable log shares {@link LogEntry} instances with the node's in-memory log (entries are immutable), so the
  * copy costs a reference per entry. A crash discards every write not yet synced; with some probability a prefix of
@@ -101,6 +101,7 @@ final class SimDisk {
             appended |= makeDurable(pending.pollFirst().write());
         }
         if (appended && newestAppendIndex <= durableLog.lastIndex()
+                && newestAppendIndex >= durableLog.firstIndex() - 1
                 && durableLog.term(newestAppendIndex) == newestAppendTerm) {
             reportedIndex = newestAppendIndex;
             reportedTerm = newestAppendTerm;
@@ -118,13 +119,43 @@ final class SimDisk {
             newestAppendEpoch = append.epoch();
             return true;
         }
+        if (write instanceof Action.CompactLog) {
+            // The engine checked upTo against the in-memory log; appends are made durable in order before it.
+            long upTo = Math.min(((Action.CompactLog) write).upToIndex(), durableLog.lastIndex());
+            if (upTo >= durableLog.firstIndex()) {
+                durableLog.compactPrefix(upTo);
+            }
+            return false;
+        }
+        if (write instanceof Action.ResetLog) {
+            Action.ResetLog reset = (Action.ResetLog) write;
+            resetDurable(reset.index(), reset.term());
+            return false;
+        }
         long from = ((Action.TruncateLog) write).fromIndex();
+        if (from < durableLog.firstIndex()) {
+            throw new IllegalStateException("durable truncation from " + from + " below the first index "
+                    + durableLog.firstIndex());
+        }
         durableLog.truncateSuffix(from);
         if (reportedIndex >= from) {
             reportedIndex = durableLog.lastIndex();
             reportedTerm = durableLog.term(reportedIndex);
         }
         return false;
+    }
+
+    /**
+     * Discards the durable log and continues it after {@code (index, term)} at once: a {@code ResetLog} made durable,
+     * or the restart rule for a log that does not contain the newest snapshot's position. Entries reported persisted
+     * past {@code index} are gone with it, as with a truncation.
+     */
+    void resetDurable(long index, long term) {
+        durableLog.resetTo(index, term);
+        if (reportedIndex >= index) {
+            reportedIndex = index;
+            reportedTerm = term;
+        }
     }
 
     /** The node crashed: unsynced writes are lost, except possibly a prefix. */
@@ -141,6 +172,11 @@ final class SimDisk {
 
     /** A fresh in-memory log holding exactly the durable entries, for a restarting node. */
     InMemoryLog rebuildLog() {
-        return InMemoryLog.of(durableLog.snapshotEntries());
+        InMemoryLog log = new InMemoryLog();
+        if (durableLog.firstIndex() > 1) {
+            log.resetTo(durableLog.firstIndex() - 1, durableLog.term(durableLog.firstIndex() - 1));
+        }
+        log.append(durableLog.snapshotEntries());
+        return log;
     }
 }

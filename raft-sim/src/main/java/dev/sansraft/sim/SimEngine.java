@@ -9,11 +9,13 @@ import dev.sansraft.core.Message;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftCore;
 import dev.sansraft.core.Role;
+import dev.sansraft.core.SnapshotInfo;
 import dev.sansraft.sim.linearizability.KvModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
@@ -23,7 +25,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Hard state is durable at once (synchronous writes); log writes go to the node's in-memory log immediately and
  * become durable when the simulated disk syncs, after which the node gets {@link Event.Persisted}; sends go through
- * the {@link SimNetwork}; applies go to the node's {@link SimStateMachine}. With invariant checking on, the
+ * the {@link SimNetwork}; applies go to the node's {@link KvBackend}; snapshot actions go to {@link SnapshotActions}. With invariant checking on, the
  * {@link InvariantChecker} sees every step. Every processed event is folded into {@link #traceHash()}.
  *
  * <p>Not thread-safe: one thread drives a run.
@@ -60,6 +62,14 @@ final class SimEngine implements InvariantChecker.Reporter {
      */
     boolean sabotageLyingDisk;
     private long duplicatesWithoutEffect;
+    private long proposalsUnknown;
+    private final SnapshotActions snapshotActions = new SnapshotActions(this);
+    /**
+     * Probability of crashing a node right after it starts taking a snapshot, writes a received chunk or learns a
+     * snapshot is saved (a crash then lands during the snapshot write, the install or before the reset is durable).
+     * Per chunk the rate is a tenth of it, since a transfer has many chunks.
+     */
+    double snapshotCrashRate;
 
     private record IndexTerm(long index, long term) {
     }
@@ -152,9 +162,20 @@ final class SimEngine implements InvariantChecker.Reporter {
         return raftKv ? new RaftKvBackend() : new SimStateMachine();
     }
 
+    /** Counters of the snapshot actions executed so far. */
+    SnapshotActions.Stats snapshotStats() {
+        return snapshotActions.stats;
+    }
+
+    /** Outcomes {@code ProposalUnknown} reported so far, over every node. */
+    long proposalsUnknown() {
+        return proposalsUnknown;
+    }
+
     /** Crashes a node: volatile state gone, unsynced writes lost (or a prefix kept). */
     void crash(SimNode node) {
         node.disk.crash(random, options.tornCrashRate());
+        node.snapshots.crash();
         node.loseVolatileState();
         checker.onCrash(node.slot);
     }
@@ -163,22 +184,36 @@ final class SimEngine implements InvariantChecker.Reporter {
     void start(SimNode node) {
         RaftConfig config = options.raftConfig().toBuilder()
                 .randomSeed(seed * 0x9E3779B97F4A7C15L + node.id * 1_000_003L + node.incarnation).build();
+        SimSnapshots.Stored snapshot = snapshotActions.recover(node);
         InMemoryLog log = node.disk.rebuildLog();
         HardState hs = node.disk.hardState();
+        KvBackend stateMachine = newStateMachine();
+        if (snapshot != null) {
+            stateMachine.restoreSnapshot(snapshot.payload());
+        }
         RaftCore core;
         try {
-            core = RaftCore.create(node.id, members, config, log, hs);
+            core = RaftCore.create(node.id, members, config, log, hs,
+                    Optional.ofNullable(snapshot == null ? null : snapshot.info()));
         } catch (RuntimeException e) {
             throw violation(Invariant.CORE_EXCEPTION, "node " + node.id + " failed to start: " + e, e);
         }
         node.core = core;
         node.log = log;
-        node.stateMachine = newStateMachine();
+        node.stateMachine = stateMachine;
         node.status = NodeState.of(core);
         node.up = true;
         if (options.checkInvariants() && !sabotageLyingDisk) {
             checker.onRestart(node.slot, node.disk.hardState(), node.disk.durableLog(), node.disk.reportedIndex(),
                     node.disk.reportedTerm(), node.status);
+            if (snapshot != null) {
+                if (stateMachine.appliedIndex() != node.status.appliedIndex()) {
+                    throw violation(Invariant.SNAPSHOT, "node " + node.id + " restarted from snapshot "
+                            + snapshot.info() + ": state machine at " + stateMachine.appliedIndex()
+                            + " but the core's applied index is " + node.status.appliedIndex(), null);
+                }
+                checker.onDigest(node.slot, stateMachine.appliedIndex(), stateMachine.digest());
+            }
         }
         queue.schedule(now + random.nextLong(node.tickPeriodMicros) + 1,
                 new SimEvent.Tick(node.slot, node.incarnation));
@@ -233,6 +268,9 @@ final class SimEngine implements InvariantChecker.Reporter {
             SimNode to = nodes[(int) m.to() - 1];
             if (to.up && network.isLinkUp((int) m.from() - 1, to.slot)) {
                 network.delivered();
+                if (m instanceof Message.InstallSnapshot) {
+                    to.snapshotChunksReceived++;
+                }
                 step(to, new Event.Receive(m));
             }
         } else if (event instanceof SimEvent.Tick) {
@@ -309,6 +347,13 @@ final class SimEngine implements InvariantChecker.Reporter {
             h = h * 31 + v.lastLogIndex() + (v.preVote() ? 7 : 0);
         } else if (m instanceof Message.VoteResponse) {
             h = h * 31 + (((Message.VoteResponse) m).voteGranted() ? 1 : 2);
+        } else if (m instanceof Message.InstallSnapshot) {
+            Message.InstallSnapshot i = (Message.InstallSnapshot) m;
+            h = (h * 31 + i.snapshot().index()) * 31 + i.offset() * 7 + i.data().length;
+        } else if (m instanceof Message.InstallSnapshotResponse) {
+            Message.InstallSnapshotResponse r = (Message.InstallSnapshotResponse) m;
+            h = (h * 31 + r.snapshotIndex()) * 31 + r.nextOffset() * 4 + (r.accepted() ? 1 : 0)
+                    + (r.installed() ? 2 : 0);
         }
         return h * 31 + m.getClass().getSimpleName().length();
     }
@@ -317,6 +362,19 @@ final class SimEngine implements InvariantChecker.Reporter {
 
     private void step(SimNode node, Event event) {
         step(node, event, null, 0, -1);
+    }
+
+    /** Feeds {@code SnapshotSaved} to a node whose snapshot (taken, or received when {@code received}) is durable. */
+    void stepSaved(SimNode node, SnapshotInfo info, boolean received) {
+        note("n" + node.id + " snapshot " + info.index() + "@" + info.term() + (received ? " received" : " taken")
+                + " is durable");
+        step(node, new Event.SnapshotSaved(info));
+        if (node.up) {
+            for (SimObserver o : observers) {
+                o.onSnapshotSaved(node, info, received);
+            }
+            snapshotActions.maybeCrash(node, snapshotCrashRate, "after snapshot " + info.index() + " saved");
+        }
     }
 
     /**
@@ -357,6 +415,7 @@ final class SimEngine implements InvariantChecker.Reporter {
     private boolean execute(SimNode node, List<Action> actions, long firstProposal, long lastProposal) {
         boolean truncated = false;
         int outcomes = 0;
+        long restoredTo = -1;
         for (Action a : actions) {
             if (a instanceof Action.Send) {
                 send(((Action.Send) a).message());
@@ -399,7 +458,14 @@ final class SimEngine implements InvariantChecker.Reporter {
                 for (SimObserver o : observers) {
                     o.onReadRejected(node, r.readId(), r.leaderHint());
                 }
+            } else {
+                truncated |= a instanceof Action.ResetLog;
+                long restored = executeSnapshotAction(node, a);
+                restoredTo = Math.max(restoredTo, restored);
             }
+        }
+        if (restoredTo >= 0 && trackProposals()) {
+            checkResolvedUpTo(node, restoredTo);
         }
         if (outcomes != lastProposal - firstProposal + 1 && options.checkInvariants()) {
             throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " gave " + outcomes
@@ -409,10 +475,78 @@ final class SimEngine implements InvariantChecker.Reporter {
         return truncated;
     }
 
+    /**
+     * Executes one of the snapshot actions (contract items 6-8).
+     *
+     * @return the state machine's new applied index after a {@code RestoreSnapshot}, else -1
+     */
+    private long executeSnapshotAction(SimNode node, Action a) {
+        for (SimObserver o : observers) {
+            o.onSnapshotAction(node, a);
+        }
+        if (a instanceof Action.TakeSnapshot) {
+            snapshotActions.take(node, (Action.TakeSnapshot) a);
+            snapshotActions.maybeCrash(node, snapshotCrashRate, "while taking snapshot "
+                    + ((Action.TakeSnapshot) a).index());
+        } else if (a instanceof Action.CompactLog) {
+            long upTo = ((Action.CompactLog) a).upToIndex();
+            if (upTo > node.log.lastIndex() || upTo > node.snapshots.newestIndex()) {
+                throw violation(Invariant.SNAPSHOT, "node " + node.id + " compacts up to " + upTo + " but its log"
+                        + " ends at " + node.log.lastIndex() + " and its newest durable snapshot is at "
+                        + node.snapshots.newestIndex(), null);
+            }
+            if (upTo >= node.log.firstIndex()) {
+                node.log.compactPrefix(upTo);
+            }
+            node.disk.write(a);
+            maybeStartSync(node);
+        } else if (a instanceof Action.ResetLog) {
+            Action.ResetLog reset = (Action.ResetLog) a;
+            SimSnapshots.Stored s = node.snapshots.find(reset.index());
+            if (s == null || s.info().term() != reset.term()) {
+                throw violation(Invariant.SNAPSHOT, "node " + node.id + " resets its log to " + reset.index() + "@"
+                        + reset.term() + " without a durable snapshot there", null);
+            }
+            node.log.resetTo(reset.index(), reset.term());
+            node.disk.write(a);
+            maybeStartSync(node);
+        } else if (a instanceof Action.SendSnapshotChunk) {
+            snapshotActions.sendChunk(node, (Action.SendSnapshotChunk) a);
+        } else if (a instanceof Action.WriteSnapshotChunk) {
+            snapshotActions.writeChunk(node, (Action.WriteSnapshotChunk) a);
+            snapshotActions.maybeCrash(node, snapshotCrashRate / 10, "while writing a snapshot chunk");
+        } else if (a instanceof Action.RestoreSnapshot) {
+            SnapshotInfo info = ((Action.RestoreSnapshot) a).snapshot();
+            long applied = snapshotActions.restore(node, info);
+            if (options.checkInvariants()) {
+                checker.onRestore(node.slot, applied, node.stateMachine.digest());
+            }
+            return applied;
+        } else {
+            throw new IllegalStateException("node " + node.id + " emitted an action the simulator does not know: "
+                    + a);
+        }
+        return -1;
+    }
+
+    /**
+     * After a {@code RestoreSnapshot}, every proposal this node accepted at an index the snapshot covers must have had
+     * its later outcome by the end of the step: it was not applied here, so it is dropped or unknown.
+     */
+    private void checkResolvedUpTo(SimNode node, long appliedIndex) {
+        for (SimNode.Accepted acc : node.outstanding.values()) {
+            if (acc.index() <= appliedIndex) {
+                throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " restored a snapshot up to "
+                        + appliedIndex + " but proposal " + acc.correlationId() + " it accepted at " + acc.index()
+                        + "@" + acc.term() + " got no outcome (neither applied, dropped nor unknown)", null);
+            }
+        }
+    }
+
     private int onOutcome(SimNode node, Action.ProposalOutcome outcome, long firstProposal, long lastProposal) {
         int immediate = 0;
-        if (outcome.correlationId() >= firstProposal && outcome.correlationId() <= lastProposal
-                && !(outcome instanceof Action.ProposalDropped)) {
+        boolean later = outcome instanceof Action.ProposalDropped || outcome instanceof Action.ProposalUnknown;
+        if (outcome.correlationId() >= firstProposal && outcome.correlationId() <= lastProposal && !later) {
             immediate = 1;
             lastOutcome = outcome;
             if (outcome instanceof Action.ProposalAccepted) {
@@ -424,11 +558,29 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
         if (outcome instanceof Action.ProposalAccepted) {
             Action.ProposalAccepted acc = (Action.ProposalAccepted) outcome;
-            node.acceptedByIndex.put(acc.index(), new SimNode.Accepted(acc.correlationId(), acc.index(), acc.term()));
-        } else if (outcome instanceof Action.ProposalDropped) {
-            Action.ProposalDropped d = (Action.ProposalDropped) outcome;
-            node.acceptedByIndex.remove(d.index());
-            recordDropped(node, d.correlationId(), d.index(), d.term());
+            SimNode.Accepted accepted = new SimNode.Accepted(acc.correlationId(), acc.index(), acc.term());
+            node.acceptedByIndex.put(acc.index(), accepted);
+            node.outstanding.put(acc.correlationId(), accepted);
+        } else if (later) {
+            long index = outcome instanceof Action.ProposalDropped ? ((Action.ProposalDropped) outcome).index()
+                    : ((Action.ProposalUnknown) outcome).index();
+            SimNode.Accepted acc = node.outstanding.remove(outcome.correlationId());
+            if (acc == null || acc.index() != index) {
+                throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " reports " + outcome
+                        + " but that proposal is not awaiting an outcome here (accepted as " + acc + ")", null);
+            }
+            SimNode.Accepted atIndex = node.acceptedByIndex.get(index);
+            if (atIndex != null && atIndex.correlationId() == outcome.correlationId()) {
+                node.acceptedByIndex.remove(index);
+            }
+            if (outcome instanceof Action.ProposalDropped) {
+                Action.ProposalDropped d = (Action.ProposalDropped) outcome;
+                recordDropped(node, d.correlationId(), d.index(), d.term());
+            } else {
+                proposalsUnknown++;
+                recent.add(now, "n" + node.id + " reports proposal " + outcome.correlationId() + " at " + index
+                        + " unknown");
+            }
         }
         for (SimObserver o : observers) {
             o.onProposalOutcome(node, outcome);
@@ -487,9 +639,13 @@ final class SimEngine implements InvariantChecker.Reporter {
                 }
             }
             KvModel.Output result = options.checkInvariants() ? applyOnce(node, e) : node.stateMachine.apply(e);
+            if (options.checkInvariants()) {
+                checker.onDigest(node.slot, e.index(), node.stateMachine.digest());
+            }
             if (!node.acceptedByIndex.isEmpty() && trackProposals()) {
                 SimNode.Accepted acc = node.acceptedByIndex.remove(e.index());
                 if (acc != null && acc.term() == e.term()) {
+                    node.outstanding.remove(acc.correlationId());
                     maxAckedIndex = Math.max(maxAckedIndex, e.index());
                     for (SimObserver o : observers) {
                         o.onProposalApplied(node, acc.correlationId(), e, result);
@@ -546,7 +702,7 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
     }
 
-    private void send(Message m) {
+    void send(Message m) {
         int copies = network.send(m, now, random, deliveryTimes);
         for (int i = 0; i < copies; i++) {
             queue.schedule(deliveryTimes[i], new SimEvent.Deliver(m));
@@ -583,6 +739,11 @@ final class SimEngine implements InvariantChecker.Reporter {
     }
 
     // ---------------------------------------------------------------- reporting
+
+    /** Test-only: the simulator's execution of snapshot actions. */
+    SnapshotActions snapshotActions() {
+        return snapshotActions;
+    }
 
     void note(String what) {
         recent.add(now, what);

@@ -70,6 +70,13 @@ public final class SimMain {
         long traceHash = 0;
         long resends = 0;
         long duplicates = 0;
+        long snapshotsTaken = 0;
+        long snapshotsInstalled = 0;
+        long chunks = 0;
+        long chunkBytes = 0;
+        long unknown = 0;
+        long snapshotCrashes = 0;
+        long seedsInstalling = 0;
         List<SwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
@@ -78,6 +85,13 @@ public final class SimMain {
             operations += r.operations();
             resends += r.resends();
             duplicates += r.duplicatesWithoutEffect();
+            snapshotsTaken += r.snapshots().takenDurable;
+            snapshotsInstalled += r.snapshots().installed;
+            chunks += r.snapshots().chunksSent;
+            chunkBytes += r.snapshots().chunkBytesSent;
+            unknown += r.proposalsUnknown();
+            snapshotCrashes += r.snapshots().crashesInjected;
+            seedsInstalling += r.snapshots().installed > 0 ? 1 : 0;
             traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
             if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
                 undecided++;
@@ -101,6 +115,9 @@ public final class SimMain {
                 + " %.1f s; linearizability undecided (search budget) on %d seeds; write re-sends %d, duplicate"
                 + " writes applied without effect %d; trace hash %016x%n", seeds, events, operations, failures.size(),
                 events / secs, secs, undecided, resends, duplicates, traceHash);
+        out.printf("snapshots: %d taken and durable, %d installed from a leader (on %d seeds), %d chunks sent"
+                + " (%d bytes), %d proposals with unknown outcome, %d crashes at snapshot moments%n", snapshotsTaken,
+                snapshotsInstalled, seedsInstalling, chunks, chunkBytes, unknown, snapshotCrashes);
         for (SwarmRun.Result f : failures) {
             out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile));
         }

@@ -33,6 +33,14 @@ final class SimNetwork {
     private long messagesSent;
     private long bytesSent;
     private long messagesDelivered;
+    /** Test-only: sees every message sent and may drop or delay it; null in every real run. */
+    private MessageFilter filter;
+
+    /** Test-only hook that picks out single messages: drop one chunk, hold back one append. */
+    interface MessageFilter {
+        /** How much longer than usual {@code m} takes, in microseconds; a negative value drops it. */
+        long extraDelayMicros(Message m);
+    }
 
     SimNetwork(int n, SimOptions options, SplittableRandom random) {
         this.n = n;
@@ -127,15 +135,20 @@ final class SimNetwork {
         bytesSent += sizeBytes(m);
         int from = (int) m.from() - 1;
         int to = (int) m.to() - 1;
-        if (!isLinkUp(from, to) || (lossRate > 0 && random.nextDouble() < lossRate)) {
+        long extra = filter == null ? 0 : filter.extraDelayMicros(m);
+        if (extra < 0 || !isLinkUp(from, to) || (lossRate > 0 && random.nextDouble() < lossRate)) {
             return 0;
         }
-        deliveryTimes[0] = arrival(from, to, now, random);
+        deliveryTimes[0] = arrival(from, to, now, random) + extra;
         if (duplicateRate > 0 && random.nextDouble() < duplicateRate) {
-            deliveryTimes[1] = arrival(from, to, now, random);
+            deliveryTimes[1] = arrival(from, to, now, random) + extra;
             return 2;
         }
         return 1;
+    }
+
+    void setFilter(MessageFilter filter) {
+        this.filter = filter;
     }
 
     private long arrival(int from, int to, long now, SplittableRandom random) {
@@ -172,6 +185,8 @@ final class SimNetwork {
             for (LogEntry e : ((Message.AppendRequest) m).entries()) {
                 size += e.sizeBytes();
             }
+        } else if (m instanceof Message.InstallSnapshot) {
+            size += ((Message.InstallSnapshot) m).data().length;
         }
         return size;
     }

@@ -28,6 +28,12 @@ final class SimNode {
     final int slot;
     final long id;
     final SimDisk disk = new SimDisk();
+    /** The node's snapshot store: durable snapshots survive a crash, a snapshot being received does not. */
+    final SimSnapshots snapshots = new SimSnapshots();
+    /** InstallSnapshot chunks delivered to this node, over all incarnations. */
+    long snapshotChunksReceived;
+    /** Snapshots restored into this node's state machine from a leader ({@code RestoreSnapshot}), all incarnations. */
+    long snapshotsInstalled;
     /** Simulated microseconds between two ticks of this node's clock (clocks may run at different rates). */
     long tickPeriodMicros;
     RaftCore core;
@@ -37,6 +43,8 @@ final class SimNode {
     boolean up;
     int incarnation;
     final Map<Long, Accepted> acceptedByIndex = new HashMap<>();
+    /** Accepted proposals still awaiting their one later outcome (applied, dropped or unknown), by correlation id. */
+    final Map<Long, Accepted> outstanding = new HashMap<>();
     final List<PendingRead> pendingReads = new ArrayList<>();
     /** (client, sequence) of every client write this incarnation has applied, for {@link Invariant#EXACTLY_ONCE}. */
     final Set<Long> appliedWrites = new HashSet<>();
@@ -54,6 +62,7 @@ final class SimNode {
         log = null;
         stateMachine = null;
         acceptedByIndex.clear();
+        outstanding.clear();
         pendingReads.clear();
         appliedWrites.clear();
     }

@@ -2,6 +2,7 @@ package dev.sansraft.sim;
 
 import dev.sansraft.core.Action;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.SnapshotInfo;
 import dev.sansraft.sim.linearizability.KvModel;
 
 /**
@@ -24,5 +25,16 @@ interface SimObserver {
 
     /** {@code node} could not give a read index. */
     default void onReadRejected(SimNode node, long readId, long leaderHint) {
+    }
+
+    /**
+     * {@code node} is about to execute one of the snapshot actions ({@code TakeSnapshot}, {@code CompactLog},
+     * {@code ResetLog}, {@code SendSnapshotChunk}, {@code WriteSnapshotChunk}, {@code RestoreSnapshot}).
+     */
+    default void onSnapshotAction(SimNode node, Action action) {
+    }
+
+    /** {@code node} has just been told that snapshot {@code info} (taken, or received when {@code received}) is durable. */
+    default void onSnapshotSaved(SimNode node, SnapshotInfo info, boolean received) {
     }
 }

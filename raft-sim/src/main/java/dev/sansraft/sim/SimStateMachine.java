@@ -3,19 +3,28 @@ package dev.sansraft.sim;
 import dev.sansraft.core.EntryKind;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.sim.linearizability.KvModel;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
  * A node's state machine in the simulator: a tiny key-value store over small integer keys for the clients' commands,
- * which ignores every other payload. Volatile: a crash loses it and the restarted node re-applies the log from index
- * 1 (there are no snapshots yet).
+ * which ignores every other payload. Volatile: a crash loses it and the restarted node restores its newest snapshot
+ * and re-applies the log after it.
+ *
+ * <p>Besides the values it keeps a running hash of every entry applied (index, term, kind and payload), so its
+ * {@link #digest()} tells apart two nodes that applied different entries even where the values agree, and a snapshot
+ * carries that history forward.
  *
  * <p>Not thread-safe: owned by one simulation run.
  */
 final class SimStateMachine implements KvBackend {
 
+    private static final int SNAPSHOT_MAGIC = 0x53534D31; // "SSM1"
+
     private long[] values = new long[8];
     private long appliedIndex;
+    /** Hash chain over every entry applied so far. */
+    private long history;
 
     @Override
     public byte[] encode(KvModel.Input input, int clientId, long sequence) {
@@ -49,6 +58,8 @@ final class SimStateMachine implements KvBackend {
     @Override
     public KvModel.Output apply(LogEntry entry) {
         appliedIndex = entry.index();
+        history = mix(mix(mix(history ^ entry.index()) + entry.term()) + entry.kind().ordinal()
+                + 31L * Arrays.hashCode(entry.payload()));
         if (entry.kind() != EntryKind.NORMAL) {
             return null;
         }
@@ -87,5 +98,53 @@ final class SimStateMachine implements KvBackend {
             values = Arrays.copyOf(values, Math.max(key + 1, values.length * 2));
         }
         values[key] = value;
+    }
+
+    @Override
+    public byte[] writeSnapshot() {
+        ByteBuffer b = ByteBuffer.allocate(4 + 8 + 8 + 4 + 8 * values.length);
+        b.putInt(SNAPSHOT_MAGIC).putLong(appliedIndex).putLong(history).putInt(values.length);
+        for (long v : values) {
+            b.putLong(v);
+        }
+        return b.array();
+    }
+
+    @Override
+    public void restoreSnapshot(byte[] snapshot) {
+        ByteBuffer b = ByteBuffer.wrap(snapshot);
+        if (snapshot.length < 24 || b.getInt() != SNAPSHOT_MAGIC) {
+            throw new IllegalStateException("not a simulator state-machine snapshot (" + snapshot.length + " bytes)");
+        }
+        long index = b.getLong();
+        long hash = b.getLong();
+        int n = b.getInt();
+        if (n < 0 || b.remaining() != 8L * n) {
+            throw new IllegalStateException("snapshot of " + snapshot.length + " bytes declares " + n + " values");
+        }
+        long[] restored = new long[n];
+        for (int i = 0; i < n; i++) {
+            restored[i] = b.getLong();
+        }
+        values = restored;
+        appliedIndex = index;
+        history = hash;
+    }
+
+    @Override
+    public long digest() {
+        long h = mix(history + appliedIndex);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != KvModel.ABSENT) {
+                h = mix(h ^ (i * 0x9E3779B97F4A7C15L) ^ values[i]);
+            }
+        }
+        return h;
+    }
+
+    private static long mix(long x) {
+        x = (x ^ (x >>> 33)) * 0xff51afd7ed558ccdL;
+        x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return x ^ (x >>> 33);
     }
 }

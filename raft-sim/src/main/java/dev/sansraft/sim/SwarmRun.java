@@ -24,7 +24,7 @@ final class SwarmRun {
     /** What one seed produced. */
     record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
                   boolean raftKv, CheckResult.Verdict linearizability, long resends, long duplicatesWithoutEffect,
-                  InvariantViolation violation) {
+                  SnapshotActions.Stats snapshots, long proposalsUnknown, InvariantViolation violation) {
         boolean passed() {
             return violation == null;
         }
@@ -83,6 +83,11 @@ final class SwarmRun {
         boolean raftKv = backendOverride != null ? backendOverride : drawn;
         SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        if (profile.crashes()) {
+            // Crashes aimed at snapshot moments: while one is written, while a chunk is received, right after one
+            // is saved (before the compaction or reset that follows is durable). Drawn apart from the setup stream.
+            cluster.engine().snapshotCrashRate = new SplittableRandom(seed ^ 0x736e6170L).nextDouble() * 0.3;
+        }
         long clientTimeoutTicks = CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10;
         SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
                 : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
@@ -109,11 +114,13 @@ final class SwarmRun {
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
                     clients.indeterminate(), profile, raftKv, lin.verdict(), clients.resends(),
-                    cluster.engine().duplicatesWithoutEffect(), null);
+                    cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
+                    cluster.engine().proposalsUnknown(), null);
         } catch (InvariantViolation v) {
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
                     clients.indeterminate(), profile, raftKv, null, clients.resends(),
-                    cluster.engine().duplicatesWithoutEffect(), v);
+                    cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
+                    cluster.engine().proposalsUnknown(), v);
         }
     }
 }
