@@ -412,7 +412,7 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
     }
 
-    private boolean execute(SimNode node, List<Action> actions, long firstProposal, long lastProposal) {
+    boolean execute(SimNode node, List<Action> actions, long firstProposal, long lastProposal) {
         boolean truncated = false;
         int outcomes = 0;
         long restoredTo = -1;

@@ -6,9 +6,10 @@
  * <p>{@link dev.sansraft.sim.SimCluster} is the harness scenario tests use; {@link dev.sansraft.sim.SwarmRun} runs
  * one randomized seed (faults, clients, liveness phase, linearizability check); {@link dev.sansraft.sim.SimMain} is
  * the command-line swarm runner and {@link dev.sansraft.sim.SimBench} the benchmark. Safety invariants are checked
- * after every event by {@link dev.sansraft.sim.InvariantChecker}.
+ * after every event by {@link dev.sansraft.sim.InvariantChecker}. {@link dev.sansraft.sim.SnapshotActions} executes
+ * the snapshot actions (Raft §7) against each node's {@link dev.sansraft.sim.SimSnapshots}.
  *
- * <p>Depends on {@code dev.sansraft.core} and the JDK. No threads, no wall clock inside a run, no iteration over
+ * <p>Depends on {@code dev.sansraft.core}, raft-kv's state machine ({@code dev.sansraft.kv}) and the JDK. No threads, no wall clock inside a run, no iteration over
  * identity-hashed collections.
  */
 package dev.sansraft.sim;

@@ -221,4 +221,164 @@ class InvariantFiresTest {
         }
         assertThat(found).as("runs with stale reads that the simulator caught").isPositive();
     }
+
+    // ---------------------------------------------------------------- with snapshots and compacted logs
+
+    @Test
+    void stateMachineSafetyFiresOnDifferentDigestsAtTheSameAppliedIndex() {
+        checker.onDigest(0, 5, 0xABCL);
+        checker.onDigest(1, 5, 0xABCL);
+        checker.onDigest(1, 6, 0x123L);
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onDigest(2, 5, 0xABDL));
+        // A restore is checked against the digest recorded at its index too.
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onRestore(2, 6, 0x124L));
+    }
+
+    @Test
+    void appliedMonotonicFiresWhenARestoreGoesBack() {
+        checker.onApply(0, entry(1, 1, 1), 1);
+        checker.onApply(0, entry(2, 1, 2), 1);
+        checker.onRestore(1, 2, 0);
+        assertFires(Invariant.APPLIED_MONOTONIC, () -> checker.onRestore(0, 1, 0));
+    }
+
+    @Test
+    void logMatchingComparesCompactedLogsOnlyWhereBothHoldEntries() {
+        InMemoryLog full = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2), entry(3, 2, 3), entry(4, 2, 4)));
+        InMemoryLog compacted = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2), entry(3, 2, 3),
+                entry(4, 2, 4)));
+        compacted.compactPrefix(3);
+        InMemoryLog reset = new InMemoryLog();
+        reset.resetTo(4, 2);
+        checker.checkLogs(List.of(full, compacted, reset));
+        // A different entry where both still hold entries fires.
+        InMemoryLog corrupt = new InMemoryLog();
+        corrupt.resetTo(2, 1);
+        corrupt.append(List.of(entry(3, 2, 3), entry(4, 2, 99)));
+        assertFires(Invariant.LOG_MATCHING, () -> checker.checkLogs(List.of(full, corrupt)));
+        // So does a compaction point whose term disagrees below an entry both hold with the same term.
+        InMemoryLog wrongBoundary = new InMemoryLog();
+        wrongBoundary.resetTo(3, 1);
+        wrongBoundary.append(List.of(entry(4, 2, 4)));
+        assertFires(Invariant.LOG_MATCHING, () -> checker.checkLogs(List.of(full, wrongBoundary)));
+    }
+
+    @Test
+    void leaderCompletenessChecksTheTermAtALeadersCompactionPoint() {
+        checker.onApply(0, entry(1, 1, 1), 1);
+        checker.onApply(0, entry(2, 2, 2), 2);
+        checker.onApply(0, entry(3, 2, 3), 2);
+        InMemoryLog good = new InMemoryLog();
+        good.resetTo(3, 2);
+        checker.onNewLeader(1, 3, good);
+        InMemoryLog bad = new InMemoryLog();
+        bad.resetTo(2, 1);
+        bad.append(List.of(entry(3, 2, 3)));
+        assertFires(Invariant.LEADER_COMPLETENESS, () -> checker.onNewLeader(2, 4, bad));
+    }
+
+    @Test
+    void leaderAppendOnlyFiresWhenALeaderResetsItsLog() {
+        SimCluster c = SimCluster.create(3, 48);
+        c.one(new byte[] {1}, 3, false);
+        long leader = c.checkOneLeader();
+        SimNode node = c.node(leader);
+        InMemoryLog log = node.log;
+        NodeState before = node.status;
+        log.resetTo(log.lastIndex(), log.term(log.lastIndex()));
+        // The engine passes a ResetLog as a truncation; a leader of the same term must never do either.
+        assertFires(Invariant.LEADER_APPEND_ONLY, () -> c.checker().afterStep(node.slot, before,
+                new NodeState(Role.LEADER, before.term(), leader, before.commitIndex(), before.appliedIndex(),
+                        before.lastLogIndex()), true, log));
+    }
+
+    @Test
+    void stateMachineSafetyFiresOnARunningClusterWhoseStateWasCorrupted() {
+        SimCluster c = SimCluster.create(3, 49);
+        c.one(SnapshotScenarioTest.put(1, 11), 3, false);
+        SimNode victim = c.node(2);
+        // Same applied index, different value: only the state shows it, as after a bad snapshot install.
+        KvBackend other = new SimStateMachine();
+        other.apply(LogEntry.normal(victim.stateMachine.appliedIndex(), 1, SnapshotScenarioTest.put(1, 12)));
+        victim.stateMachine.restoreSnapshot(other.writeSnapshot());
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> c.one(SnapshotScenarioTest.put(1, 13), 3, false));
+    }
+
+    @Test
+    void stateMachineSafetyFiresWhenANodeRestartsFromASnapshotOfAnotherState() {
+        SimCluster c = SimCluster.create(3, 50);
+        for (int i = 0; i < 5; i++) {
+            c.one(SnapshotScenarioTest.put(i, 100 + i), 3, false);
+        }
+        SimNode victim = c.node(3);
+        long index = victim.stateMachine.appliedIndex();
+        long term = victim.log.term(index);
+        KvBackend forged = new SimStateMachine();
+        forged.apply(LogEntry.normal(index, term, SnapshotScenarioTest.put(0, 999)));
+        byte[] payload = forged.writeSnapshot();
+        c.crash(3);
+        victim.snapshots.commit(new dev.sansraft.core.SnapshotInfo(index, term, List.of(1L, 2L, 3L),
+                payload.length, SimSnapshots.checksum(payload)), payload);
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> c.restart(3));
+    }
+
+    @Test
+    void snapshotFiresWhenTheCoreAsksForASnapshotAtAnotherIndexThanApplied() {
+        SimCluster c = SimCluster.create(3, 51);
+        c.one(new byte[] {1}, 3, false);
+        SimNode node = c.node(1);
+        long applied = node.stateMachine.appliedIndex();
+        assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().take(node,
+                new dev.sansraft.core.Action.TakeSnapshot(applied + 1, 1, List.of(1L, 2L, 3L))));
+    }
+
+    @Test
+    void snapshotFiresOnARestoreOfASnapshotTheNodeDoesNotHoldAndOnAGapInAReceivedSnapshot() {
+        SimCluster c = SimCluster.create(3, 52);
+        c.one(new byte[] {1}, 3, false);
+        SimNode node = c.node(2);
+        dev.sansraft.core.SnapshotInfo info = new dev.sansraft.core.SnapshotInfo(1, 1, List.of(1L, 2L, 3L), 40, 0);
+        assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().restore(node, info));
+        dev.sansraft.core.Message reply = new dev.sansraft.core.Message.InstallSnapshotResponse(2, 1, 1, 1, 16,
+                true, false);
+        c.engine().snapshotActions().writeChunk(node,
+                new dev.sansraft.core.Action.WriteSnapshotChunk(info, 0, new byte[16], reply));
+        assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().writeChunk(node,
+                new dev.sansraft.core.Action.WriteSnapshotChunk(info, 20, new byte[8], reply)));
+    }
+
+    @Test
+    void proposalOutcomeFiresOnAnUnknownOutcomeForAProposalAlreadyApplied() {
+        SimCluster c = SimCluster.create(3, 53);
+        long leader = c.checkOneLeader();
+        long correlationId = c.nextCorrelationId();
+        SimCluster.ProposeResult r = c.propose(leader, correlationId, new byte[] {7});
+        assertThat(r.accepted()).isTrue();
+        assertThat(c.runUntil(() -> c.appliedIndex(leader) >= r.index(), 20)).isTrue();
+        assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.engine().execute(c.node(leader),
+                List.of(new dev.sansraft.core.Action.ProposalUnknown(correlationId, r.index(), r.term())), 0, -1));
+    }
+
+    @Test
+    void proposalOutcomeFiresWhenASnapshotCoversAnAcceptedProposalThatGetsNoOutcome() {
+        SimCluster c = SimCluster.create(3, 54);
+        long leader = c.checkOneLeader();
+        long follower = leader % 3 + 1;
+        c.one(new byte[] {1}, 3, false);
+        // The follower "accepted" a proposal at the next index (as a deposed leader would have), and then restores
+        // a snapshot covering that index without reporting the proposal dropped or unknown.
+        SimNode node = c.node(follower);
+        long index = node.stateMachine.appliedIndex() + 1;
+        c.engine().execute(node, List.of(new dev.sansraft.core.Action.ProposalAccepted(9_999, index, 99)), 9_999,
+                9_999);
+        c.one(new byte[] {2}, 3, false);
+        SimNode source = c.node(leader);
+        long at = source.stateMachine.appliedIndex();
+        byte[] payload = source.stateMachine.writeSnapshot();
+        dev.sansraft.core.SnapshotInfo info = new dev.sansraft.core.SnapshotInfo(at, source.log.term(at),
+                List.of(1L, 2L, 3L), payload.length, SimSnapshots.checksum(payload));
+        node.snapshots.commit(info, payload);
+        assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.engine().execute(node,
+                List.of(new dev.sansraft.core.Action.RestoreSnapshot(info)), 0, -1));
+    }
 }
