@@ -563,7 +563,8 @@ public final class RaftCore {
         long from = log.compactedIndex();
         List<LogEntry> rest = ar.entries();
         int skip = (int) Math.min(rest.size(), from - ar.prevLogIndex());
-        long prev = ar.prevLogIndex() + skip;
+        // Everything carried may lie below the compaction point; the log still matches up to it.
+        long prev = Math.max(ar.prevLogIndex() + skip, from);
         return new Message.AppendRequest(ar.from(), ar.to(), ar.term(), prev, log.term(prev),
                 rest.subList(skip, rest.size()), ar.leaderCommit(), ar.round());
     }
