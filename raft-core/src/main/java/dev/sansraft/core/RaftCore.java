@@ -563,7 +563,8 @@ public final class RaftCore {
         long from = log.compactedIndex();
         List<LogEntry> rest = ar.entries();
         int skip = (int) Math.min(rest.size(), from - ar.prevLogIndex());
-        long prev = ar.prevLogIndex() + skip;
+        // Everything carried may lie below the compaction point; the log still matches up to it.
+        long prev = Math.max(ar.prevLogIndex() + skip, from);
         return new Message.AppendRequest(ar.from(), ar.to(), ar.term(), prev, log.term(prev),
                 rest.subList(skip, rest.size()), ar.leaderCommit(), ar.round());
     }
@@ -687,19 +688,15 @@ public final class RaftCore {
         if (snapshotRequested != 0 && snapshotRequested <= s.index()) {
             snapshotRequested = 0;
         }
-        boolean received = incoming != null && incoming.isComplete() && incoming.snapshot.equals(s);
-        if (received) {
+        if (incoming != null && incoming.isComplete() && incoming.snapshot.equals(s)) {
             incoming = null;
-        }
-        if (snapshot != null && s.index() <= snapshot.index()) {
-            return;
-        }
-        snapshot = s;
-        bytesSinceSnapshot = 0;
-        if (received) {
             install(s);
         }
-        compact();
+        if (snapshot == null || s.index() > snapshot.index()) {
+            snapshot = s;
+            bytesSinceSnapshot = 0;
+            compact();
+        }
     }
 
     /**

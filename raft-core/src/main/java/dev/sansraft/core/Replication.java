@@ -192,7 +192,9 @@ final class Replication {
         if (pr.state == PeerProgress.State.SNAPSHOT || pr.nextIndex - 1 < log.compactedIndex()) {
             // Raft §7: the entries this follower needs are gone; it gets the snapshot instead. Heartbeats still go,
             // at the compaction point, to keep its election timer quiet and to count its read rounds.
-            if (pr.state != PeerProgress.State.SNAPSHOT && !pr.isPaused()) {
+            // An outstanding probe does not hold this back: its answer, a rejection at an index below the
+            // compaction point, would never be acted on.
+            if (pr.state != PeerProgress.State.SNAPSHOT && !pr.snapshotAbandoned) {
                 SnapshotInfo s = snapshot.get();
                 if (s == null || s.index() < log.compactedIndex()) {
                     throw new IllegalStateException("follower " + pr.id + " needs entries from " + pr.nextIndex
