@@ -320,6 +320,11 @@ final class InvariantChecker {
         appliedCount[slot] = status.appliedIndex();
     }
 
+    /** Node {@code slot} restarted with its state machine at {@code appliedIndex} (restored from a snapshot, or 0). */
+    void onRestoredApplied(int slot, long appliedIndex) {
+        appliedCount[slot] = appliedIndex;
+    }
+
     /**
      * The full, non-incremental check of Log Matching over every pair of logs, and of the committed prefix against
      * each log that claims it. O(nodes^2 x log length); run at the end of a run or on demand.

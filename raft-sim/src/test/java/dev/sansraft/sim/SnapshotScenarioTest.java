@@ -244,24 +244,38 @@ class SnapshotScenarioTest {
         SimCluster c = SimCluster.create(3, 206, snapshotOptions());
         long leader = c.checkOneLeader();
         long lagging = follower(c, leader);
-        // Hold back every append with entries to the lagging node, and its answers to appends, until a snapshot
-        // transfer to it has started; then deliver the held appends, so its log grows past the snapshot's index
-        // while the snapshot arrives.
-        List<Message> held = new ArrayList<>();
+        // Hold back the appends to the lagging node and silence its answers, so the leader keeps pipelining to it;
+        // then let its rejections through so the leader streams a snapshot; once the transfer has started, deliver
+        // the held appends in order, so its log grows past the snapshot's index while the snapshot arrives. They
+        // carry the lagging node's own commit index, and heartbeats (which carry the leader's) are held back until
+        // the install, so it cannot apply those entries itself and must restore the snapshot.
+        List<Message.AppendRequest> held = new ArrayList<>();
         boolean[] holding = {true};
+        boolean[] silenced = {true};
+        boolean[] quiet = {false};
         c.network().setFilter(m -> {
-            if (!holding[0]) {
-                return 0;
+            if (m instanceof Message.AppendRequest && m.to() == lagging) {
+                Message.AppendRequest a = (Message.AppendRequest) m;
+                if (holding[0] && !a.entries().isEmpty()) {
+                    held.add(a);
+                    return -1;
+                }
+                return quiet[0] && a.entries().isEmpty() ? -1 : 0;
             }
-            if (m instanceof Message.AppendRequest && m.to() == lagging
-                    && !((Message.AppendRequest) m).entries().isEmpty()) {
-                held.add(m);
-                return -1;
-            }
-            return m instanceof Message.AppendResponse && m.from() == lagging && ((Message.AppendResponse) m).success() ? -1 : 0;
+            return silenced[0] && m instanceof Message.AppendResponse && m.from() == lagging ? -1 : 0;
         });
         boolean[] reset = {false};
+        long[] logEndAtInstall = {-1};
         c.addObserver(new SimObserver() {
+            @Override
+            public void onSnapshotSaved(SimNode node, SnapshotInfo info, boolean received) {
+                if (node.id == lagging && received) {
+                    logEndAtInstall[0] = node.log.lastIndex();
+                    quiet[0] = false;
+                    silenced[0] = false;
+                }
+            }
+
             @Override
             public void onSnapshotAction(SimNode node, Action action) {
                 if (node.id != lagging) {
@@ -273,22 +287,38 @@ class SnapshotScenarioTest {
                 if (holding[0] && action instanceof Action.WriteSnapshotChunk
                         && ((Action.WriteSnapshotChunk) action).offset() == 0) {
                     holding[0] = false;
-                    List<Message> release = new ArrayList<>(held);
-                    c.schedule(1, "deliver held appends", () -> release.forEach(c.engine()::send));
+                    quiet[0] = true;
+                    silenced[0] = true;
+                    long commit = node.core.commitIndex();
+                    for (int i = 0; i < held.size(); i++) {
+                        Message.AppendRequest a = held.get(i);
+                        Message late = new Message.AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(),
+                                a.prevLogTerm(), a.entries(), Math.min(commit, a.leaderCommit()), a.round());
+                        c.schedule(1 + i * 3_000L, "deliver held append " + i, () -> c.engine().send(late));
+                    }
                 }
             }
         });
-        for (int i = 0; i < 40; i++) {
-            long l = c.leader();
-            if (l != 0) {
-                c.propose(l, put(i % KEYS, i + 1));
-            }
-            c.runFor(1);
+        List<byte[]> first = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            first.add(put(i % KEYS, i + 1));
         }
-        assertThat(c.runUntil(() -> c.snapshotsInstalled(lagging) > 0, 300)).as("snapshot installed").isTrue();
+        assertThat(c.proposeBatch(leader, first)).isEqualTo(12);
+        assertThat(c.runUntil(() -> c.snapshotIndex(leader) >= 10, 20)).as("leader snapshot").isTrue();
+        long snapshotAt = c.snapshotIndex(leader);
+        List<byte[]> second = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            second.add(put(i % KEYS, 100 + i));
+        }
+        assertThat(c.proposeBatch(leader, second)).isEqualTo(5);
+        assertThat(c.runUntil(() -> c.status(leader).commitIndex() >= snapshotAt + 5, 20)).isTrue();
+        silenced[0] = false;
+        assertThat(c.runUntil(() -> logEndAtInstall[0] >= 0, 300)).as("snapshot received").isTrue();
+        assertThat(c.snapshotIndex(lagging)).as("the snapshot received").isEqualTo(snapshotAt);
         assertThat(reset[0]).as("a follower whose log matches the snapshot is not reset (Raft §7)").isFalse();
-        assertThat(c.lastLogIndex(lagging)).as("it keeps the entries after the snapshot")
-                .isGreaterThan(c.snapshotIndex(lagging));
+        assertThat(logEndAtInstall[0]).as("it keeps the entries after the snapshot at %d", snapshotAt)
+                .isGreaterThanOrEqualTo(snapshotAt + 5);
+        assertThat(c.snapshotChunksReceived(lagging)).as("chunks received").isGreaterThan(5);
         c.network().setFilter(null);
         commitPuts(c, 3, 6000, 3);
         awaitConvergence(c);
