@@ -77,6 +77,7 @@ public final class SimMain {
         long unknown = 0;
         long snapshotCrashes = 0;
         long seedsInstalling = 0;
+        long gone = 0;
         List<SwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
@@ -92,6 +93,7 @@ public final class SimMain {
             unknown += r.proposalsUnknown();
             snapshotCrashes += r.snapshots().crashesInjected;
             seedsInstalling += r.snapshots().installed > 0 ? 1 : 0;
+            gone += r.snapshots().chunksDroppedGone;
             traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
             if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
                 undecided++;
@@ -116,8 +118,9 @@ public final class SimMain {
                 + " writes applied without effect %d; trace hash %016x%n", seeds, events, operations, failures.size(),
                 events / secs, secs, undecided, resends, duplicates, traceHash);
         out.printf("snapshots: %d taken and durable, %d installed from a leader (on %d seeds), %d chunks sent"
-                + " (%d bytes), %d proposals with unknown outcome, %d crashes at snapshot moments%n", snapshotsTaken,
-                snapshotsInstalled, seedsInstalling, chunks, chunkBytes, unknown, snapshotCrashes);
+                + " (%d bytes, %d more dropped: snapshot gone), %d proposals with unknown outcome, %d crashes at"
+                + " snapshot moments%n", snapshotsTaken, snapshotsInstalled, seedsInstalling, chunks, chunkBytes, gone,
+                unknown, snapshotCrashes);
         for (SwarmRun.Result f : failures) {
             out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile));
         }

@@ -19,7 +19,10 @@ import java.util.Arrays;
  *   {@link Message.InstallSnapshot}; dropped if the snapshot is gone (or the leader crashed meanwhile).</li>
  *   <li>{@code WriteSnapshotChunk}: appended to the snapshot being received (offset 0 starts a new one); the reply
  *   leaves only after a simulated write; the last chunk is committed durably one more write later, then
- *   {@code SnapshotSaved}. A crash loses the unfinished snapshot.</li>
+ *   {@code SnapshotSaved} (the node runtime commits before replying; here the reply to the last chunk may arrive
+ *   before the snapshot is durable, the other order the contract allows). A chunk of a snapshot at or below the
+ *   newest durable one is dropped without a reply, as the store refuses it. A crash loses the unfinished
+ *   snapshot.</li>
  *   <li>{@code RestoreSnapshot}: the state machine is replaced by the stored snapshot; its applied index jumps.</li>
  *   <li>Restart: the newest durable snapshot is restored and the log reset to its position if it does not contain
  *   it (the runtime's recovery rule).</li>
@@ -127,6 +130,14 @@ final class SnapshotActions {
     void writeChunk(SimNode node, Action.WriteSnapshotChunk write) {
         SimSnapshots store = node.snapshots;
         SnapshotInfo info = write.snapshot();
+        if (info.index() <= store.newestIndex()) {
+            // As the node runtime does: the store refuses to begin a snapshot that would not move forward, and the
+            // chunk is dropped without a reply; the leader's retries and heartbeats sort it out.
+            stats.refused++;
+            engine.note("n" + node.id + " store refuses received snapshot " + info.index() + " at offset "
+                    + write.offset() + ": it holds " + store.newestIndex());
+            return;
+        }
         if (write.offset() == 0) {
             store.beginReceiving(info);
         } else if (!info.equals(store.receivingInfo()) || write.offset() != store.receivedBytes()) {

@@ -34,4 +34,20 @@ class CoreBugRegressionTest {
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
     }
+
+    /**
+     * Snapshot bug S1: a follower probed before the leader compacted stayed in Probe with its probe outstanding and
+     * its nextIndex below the compaction point; the leader sent only heartbeats at the compaction point and ignored
+     * their rejections, so the follower never caught up (COMMITTED_APPLIED_EVERYWHERE). Bug S2: a follower threw on
+     * an append whose prevLogIndex lay below its own compaction point (a delayed probe or heartbeat arriving after it
+     * installed or took a snapshot). Swarm seeds (300 ticks) that found them.
+     */
+    @ParameterizedTest(name = "seed {0} on {1} nodes")
+    @CsvSource({"13, 3", "22, 3", "64, 3", "4, 3", "257, 3", "286, 3"})
+    void followerBehindTheCompactionPointCatchesUp(long seed, int nodes) {
+        SwarmRun.Result r = SwarmRun.run(seed, 300, nodes, "swarm");
+        assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
+                r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+        assertThat(r.snapshots().takenDurable).as("snapshots taken in seed %d", seed).isPositive();
+    }
 }
