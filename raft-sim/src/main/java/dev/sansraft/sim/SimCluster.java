@@ -151,7 +151,7 @@ public final class SimCluster {
         }
         NodeState s = node.status;
         return new RaftStatus(node.id, s.role(), s.term(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
-                s.lastLogIndex(), engine.members(), List.of(), 0);
+                s.lastLogIndex(), engine.members(), List.of(), node.snapshots.newestIndex());
     }
 
     /** A copy of the node's in-memory log (the durable one if the node is down). */
@@ -625,7 +625,10 @@ public final class SimCluster {
     private String describeNodes() {
         StringBuilder state = new StringBuilder();
         for (SimNode n : nodes) {
-            state.append("\n  ").append(status(n.id));
+            state.append("\n  ").append(status(n.id)).append("\n    ").append(n.disk.describe())
+                    .append("; snapshots: newest ").append(n.snapshots.newestIndex()).append(", receiving ")
+                    .append(n.snapshots.receivingInfo() == null ? "none"
+                            : n.snapshots.receivedBytes() + " bytes of " + n.snapshots.receivingInfo());
         }
         return state.toString();
     }

@@ -158,6 +158,14 @@ final class SimDisk {
         }
     }
 
+    /** One line for violation reports: the durable log's range, queued writes, the sync in flight. */
+    String describe() {
+        return "disk: durable log [" + durableLog.firstIndex() + ", " + durableLog.lastIndex() + "], " + pending.size()
+                + " writes queued" + (pending.isEmpty() ? "" : " (first " + pending.peekFirst().write() + ")")
+                + (syncInFlight ? ", sync in flight" : "") + ", reported persisted " + reportedIndex + "@"
+                + reportedTerm;
+    }
+
     /** The node crashed: unsynced writes are lost, except possibly a prefix. */
     void crash(SplittableRandom random, double tornCrashRate) {
         if (!pending.isEmpty() && random.nextDouble() < tornCrashRate) {

@@ -250,8 +250,8 @@ final class SnapshotActions {
                 * engine.options().tickMicros();
         int incarnation = node.incarnation;
         engine.schedule(delay, "crash n" + node.id + " " + why, () -> {
-            if (!node.up || node.incarnation != incarnation) {
-                return;
+            if (!node.up || node.incarnation != incarnation || engine.snapshotCrashRate <= 0) {
+                return; // the node died meanwhile, or faults have stopped (the liveness phase)
             }
             engine.crash(node);
             engine.note("crash n" + node.id + " " + why);

@@ -103,6 +103,7 @@ final class SwarmRun {
             nemesis.start();
             cluster.runFor(ticks);
             nemesis.stop();
+            cluster.engine().snapshotCrashRate = 0;
             clients.stop();
             cluster.checkLiveness();
             cluster.runUntil(clients::idle, clientTimeoutTicks + 1);

@@ -28,4 +28,17 @@ class SimRegressionTest {
         SwarmRun.Result r = SwarmRun.run(8176, 600, 3, "swarm");
         assertThat(r.passed()).as("%s", r.violation() == null ? "" : r.violation().getMessage()).isTrue();
     }
+
+    /**
+     * Seed 287 (5 nodes, 600 ticks): the crashes aimed at snapshot moments went on during the liveness phase, which
+     * must be fault-free, so a node kept crashing after each install and the catch-up check failed. They now stop
+     * with the nemesis.
+     */
+    @Test
+    void snapshotMomentCrashesStopWithTheNemesis() {
+        SwarmRun.Result r = SwarmRun.run(287, 600, 5, "swarm");
+        assertThat(r.passed()).as("%s", r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+        assertThat(r.snapshots().crashesInjected).as("crashes at snapshot moments before the liveness phase")
+                .isPositive();
+    }
 }
