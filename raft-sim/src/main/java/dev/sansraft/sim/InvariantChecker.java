@@ -276,7 +276,8 @@ final class InvariantChecker {
         }
     }
 
-    /** Node {@code slot} replaced its state machine's state with a snapshot: its applied index jumps to {@code index}. */
+    /** Node {@code slot} replaced its state machine's state with a snapshot: its applied index jumps to {@code index}.
+     */
     void onRestore(int slot, long index, long digest) {
         if (index < appliedCount[slot]) {
             throw fail(Invariant.APPLIED_MONOTONIC, "node " + id(slot) + " restored a snapshot at index " + index

@@ -25,8 +25,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Hard state is durable at once (synchronous writes); log writes go to the node's in-memory log immediately and
  * become durable when the simulated disk syncs, after which the node gets {@link Event.Persisted}; sends go through
- * the {@link SimNetwork}; applies go to the node's {@link KvBackend}; snapshot actions go to {@link SnapshotActions}. With invariant checking on, the
- * {@link InvariantChecker} sees every step. Every processed event is folded into {@link #traceHash()}.
+ * the {@link SimNetwork}; applies go to the node's {@link KvBackend}; snapshot actions go to {@link SnapshotActions}.
+ * With invariant checking on, the {@link InvariantChecker} sees every step. Every processed event is folded into
+ * {@link #traceHash()}.
  *
  * <p>Not thread-safe: one thread drives a run.
  */
@@ -189,7 +190,12 @@ final class SimEngine implements InvariantChecker.Reporter {
         HardState hs = node.disk.hardState();
         KvBackend stateMachine = newStateMachine();
         if (snapshot != null) {
-            stateMachine.restoreSnapshot(snapshot.payload());
+            try {
+                stateMachine.restoreSnapshot(snapshot.payload());
+            } catch (RuntimeException e) {
+                throw violation(Invariant.SNAPSHOT, "node " + node.id + " cannot restore its snapshot "
+                        + snapshot.info() + " on restart: " + e, e);
+            }
         }
         RaftCore core;
         try {
@@ -322,7 +328,7 @@ final class SimEngine implements InvariantChecker.Reporter {
         });
     }
 
-    private void maybeStartSync(SimNode node) {
+    void maybeStartSync(SimNode node) {
         if (node.disk.needsSync()) {
             long upTo = node.disk.startSync();
             long latency = options.diskLatencyMinMicros() == options.diskLatencyMaxMicros()
@@ -465,7 +471,10 @@ final class SimEngine implements InvariantChecker.Reporter {
                 }
             } else {
                 truncated |= a instanceof Action.ResetLog;
-                long restored = executeSnapshotAction(node, a);
+                for (SimObserver o : observers) {
+                    o.onSnapshotAction(node, a);
+                }
+                long restored = snapshotActions.execute(node, a);
                 restoredTo = Math.max(restoredTo, restored);
             }
         }
@@ -478,60 +487,6 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
         serveReads(node);
         return truncated;
-    }
-
-    /**
-     * Executes one of the snapshot actions (contract items 6-8).
-     *
-     * @return the state machine's new applied index after a {@code RestoreSnapshot}, else -1
-     */
-    private long executeSnapshotAction(SimNode node, Action a) {
-        for (SimObserver o : observers) {
-            o.onSnapshotAction(node, a);
-        }
-        if (a instanceof Action.TakeSnapshot) {
-            snapshotActions.take(node, (Action.TakeSnapshot) a);
-            snapshotActions.maybeCrash(node, snapshotCrashRate, "while taking snapshot "
-                    + ((Action.TakeSnapshot) a).index());
-        } else if (a instanceof Action.CompactLog) {
-            long upTo = ((Action.CompactLog) a).upToIndex();
-            if (upTo > node.log.lastIndex() || upTo > node.snapshots.newestIndex()) {
-                throw violation(Invariant.SNAPSHOT, "node " + node.id + " compacts up to " + upTo + " but its log"
-                        + " ends at " + node.log.lastIndex() + " and its newest durable snapshot is at "
-                        + node.snapshots.newestIndex(), null);
-            }
-            if (upTo >= node.log.firstIndex()) {
-                node.log.compactPrefix(upTo);
-            }
-            node.disk.write(a);
-            maybeStartSync(node);
-        } else if (a instanceof Action.ResetLog) {
-            Action.ResetLog reset = (Action.ResetLog) a;
-            SimSnapshots.Stored s = node.snapshots.find(reset.index());
-            if (s == null || s.info().term() != reset.term()) {
-                throw violation(Invariant.SNAPSHOT, "node " + node.id + " resets its log to " + reset.index() + "@"
-                        + reset.term() + " without a durable snapshot there", null);
-            }
-            node.log.resetTo(reset.index(), reset.term());
-            node.disk.write(a);
-            maybeStartSync(node);
-        } else if (a instanceof Action.SendSnapshotChunk) {
-            snapshotActions.sendChunk(node, (Action.SendSnapshotChunk) a);
-        } else if (a instanceof Action.WriteSnapshotChunk) {
-            snapshotActions.writeChunk(node, (Action.WriteSnapshotChunk) a);
-            snapshotActions.maybeCrash(node, snapshotCrashRate / 10, "while writing a snapshot chunk");
-        } else if (a instanceof Action.RestoreSnapshot) {
-            SnapshotInfo info = ((Action.RestoreSnapshot) a).snapshot();
-            long applied = snapshotActions.restore(node, info);
-            if (options.checkInvariants()) {
-                checker.onRestore(node.slot, applied, node.stateMachine.digest());
-            }
-            return applied;
-        } else {
-            throw new IllegalStateException("node " + node.id + " emitted an action the simulator does not know: "
-                    + a);
-        }
-        return -1;
     }
 
     /**

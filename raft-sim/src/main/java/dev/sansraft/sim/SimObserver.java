@@ -34,7 +34,10 @@ interface SimObserver {
     default void onSnapshotAction(SimNode node, Action action) {
     }
 
-    /** {@code node} has just been told that snapshot {@code info} (taken, or received when {@code received}) is durable. */
+    /**
+     * {@code node} has just been told that snapshot {@code info} (taken, or received when {@code received}) is
+     * durable.
+     */
     default void onSnapshotSaved(SimNode node, SnapshotInfo info, boolean received) {
     }
 }

@@ -72,6 +72,57 @@ final class SnapshotActions {
         });
     }
 
+    /**
+     * Executes one of the snapshot actions (contract items 6-8).
+     *
+     * @return the state machine's new applied index after a {@code RestoreSnapshot}, else -1
+     */
+    long execute(SimNode node, Action a) {
+        double snapshotCrashRate = engine.snapshotCrashRate;
+        if (a instanceof Action.TakeSnapshot) {
+            take(node, (Action.TakeSnapshot) a);
+            maybeCrash(node, snapshotCrashRate, "while taking snapshot " + ((Action.TakeSnapshot) a).index());
+        } else if (a instanceof Action.CompactLog) {
+            long upTo = ((Action.CompactLog) a).upToIndex();
+            if (upTo > node.log.lastIndex() || upTo > node.snapshots.newestIndex()) {
+                throw engine.violation(Invariant.SNAPSHOT, "node " + node.id + " compacts up to " + upTo
+                        + " but its log ends at " + node.log.lastIndex() + " and its newest durable snapshot is at "
+                        + node.snapshots.newestIndex(), null);
+            }
+            if (upTo >= node.log.firstIndex()) {
+                node.log.compactPrefix(upTo);
+            }
+            node.disk.write(a);
+            engine.maybeStartSync(node);
+        } else if (a instanceof Action.ResetLog) {
+            Action.ResetLog reset = (Action.ResetLog) a;
+            SimSnapshots.Stored s = node.snapshots.find(reset.index());
+            if (s == null || s.info().term() != reset.term()) {
+                throw engine.violation(Invariant.SNAPSHOT, "node " + node.id + " resets its log to " + reset.index()
+                        + "@" + reset.term() + " without a durable snapshot there", null);
+            }
+            node.log.resetTo(reset.index(), reset.term());
+            node.disk.write(a);
+            engine.maybeStartSync(node);
+        } else if (a instanceof Action.SendSnapshotChunk) {
+            sendChunk(node, (Action.SendSnapshotChunk) a);
+        } else if (a instanceof Action.WriteSnapshotChunk) {
+            writeChunk(node, (Action.WriteSnapshotChunk) a);
+            maybeCrash(node, snapshotCrashRate / 10, "while writing a snapshot chunk");
+        } else if (a instanceof Action.RestoreSnapshot) {
+            SnapshotInfo info = ((Action.RestoreSnapshot) a).snapshot();
+            long applied = restore(node, info);
+            if (engine.options().checkInvariants()) {
+                engine.checker().onRestore(node.slot, applied, node.stateMachine.digest());
+            }
+            return applied;
+        } else {
+            throw new IllegalStateException("node " + node.id + " emitted an action the simulator does not know: "
+                    + a);
+        }
+        return -1;
+    }
+
     // ---------------------------------------------------------------- taking
 
     void take(SimNode node, Action.TakeSnapshot take) {

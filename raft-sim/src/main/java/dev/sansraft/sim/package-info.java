@@ -9,7 +9,7 @@
  * after every event by {@link dev.sansraft.sim.InvariantChecker}. {@link dev.sansraft.sim.SnapshotActions} executes
  * the snapshot actions (Raft §7) against each node's {@link dev.sansraft.sim.SimSnapshots}.
  *
- * <p>Depends on {@code dev.sansraft.core}, raft-kv's state machine ({@code dev.sansraft.kv}) and the JDK. No threads, no wall clock inside a run, no iteration over
- * identity-hashed collections.
+ * <p>Depends on {@code dev.sansraft.core}, raft-kv's state machine ({@code dev.sansraft.kv}) and the JDK. No threads,
+ * no wall clock inside a run, no iteration over identity-hashed collections.
  */
 package dev.sansraft.sim;
