@@ -61,7 +61,7 @@ class FramingTest {
             open = reader.readFrom(source, collect, 64 * 1024);
         }
         assertThat(reader.hasPartialFrame()).isFalse();
-        assertThat(received).as("seed %d", seed).isEqualTo(sent);
+        assertThat(WireContent.of(received)).as("seed %d", seed).isEqualTo(WireContent.of(sent));
     }
 
     @Test

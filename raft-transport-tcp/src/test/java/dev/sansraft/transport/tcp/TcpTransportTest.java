@@ -57,8 +57,10 @@ class TcpTransportTest {
             }
             Poll.until(() -> inbox1.size() == to1.size() && inbox2.size() == to2.size(), WAIT,
                     () -> "all delivered: " + t1.counters() + " " + t2.counters());
-            assertThat(inbox2.all()).as("node 2 receives node 1's messages, in order").isEqualTo(to2);
-            assertThat(inbox1.all()).as("node 1 receives node 2's messages, in order").isEqualTo(to1);
+            assertThat(WireContent.of(inbox2.all())).as("node 2 receives node 1's messages, in order")
+                    .isEqualTo(WireContent.of(to2));
+            assertThat(WireContent.of(inbox1.all())).as("node 1 receives node 2's messages, in order")
+                    .isEqualTo(WireContent.of(to1));
             assertThat(t1.counters().messagesDropped()).isZero();
             assertThat(t1.counters().messagesSent()).isEqualTo(to2.size());
             assertThat(t2.counters().messagesReceived()).isEqualTo(to2.size());
@@ -322,7 +324,8 @@ class TcpTransportTest {
         Inbox inbox3 = new Inbox();
         try (ServerSocketChannel stalled = Loopback.bind();
              TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(stalled))
-                     .peer(3, Loopback.address(l3)).maxFrameBytes(1 << 20).maxQueuedBytesPerPeer(maxQueued).build();
+                     .peer(3, Loopback.address(l3)).maxFrameBytes(1 << 20).snapshotChunkBytes(512 << 10)
+                     .maxQueuedBytesPerPeer(maxQueued).build();
              TcpTransport t3 = Loopback.builder(3, l3).peer(1, Loopback.address(l1)).build()) {
             t1.start(m -> { });
             t3.start(inbox3);
@@ -415,7 +418,7 @@ class TcpTransportTest {
     @Test
     void sendsToUnknownPeersAndOversizedFramesAreDroppedAndCounted() {
         try (TcpTransport t1 = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.closedPort())
-                .maxFrameBytes(4096).build()) {
+                .maxFrameBytes(4096).snapshotChunkBytes(1024).build()) {
             t1.start(m -> { });
             t1.send(Loopback.heartbeat(1, 5, 0));
             t1.send(new AppendRequest(1, 2, 1, 0, 0, List.of(LogEntry.normal(1, 1, new byte[5000])), 0, 0));
@@ -443,6 +446,20 @@ class TcpTransportTest {
     }
 
     @Test
+    void aFrameLimitThatFitsTheChunkSizeExactlyIsAccepted() {
+        int oneMiBChunkOf3 = (int) MessageCodec.installSnapshotFrameBytes(3, 1 << 20);
+        try (TcpTransport t = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.closedPort())
+                .peer(3, Loopback.closedPort()).maxFrameBytes(oneMiBChunkOf3).build()) {
+            assertThat(t.nodeId()).isEqualTo(1);
+        }
+        try (TcpTransport t = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.closedPort())
+                .maxFrameBytes(4 << 20).snapshotChunkBytes((4 << 20) - 94).build()) {
+            assertThat(t.nodeId()).as("a 4 MiB frame carries a chunk of 4 MiB - 94 bytes between two nodes")
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void builderRejectsInvalidSettingsWithClearMessages() {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         assertThatThrownBy(() -> TcpTransport.builder().clusterId("c").listen(any).build())
@@ -459,8 +476,22 @@ class TcpTransportTest {
                 .hasMessageContaining("configured twice");
         assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any).maxFrameBytes(10)
                 .build()).hasMessageContaining("maxFrameBytes must be at least 1024");
-        assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any).maxFrameBytes(1 << 20)
+        assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any).maxFrameBytes(2 << 20)
                 .maxQueuedBytesPerPeer(1000).build()).hasMessageContaining("must be at least maxFrameBytes");
+        int oneMiBChunkOf3 = (1 << 20) + 102;
+        assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any).peer(2, any).peer(3, any)
+                .maxFrameBytes(oneMiBChunkOf3 - 1).build())
+                .as("the default 1 MiB chunk needs a frame of 1 MiB plus 102 bytes in a 3-node cluster")
+                .hasMessageContaining("maxFrameBytes " + (oneMiBChunkOf3 - 1) + " cannot carry a snapshot chunk of "
+                        + "snapshotChunkBytes 1048576")
+                .hasMessageContaining("raise maxFrameBytes to at least " + oneMiBChunkOf3);
+        assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any).maxFrameBytes(8 << 20)
+                .snapshotChunkBytes(8 << 20).build()).hasMessageContaining("snapshotChunkBytes 8388608");
+        assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any).snapshotChunkBytes(0)
+                .build()).hasMessageContaining("snapshotChunkBytes must be positive, got 0");
+        assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any)
+                .maxQueuedSnapshotBytesPerPeer(0).build())
+                .hasMessageContaining("maxQueuedSnapshotBytesPerPeer must be positive, got 0");
         assertThatThrownBy(() -> TcpTransport.builder().nodeId(1).clusterId("c").listen(any)
                 .reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)).build())
                 .hasMessageContaining("0 < min <= max");
