@@ -3,6 +3,8 @@ package dev.sansraft.transport.tcp.bench;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.Message.AppendRequest;
+import dev.sansraft.core.Message.InstallSnapshot;
+import dev.sansraft.core.SnapshotInfo;
 import dev.sansraft.transport.tcp.TcpTransport;
 import dev.sansraft.transport.tcp.TransportCounters;
 
@@ -45,6 +47,12 @@ public final class TransportBench {
         run("append (one 64 KiB entry, 65,619 B frame)", seconds, 256,
                 round -> new AppendRequest(1, 2, 7, round, 7, List.of(LogEntry.normal(round + 1, 7, payload)), round,
                         round));
+        // A fresh array per chunk, as the runtime reads each chunk from the snapshot store into a new one.
+        byte[] chunk = new byte[1 << 20];
+        new SplittableRandom(2).nextBytes(chunk);
+        SnapshotInfo snapshot = new SnapshotInfo(1_000_000, 7, List.of(1L, 2L, 3L), Long.MAX_VALUE / 2, 0);
+        run("snapshot chunk (1 MiB InstallSnapshot, 1,048,678 B frame)", seconds, 4,
+                round -> new InstallSnapshot(1, 2, 7, snapshot, round << 20, chunk.clone()));
     }
 
     private static void run(String name, int seconds, int window, LongFunction<Message> message) throws Exception {
