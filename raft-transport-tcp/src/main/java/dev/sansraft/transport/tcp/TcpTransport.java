@@ -44,8 +44,9 @@ import java.util.random.RandomGenerator;
  * unless no chunk is queued at all; the leader then resumes from the offset the follower reports. Heartbeats and
  * appends to the same peer therefore wait behind at most that many chunk bytes, and other peers' links are served
  * between the writes of a large chunk because each connection gets a bounded share of every selector round. A chunk
- * is copied once on each side between the socket buffer and its {@code byte[]}; no side ever holds more of a
- * snapshot than the chunks in flight.
+ * is copied once on each side between its {@code byte[]} and a reused direct buffer that the socket reads or writes
+ * (on receipt, the part that arrived with the preceding frames is moved once more, from the read buffer); no side
+ * holds more of a snapshot than the chunks in flight.
  *
  * <p>Receiving: frames are decoded on the selector thread and handed to the consumer given to {@link #start}, which
  * per the {@link Transport} contract must not block (it is called on the selector thread, in arrival order per
