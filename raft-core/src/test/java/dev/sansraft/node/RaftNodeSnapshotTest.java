@@ -379,6 +379,7 @@ class RaftNodeSnapshotTest {
         Poll.until("the reply and the chunk go out", () -> transport.sent.size() == 2);
         assertThat(transport.sent).hasAtLeastOneElementOfType(Message.InstallSnapshotResponse.class)
                 .hasAtLeastOneElementOfType(Message.InstallSnapshot.class);
+        Poll.until("the received snapshot is reported", () -> !core.snapshotsSaved.isEmpty());
         assertThat(core.snapshotsSaved).containsExactly(info(9, 4, received));
     }
 
