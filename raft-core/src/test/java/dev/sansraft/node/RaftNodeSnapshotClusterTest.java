@@ -2,7 +2,7 @@ package dev.sansraft.node;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,11 +48,11 @@ class RaftNodeSnapshotClusterTest {
         return node.metrics().get(name);
     }
 
-    @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {21, 22, 23})
-    void aFollowerBehindTheLeadersCompactedLogCatchesUpFromASnapshot(long seed) {
-        try (TestCluster c = new TestCluster(3, seed).withSnapshots(SNAPSHOT_ENTRIES, TRAILING_ENTRIES, CHUNK_BYTES)
-                .startAll()) {
+    @ParameterizedTest(name = "seed {0}, {1}")
+    @CsvSource({"21, CAPTURE", "22, CAPTURE", "23, WRITE"})
+    void aFollowerBehindTheLeadersCompactedLogCatchesUpFromASnapshot(long seed, ListMachine.Snapshots mode) {
+        try (TestCluster c = new TestCluster(3, seed)
+                .withSnapshots(SNAPSHOT_ENTRIES, TRAILING_ENTRIES, CHUNK_BYTES, mode).startAll()) {
             RaftNode leader = c.awaitLeader();
             List<String> written = new ArrayList<>(writeAll(leader, "a", 10));
             long followerId = c.aFollower().id();
@@ -88,8 +88,8 @@ class RaftNodeSnapshotClusterTest {
 
     @Test
     void nodesRestartFromTheirSnapshotAndTheLogAfterIt() throws Exception {
-        try (TestCluster c = new TestCluster(3, 24).withSnapshots(SNAPSHOT_ENTRIES, TRAILING_ENTRIES, CHUNK_BYTES)
-                .startAll()) {
+        try (TestCluster c = new TestCluster(3, 24)
+                .withSnapshots(SNAPSHOT_ENTRIES, TRAILING_ENTRIES, CHUNK_BYTES, ListMachine.Snapshots.CAPTURE).startAll()) {
             List<String> written = new ArrayList<>(writeAll(c.awaitLeader(), "r", 130));
             for (long id : c.ids) {
                 awaitState(c, id, written);

@@ -39,6 +39,7 @@ final class TestCluster implements AutoCloseable {
     private long snapshotEntries;
     private long snapshotTrailingEntries;
     private int snapshotChunkBytes;
+    private ListMachine.Snapshots snapshotMode;
 
     TestCluster(int size, long seed, Duration requestTimeout) {
         this.seed = seed;
@@ -55,10 +56,12 @@ final class TestCluster implements AutoCloseable {
 
     /**
      * Every node snapshots after {@code entries} applied entries, keeps {@code trailingEntries} behind a snapshot when
-     * it compacts, and streams snapshots in chunks of {@code chunkBytes}. Call before starting nodes.
+     * it compacts, and streams snapshots in chunks of {@code chunkBytes}; the state machines take them as
+     * {@code mode} says. Call before starting nodes.
      */
-    TestCluster withSnapshots(long entries, long trailingEntries, int chunkBytes) {
+    TestCluster withSnapshots(long entries, long trailingEntries, int chunkBytes, ListMachine.Snapshots mode) {
         snapshots = true;
+        snapshotMode = mode;
         snapshotEntries = entries;
         snapshotTrailingEntries = trailingEntries;
         snapshotChunkBytes = chunkBytes;
@@ -83,7 +86,7 @@ final class TestCluster implements AutoCloseable {
         if (snapshots) {
             config.snapshotEntries(snapshotEntries).snapshotTrailingEntries(snapshotTrailingEntries)
                     .snapshotChunkBytes(snapshotChunkBytes);
-            ListMachine sm = new ListMachine(ListMachine.Snapshots.CAPTURE);
+            ListMachine sm = new ListMachine(snapshotMode);
             builder.stateMachine(sm).snapshotStore(snapshotStores.get(id));
             listMachines.put(id, sm);
         } else {
