@@ -439,6 +439,36 @@ class RaftNodeSnapshotTest {
                 .hasMessageContaining("restore snapshot").hasMessageContaining("does not hold it");
     }
 
+    @Test
+    void snapshotActionsOutOfStepWithTheAppliedIndexStopTheNode() {
+        FakeCore core = new FakeCore(1);
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        RaftNode node = start(core, new InMemoryLogStore(), new InMemorySnapshotStore(), new RecordingTransport(),
+                new ListMachine(ListMachine.Snapshots.CAPTURE));
+
+        core.onNextTick.add(List.of(apply(1, "a", "b"), new Action.TakeSnapshot(5, 3, MEMBERS)));
+
+        assertThat(failure(node.terminated())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("snapshot at index 5").hasMessageContaining("applied up to index 2");
+    }
+
+    @Test
+    void restoringBelowTheAppliedIndexStopsTheNodeInsteadOfRollingBack() throws IOException {
+        FakeCore core = new FakeCore(1);
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        ForwardingSnapshotStore store = new ForwardingSnapshotStore(new InMemorySnapshotStore());
+        ListMachine sm = new ListMachine(ListMachine.Snapshots.CAPTURE);
+        RaftNode node = start(core, new InMemoryLogStore(), store, new RecordingTransport(), sm);
+        byte[] payload = ListMachine.encode(List.of("old"));
+        store.put(1, 3, MEMBERS, payload);
+
+        core.onNextTick.add(List.of(apply(1, "a", "b"), new Action.RestoreSnapshot(info(1, 3, payload))));
+
+        assertThat(failure(node.terminated())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("below its applied index 2");
+        assertThat(sm.state()).as("the state was not rolled back").containsExactly("a", "b");
+    }
+
     // ---- ProposalUnknown ----
 
     @Test
