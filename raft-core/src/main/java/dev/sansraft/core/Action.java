@@ -189,7 +189,7 @@ public sealed interface Action
      */
     record SendSnapshotChunk(long to, long term, SnapshotInfo snapshot, long offset, int length) implements Action {
         public SendSnapshotChunk {
-            if (snapshot == null || offset < 0 || length < 0 || offset + length > snapshot.sizeBytes()) {
+            if (snapshot == null || offset < 0 || length < 0 || offset > snapshot.sizeBytes() - length) {
                 throw new IllegalArgumentException("snapshot chunk [" + offset + ", +" + length + ") outside "
                         + snapshot);
             }
@@ -206,6 +206,10 @@ public sealed interface Action
         public WriteSnapshotChunk {
             if (snapshot == null || data == null || reply == null) {
                 throw new IllegalArgumentException("incomplete snapshot chunk write at offset " + offset);
+            }
+            if (offset < 0 || offset > snapshot.sizeBytes() - data.length) {
+                throw new IllegalArgumentException("snapshot chunk [" + offset + ", +" + data.length + ") outside "
+                        + snapshot);
             }
         }
 

@@ -688,19 +688,15 @@ public final class RaftCore {
         if (snapshotRequested != 0 && snapshotRequested <= s.index()) {
             snapshotRequested = 0;
         }
-        boolean received = incoming != null && incoming.isComplete() && incoming.snapshot.equals(s);
-        if (received) {
+        if (incoming != null && incoming.isComplete() && incoming.snapshot.equals(s)) {
             incoming = null;
-        }
-        if (snapshot != null && s.index() <= snapshot.index()) {
-            return;
-        }
-        snapshot = s;
-        bytesSinceSnapshot = 0;
-        if (received) {
             install(s);
         }
-        compact();
+        if (snapshot == null || s.index() > snapshot.index()) {
+            snapshot = s;
+            bytesSinceSnapshot = 0;
+            compact();
+        }
     }
 
     /**
