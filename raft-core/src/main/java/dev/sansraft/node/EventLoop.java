@@ -267,20 +267,6 @@ final class EventLoop implements Runnable {
         } else if (a instanceof Action.AppendLog || a instanceof Action.TruncateLog
                 || a instanceof Action.CompactLog || a instanceof Action.ResetLog) {
             storageOps.add(a); // contract item 7: compaction and reset are log writes, in order with the others
-        } else if (a instanceof Action.WriteSnapshotChunk || a instanceof Action.SendSnapshotChunk) {
-            // Both end in a send (the chunk's reply, or the chunk itself), so they wait for hard state like a Send.
-            if (hardStatePendingInBatch || storage.completedSeq() < gateSeq) {
-                storageOps.add(a);
-                storageOpsGateSends = true;
-            } else {
-                snapshotOps.add(a);
-            }
-        } else if (a instanceof Action.TakeSnapshot) {
-            applyTasks.add(new ApplyTask.Capture((Action.TakeSnapshot) a)); // item 6: in order with Apply
-        } else if (a instanceof Action.RestoreSnapshot) {
-            applyTasks.add(new ApplyTask.Restore(((Action.RestoreSnapshot) a).snapshot())); // item 8
-        } else if (a instanceof Action.ProposalUnknown) {
-            onUnknown((Action.ProposalUnknown) a);
         } else if (a instanceof Action.PersistHardState) {
             storageOps.add(a);
             hardStatePendingInBatch = true;
@@ -308,8 +294,20 @@ final class EventLoop implements Runnable {
             }
         } else if (a instanceof Action.RoleChanged) {
             onRoleChanged((Action.RoleChanged) a);
+        } else if (a instanceof Action.WriteSnapshotChunk || a instanceof Action.SendSnapshotChunk) {
+            // Both end in a send (the chunk's reply, or the chunk itself), so they wait for hard state like a Send.
+            if (hardStatePendingInBatch || storage.completedSeq() < gateSeq) {
+                storageOps.add(a);
+                storageOpsGateSends = true;
+            } else {
+                snapshotOps.add(a);
+            }
         } else if (a instanceof Action.TakeSnapshot) {
-            // Snapshots are not wired into the runtime yet: never reporting one keeps the core from asking again.
+            applyTasks.add(new ApplyTask.Capture((Action.TakeSnapshot) a)); // item 6: in order with Apply
+        } else if (a instanceof Action.RestoreSnapshot) {
+            applyTasks.add(new ApplyTask.Restore(((Action.RestoreSnapshot) a).snapshot())); // item 8
+        } else if (a instanceof Action.ProposalUnknown) {
+            onUnknown((Action.ProposalUnknown) a);
         } else {
             throw new IllegalStateException("node " + nodeId + " cannot carry out action " + a);
         }
