@@ -14,8 +14,10 @@ import java.util.Optional;
  * <p>The log must contain the snapshot's position for the core to start: a node that crashed after committing a
  * received snapshot but before its log reset became durable finds its log ending before the snapshot, or not matching
  * it. Then the log is reset to the snapshot's position and synced, which finishes what the crash interrupted: the
- * snapshot is committed, so its entries are committed in the cluster, and the entries after it will come from the
- * leader again.
+ * snapshot is committed, so its entries are committed in the cluster, and a log that ends before it or disagrees
+ * with it holds nothing beyond it that this node may have acknowledged (Log Matching, Raft §5.3). A log compacted
+ * past the newest valid snapshot is different: the snapshot that covered the gap is lost, and the node refuses to
+ * start rather than forget entries.
  *
  * <p>Not thread-safe: used once, by the thread that starts the node, before the node's own threads start (so the
  * state machine is restored before the apply thread first touches it).
@@ -41,8 +43,8 @@ final class SnapshotRecovery {
      *
      * @return the snapshot the state machine now holds, or empty when the store holds none
      * @throws StorageException      if the snapshot cannot be read or restored, or the log cannot be reset
-     * @throws IllegalStateException if the log was compacted but no snapshot covers the entries it dropped, or the
-     *                               state machine cannot restore snapshots
+     * @throws IllegalStateException if the log was compacted but no valid snapshot covers the entries it dropped, or
+     *                               the state machine cannot restore snapshots
      */
     Optional<SnapshotInfo> recover() {
         for (CorruptSnapshotException problem : snapshotStore.problems()) {
@@ -84,13 +86,16 @@ final class SnapshotRecovery {
             return;
         }
         if (index < first - 1) {
-            // The log was compacted past this snapshot, so a newer one existed and is gone (damaged or deleted).
-            log.warn("node {} resets its log [{}, {}] to its newest valid snapshot at index {}: the log was compacted "
-                    + "past it; the entries after the snapshot will come from the leader", nodeId, first, last, index);
-        } else {
-            log.info("node {} resets its log [{}, {}] to snapshot {}@{}, which it does not contain", nodeId, first,
-                    last, index, term);
+            // The log was compacted past this snapshot, so a newer one existed and is gone (damaged or deleted). The
+            // entries in between exist nowhere on this node. Resetting the log would also forget entries this node
+            // acknowledged, and a node that forgets acknowledged entries may help elect a leader without them: refuse,
+            // and leave what is left for an operator (the node can be rebuilt empty from its peers).
+            throw new IllegalStateException("node " + nodeId + " cannot recover: its newest valid snapshot ends at "
+                    + "index " + index + " but its log was compacted up to index " + (first - 1)
+                    + "; the snapshot that covered the entries in between is damaged or gone");
         }
+        log.info("node {} resets its log [{}, {}] to snapshot {}@{}, which it does not contain", nodeId, first, last,
+                index, term);
         logStore.resetTo(index, term);
         logStore.sync();
     }

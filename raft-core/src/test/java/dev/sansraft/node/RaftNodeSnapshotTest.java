@@ -567,6 +567,49 @@ class RaftNodeSnapshotTest {
     }
 
     @Test
+    void aLogCompactedPastTheNewestValidSnapshotRefusesToStartAndKeepsTheLog() throws IOException {
+        InMemoryLogStore log = new InMemoryLogStore();
+        for (long i = 1; i <= 8; i++) {
+            log.append(List.of(LogEntry.normal(i, 1, bytes("e" + i))));
+        }
+        log.compactPrefix(5);
+        log.saveHardState(new HardState(1, 1));
+        ForwardingSnapshotStore store = new ForwardingSnapshotStore(new InMemorySnapshotStore());
+        store.put(3, 1, MEMBERS, ListMachine.encode(List.of("e1", "e2", "e3")));
+        RaftNode node = RaftNode.builder().id(1).members(MEMBERS).logStore(log).snapshotStore(store)
+                .transport(new RecordingTransport()).stateMachine(new ListMachine(ListMachine.Snapshots.CAPTURE))
+                .coreFactory(FakeCore.factory(new FakeCore(1))).build();
+        nodes.add(node);
+
+        assertThatThrownBy(node::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("snapshot ends at index 3").hasMessageContaining("compacted up to index 5");
+        assertThat(log.firstIndex()).as("nothing forgotten").isEqualTo(6);
+        assertThat(log.lastIndex()).isEqualTo(8);
+    }
+
+    @Test
+    void startWithALogThatDisagreesWithTheSnapshotResetsIt() throws IOException {
+        InMemoryLogStore log = new InMemoryLogStore();
+        for (long i = 1; i <= 8; i++) {
+            log.append(List.of(LogEntry.normal(i, 1, bytes("e" + i))));
+        }
+        log.saveHardState(new HardState(2, 1));
+        ForwardingSnapshotStore store = new ForwardingSnapshotStore(new InMemorySnapshotStore());
+        byte[] payload = ListMachine.encode(List.of("other"));
+        store.put(6, 2, MEMBERS, payload);
+        FakeCore core = new FakeCore(1);
+        ListMachine sm = new ListMachine(ListMachine.Snapshots.CAPTURE);
+
+        start(core, log, store, new RecordingTransport(), sm);
+
+        assertThat(log.firstIndex()).isEqualTo(7);
+        assertThat(log.lastIndex()).isEqualTo(6);
+        assertThat(log.term(6)).isEqualTo(2);
+        assertThat(sm.state()).containsExactly("other");
+        assertThat(core.startSnapshot).contains(info(6, 2, payload));
+    }
+
+    @Test
     void aStateMachineThatCannotRestoreRefusesToStartFromASnapshot() throws IOException {
         ForwardingSnapshotStore store = new ForwardingSnapshotStore(new InMemorySnapshotStore());
         store.put(3, 1, MEMBERS, ListMachine.encode(List.of("a")));
