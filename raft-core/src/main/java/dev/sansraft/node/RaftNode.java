@@ -555,9 +555,11 @@ public final class RaftNode implements AutoCloseable {
 
         /**
          * Where snapshots are stored; the node closes it on {@link RaftNode#close()}. Default: a new
-         * {@link InMemorySnapshotStore}, which lives and dies with the node. A log store that survives restarts needs
-         * a snapshot store that does too: once the log is compacted, the entries before its first index exist only
-         * in a snapshot, and a node that finds a compacted log but no snapshot refuses to start.
+         * {@link InMemorySnapshotStore}, which keeps whole snapshots on the heap and lives and dies with the node,
+         * so it suits tests and in-memory logs only. A log store that survives restarts needs a snapshot store that
+         * does too (such as {@code FileSnapshotStore}): once the log is compacted, the entries before its first
+         * index exist only in a snapshot, and a node that finds a compacted log but no snapshot covering it refuses
+         * to start.
          */
         public Builder snapshotStore(SnapshotStore snapshotStore) {
             this.snapshotStore = snapshotStore;
