@@ -87,6 +87,39 @@ class RaftNodeSnapshotClusterTest {
     }
 
     @Test
+    void aDeposedLeadersProposalThatASnapshotCoversFailsWithOutcomeUnknown() {
+        try (TestCluster c = new TestCluster(3, 25, Duration.ofSeconds(60))
+                .withSnapshots(SNAPSHOT_ENTRIES, TRAILING_ENTRIES, CHUNK_BYTES, ListMachine.Snapshots.CAPTURE)
+                .startAll()) {
+            RaftNode old = c.awaitLeader();
+            List<String> written = new ArrayList<>(writeAll(old, "a", 5));
+            c.network.disconnect(old.id());
+            CompletableFuture<byte[]> stranded = old.propose(bytes("stranded"));
+            Poll.until("the cut-off leader appended the proposal",
+                    () -> old.metrics().get("sansraft_proposals_accepted_total") == 6.0);
+
+            c.nodes.remove(old.id());
+            RaftNode leader = c.awaitLeader();
+            written.addAll(writeAll(leader, "b", 200));
+            Poll.until("the new leader compacted past the stranded proposal", Duration.ofSeconds(30),
+                    () -> c.stores.get(leader.id()).firstIndex() > 20);
+            c.nodes.put(old.id(), old);
+            c.network.connect(old.id());
+
+            Poll.until("the stranded proposal completes", Duration.ofSeconds(30), stranded::isDone);
+            assertThat(stranded).isCompletedExceptionally();
+            Throwable cause = stranded.handle((r, e) -> e).join();
+            assertThat(cause).isInstanceOf(OutcomeUnknownException.class);
+            assertThat(metric(old, "sansraft_proposals_unknown_total")).isEqualTo(1.0);
+            Poll.until("the old leader installs the snapshot",
+                    () -> metric(old, "sansraft_snapshots_installed_total") > 0);
+            for (long id : c.ids) {
+                awaitState(c, id, written);
+            }
+        }
+    }
+
+    @Test
     void nodesRestartFromTheirSnapshotAndTheLogAfterIt() throws Exception {
         try (TestCluster c = new TestCluster(3, 24)
                 .withSnapshots(SNAPSHOT_ENTRIES, TRAILING_ENTRIES, CHUNK_BYTES, ListMachine.Snapshots.CAPTURE).startAll()) {
