@@ -2,6 +2,7 @@ package dev.sansraft.node;
 
 import dev.sansraft.core.LogEntry;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -111,7 +112,7 @@ final class ListMachine implements StateMachine {
     static List<String> decode(byte[] payload) {
         ListMachine m = new ListMachine(Snapshots.WRITE);
         try {
-            m.restoreSnapshot(new java.io.ByteArrayInputStream(payload));
+            m.restoreSnapshot(new ByteArrayInputStream(payload));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

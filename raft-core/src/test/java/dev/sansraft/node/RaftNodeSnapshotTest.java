@@ -1,6 +1,7 @@
 package dev.sansraft.node;
 
 import dev.sansraft.core.Action;
+import dev.sansraft.core.Event;
 import dev.sansraft.core.HardState;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
@@ -198,7 +199,7 @@ class RaftNodeSnapshotTest {
         assertThat(delegate.lastIndex()).isEqualTo(11);
         assertThat(delegate.term(10)).isEqualTo(3);
         assertThat(core.persistedSeen).as("only the append after the reset is reported")
-                .containsExactly(new dev.sansraft.core.Event.Persisted(11, 3, 3));
+                .containsExactly(new Event.Persisted(11, 3, 3));
     }
 
     @Test
