@@ -30,8 +30,9 @@ import java.util.List;
  *   a snapshot from the leader covered it before this node applied it, {@link ProposalUnknown}.</li>
  *   <li><b>Snapshots taken.</b> A {@link TakeSnapshot} is ordered with {@link Apply}: it captures the state after
  *   exactly the entries applied before it (its {@code index}). The runtime writes it to its snapshot store and,
- *   once it is durable, feeds back {@link Event.SnapshotSaved}. A runtime whose state machine cannot take snapshots
- *   never reports one; the core then asks for no more.</li>
+ *   once it is durable, feeds back {@link Event.SnapshotSaved}. A runtime that cannot take it (no snapshot support,
+ *   a failed write, a write still in progress) reports nothing; the core asks again after another threshold's
+ *   worth of applied entries.</li>
  *   <li><b>Compaction and reset are log writes.</b> {@link CompactLog} and {@link ResetLog} are ordered with
  *   {@link TruncateLog} and {@link AppendLog}. The core never reads an index it has compacted or reset away, so the
  *   storage may drop the entries whenever it executes the action.</li>
@@ -40,7 +41,10 @@ import java.util.List;
  *   other sends. If the snapshot is gone, the runtime drops the chunk and the core's bounded retries take over.
  *   {@link WriteSnapshotChunk} asks a follower's runtime to append a received chunk (offset 0 starts a new
  *   snapshot and abandons any unfinished one) and to send the attached reply only once the bytes are written; the
- *   last chunk is followed by a durable commit and {@link Event.SnapshotSaved}. {@link RestoreSnapshot} is ordered
+ *   last chunk is followed by a durable commit and {@link Event.SnapshotSaved}; that commit must not become
+ *   durable before the {@link PersistHardState}s emitted ahead of the chunk (a snapshot of a term the hard state has
+ *   not reached would not restart), and failing to make it durable is a storage failure that stops the node, as a
+ *   failed log write does. {@link RestoreSnapshot} is ordered
  *   with {@link Apply}: the state machine's state is replaced with the stored snapshot, and the next entry applied
  *   follows the snapshot's index.</li>
  * </ol>
@@ -189,7 +193,7 @@ public sealed interface Action
      */
     record SendSnapshotChunk(long to, long term, SnapshotInfo snapshot, long offset, int length) implements Action {
         public SendSnapshotChunk {
-            if (snapshot == null || offset < 0 || length < 0 || offset + length > snapshot.sizeBytes()) {
+            if (snapshot == null || offset < 0 || length < 0 || offset > snapshot.sizeBytes() - length) {
                 throw new IllegalArgumentException("snapshot chunk [" + offset + ", +" + length + ") outside "
                         + snapshot);
             }
@@ -206,6 +210,10 @@ public sealed interface Action
         public WriteSnapshotChunk {
             if (snapshot == null || data == null || reply == null) {
                 throw new IllegalArgumentException("incomplete snapshot chunk write at offset " + offset);
+            }
+            if (offset < 0 || offset > snapshot.sizeBytes() - data.length) {
+                throw new IllegalArgumentException("snapshot chunk [" + offset + ", +" + data.length + ") outside "
+                        + snapshot);
             }
         }
 

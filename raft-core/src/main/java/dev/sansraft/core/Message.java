@@ -1,5 +1,6 @@
 package dev.sansraft.core;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -129,7 +130,7 @@ public sealed interface Message
             if (snapshot == null || data == null) {
                 throw new IllegalArgumentException("install snapshot from " + from + " without snapshot or data");
             }
-            if (offset < 0 || offset + data.length > snapshot.sizeBytes()) {
+            if (offset < 0 || offset > snapshot.sizeBytes() - data.length) {
                 throw new IllegalArgumentException("snapshot chunk [" + offset + ", " + (offset + data.length)
                         + ") outside the snapshot's " + snapshot.sizeBytes() + " bytes");
             }
@@ -138,6 +139,33 @@ public sealed interface Message
         /** Whether this chunk ends the snapshot. */
         public boolean isLast() {
             return offset + data.length == snapshot.sizeBytes();
+        }
+
+        /** Compares the chunk's bytes by content, like {@link LogEntry}. */
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof InstallSnapshot)) {
+                return false;
+            }
+            InstallSnapshot other = (InstallSnapshot) o;
+            return from == other.from && to == other.to && term == other.term && offset == other.offset
+                    && snapshot.equals(other.snapshot) && Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            int h = Long.hashCode(from);
+            h = 31 * h + Long.hashCode(to);
+            h = 31 * h + Long.hashCode(term);
+            h = 31 * h + Long.hashCode(offset);
+            h = 31 * h + snapshot.hashCode();
+            return 31 * h + Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "InstallSnapshot[from=" + from + ", to=" + to + ", term=" + term + ", snapshot=" + snapshot
+                    + ", offset=" + offset + ", bytes=" + data.length + "]";
         }
     }
 

@@ -651,13 +651,23 @@ public final class RaftCore {
         SnapshotInfo s = m.snapshot();
         long size = s.sizeBytes();
         if (s.index() <= log.commitIndex()) {
-            // Everything it covers is committed here already, so this log matches the leader's up to it.
-            send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), size, true, true));
+            // Everything it covers is committed here already, so this log matches the leader's up to it. Say so
+            // only once it is durable too (a follower may commit entries it has not yet made durable); until then
+            // the Persisted event acknowledges it as an append, which moves the leader off the transfer.
+            if (s.index() <= Math.max(log.persistedIndex(), snapshot == null ? 0 : snapshot.index())) {
+                send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), size, true, true));
+            } else {
+                pendingAckIndex = Math.max(pendingAckIndex, s.index());
+            }
             return;
         }
         if (incoming == null || !incoming.snapshot.equals(s)) {
-            if (m.offset() != 0 || (incoming != null && incoming.isComplete())) {
-                // A transfer starts at offset 0; and a snapshot being committed finishes before another starts.
+            if (incoming != null && incoming.isComplete()) {
+                // A snapshot being committed finishes before another starts. No answer: the leader's timeout
+                // paces its retries, where an immediate rejection would make it resend a whole window at once.
+                return;
+            }
+            if (m.offset() != 0) {
                 send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), 0, false, false));
                 return;
             }
@@ -694,7 +704,6 @@ public final class RaftCore {
         }
         if (snapshot == null || s.index() > snapshot.index()) {
             snapshot = s;
-            bytesSinceSnapshot = 0;
             compact();
         }
     }
@@ -733,16 +742,21 @@ public final class RaftCore {
         }
     }
 
-    /** The snapshot policy: enough entries or bytes applied since the newest snapshot, and none in progress. */
+    /**
+     * The snapshot policy: enough entries or bytes applied since the newest snapshot, or since the newest request
+     * still unanswered. Asking again after another threshold's worth means a snapshot that failed (a full disk, say)
+     * does not stop compaction for good; a runtime skips a request while it is still writing an earlier one.
+     */
     private void maybeTakeSnapshot() {
         long applied = log.appliedIndex();
-        long since = applied - (snapshot == null ? 0 : snapshot.index());
-        if (snapshotRequested != 0 || since <= 0 || applied == 0) {
+        long since = applied - Math.max(snapshot == null ? 0 : snapshot.index(), snapshotRequested);
+        if (since <= 0 || applied == 0) {
             return;
         }
         if ((config.snapshotEntries() > 0 && since >= config.snapshotEntries())
                 || (config.snapshotBytes() > 0 && bytesSinceSnapshot >= config.snapshotBytes())) {
             snapshotRequested = applied;
+            bytesSinceSnapshot = 0;
             List<Long> memberList = new ArrayList<>(members.length);
             for (long m : members) {
                 memberList.add(m);
@@ -866,6 +880,14 @@ public final class RaftCore {
             }
         }
         maybeTakeSnapshot();
+        if (snapshot != null) {
+            long wanted = snapshot.index() - config.snapshotTrailingEntries();
+            // A compaction cut short by what was applied or durable completes once both reach it: one more
+            // compaction per snapshot at most, not one per batch.
+            if (wanted > log.compactedIndex() && Math.min(log.appliedIndex(), log.persistedIndex()) >= wanted) {
+                compact();
+            }
+        }
         if (role != announcedRole || term != announcedTerm || leaderId != announcedLeader) {
             announcedRole = role;
             announcedTerm = term;

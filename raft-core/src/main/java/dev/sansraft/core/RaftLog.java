@@ -35,8 +35,9 @@ final class RaftLog {
     private long appliedIndex;
     private long compactedIndex;
     private long compactedTerm;
-    /** A reset to emit before any other write, or 0. */
+    /** A reset to emit before any other write, or 0, and the term at its index. */
     private long pendingResetIndex;
+    private long pendingResetTerm;
 
     RaftLog(LogView storage) {
         this(storage, 0);
@@ -217,7 +218,7 @@ final class RaftLog {
      */
     void flushWrites(List<Action> out, long epoch) {
         if (pendingResetIndex != 0) {
-            out.add(new Action.ResetLog(pendingResetIndex, term(pendingResetIndex)));
+            out.add(new Action.ResetLog(pendingResetIndex, pendingResetTerm));
             pendingResetIndex = 0;
         }
         if (pendingTruncate != 0) {
@@ -285,6 +286,7 @@ final class RaftLog {
         unflushedFrom = index + 1;
         pendingTruncate = 0;
         pendingResetIndex = index;
+        pendingResetTerm = snapshotTerm;
         truncationEpoch = epoch;
         compactedIndex = index;
         compactedTerm = snapshotTerm;

@@ -133,10 +133,10 @@ final class Replication {
         } else if (pr.state == PeerProgress.State.SNAPSHOT && pr.transfer.snapshot.index() == r.snapshotIndex()) {
             if (r.accepted()) {
                 pr.transfer.confirmed(r.nextOffset());
-            } else {
-                pr.transfer.rewind(r.nextOffset());
+                sendChunks(pr);
+            } else if (pr.transfer.rewind(r.nextOffset())) {
+                sendChunks(pr);
             }
-            sendChunks(pr);
         }
         pr.checkInvariant();
     }

@@ -20,6 +20,11 @@ final class SnapshotTransfer {
     int idleTicks;
     /** Timeouts in a row without an answer. */
     int retries;
+    /**
+     * The offset of the last rewind, or -1: rejections naming it again come from chunks sent before the rewind and
+     * are ignored, so one lost chunk costs one window of resends rather than one per chunk in flight.
+     */
+    long rewoundTo = -1;
 
     SnapshotTransfer(SnapshotInfo snapshot) {
         this.snapshot = snapshot;
@@ -28,20 +33,37 @@ final class SnapshotTransfer {
     /** The follower confirmed {@code offset} bytes: later answers never lower what an earlier one confirmed. */
     void confirmed(long offset) {
         acked = Math.max(acked, Math.min(offset, snapshot.sizeBytes()));
+        // A follower may hold more than was sent in this transfer (it resumes one from an earlier leader).
+        sent = Math.max(sent, acked);
+        if (acked > rewoundTo) {
+            rewoundTo = -1;
+        }
         heard();
     }
 
-    /** The follower holds exactly {@code offset} bytes and did not take the last chunk: go back to there. */
-    void rewind(long offset) {
-        acked = Math.min(offset, snapshot.sizeBytes());
-        restartFromAcked();
+    /**
+     * The follower holds exactly {@code offset} bytes and did not take a chunk: go back to there, once.
+     *
+     * @return whether the transfer rewound (false for a repeat of a rewind already under way)
+     */
+    boolean rewind(long offset) {
+        long to = Math.min(offset, snapshot.sizeBytes());
         heard();
+        if (to == rewoundTo) {
+            return false;
+        }
+        rewoundTo = to;
+        acked = to;
+        sent = to;
+        sentAny = false;
+        return true;
     }
 
-    /** Sends again from the confirmed offset (a timeout, or a rewind). */
+    /** Sends again from the confirmed offset after a timeout. */
     void restartFromAcked() {
         sent = acked;
         sentAny = false;
+        rewoundTo = -1;
     }
 
     private void heard() {

@@ -2,6 +2,7 @@ package dev.sansraft.node;
 
 import dev.sansraft.core.EntryKind;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.SnapshotInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,10 @@ import java.util.function.Supplier;
  * The apply thread: hands committed entries to the {@link StateMachine} in index order, serves queries once the
  * applied index reaches their read index (Raft thesis §6.4 step 4), and completes client futures.
  *
+ * <p>Snapshots are taken and restored here too, in order with the applies ({@link StateMachineSnapshots}): a
+ * snapshot sees exactly the state after the entries applied before it, and after a restore the applied index is the
+ * snapshot's, so the next entry applied is the one after it.
+ *
  * <p>NOOP and CONFIG entries are not given to the state machine but advance the applied index. An exception from
  * {@link StateMachine#apply} fails only that proposal's future (the same entry throws on every node, since the state
  * machine is deterministic) and the node goes on: one bad command must not stop the cluster.
@@ -29,6 +34,7 @@ final class Applier implements Runnable {
 
     private final long nodeId;
     private final StateMachine stateMachine;
+    private final StateMachineSnapshots snapshots;
     private final List<LeaderChangeListener> listeners;
     private final NodeCounters counters;
     private final Consumer<Throwable> onFatal;
@@ -38,10 +44,12 @@ final class Applier implements Runnable {
             new PriorityQueue<>(Comparator.comparingLong(ApplyTask.Query::readIndex));
     private volatile long appliedIndex;
 
-    Applier(long nodeId, StateMachine stateMachine, List<LeaderChangeListener> listeners, NodeCounters counters,
-            Consumer<Throwable> onFatal, Supplier<RaftException> closedCause, long initialAppliedIndex) {
+    Applier(long nodeId, StateMachine stateMachine, StateMachineSnapshots snapshots,
+            List<LeaderChangeListener> listeners, NodeCounters counters, Consumer<Throwable> onFatal,
+            Supplier<RaftException> closedCause, long initialAppliedIndex) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
+        this.snapshots = snapshots;
         this.listeners = listeners;
         this.counters = counters;
         this.onFatal = onFatal;
@@ -57,7 +65,10 @@ final class Applier implements Runnable {
         inbox.offer(tasks);
     }
 
-    /** The highest index handed to the state machine (or skipped as NOOP/CONFIG). */
+    /**
+     * The highest index handed to the state machine (or skipped as NOOP/CONFIG), or the index of the snapshot it was
+     * last restored from when that is higher.
+     */
     long appliedIndex() {
         return appliedIndex;
     }
@@ -106,6 +117,10 @@ final class Applier implements Runnable {
                     log.warn("node {} leader-change listener failed", nodeId, e);
                 }
             }
+        } else if (task instanceof ApplyTask.Capture) {
+            snapshots.take(((ApplyTask.Capture) task).take(), appliedIndex);
+        } else if (task instanceof ApplyTask.Restore) {
+            restore(((ApplyTask.Restore) task).snapshot());
         } else {
             throw new IllegalStateException("unknown apply task " + task);
         }
@@ -161,6 +176,21 @@ final class Applier implements Runnable {
             waiter.future.completeExceptionally(new ProposalDroppedException("proposal at index " + e.index()
                     + " term " + waiter.term + " was overwritten by an entry of term " + e.term()));
         }
+    }
+
+    /**
+     * Raft §7: the snapshot replaces the state, and the next entry applied is the one after its index. Reads waiting
+     * for an index the snapshot covers are served from the restored state.
+     */
+    private void restore(SnapshotInfo snapshot) {
+        if (snapshot.index() < appliedIndex) {
+            throw new IllegalStateException("node " + nodeId + " was asked to restore snapshot " + snapshot
+                    + " below its applied index " + appliedIndex + "; that would roll the state back");
+        }
+        snapshots.restore(snapshot);
+        appliedIndex = snapshot.index();
+        log.debug("node {} restored snapshot {}", nodeId, snapshot);
+        serveReadyReads();
     }
 
     private void serveReadyReads() {

@@ -1,6 +1,8 @@
 package dev.sansraft.node;
 
+import dev.sansraft.core.Action;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.SnapshotInfo;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,5 +32,13 @@ sealed interface ApplyTask {
 
     /** Tell the listeners about a new leader. */
     record LeaderChange(long leaderId, long term) implements ApplyTask {
+    }
+
+    /** Take a snapshot of the state after exactly the entries applied so far ({@code take.index()}). */
+    record Capture(Action.TakeSnapshot take) implements ApplyTask {
+    }
+
+    /** Replace the state with the stored snapshot; the applied index becomes its index. */
+    record Restore(SnapshotInfo snapshot) implements ApplyTask {
     }
 }

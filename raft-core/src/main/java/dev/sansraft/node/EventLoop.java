@@ -31,6 +31,13 @@ import java.util.function.Supplier;
  * keeps per-peer send order too. Applies go to the {@link Applier} in order, each entry paired with the local
  * proposal waiting for that index and term.
  *
+ * <p>Snapshots (contract items 6-8): {@link Action.TakeSnapshot} and {@link Action.RestoreSnapshot} go to the applier
+ * in order with the applies; {@link Action.CompactLog} and {@link Action.ResetLog} go to the storage thread in order
+ * with the log writes; {@link Action.WriteSnapshotChunk}s go to the {@link SnapshotWorker} and
+ * {@link Action.SendSnapshotChunk}s to the {@link SnapshotSender}, both gated behind a pending hard-state save like a
+ * send (through the storage thread) since both end in a send. {@link Action.ProposalUnknown} fails the proposal with
+ * {@link OutcomeUnknownException}.
+ *
  * <p>Timeouts: requests are queued in deadline order (every request gets the same timeout); each tick expires the
  * overdue ones with {@link TimeoutException} wherever they are, so no future outlives its deadline by more than a
  * tick while the loop runs.
@@ -50,6 +57,8 @@ final class EventLoop implements Runnable {
     private final Transport transport;
     private final StorageWriter storage;
     private final Applier applier;
+    private final SnapshotWorker snapshotWorker;
+    private final SnapshotSender snapshotSender;
     private final NodeCounters counters;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
@@ -72,6 +81,8 @@ final class EventLoop implements Runnable {
     private long storageSeq;
     private long gateSeq;
     private final List<Message> directSends = new ArrayList<>();
+    /** Snapshot chunk writes and sends that need not wait for a hard-state save. */
+    private final List<Action> snapshotOps = new ArrayList<>();
     private List<ApplyTask> applyTasks = new ArrayList<>();
     private long notifiedLeader;
     private long notifiedTerm;
@@ -80,13 +91,15 @@ final class EventLoop implements Runnable {
     private volatile int inflight;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
-              NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal,
-              Supplier<RaftException> closedCause) {
+              SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
+              LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
         this.storage = storage;
         this.applier = applier;
+        this.snapshotWorker = snapshotWorker;
+        this.snapshotSender = snapshotSender;
         this.counters = counters;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
@@ -251,8 +264,9 @@ final class EventLoop implements Runnable {
             } else {
                 directSends.add(m);
             }
-        } else if (a instanceof Action.AppendLog || a instanceof Action.TruncateLog) {
-            storageOps.add(a);
+        } else if (a instanceof Action.AppendLog || a instanceof Action.TruncateLog
+                || a instanceof Action.CompactLog || a instanceof Action.ResetLog) {
+            storageOps.add(a); // contract item 7: compaction and reset are log writes, in order with the others
         } else if (a instanceof Action.PersistHardState) {
             storageOps.add(a);
             hardStatePendingInBatch = true;
@@ -280,8 +294,20 @@ final class EventLoop implements Runnable {
             }
         } else if (a instanceof Action.RoleChanged) {
             onRoleChanged((Action.RoleChanged) a);
+        } else if (a instanceof Action.WriteSnapshotChunk || a instanceof Action.SendSnapshotChunk) {
+            // Both end in a send (the chunk's reply, or the chunk itself), so they wait for hard state like a Send.
+            if (hardStatePendingInBatch || storage.completedSeq() < gateSeq) {
+                storageOps.add(a);
+                storageOpsGateSends = true;
+            } else {
+                snapshotOps.add(a);
+            }
         } else if (a instanceof Action.TakeSnapshot) {
-            // Snapshots are not wired into the runtime yet: never reporting one keeps the core from asking again.
+            applyTasks.add(new ApplyTask.Capture((Action.TakeSnapshot) a)); // item 6: in order with Apply
+        } else if (a instanceof Action.RestoreSnapshot) {
+            applyTasks.add(new ApplyTask.Restore(((Action.RestoreSnapshot) a).snapshot())); // item 8
+        } else if (a instanceof Action.ProposalUnknown) {
+            onUnknown((Action.ProposalUnknown) a);
         } else {
             throw new IllegalStateException("node " + nodeId + " cannot carry out action " + a);
         }
@@ -337,6 +363,17 @@ final class EventLoop implements Runnable {
             proposalsByIndex.remove(a.index());
             fail(p, new ProposalDroppedException("proposal at index " + a.index() + " term " + a.term()
                     + " will never be applied: another entry committed at its index or before it"));
+        }
+    }
+
+    private void onUnknown(Action.ProposalUnknown a) {
+        PendingRequest.Proposal p = proposalsByIndex.get(a.index());
+        if (p != null && p.term == a.term()) {
+            proposalsByIndex.remove(a.index());
+            counters.proposalsUnknown.incrementAndGet();
+            applyTasks.add(new ApplyTask.Fail(p.future, new OutcomeUnknownException("outcome of the proposal at index "
+                    + a.index() + " term " + a.term() + " is unknown: node " + nodeId + " installed a snapshot "
+                    + "covering it before applying it; it may or may not have taken effect, retry it idempotently")));
         }
     }
 
@@ -408,6 +445,17 @@ final class EventLoop implements Runnable {
             }
             counters.messagesSent.addAndGet(directSends.size());
             directSends.clear();
+        }
+        if (!snapshotOps.isEmpty()) {
+            for (int i = 0, n = snapshotOps.size(); i < n; i++) {
+                Action a = snapshotOps.get(i);
+                if (a instanceof Action.WriteSnapshotChunk) {
+                    snapshotWorker.submit(new SnapshotWorker.Chunk((Action.WriteSnapshotChunk) a));
+                } else {
+                    snapshotSender.submit((Action.SendSnapshotChunk) a);
+                }
+            }
+            snapshotOps.clear();
         }
         if (!applyTasks.isEmpty()) {
             applier.submit(applyTasks);

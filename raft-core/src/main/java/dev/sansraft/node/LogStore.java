@@ -17,11 +17,12 @@ import java.util.List;
  *
  * <p>Thread-safety: implementations are safe for one writer thread plus concurrent readers of the
  * {@link LogView} methods; {@link #sync()} may be called from any thread, and concurrent calls share one flush
- * where they can. {@link RaftNode} calls {@link #loadHardState()} once in {@code start()}, then every write method
- * ({@link #append}, {@link #truncateSuffix}, {@link #saveHardState}, {@link #sync}) from its storage thread only,
- * in the order the core emitted them, and the {@link LogView} methods from its event loop. It reads an entry only
- * after the {@code sync()} covering it has returned, and closes the store in {@code close()}, after the storage
- * thread has stopped.
+ * where they can. {@link RaftNode} calls {@link #loadHardState()} once in {@code start()} (and, when its newest
+ * snapshot lies beyond the log, {@link #resetTo} and {@link #sync} before any of its threads start), then every write
+ * method ({@link #append}, {@link #truncateSuffix}, {@link #compactPrefix}, {@link #resetTo},
+ * {@link #saveHardState}, {@link #sync}) from its storage thread only, in the order the core emitted them, and the
+ * {@link LogView} methods from its event loop. It reads an entry only after the {@code sync()} covering it has
+ * returned, and closes the store in {@code close()}, after the storage thread has stopped.
  *
  * <p>Failure: an {@link IOException} from a write or a sync means the store can no longer promise durability;
  * from then on every write must fail too (fail-stop). Invalid arguments throw {@link IllegalArgumentException}

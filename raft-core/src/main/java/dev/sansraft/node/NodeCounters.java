@@ -3,8 +3,8 @@ package dev.sansraft.node;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The node's monotonic counters. Each is bumped by the thread that does the counted work (event loop, storage or
- * apply thread) and read by {@link RaftNode#metrics()} from any thread.
+ * The node's monotonic counters. Each is bumped by the thread that does the counted work (event loop, storage, apply,
+ * snapshot or snapshot sender thread) and read by {@link RaftNode#metrics()} from any thread.
  *
  * <p>Thread-safe.
  */
@@ -30,4 +30,15 @@ final class NodeCounters {
     final AtomicLong leaderChanges = new AtomicLong();
     final AtomicLong eventLoopBatches = new AtomicLong();
     final AtomicLong eventLoopEvents = new AtomicLong();
+    final AtomicLong proposalsUnknown = new AtomicLong();
+    final AtomicLong snapshotsTaken = new AtomicLong();
+    final AtomicLong snapshotsReceived = new AtomicLong();
+    final AtomicLong snapshotsInstalled = new AtomicLong();
+    final AtomicLong snapshotBytesWritten = new AtomicLong();
+    final AtomicLong snapshotBytesSent = new AtomicLong();
+    final AtomicLong snapshotBytesReceived = new AtomicLong();
+    final AtomicLong logCompactions = new AtomicLong();
+    final AtomicLong logResets = new AtomicLong();
+    /** A gauge, not a counter: the index of the newest snapshot this node stored or recovered; only grows. */
+    final AtomicLong lastSnapshotIndex = new AtomicLong();
 }

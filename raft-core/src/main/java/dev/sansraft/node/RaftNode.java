@@ -5,6 +5,7 @@ import dev.sansraft.core.HardState;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
+import dev.sansraft.core.SnapshotInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,7 @@ import java.util.function.LongSupplier;
 
 /**
  * One Raft server: drives a {@link dev.sansraft.core.RaftCore} and carries out its actions against a {@link LogStore},
- * a {@link Transport} and the user's {@link StateMachine}.
+ * a {@link SnapshotStore}, a {@link Transport} and the user's {@link StateMachine}.
  *
  * <h2>Threads</h2>
  * <ul>
@@ -40,7 +41,16 @@ import java.util.function.LongSupplier;
  *   <li>The <b>storage thread</b> performs log writes and hard-state saves in order with group commit (one
  *   {@link LogStore#sync()} per round) and reports {@code Persisted} back. Sends that follow a hard-state save wait
  *   for it; other sends go straight to the transport.</li>
- *   <li>The <b>apply thread</b> applies committed entries in order, serves queries and completes futures.</li>
+ *   <li>The <b>apply thread</b> applies committed entries in order, serves queries and completes futures. It also
+ *   takes snapshots ({@link StateMachine#captureSnapshot()}, or {@link StateMachine#writeSnapshot} right there when
+ *   the state machine cannot capture) and restores them, in order with the applies, so a snapshot holds exactly
+ *   the state after its index and the entry applied after a restore is the one following the snapshot.</li>
+ *   <li>The <b>snapshot thread</b> streams captured snapshots into the snapshot store and writes the chunks of a
+ *   snapshot received from the leader, sending each chunk's reply only once its bytes are written and committing the
+ *   snapshot after the last one. Log compaction and the log reset that follows an installed snapshot are log writes
+ *   of the storage thread, in order with the others.</li>
+ *   <li>The <b>snapshot sender thread</b> reads the chunks of a stored snapshot that the leader streams to a lagging
+ *   follower (one open reader per follower) and sends them.</li>
  * </ul>
  * Futures are completed on the apply thread, or on the event loop for timeouts, or on the closing thread by
  * {@link #close()}: callbacks attached with the non-async {@code CompletableFuture} methods must be quick and never
@@ -49,13 +59,16 @@ import java.util.function.LongSupplier;
  * <h2>Outcomes</h2>
  * Every future returned by {@link #propose} or {@link #query} completes: with the state machine's result, or
  * exceptionally with {@link NotLeaderException}, {@link OverloadedException}, {@link ProposalDroppedException},
+ * {@link OutcomeUnknownException} (a snapshot from the leader covered the proposal before this node applied it),
  * {@link java.util.concurrent.TimeoutException} (after {@code requestTimeout}) or {@link NodeClosedException}.
  *
  * <h2>Ownership and restarts</h2>
- * Once built, the node owns its log store and transport and closes both in {@link #close()}. After a restart the
- * core re-applies every committed entry from index 1 (there are no snapshots yet), so the state machine given to a
- * new node must start empty. Byte arrays passed to {@link #propose} and {@link #query} are owned by the node from
- * the call on and must not be modified.
+ * Once built, the node owns its log store, snapshot store and transport and closes them in {@link #close()}. The
+ * state machine given to a new node must start empty: {@link #start()} restores it from the newest valid snapshot,
+ * if the store holds one, and the core then re-applies the committed entries after that snapshot (from index 1
+ * without one). Snapshot, log compaction and transfer failures are storage failures: fatal to the node, like a failed
+ * log write (see {@link #terminated()}). Byte arrays passed to {@link #propose} and {@link #query} are owned by the
+ * node from the call on and must not be modified.
  *
  * <p>Thread-safety: every public method may be called from any thread. {@link #start()} once; {@link #close()} is
  * idempotent. Threads are daemon threads named {@code sansraft-<id>-*}.
@@ -72,6 +85,7 @@ public final class RaftNode implements AutoCloseable {
     private final List<Long> members;
     private final RaftConfig config;
     private final LogStore logStore;
+    private final SnapshotStore snapshotStore;
     private final Transport transport;
     private final StateMachine stateMachine;
     private final Duration tickInterval;
@@ -92,9 +106,13 @@ public final class RaftNode implements AutoCloseable {
     private volatile EventLoop loop;
     private StorageWriter storage;
     private Applier applier;
+    private SnapshotWorker snapshotWorker;
+    private SnapshotSender snapshotSender;
     private Thread loopThread;
     private Thread storageThread;
     private Thread applyThread;
+    private Thread snapshotThread;
+    private Thread senderThread;
     private ScheduledExecutorService ownScheduler;
     private ScheduledFuture<?> ticker;
 
@@ -105,6 +123,7 @@ public final class RaftNode implements AutoCloseable {
         this.members = List.copyOf(sorted);
         this.config = b.config;
         this.logStore = b.logStore;
+        this.snapshotStore = b.snapshotStore != null ? b.snapshotStore : new InMemorySnapshotStore();
         this.transport = b.transport;
         this.stateMachine = b.stateMachine;
         this.tickInterval = b.tickInterval;
@@ -121,12 +140,17 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Loads the hard state and log from the store, builds the core and starts the threads, the transport and the
-     * tick timer.
+     * Loads the hard state and log from the store, restores the state machine from the newest valid snapshot (first
+     * resetting the log to the snapshot's position if the log does not contain it, as after a crash between
+     * installing a received snapshot and resetting the log), builds the core and starts the threads, the transport
+     * and the tick timer.
      *
      * @throws IllegalStateException    if already started or closed
-     * @throws StorageException         if the hard state cannot be loaded
+     * @throws StorageException         if the hard state cannot be loaded, or the newest snapshot cannot be read or
+     *                                  restored
      * @throws IllegalArgumentException if the stored state is inconsistent (from the core)
+     * @throws IllegalStateException    if the log was compacted but no stored snapshot covers it, or a snapshot must
+     *                                  be restored and the state machine cannot restore snapshots
      * @throws RuntimeException         whatever the transport's {@code start} throws; on any failure the node is
      *                                  closed before the exception propagates
      */
@@ -155,21 +179,35 @@ public final class RaftNode implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new StorageException("node " + id + " cannot load its hard state", e);
         }
-        ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState, Optional.empty());
-        // The core starts with everything before the log's first index applied (0 until logs are compacted).
-        applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException,
-                core.status().appliedIndex());
-        storage = new StorageWriter(id, logStore, transport, this::submitInternal, counters, nanoTime,
+        snapshotWorker = new SnapshotWorker(id, snapshotStore, transport, this::submitInternal, counters,
                 this::failStop);
-        EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, counters, nanoTime,
-                this::failStop, this::closedException);
+        StateMachineSnapshots snapshots = new StateMachineSnapshots(id, stateMachine, snapshotStore, snapshotWorker,
+                counters);
+        Optional<SnapshotInfo> snapshot = new SnapshotRecovery(id, logStore, snapshotStore, snapshots).recover();
+        snapshot.ifPresent(info -> counters.lastSnapshotIndex.set(info.index()));
+        ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState, snapshot);
+        // The state machine now holds everything up to the snapshot; the core applies the log after it again.
+        long appliedIndex = snapshot.isPresent() ? snapshot.get().index() : core.status().appliedIndex();
+        applier = new Applier(id, stateMachine, snapshots, listeners, counters, this::failStop,
+                this::closedException, appliedIndex);
+        snapshotSender = new SnapshotSender(id, snapshotStore, transport, counters, this::failStop);
+        storage = new StorageWriter(id, logStore, transport, snapshotWorker, snapshotSender, this::submitInternal,
+                counters, nanoTime, this::failStop);
+        EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
+                counters, nanoTime, this::failStop, this::closedException);
         loopThread = thread("loop", eventLoop);
         storageThread = thread("storage", storage);
         applyThread = thread("apply", applier);
+        snapshotThread = thread("snapshot", snapshotWorker);
+        senderThread = thread("snapshot-sender", snapshotSender);
         eventLoop.bind(loopThread);
         storage.bind(storageThread);
         applier.bind(applyThread);
+        snapshotWorker.bind(snapshotThread);
+        snapshotSender.bind(senderThread);
         loop = eventLoop;
+        snapshotThread.start();
+        senderThread.start();
         applyThread.start();
         storageThread.start();
         loopThread.start();
@@ -184,8 +222,9 @@ public final class RaftNode implements AutoCloseable {
         // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
         ticker = scheduler.scheduleAtFixedRate(() -> eventLoop.submit(Event.Tick.INSTANCE), tickNanos, tickNanos,
                 TimeUnit.NANOSECONDS);
-        log.info("node {} started: members={} term={} votedFor={} lastLogIndex={} tick={}ms", id, members,
-                hardState.term(), hardState.votedFor(), logStore.lastIndex(), tickInterval.toMillis());
+        log.info("node {} started: members={} term={} votedFor={} snapshotIndex={} lastLogIndex={} tick={}ms", id,
+                members, hardState.term(), hardState.votedFor(), snapshot.map(SnapshotInfo::index).orElse(0L),
+                logStore.lastIndex(), tickInterval.toMillis());
     }
 
     /**
@@ -275,7 +314,14 @@ public final class RaftNode implements AutoCloseable {
      *   <li>{@code sansraft_messages_sent_total}, {@code sansraft_messages_received_total},
      *   {@code sansraft_role_changes_total}, {@code sansraft_leader_changes_total},
      *   {@code sansraft_event_loop_batches_total}, {@code sansraft_event_loop_events_total} (events per batch is
-     *   the batching factor).</li>
+     *   the batching factor);</li>
+     *   <li>snapshots: {@code sansraft_snapshots_taken_total} (of this node's own state),
+     *   {@code sansraft_snapshots_received_total} (committed from a leader's chunks),
+     *   {@code sansraft_snapshots_installed_total} (restored into the state machine after a transfer),
+     *   {@code sansraft_snapshot_bytes_written_total} (of own snapshots), {@code sansraft_snapshot_bytes_sent_total},
+     *   {@code sansraft_snapshot_bytes_received_total}, the gauge {@code sansraft_snapshot_last_index} (the newest
+     *   snapshot stored or recovered), {@code sansraft_log_compactions_total}, {@code sansraft_log_resets_total} and
+     *   {@code sansraft_proposals_unknown_total}.</li>
      * </ul>
      */
     public NodeMetrics metrics() {
@@ -312,12 +358,23 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_leader_changes_total", (double) c.leaderChanges.get());
         v.put("sansraft_event_loop_batches_total", (double) c.eventLoopBatches.get());
         v.put("sansraft_event_loop_events_total", (double) c.eventLoopEvents.get());
+        v.put("sansraft_proposals_unknown_total", (double) c.proposalsUnknown.get());
+        v.put("sansraft_snapshots_taken_total", (double) c.snapshotsTaken.get());
+        v.put("sansraft_snapshots_received_total", (double) c.snapshotsReceived.get());
+        v.put("sansraft_snapshots_installed_total", (double) c.snapshotsInstalled.get());
+        v.put("sansraft_snapshot_bytes_written_total", (double) c.snapshotBytesWritten.get());
+        v.put("sansraft_snapshot_bytes_sent_total", (double) c.snapshotBytesSent.get());
+        v.put("sansraft_snapshot_bytes_received_total", (double) c.snapshotBytesReceived.get());
+        v.put("sansraft_snapshot_last_index", (double) c.lastSnapshotIndex.get());
+        v.put("sansraft_log_compactions_total", (double) c.logCompactions.get());
+        v.put("sansraft_log_resets_total", (double) c.logResets.get());
         return new NodeMetrics(id, v);
     }
 
     /**
-     * Stops the node: the tick timer, the transport and the three threads; fails every pending future with
-     * {@link NodeClosedException}; closes the log store. Idempotent; blocks until the threads have ended.
+     * Stops the node: the tick timer, the transport and the node's threads; fails every pending future with
+     * {@link NodeClosedException}; closes the log and snapshot stores (an unfinished snapshot is discarded).
+     * Idempotent; blocks until the threads have ended.
      */
     @Override
     public void close() {
@@ -329,7 +386,7 @@ public final class RaftNode implements AutoCloseable {
             shutDown();
         } else {
             transport.close();
-            closeStore();
+            closeStores();
         }
         log.info("node {} stopped{}", id, fatalCause == null ? "" : " after a fatal error");
         if (fatalCause == null) {
@@ -359,9 +416,13 @@ public final class RaftNode implements AutoCloseable {
         loop.stop();
         storage.stop();
         applier.stop();
+        snapshotWorker.stop();
+        snapshotSender.stop();
         boolean loopDone = join(loopThread);
         boolean storageDone = join(storageThread);
         boolean applyDone = join(applyThread);
+        boolean snapshotDone = join(snapshotThread);
+        boolean senderDone = join(senderThread);
         RaftException closed = closedException();
         if (loopDone) {
             loop.failRemaining(closed);
@@ -370,15 +431,31 @@ public final class RaftNode implements AutoCloseable {
             applier.failRemaining(closed);
         }
         if (storageDone) {
-            closeStore();
+            closeLogStore();
+        }
+        if (applyDone && snapshotDone && senderDone) {
+            closeSnapshotStore();
         }
     }
 
-    private void closeStore() {
+    private void closeStores() {
+        closeLogStore();
+        closeSnapshotStore();
+    }
+
+    private void closeLogStore() {
         try {
             logStore.close();
         } catch (IOException | RuntimeException e) {
             log.warn("node {} failed to close its log store", id, e);
+        }
+    }
+
+    private void closeSnapshotStore() {
+        try {
+            snapshotStore.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("node {} failed to close its snapshot store", id, e);
         }
     }
 
@@ -439,6 +516,7 @@ public final class RaftNode implements AutoCloseable {
         private List<Long> members;
         private RaftConfig config = RaftConfig.defaults();
         private LogStore logStore;
+        private SnapshotStore snapshotStore;
         private Transport transport;
         private StateMachine stateMachine;
         private Duration tickInterval = Duration.ofMillis(100);
@@ -446,6 +524,7 @@ public final class RaftNode implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private LongSupplier nanoTime = System::nanoTime;
         private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
+        private boolean snapshotStoreSet;
 
         private Builder() {
         }
@@ -471,6 +550,20 @@ public final class RaftNode implements AutoCloseable {
         /** The durable log and hard state; the node closes it on {@link RaftNode#close()}. Required. */
         public Builder logStore(LogStore logStore) {
             this.logStore = logStore;
+            return this;
+        }
+
+        /**
+         * Where snapshots are stored; the node closes it on {@link RaftNode#close()}. Default: a new
+         * {@link InMemorySnapshotStore}, which keeps whole snapshots on the heap and lives and dies with the node,
+         * so it suits tests and in-memory logs only. A log store that survives restarts needs a snapshot store that
+         * does too (such as {@code FileSnapshotStore}): once the log is compacted, the entries before its first
+         * index exist only in a snapshot, and a node that finds a compacted log but no snapshot covering it refuses
+         * to start.
+         */
+        public Builder snapshotStore(SnapshotStore snapshotStore) {
+            this.snapshotStore = snapshotStore;
+            this.snapshotStoreSet = true;
             return this;
         }
 
@@ -531,6 +624,7 @@ public final class RaftNode implements AutoCloseable {
             require(distinct.contains(id), "id " + id + " is not one of the members " + members);
             require(config != null, "config is required");
             require(logStore != null, "logStore is required");
+            require(!snapshotStoreSet || snapshotStore != null, "snapshotStore must not be null");
             require(transport != null, "transport is required");
             require(stateMachine != null, "stateMachine is required");
             require(tickInterval != null && !tickInterval.isNegative() && !tickInterval.isZero()

@@ -28,7 +28,9 @@ public abstract class SnapshotReader extends InputStream {
      * which verifies the whole payload's checksum itself.
      *
      * @return the number of bytes read, or -1 when {@code offset} is at or past the end of the payload
-     * @throws IOException if reading fails
+     * @throws IOException               if reading fails
+     * @throws IndexOutOfBoundsException if {@code offset} is negative or {@code [off, off + len)} is not within
+     *                                   {@code dst}
      */
     public abstract int readAt(long offset, byte[] dst, int off, int len) throws IOException;
 }

@@ -22,7 +22,11 @@ import java.util.Optional;
  * </ul>
  *
  * <p>Thread-safety: implementations are thread-safe. The writer and readers they hand out are each owned by one
- * thread; readers opened before a deletion keep working until closed.
+ * thread; readers opened before a deletion keep working until closed. {@link RaftNode} calls {@link #openNewest()}
+ * once in {@code start()}; it writes from its snapshot thread, or from its apply thread for a state machine that
+ * cannot capture its state, never with two writers open; it reads chunks for followers on its snapshot sender thread
+ * and restores received snapshots on its apply thread; and it closes the store in {@code close()} after those threads
+ * have stopped.
  */
 public interface SnapshotStore extends AutoCloseable {
 

@@ -21,6 +21,11 @@ import java.util.function.LongSupplier;
  * {@link LogStore#saveHardState} is durable when it returns, so a {@link Action.Send} queued after a
  * {@link Action.PersistHardState} goes out right after the save, before the round's log sync (rule 1; rule 3 lets
  * sends ignore log writes). Routing hard-state saves through this thread also keeps the store single-writer.
+ * Snapshot chunk writes and sends that had to wait are handed on to the snapshot threads the same way, since a chunk
+ * write's reply is a send.
+ *
+ * <p>{@link Action.CompactLog} and {@link Action.ResetLog} are log writes in order with the others (contract item 7).
+ * A reset is synced with the round; a compaction need not be, since a crash before it only leaves a longer log.
  *
  * <p>An {@link IOException} or runtime failure of the store is fatal: the writer stops and reports it once
  * (fail-stop), so nothing after the failure is ever acknowledged.
@@ -37,6 +42,8 @@ final class StorageWriter implements Runnable {
     private final long nodeId;
     private final LogStore store;
     private final Transport transport;
+    private final SnapshotWorker snapshotWorker;
+    private final SnapshotSender snapshotSender;
     private final Consumer<Event> persistedSink;
     private final NodeCounters counters;
     private final LongSupplier nanoTime;
@@ -46,11 +53,14 @@ final class StorageWriter implements Runnable {
     private Action.AppendLog lastAppend;
     private volatile long completedSeq;
 
-    StorageWriter(long nodeId, LogStore store, Transport transport, Consumer<Event> persistedSink,
-                  NodeCounters counters, LongSupplier nanoTime, Consumer<Throwable> onFatal) {
+    StorageWriter(long nodeId, LogStore store, Transport transport, SnapshotWorker snapshotWorker,
+                  SnapshotSender snapshotSender, Consumer<Event> persistedSink, NodeCounters counters,
+                  LongSupplier nanoTime, Consumer<Throwable> onFatal) {
         this.nodeId = nodeId;
         this.store = store;
         this.transport = transport;
+        this.snapshotWorker = snapshotWorker;
+        this.snapshotSender = snapshotSender;
         this.persistedSink = persistedSink;
         this.counters = counters;
         this.nanoTime = nanoTime;
@@ -124,6 +134,20 @@ final class StorageWriter implements Runnable {
             store.truncateSuffix(((Action.TruncateLog) a).fromIndex());
             return true;
         }
+        if (a instanceof Action.CompactLog) {
+            // Need not be durable: after a crash the longer log is still correct, and the core never reads it again.
+            store.compactPrefix(((Action.CompactLog) a).upToIndex());
+            counters.logCompactions.incrementAndGet();
+            return false;
+        }
+        if (a instanceof Action.ResetLog) {
+            Action.ResetLog reset = (Action.ResetLog) a;
+            store.resetTo(reset.index(), reset.term());
+            counters.logResets.incrementAndGet();
+            // Appends before the reset are gone; only those after it may be reported persisted.
+            lastAppend = null;
+            return true;
+        }
         if (a instanceof Action.PersistHardState) {
             store.saveHardState(((Action.PersistHardState) a).state());
             counters.hardStateSaves.incrementAndGet();
@@ -132,6 +156,15 @@ final class StorageWriter implements Runnable {
         if (a instanceof Action.Send) {
             transport.send(((Action.Send) a).message());
             counters.messagesSent.incrementAndGet();
+            return false;
+        }
+        if (a instanceof Action.WriteSnapshotChunk) {
+            // Its reply is a send too: hand it on only now that the hard state saved before it is durable.
+            snapshotWorker.submit(new SnapshotWorker.Chunk((Action.WriteSnapshotChunk) a));
+            return false;
+        }
+        if (a instanceof Action.SendSnapshotChunk) {
+            snapshotSender.submit((Action.SendSnapshotChunk) a);
             return false;
         }
         throw new IllegalStateException("storage thread of node " + nodeId + " cannot perform " + a);

@@ -6,13 +6,16 @@
  *
  * <p>The public API sits at the top: the node and its builder, {@link dev.sansraft.node.ReadConsistency},
  * {@link dev.sansraft.node.LeaderChangeListener}, {@link dev.sansraft.node.NodeMetrics}, the SPIs and the
- * {@link dev.sansraft.node.RaftException} family. Beneath it, package-private, are the three threads of a node: the
- * event loop that owns the core, the storage thread (ordered writes with group commit) and the apply thread, which
- * talk through single-consumer work queues.
+ * {@link dev.sansraft.node.RaftException} family. Beneath it, package-private, are the threads of a node: the
+ * event loop that owns the core, the storage thread (ordered log writes with group commit, compaction and reset), the
+ * apply thread (applies, and snapshots taken and restored in order with them), the snapshot thread (writes to the
+ * snapshot store) and the snapshot sender thread (reads chunks for lagging followers). They talk through
+ * single-consumer work queues.
  *
  * <p>Snapshot storage ({@link dev.sansraft.node.SnapshotStore}, {@link dev.sansraft.node.SnapshotMeta} and the
- * snapshot methods of {@link dev.sansraft.node.StateMachine}) is declared here too; the runtime does not take or
- * install snapshots yet.
+ * snapshot methods of {@link dev.sansraft.node.StateMachine}) is declared here too, with
+ * {@link dev.sansraft.node.InMemorySnapshotStore}; the runtime takes snapshots when the core asks, compacts the log,
+ * streams snapshots to lagging followers, installs received ones and recovers from the newest one on start.
  *
  * <p>May depend on {@code dev.sansraft.core} and slf4j; the core never depends on this package.
  */

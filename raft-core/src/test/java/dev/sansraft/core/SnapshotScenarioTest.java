@@ -37,7 +37,11 @@ class SnapshotScenarioTest {
 
     /** Isolates 3, commits enough on 1 and 2 that node 1 compacts past everything 3 has, and heals 3. */
     private static TestCluster clusterWithFollowerBehindCompaction() {
-        TestCluster c = TestCluster.of(SNAPSHOTS, 1, 2, 3);
+        return clusterWithFollowerBehindCompaction(SNAPSHOTS);
+    }
+
+    private static TestCluster clusterWithFollowerBehindCompaction(RaftConfig config) {
+        TestCluster c = TestCluster.of(config, 1, 2, 3);
         c.elect(1);
         c.deliverAll();
         c.isolate(3);
@@ -73,24 +77,22 @@ class SnapshotScenarioTest {
         c.holdSnapshots(1);
         proposeMany(c, 1, 0, 30);
         List<Action.TakeSnapshot> asked = c.node(1).actions(Action.TakeSnapshot.class);
-        assertThat(asked).as("one request while it is not yet durable").hasSize(1);
+        assertThat(asked).as("a request per 10 entries, counted from the previous request").hasSize(3);
+        for (int i = 1; i < asked.size(); i++) {
+            assertThat(asked.get(i).index()).isGreaterThanOrEqualTo(asked.get(i - 1).index() + 10);
+        }
         assertThat(asked.get(0).index()).isGreaterThanOrEqualTo(10).isLessThan(20);
         assertThat(asked.get(0).members()).containsExactly(1L, 2L, 3L);
         assertThat(c.node(1).actions(Action.CompactLog.class)).as("nothing compacted before it is durable").isEmpty();
         assertThat(c.core(1).firstLogIndex()).isEqualTo(1);
 
         c.releaseSnapshots(1);
-        long index = asked.get(0).index();
+        long trailing = SNAPSHOTS.snapshotTrailingEntries();
         assertThat(c.node(1).actions(Action.CompactLog.class)).first()
-                .isEqualTo(new Action.CompactLog(index - SNAPSHOTS.snapshotTrailingEntries()));
-        // Twenty more entries were applied while the first was held: the policy asks again at once, counting from
-        // the newest snapshot.
-        List<Action.TakeSnapshot> all = c.node(1).actions(Action.TakeSnapshot.class);
-        assertThat(all).hasSize(2);
-        long second = all.get(1).index();
-        assertThat(second).isGreaterThanOrEqualTo(index + 10);
-        assertThat(c.core(1).status().snapshotIndex()).isEqualTo(second);
-        assertThat(c.core(1).firstLogIndex()).isEqualTo(second - 1);
+                .isEqualTo(new Action.CompactLog(asked.get(0).index() - trailing));
+        long newest = asked.get(asked.size() - 1).index();
+        assertThat(c.core(1).status().snapshotIndex()).isEqualTo(newest);
+        assertThat(c.core(1).firstLogIndex()).isEqualTo(newest - trailing + 1);
     }
 
     @Test
@@ -387,5 +389,57 @@ class SnapshotScenarioTest {
             assertThat(c.core(id).firstLogIndex() - 1).isLessThanOrEqualTo(c.core(id).appliedIndex())
                     .isLessThanOrEqualTo(c.core(id).persistedIndex());
         }
+    }
+
+    @Test
+    void aSnapshotCoveringCommittedButNotYetDurableEntriesIsAcknowledgedOnlyOnceTheyAreDurable() {
+        // Review finding B2: a follower may commit entries it has not made durable; "installed" must wait for them.
+        RaftCore core = RaftCore.create(3, List.of(1L, 2L, 3L), SNAPSHOTS, new InMemoryLog(), new HardState(1, 0));
+        core.step(new Event.Receive(new Message.AppendRequest(1, 3, 1, 0, 0,
+                TestCluster.logOfTerms(1, 1, 1, 1, 1), 5, 1)));
+        assertThat(core.commitIndex()).isEqualTo(5);
+        assertThat(core.persistedIndex()).isZero();
+        byte[] payload = {7};
+        SnapshotInfo info = new SnapshotInfo(5, 1, List.of(1L, 2L, 3L), 1, TestCluster.crc(payload));
+
+        List<Action> early = core.step(new Event.Receive(new Message.InstallSnapshot(1, 3, 1, info, 0, payload)));
+        assertThat(early).as("nothing claimed before the entries are durable")
+                .noneMatch(a -> a instanceof Action.Send
+                        && ((Action.Send) a).message() instanceof Message.InstallSnapshotResponse)
+                .noneMatch(a -> a instanceof Action.WriteSnapshotChunk);
+        List<Action> durable = core.step(new Event.Persisted(5, 1, 1));
+        assertThat(durable).contains(new Action.Send(new Message.AppendResponse(3, 1, 1, true, 5, 0, 0, 0, 1)));
+    }
+
+    @Test
+    void aDifferentSnapshotArrivingWhileOneIsBeingCommittedGetsNoAnswerSoTheLeaderCannotStorm() {
+        // Review finding B1: an immediate rejection per chunk made the leader resend whole windows, exponentially.
+        RaftCore core = RaftCore.create(3, List.of(1L, 2L, 3L), SNAPSHOTS, new InMemoryLog(), new HardState(1, 0));
+        byte[] first = {1, 2, 3};
+        SnapshotInfo s1 = new SnapshotInfo(40, 1, List.of(1L, 2L, 3L), 3, TestCluster.crc(first));
+        core.step(new Event.Receive(new Message.InstallSnapshot(1, 3, 1, s1, 0, first)));
+        byte[] second = {4, 5, 6, 7};
+        SnapshotInfo s2 = new SnapshotInfo(70, 2, List.of(1L, 2L, 3L), 4, TestCluster.crc(second));
+        List<Action> answer = core.step(new Event.Receive(new Message.InstallSnapshot(2, 3, 2, s2, 0, second)));
+        assertThat(answer).noneMatch(a -> a instanceof Action.Send || a instanceof Action.WriteSnapshotChunk);
+        // Once the first is installed, the second is taken.
+        core.step(new Event.SnapshotSaved(s1));
+        List<Action> taken = core.step(new Event.Receive(new Message.InstallSnapshot(2, 3, 2, s2, 0, second)));
+        assertThat(taken).filteredOn(a -> a instanceof Action.WriteSnapshotChunk).hasSize(1);
+    }
+
+    @Test
+    void repeatedRejectionsOfOneLostChunkCostOneWindowOfResends() {
+        TestCluster c = clusterWithFollowerBehindCompaction(SNAPSHOTS.toBuilder().snapshotChunksInFlight(4).build());
+        c.tick(1, SNAPSHOTS.heartbeatIntervalTicks());
+        c.deliverWhere(m -> !(m instanceof Message.InstallSnapshot));
+        // Lose chunk 0: each later chunk in flight is rejected with "resume at 0".
+        c.dropWhere(m -> m instanceof Message.InstallSnapshot && ((Message.InstallSnapshot) m).offset() == 0);
+        int mark = c.node(1).mark();
+        c.deliverWhere(m -> m instanceof Message.InstallSnapshot || m instanceof Message.InstallSnapshotResponse);
+        assertThat(chunksSentTo(c, 1, 3, mark)).filteredOn(ch -> ch.offset() == 0).as("chunk 0 resent once")
+                .hasSize(1);
+        c.tickAll(30);
+        assertConverged(c);
     }
 }

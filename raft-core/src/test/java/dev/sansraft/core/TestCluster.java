@@ -695,6 +695,7 @@ final class TestCluster {
                 && (n.hardState.votedFor() != m.to() || n.hardState.term() != m.term())) {
             throw violation(n, "grants a vote before persisting it: " + m + " durable " + n.hardState);
         }
+        checkInstalledReply(n, m);
         if (m instanceof Message.AppendResponse && ((Message.AppendResponse) m).success()) {
             long match = ((Message.AppendResponse) m).matchIndex();
             // A durable snapshot covers its index: after a crash the log restarts there if it must.
@@ -705,6 +706,18 @@ final class TestCluster {
             if (match > durableEnd || match > n.log.lastIndex()
                     || (held && !n.durableLog.entry(match).equals(n.log.entry(match)))) {
                 throw violation(n, "acknowledges index " + match + " but its durable log ends at "
+                        + n.durableLog.lastIndex() + " (newest snapshot " + snap + "): " + m);
+            }
+        }
+    }
+
+    private void checkInstalledReply(Node n, Message m) {
+        if (m instanceof Message.InstallSnapshotResponse && ((Message.InstallSnapshotResponse) m).installed()) {
+            long index = ((Message.InstallSnapshotResponse) m).snapshotIndex();
+            StoredSnapshot snap = n.newestSnapshot();
+            long durableEnd = Math.max(n.durableLog.lastIndex(), snap == null ? 0 : snap.info().index());
+            if (index > durableEnd) {
+                throw violation(n, "claims snapshot " + index + " installed but its durable log ends at "
                         + n.durableLog.lastIndex() + " (newest snapshot " + snap + "): " + m);
             }
         }

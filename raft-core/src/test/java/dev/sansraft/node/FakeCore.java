@@ -5,9 +5,11 @@ import dev.sansraft.core.Event;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
+import dev.sansraft.core.SnapshotInfo;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,7 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A scripted stand-in for RaftCore, so that the runtime's rules can be tested alone: it behaves as the leader of a
  * one-node cluster (commits on Persisted), or rejects, or never commits, as {@link #mode} says; and it emits any
- * actions queued in {@link #onNextTick} on the next tick.
+ * actions queued in {@link #onNextTick} on the next tick. It records the snapshots reported to it and the one it was
+ * built with.
  */
 class FakeCore implements ConsensusCore {
 
@@ -25,6 +28,11 @@ class FakeCore implements ConsensusCore {
     volatile long leaderHint = 7;
     final Queue<List<Action>> onNextTick = new ConcurrentLinkedQueue<>();
     final List<Event> persistedSeen = new CopyOnWriteArrayList<>();
+    final List<SnapshotInfo> snapshotsSaved = new CopyOnWriteArrayList<>();
+    /** The snapshot the runtime built this core with. */
+    volatile Optional<SnapshotInfo> startSnapshot;
+    /** When non-negative, the read index every ReadIndex gets instead of the log's last index. */
+    volatile long readIndexOverride = -1;
 
     private final long id;
     private final List<LogEntry> log = new ArrayList<>();
@@ -36,7 +44,10 @@ class FakeCore implements ConsensusCore {
     }
 
     static ConsensusCore.Factory factory(FakeCore core) {
-        return (id, members, config, logView, hardState, snapshot) -> core;
+        return (id, members, config, logView, hardState, snapshot) -> {
+            core.startSnapshot = snapshot;
+            return core;
+        };
     }
 
     @Override
@@ -76,8 +87,11 @@ class FakeCore implements ConsensusCore {
             }
         } else if (event instanceof Event.ReadIndex) {
             long readId = ((Event.ReadIndex) event).readId();
+            long readIndex = readIndexOverride >= 0 ? readIndexOverride : log.size();
             out.add(mode == Mode.FOLLOWER ? new Action.ReadRejected(readId, leaderHint)
-                    : new Action.ReadReady(readId, log.size()));
+                    : new Action.ReadReady(readId, readIndex));
+        } else if (event instanceof Event.SnapshotSaved) {
+            snapshotsSaved.add(((Event.SnapshotSaved) event).snapshot());
         }
         return out;
     }

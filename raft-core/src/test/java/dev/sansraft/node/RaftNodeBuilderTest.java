@@ -57,6 +57,8 @@ class RaftNodeBuilderTest {
         assertThatThrownBy(() -> valid().stateMachine(null).build())
                 .hasMessageContaining("stateMachine is required");
         assertThatThrownBy(() -> valid().config(null).build()).hasMessageContaining("config is required");
+        assertThatThrownBy(() -> valid().snapshotStore(null).build())
+                .hasMessageContaining("snapshotStore must not be null");
     }
 
     @Test

@@ -15,6 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * N real RaftNodes in one JVM over an {@link InMemoryNetwork}, each with its own {@link InMemoryLogStore} that
  * survives restarts. Ticks are 20 ms and the election timeout 20 ticks (0.4–0.8 s): generous, because the test
  * machine is small and shared, and a stall longer than the election timeout would start a needless election.
+ *
+ * <p>{@link #withSnapshots} switches the cluster to snapshot-taking {@link ListMachine}s with tiny snapshot thresholds
+ * and chunks, and gives every node a snapshot store that, like its log store, survives restarts.
  */
 final class TestCluster implements AutoCloseable {
 
@@ -22,6 +25,8 @@ final class TestCluster implements AutoCloseable {
     final List<Long> ids = new ArrayList<>();
     final Map<Long, InMemoryLogStore> stores = new HashMap<>();
     final Map<Long, CountingStateMachine> machines = new HashMap<>();
+    final Map<Long, ListMachine> listMachines = new HashMap<>();
+    final Map<Long, ForwardingSnapshotStore> snapshotStores = new HashMap<>();
     final Map<Long, RaftNode> nodes = new HashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "test-cluster-ticks");
@@ -30,6 +35,11 @@ final class TestCluster implements AutoCloseable {
     });
     private final long seed;
     private final Duration requestTimeout;
+    private boolean snapshots;
+    private long snapshotEntries;
+    private long snapshotTrailingEntries;
+    private int snapshotChunkBytes;
+    private ListMachine.Snapshots snapshotMode;
 
     TestCluster(int size, long seed, Duration requestTimeout) {
         this.seed = seed;
@@ -44,19 +54,47 @@ final class TestCluster implements AutoCloseable {
         this(size, seed, Duration.ofSeconds(5));
     }
 
+    /**
+     * Every node snapshots after {@code entries} applied entries, keeps {@code trailingEntries} behind a snapshot when
+     * it compacts, and streams snapshots in chunks of {@code chunkBytes}; the state machines take them as
+     * {@code mode} says. Call before starting nodes.
+     */
+    TestCluster withSnapshots(long entries, long trailingEntries, int chunkBytes, ListMachine.Snapshots mode) {
+        snapshots = true;
+        snapshotMode = mode;
+        snapshotEntries = entries;
+        snapshotTrailingEntries = trailingEntries;
+        snapshotChunkBytes = chunkBytes;
+        for (long id : ids) {
+            snapshotStores.put(id, new ForwardingSnapshotStore(new InMemorySnapshotStore()));
+        }
+        return this;
+    }
+
     TestCluster startAll() {
         ids.forEach(this::start);
         return this;
     }
 
-    /** Starts (or restarts) node {@code id} on its store, with an empty state machine. */
+    /** Starts (or restarts) node {@code id} on its stores, with an empty state machine. */
     RaftNode start(long id) {
-        CountingStateMachine sm = new CountingStateMachine();
-        RaftNode node = RaftNode.builder().id(id).members(ids)
-                .config(RaftConfig.builder().randomSeed(seed).electionTimeoutTicks(20).heartbeatIntervalTicks(2).build())
-                .logStore(stores.get(id)).transport(network.transport(id)).stateMachine(sm)
-                .tickInterval(Duration.ofMillis(20)).requestTimeout(requestTimeout).scheduler(scheduler).build();
-        machines.put(id, sm);
+        RaftConfig.Builder config = RaftConfig.builder().randomSeed(seed).electionTimeoutTicks(20)
+                .heartbeatIntervalTicks(2);
+        RaftNode.Builder builder = RaftNode.builder().id(id).members(ids).logStore(stores.get(id))
+                .transport(network.transport(id)).tickInterval(Duration.ofMillis(20)).requestTimeout(requestTimeout)
+                .scheduler(scheduler);
+        if (snapshots) {
+            config.snapshotEntries(snapshotEntries).snapshotTrailingEntries(snapshotTrailingEntries)
+                    .snapshotChunkBytes(snapshotChunkBytes);
+            ListMachine sm = new ListMachine(snapshotMode);
+            builder.stateMachine(sm).snapshotStore(snapshotStores.get(id));
+            listMachines.put(id, sm);
+        } else {
+            CountingStateMachine sm = new CountingStateMachine();
+            builder.stateMachine(sm);
+            machines.put(id, sm);
+        }
+        RaftNode node = builder.config(config.build()).build();
         nodes.put(id, node);
         node.start();
         return node;

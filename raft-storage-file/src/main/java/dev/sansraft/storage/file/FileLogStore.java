@@ -37,6 +37,9 @@ import java.util.zip.CRC32C;
  *       cannot explain; the store holds its directory's lock ({@link StoreLockedException}) until closed.</li>
  *   <li>{@link #compactPrefix} first syncs the log, then durably records the new first index and the term before
  *       it, then deletes the segments that only held compacted entries.</li>
+ *   <li>{@link #resetTo} durably records the new start and the id below which every segment file is dead, then
+ *       deletes every segment; it is durable when it returns, and a crash at any point recovers either the whole
+ *       old log or the empty reset one.</li>
  *   <li>Terms must not decrease along the log, and a saved hard state must not move its term backwards or change a
  *       vote already cast in the same term (Raft §5.2): both are rejected with {@link IllegalArgumentException}.</li>
  * </ul>
@@ -69,7 +72,7 @@ public final class FileLogStore implements LogStore {
     private volatile long firstIndex;
     private volatile long lastIndex;
     private volatile long termBeforeFirst;
-    /** Odd while a truncation or compaction rewrites published state; readers that see it change retry. */
+    /** Odd while a truncation, compaction or reset rewrites published state; readers that see it change retry. */
     private volatile long epoch;
     /** Bumped after every change to the log's files; {@link #durableSeq} is the value the last force covered. */
     private volatile long writeSeq;
@@ -393,9 +396,55 @@ public final class FileLogStore implements LogStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here the reset is durable before this returns: the new start and the id below which every segment file is
+     * dead are saved in the {@code state} file (one forced slot write, the commit point), and only then are the old
+     * segments deleted and the directory forced. A crash before the commit point recovers the old log whole; after
+     * it, recovery deletes whatever old segment survived, whatever indexes it holds, so the two logs never mix.
+     */
     @Override
     public void resetTo(long index, long term) throws IOException {
-        throw new UnsupportedOperationException("FileLogStore.resetTo is not implemented yet (issue #8)");
+        if (index < 1 || index == Long.MAX_VALUE || term < 1) {
+            throw new IllegalArgumentException("cannot reset the log to index " + index + " term " + term
+                    + ": both must be at least 1 (and the index below " + Long.MAX_VALUE + ") in " + dir);
+        }
+        writeLock.lock();
+        try {
+            checkWritable();
+            Segment[] segs = segments;
+            long firstLiveSegmentId = nextSegmentId;
+            try {
+                stateFile.save(stateFile.current().withReset(index, term, firstLiveSegmentId));
+            } catch (IOException | RuntimeException e) {
+                throw fail("reset", e);
+            }
+            epoch++;
+            try {
+                termBeforeFirst = term;
+                firstIndex = index + 1;
+                lastIndex = index;
+                segments = new Segment[0];
+                writeSeq++;
+                // Any order is safe: recovery drops every segment below the recorded id, whatever survives.
+                for (Segment s : segs) {
+                    s.markDeletedAndClose();
+                    Files.deleteIfExists(s.path());
+                }
+                if (segs.length > 0) {
+                    channels.syncDirectory(dir);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw fail("reset", e);
+            } finally {
+                epoch++;
+            }
+            log.debug("reset log store {} to continue after index {} term {}; deleted {} segments", dir, index, term,
+                    segs.length);
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     @Override

@@ -70,7 +70,8 @@ final class FileSnapshotReader extends SnapshotReader {
 
     @Override
     public int readAt(long offset, byte[] dst, int off, int len) throws IOException {
-        if (offset < 0 || off < 0 || len < 0 || off + len > dst.length) {
+        // Written as a subtraction so that a huge len cannot overflow past the check.
+        if (offset < 0 || off < 0 || len < 0 || len > dst.length - off) {
             throw new IndexOutOfBoundsException("readAt offset " + offset + " into [" + off + ", +" + len + ") of "
                     + dst.length);
         }

@@ -53,11 +53,13 @@ final class SegmentRecovery {
      */
     static Result recover(Path dir, FileChannels channels, DurableState state, int bufferBytes) throws IOException {
         return new SegmentRecovery(dir, channels, bufferBytes).run(state.firstIndex(), state.tailSegmentId(),
-                state.maxSegmentId());
+                state.maxSegmentId(), state.firstSegmentId());
     }
 
-    private Result run(long firstIndex, long tailSegmentId, long maxSegmentId) throws IOException {
+    private Result run(long firstIndex, long tailSegmentId, long maxSegmentId, long firstSegmentId)
+            throws IOException {
         TreeMap<Long, Path> files = listSegmentFiles();
+        dropResetLeftovers(files, firstSegmentId);
         if (tailSegmentId > 0 && !files.containsKey(tailSegmentId)) {
             throw new CorruptLogException(dir.resolve(Segment.fileName(tailSegmentId)), -1,
                     "the state file records this segment as holding the log's tail, but it is missing");
@@ -149,6 +151,18 @@ final class SegmentRecovery {
                 throw new CorruptLogException(path, 8, "header holds segment id " + header.segmentId()
                         + " but the file name says " + e.getKey());
             }
+        }
+    }
+
+    /**
+     * Deletes every segment with an id below {@code firstSegmentId}: a reset discarded them once its new start was
+     * durable, and crashed (or lost the directory update) before their deletions were. Their indexes may overlap the
+     * new log's, so they are dropped by id, never by index.
+     */
+    private void dropResetLeftovers(TreeMap<Long, Path> files, long firstSegmentId) throws IOException {
+        while (!files.isEmpty() && files.firstKey() < firstSegmentId) {
+            delete(files.pollFirstEntry().getValue(), "a reset discarded it (live segments start at id "
+                    + firstSegmentId + ")");
         }
     }
 

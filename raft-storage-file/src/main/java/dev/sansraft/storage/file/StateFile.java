@@ -27,9 +27,11 @@ final class StateFile implements AutoCloseable {
     static final String NAME = "state";
     static final String TEMP_NAME = "state.tmp";
     static final int MAGIC = 0x53525354; // "SRST"
-    static final int VERSION = 1;
+    /** Version 2 added the first live segment id (for {@code resetTo}); version 1 slots are still read. */
+    static final int VERSION = 2;
     static final int SLOT_BYTES = 512;
-    private static final int PAYLOAD_BYTES = 64;
+    private static final int V1_PAYLOAD_BYTES = 64;
+    private static final int PAYLOAD_BYTES = 72;
 
     private final Path path;
     private final FileChannel channel;
@@ -131,7 +133,7 @@ final class StateFile implements AutoCloseable {
         buf.position(base);
         buf.putInt(MAGIC).putInt(VERSION).putLong(sequence).putLong(state.hardState().term())
                 .putLong(state.hardState().votedFor()).putLong(state.firstIndex()).putLong(state.termBeforeFirst())
-                .putLong(state.tailSegmentId()).putLong(state.maxSegmentId());
+                .putLong(state.tailSegmentId()).putLong(state.maxSegmentId()).putLong(state.firstSegmentId());
         ByteBuffer view = buf.duplicate();
         view.limit(base + PAYLOAD_BYTES).position(base);
         crc.reset();
@@ -140,18 +142,22 @@ final class StateFile implements AutoCloseable {
     }
 
     private static DurableState decode(ByteBuffer image, int base) {
+        int version = image.getInt(base + 4);
+        if (image.getInt(base) != MAGIC || (version != 1 && version != VERSION)) {
+            return null;
+        }
+        int payloadBytes = version == 1 ? V1_PAYLOAD_BYTES : PAYLOAD_BYTES;
         ByteBuffer view = image.duplicate();
-        view.limit(base + PAYLOAD_BYTES).position(base);
+        view.limit(base + payloadBytes).position(base);
         CRC32C crc = new CRC32C();
         crc.update(view);
-        if (image.getInt(base) != MAGIC || image.getInt(base + 4) != VERSION
-                || image.getInt(base + PAYLOAD_BYTES) != (int) crc.getValue()) {
+        if (image.getInt(base + payloadBytes) != (int) crc.getValue()) {
             return null;
         }
         try {
             return new DurableState(new HardState(image.getLong(base + 16), image.getLong(base + 24)),
                     image.getLong(base + 32), image.getLong(base + 40), image.getLong(base + 48),
-                    image.getLong(base + 56));
+                    image.getLong(base + 56), version == 1 ? 0 : image.getLong(base + 64));
         } catch (IllegalArgumentException e) {
             return null;
         }

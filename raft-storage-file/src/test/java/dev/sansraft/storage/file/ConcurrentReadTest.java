@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Readers racing one writer that appends, truncates, compacts and rolls segments never see a wrong entry. */
+/**
+ * Readers racing one writer that appends, truncates, compacts, resets and rolls segments never see a wrong entry: every
+ * entry read is genuine, in index order, and the terms of one read never decrease.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConcurrentReadTest {
 
@@ -27,6 +30,16 @@ class ConcurrentReadTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2})
     void readersRacingTheWriterSeeOnlyGenuineEntries(long seed) throws Exception {
+        race(seed, false);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {3, 4})
+    void readersRacingResetsSeeOneLogOrTheOther(long seed) throws Exception {
+        race(seed, true);
+    }
+
+    private void race(long seed, boolean resets) throws Exception {
         try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(12 * 1024).writeBufferBytes(4096).open()) {
             AtomicBoolean done = new AtomicBoolean();
             AtomicReference<Throwable> error = new AtomicReference<>();
@@ -68,6 +81,11 @@ class ConcurrentReadTest {
                         store.truncateSuffix(Math.max(store.firstIndex(), last - random.nextInt(30)));
                     } else if (op < 95) {
                         store.compactPrefix(Math.max(store.firstIndex() - 1, last - 200));
+                    } else if (op < 99 && resets) {
+                        // Before, inside or past the log; a new term, so that a read mixing the old log with the
+                        // new one would show a term going down.
+                        term++;
+                        store.resetTo(Math.max(1, last - 60 + random.nextInt(120)), term);
                     } else {
                         store.sync();
                     }
@@ -93,10 +111,15 @@ class ConcurrentReadTest {
         long to = Math.min(last + 1, from + 1 + random.nextInt(50));
         List<LogEntry> got = store.entries(from, to, 1 + random.nextInt(8000));
         long expected = from;
+        long previousTerm = 0;
         for (LogEntry e : got) {
             if (e.index() != expected || !TestEntries.isGenuine(e)) {
                 throw new AssertionError("read " + e + " at expected index " + expected);
             }
+            if (e.term() < previousTerm) {
+                throw new AssertionError("one read mixes logs: " + e + " follows an entry of term " + previousTerm);
+            }
+            previousTerm = e.term();
             expected++;
         }
         long t = store.term(from);

@@ -24,7 +24,7 @@ class FailStopTest {
         return FileLogStore.builder(dir).segmentSizeBytes(2048).writeBufferBytes(4096).channels(channels).open();
     }
 
-    private static void assertRefusesEveryWrite(FileLogStore store) {
+    static void assertRefusesEveryWrite(FileLogStore store) {
         long next = store.lastIndex() + 1;
         assertThatThrownBy(() -> store.append(List.of(entry(next, 9, 3)))).isInstanceOf(IOException.class)
                 .hasMessageContaining("fail-stop");
@@ -34,6 +34,8 @@ class FailStopTest {
         assertThatThrownBy(() -> store.compactPrefix(store.firstIndex())).isInstanceOf(IOException.class)
                 .hasMessageContaining("fail-stop");
         assertThatThrownBy(() -> store.saveHardState(new HardState(99, 0))).isInstanceOf(IOException.class)
+                .hasMessageContaining("fail-stop");
+        assertThatThrownBy(() -> store.resetTo(next + 100, 9)).isInstanceOf(IOException.class)
                 .hasMessageContaining("fail-stop");
     }
 
@@ -87,6 +89,46 @@ class FailStopTest {
         assertThat(store.loadHardState()).isEqualTo(new HardState(2, 1));
         assertRefusesEveryWrite(store);
         store.close();
+    }
+
+    @Test
+    void aFailedForceOfTheResetStopsTheStoreAndTheReopenedLogIsWholeOldOrReset() throws IOException {
+        FileLogStore store = open();
+        store.append(batch(1, 100, 1, 20));
+        store.sync();
+        channels.failForce = true;
+        assertThatThrownBy(() -> store.resetTo(50, 3)).isInstanceOf(IOException.class)
+                .hasMessageContaining("injected fsync");
+        channels.failForce = false;
+        assertThat(store.lastIndex()).as("the reset was not published").isEqualTo(100);
+        assertThat(store.entries(1, 101, Long.MAX_VALUE)).isEqualTo(batch(1, 100, 1, 20));
+        assertRefusesEveryWrite(store);
+        store.close();
+        try (FileLogStore reopened = open()) {
+            // The slot write reached the page cache before its force failed: here the reset won, and the old
+            // segments, still on disk, are dropped rather than mixed in.
+            assertThat(reopened.firstIndex()).isEqualTo(51);
+            assertThat(reopened.lastIndex()).isEqualTo(50);
+            assertThat(reopened.term(50)).isEqualTo(3);
+            assertThat(LogDirs.segments(dir)).isEmpty();
+        }
+    }
+
+    @Test
+    void aFailedWriteOfTheResetKeepsTheOldLog() throws IOException {
+        FileLogStore store = open();
+        store.append(batch(1, 100, 1, 20));
+        store.sync();
+        channels.failWrite = true;
+        assertThatThrownBy(() -> store.resetTo(500, 3)).isInstanceOf(IOException.class)
+                .hasMessageContaining("injected write");
+        channels.failWrite = false;
+        assertRefusesEveryWrite(store);
+        store.close();
+        try (FileLogStore reopened = open()) {
+            assertThat(reopened.firstIndex()).isEqualTo(1);
+            assertThat(reopened.entries(1, 101, Long.MAX_VALUE)).isEqualTo(batch(1, 100, 1, 20));
+        }
     }
 
     @Test

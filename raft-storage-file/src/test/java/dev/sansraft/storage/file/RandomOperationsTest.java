@@ -16,7 +16,10 @@ import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Random sequences of append, truncate, compact, sync, hard-state saves, close and reopen against an in-memory model. */
+/**
+ * Random sequences of append, truncate, compact, reset, sync, hard-state saves, close and reopen against an in-memory
+ * model.
+ */
 class RandomOperationsTest {
 
     @TempDir
@@ -38,7 +41,7 @@ class RandomOperationsTest {
         try {
             for (int step = 0; step < 120; step++) {
                 String context = "seed " + seed + " step " + step;
-                int op = random.nextInt(100);
+                int op = random.nextInt(106);
                 if (op < 50) {
                     if (random.nextInt(5) == 0) {
                         term += 1 + random.nextInt(2);
@@ -67,9 +70,16 @@ class RandomOperationsTest {
                     hardState = new HardState(hardState.term() + random.nextInt(2),
                             hardState.votedFor() == 0 ? 1 + random.nextInt(3) : hardState.votedFor());
                     store.saveHardState(hardState);
-                } else {
+                } else if (op < 100) {
                     store.close();
                     store = open(segmentSize);
+                } else {
+                    // A snapshot position before, inside or past the log (Raft §7).
+                    long index = Math.max(1, model.firstIndex() - 20 + (long) (random.nextDouble()
+                            * (model.lastIndex() - model.firstIndex() + 60)));
+                    term += random.nextInt(2);
+                    store.resetTo(index, term);
+                    model.resetTo(index, term);
                 }
                 assertMatches(store, model, random, context);
                 assertThat(store.loadHardState()).as(context).isEqualTo(hardState);

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -210,5 +211,130 @@ abstract class SnapshotStoreContractTest {
         assertThatThrownBy(w::commit).isInstanceOf(IllegalStateException.class).hasMessageContaining("no longer open");
         assertThatThrownBy(() -> store.begin(2, 1, MEMBERS)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
+    }
+    // ---------------------------------------------------------------- open(index) and readAt: a leader streaming
+    // a stored snapshot to a follower in chunks (issue #8)
+
+    /** Checks {@code n} bytes of {@code dst} from {@code off} against payload {@code seed} at {@code offset}. */
+    private static void assertPayloadAt(long seed, long offset, byte[] dst, int off, int n, String context) {
+        for (int i = 0; i < n; i++) {
+            if (dst[off + i] != SnapshotPayload.at(seed, offset + i)) {
+                throw new AssertionError(context + ": byte " + (offset + i) + " differs");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void readAtManyOffsetsEqualsThePayload(long seed) throws IOException {
+        SnapshotStore store = store(3);
+        long size = 150_000 + seed * 7_777;
+        commit(store, 10, 1, 40_000);
+        SnapshotMeta meta = commit(store, 20, 2, size);
+        commit(store, 30, 3, 10);
+        SplittableRandom random = new SplittableRandom(seed);
+        try (SnapshotReader r = store.open(20).orElseThrow()) {
+            assertThat(r.meta()).isEqualTo(meta);
+            byte[] dst = new byte[70_000];
+            long[] fixed = {0, 1, 8999, 9000, 9001, size / 2, size - 9000, size - 2, size - 1};
+            for (int k = 0; k < 300; k++) {
+                long offset = k < fixed.length ? fixed[k] : random.nextLong(size);
+                int off = random.nextInt(100);
+                int len = random.nextInt(dst.length - off + 1);
+                String context = "seed " + seed + " readAt(" + offset + ", " + off + ", " + len + ")";
+                int n = r.readAt(offset, dst, off, len);
+                assertThat(n).as(context).isEqualTo((int) Math.min(len, size - offset));
+                assertPayloadAt(20, offset, dst, off, n, context);
+            }
+            // Chunk by chunk, as a leader streams it: the chunks add up to the payload and its checksum.
+            CRC32C crc = new CRC32C();
+            long offset = 0;
+            int chunk = 1 + random.nextInt(20_000);
+            int n;
+            while ((n = r.readAt(offset, dst, 0, chunk)) >= 0) {
+                assertThat(n).as("chunk at %d", offset).isPositive();
+                crc.update(dst, 0, n);
+                offset += n;
+            }
+            assertThat(offset).as("seed %d chunks of %d", seed, chunk).isEqualTo(size);
+            assertThat(crc.getValue()).isEqualTo(meta.checksum());
+            // readAt does not move the stream.
+            assertThat(SnapshotPayload.readAndCheck(r, 20, new byte[4096])).isEqualTo(size);
+            assertThat(r.readAt(size / 3, dst, 0, 10)).as("readAt after the stream ended").isEqualTo(10);
+            assertPayloadAt(20, size / 3, dst, 0, 10, "after the stream ended");
+        }
+    }
+
+    @Test
+    void readAtAtOrPastTheEndReturnsMinusOne() throws IOException {
+        SnapshotStore store = store(2);
+        commit(store, 5, 1, 1000);
+        commit(store, 6, 1, 0);
+        byte[] dst = new byte[100];
+        try (SnapshotReader r = store.open(5).orElseThrow()) {
+            assertThat(r.readAt(1000, dst, 0, 100)).isEqualTo(-1);
+            assertThat(r.readAt(1001, dst, 0, 100)).isEqualTo(-1);
+            assertThat(r.readAt(Long.MAX_VALUE, dst, 0, 100)).isEqualTo(-1);
+            assertThat(r.readAt(999, dst, 0, 100)).as("the last byte").isEqualTo(1);
+            assertThat(dst[0]).isEqualTo(SnapshotPayload.at(5, 999));
+            assertThat(r.readAt(10, dst, 0, 0)).as("an empty read inside the payload").isZero();
+        }
+        try (SnapshotReader r = store.open(6).orElseThrow()) {
+            assertThat(r.readAt(0, dst, 0, 100)).as("an empty payload").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void readAtRejectsBadArguments() throws IOException {
+        SnapshotStore store = store(2);
+        commit(store, 5, 1, 1000);
+        byte[] dst = new byte[100];
+        try (SnapshotReader r = store.open(5).orElseThrow()) {
+            int[][] bad = {{-1, 10}, {0, -1}, {50, 51}, {101, 0}, {1, Integer.MAX_VALUE}};
+            for (int[] args : bad) {
+                assertThatThrownBy(() -> r.readAt(0, dst, args[0], args[1])).as("off %d len %d", args[0], args[1])
+                        .isInstanceOf(IndexOutOfBoundsException.class);
+            }
+            assertThatThrownBy(() -> r.readAt(-1, dst, 0, 10)).isInstanceOf(IndexOutOfBoundsException.class)
+                    .hasMessageContaining("-1");
+            assertThatThrownBy(() -> r.readAt(0, null, 0, 10)).isInstanceOf(NullPointerException.class);
+            assertThat(r.readAt(0, dst, 0, 100)).as("still usable").isEqualTo(100);
+            assertPayloadAt(5, 0, dst, 0, 100, "after bad calls");
+        }
+    }
+
+    @Test
+    void aReaderOpenedByIndexKeepsWorkingAfterItsSnapshotIsDeleted() throws IOException {
+        SnapshotStore store = store(1);
+        commit(store, 1, 1, 100_000);
+        try (SnapshotReader r = store.open(1).orElseThrow()) {
+            commit(store, 2, 1, 10);
+            assertThat(store.open(1)).as("no longer stored").isEmpty();
+            assertThat(store.list()).extracting(SnapshotMeta::lastIncludedIndex).containsExactly(2L);
+            byte[] dst = new byte[30_000];
+            for (long offset : new long[] {99_999, 0, 50_000, 70_000}) {
+                int n = r.readAt(offset, dst, 0, dst.length);
+                assertThat(n).isEqualTo((int) Math.min(dst.length, 100_000 - offset));
+                assertPayloadAt(1, offset, dst, 0, n, "deleted snapshot at " + offset);
+            }
+            assertThat(SnapshotPayload.readAndCheck(r, 1, dst)).isEqualTo(100_000);
+        }
+    }
+
+    @Test
+    void openOfAnIndexNotStoredIsEmpty() throws IOException {
+        SnapshotStore store = store(2);
+        assertThat(store.open(1)).as("empty store").isEmpty();
+        commit(store, 10, 1, 10);
+        commit(store, 20, 1, 10);
+        for (long index : new long[] {0, -1, 9, 11, 19, 21, Long.MAX_VALUE}) {
+            assertThat(store.open(index)).as("index %d", index).isEmpty();
+        }
+        try (SnapshotReader r = store.open(10).orElseThrow()) {
+            assertThat(r.meta().lastIncludedIndex()).isEqualTo(10);
+        }
+        try (SnapshotReader r = store.open(20).orElseThrow()) {
+            assertThat(r.meta().lastIncludedIndex()).isEqualTo(20);
+        }
     }
 }

@@ -8,10 +8,12 @@ import java.nio.channels.ReadableByteChannel;
  * Splits the byte stream of one connection into frames.
  *
  * <p>Reads go into one reused direct buffer; every complete frame in it is handed to the sink in place, without a
- * copy. A frame larger than that buffer is collected into a heap buffer sized exactly for it, and only after its
- * length field has been checked against the current maximum, so a hostile length never allocates more than one
- * allowed frame. The maximum can be changed between frames (a connection accepts only small handshake frames until
- * the handshake succeeds).
+ * copy. A frame larger than that buffer (a snapshot chunk, a big append batch) is read straight from the socket into
+ * a second direct buffer, and only after its length field has been checked against the current maximum, so a hostile
+ * length never allocates more than one allowed frame. That second buffer is kept for the next large frame while it is
+ * at most {@link #RETAINED_LARGE_BYTES}, so a stream of 1 MiB snapshot chunks reuses one buffer instead of allocating
+ * per chunk; a rarer, larger frame gets a buffer of its own that is dropped after it. The maximum frame size can be
+ * changed between frames (a connection accepts only small handshake frames until the handshake succeeds).
  *
  * <p>Not thread-safe: owned by the selector thread.
  */
@@ -23,9 +25,17 @@ final class FrameReader {
         boolean onFrame(ByteBuffer frame) throws FrameDecodeException;
     }
 
+    /** The largest second buffer kept between large frames; a few 1 MiB snapshot chunks or append batches fit. */
+    static final int RETAINED_LARGE_BYTES = 4 << 20;
+    /** Retained second buffers grow in these steps, so slightly different frame sizes reuse one buffer. */
+    private static final int LARGE_GRANULE_BYTES = 64 << 10;
+
     private ByteBuffer buffer;
     private int wantedCapacity;
+    /** The large frame being collected, or null. */
     private ByteBuffer large;
+    /** A retained direct buffer for the next large frame, or null. */
+    private ByteBuffer spare;
     private int maxFrameBytes;
     private long bytesRead;
 
@@ -54,7 +64,10 @@ final class FrameReader {
     /** Forgets any partial frame, for a new connection. Never call from inside {@link #readFrom}. */
     void reset() {
         buffer.clear();
-        large = null;
+        if (large != null) {
+            release(large);
+            large = null;
+        }
     }
 
     /** Bytes read since the last call, for the counters. */
@@ -83,10 +96,16 @@ final class FrameReader {
                 if (large.hasRemaining()) {
                     return true;
                 }
-                budget -= large.capacity();
                 ByteBuffer frame = large.flip();
+                budget -= frame.remaining();
                 large = null;
-                if (!sink.onFrame(frame)) {
+                boolean proceed;
+                try {
+                    proceed = sink.onFrame(frame);
+                } finally {
+                    release(frame);
+                }
+                if (!proceed) {
                     return true;
                 }
                 continue;
@@ -118,6 +137,29 @@ final class FrameReader {
         return true;
     }
 
+    /**
+     * A direct buffer limited to exactly {@code size} bytes. {@code size} was checked against the maximum frame size
+     * before this is called, so the allocation is bounded.
+     */
+    private ByteBuffer largeBuffer(int size) {
+        ByteBuffer target = spare;
+        spare = null;
+        if (target == null || target.capacity() < size) {
+            int rounded = (int) Math.min(Integer.MAX_VALUE,
+                    ((long) size + LARGE_GRANULE_BYTES - 1) / LARGE_GRANULE_BYTES * LARGE_GRANULE_BYTES);
+            target = ByteBuffer.allocateDirect(rounded <= RETAINED_LARGE_BYTES ? rounded : size);
+        }
+        target.clear().limit(size);
+        return target;
+    }
+
+    /** Keeps a large frame's buffer for the next one if it is small enough to hold on to. */
+    private void release(ByteBuffer frame) {
+        if (frame.capacity() <= RETAINED_LARGE_BYTES) {
+            spare = frame;
+        }
+    }
+
     private boolean drainFrames(FrameSink sink) throws FrameDecodeException {
         while (buffer.remaining() >= MessageCodec.LENGTH_BYTES) {
             int size = MessageCodec.frameSizeAt(buffer, maxFrameBytes);
@@ -136,8 +178,7 @@ final class FrameReader {
                 }
             } else {
                 if (size > buffer.capacity()) {
-                    // size was checked against maxFrameBytes above, so this allocation is bounded.
-                    large = ByteBuffer.allocate(size);
+                    large = largeBuffer(size);
                     large.put(buffer);
                 }
                 return true;

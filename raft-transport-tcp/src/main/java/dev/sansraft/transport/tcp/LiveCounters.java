@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The running counters behind {@link TransportCounters}. Thread-safe: most are written by the selector thread only,
- * {@link #dropped} also by sending threads.
+ * {@link #dropped} and {@link #snapshotChunksDropped} also by sending threads.
  */
 final class LiveCounters {
 
@@ -16,10 +16,11 @@ final class LiveCounters {
     final AtomicLong decodeErrors = new AtomicLong();
     final AtomicLong handshakesRefused = new AtomicLong();
     final AtomicLong connectionsEstablished = new AtomicLong();
+    final AtomicLong snapshotChunksDropped = new AtomicLong();
 
     TransportCounters snapshot(long queuedMessages, long queuedBytes) {
         return new TransportCounters(sent.get(), received.get(), dropped.get(), bytesSent.get(), bytesReceived.get(),
                 decodeErrors.get(), handshakesRefused.get(), connectionsEstablished.get(), queuedMessages,
-                queuedBytes);
+                queuedBytes, snapshotChunksDropped.get());
     }
 }

@@ -5,15 +5,19 @@ import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.Message.AppendRequest;
 import dev.sansraft.core.Message.AppendResponse;
+import dev.sansraft.core.Message.InstallSnapshot;
+import dev.sansraft.core.Message.InstallSnapshotResponse;
 import dev.sansraft.core.Message.ReadIndexRequest;
 import dev.sansraft.core.Message.ReadIndexResponse;
 import dev.sansraft.core.Message.VoteRequest;
 import dev.sansraft.core.Message.VoteResponse;
+import dev.sansraft.core.SnapshotInfo;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -28,14 +32,21 @@ import java.util.zip.CRC32C;
  * the frame before allocating for it, so a hostile frame can cost at most one frame's worth of memory. Any defect
  * raises {@link FrameDecodeException} and nothing else.
  *
- * <p>Round trip: for every message the core records accept, {@code decode(encode(m))} equals {@code m}.
+ * <p>Round trip: for every message the core records accept, {@code decode(encode(m))} equals {@code m} (for an
+ * {@link InstallSnapshot}, field by field with {@code data} compared by content, since the record compares its array by
+ * identity). A snapshot chunk's {@code data} is copied exactly once on each side: from the array into the frame when
+ * encoding, and from the received frame into one new array of the chunk's length when decoding, the same as an
+ * {@link AppendRequest}'s entry payloads.
  *
  * <p>Not thread-safe: an instance keeps a checksum scratch object; use one instance per thread.
  */
 public final class MessageCodec {
 
-    /** The wire format version written into every frame and the only one accepted. */
-    public static final int VERSION = 1;
+    /**
+     * The wire format version written into every frame and the only one accepted. Version 2 added the snapshot
+     * messages; see {@code WIRE.md} for why version 1 peers are refused rather than half-supported.
+     */
+    public static final int VERSION = 2;
     /** The smallest allowed {@link #maxFrameBytes()}. */
     public static final int MIN_MAX_FRAME_BYTES = 1024;
 
@@ -50,6 +61,8 @@ public final class MessageCodec {
     static final int TYPE_APPEND_RESPONSE = 4;
     static final int TYPE_READ_INDEX_REQUEST = 5;
     static final int TYPE_READ_INDEX_RESPONSE = 6;
+    static final int TYPE_INSTALL_SNAPSHOT = 7;
+    static final int TYPE_INSTALL_SNAPSHOT_RESPONSE = 8;
     static final int TYPE_HELLO = 0x48;
 
     /** "SRFT": rejects a stranger speaking some other protocol at the first frame. */
@@ -65,6 +78,20 @@ public final class MessageCodec {
     private static final int READ_INDEX_RESPONSE_BODY = ROUTING_BYTES + 17;
     /** term, kind and payload length of one entry; its index is implied by prevLogIndex. */
     private static final int ENTRY_FIXED_BYTES = 13;
+    /**
+     * Routing, snapshot index, term and size, u32 checksum, chunk offset and member count; the members and the chunk
+     * (its {@code int32} length and bytes) follow.
+     */
+    private static final int INSTALL_SNAPSHOT_FIXED_BODY = ROUTING_BYTES + 8 + 8 + 8 + 4 + 8 + 4;
+    private static final int MEMBER_BYTES = 8;
+    private static final int CHUNK_LENGTH_BYTES = 4;
+    private static final int INSTALL_SNAPSHOT_RESPONSE_BODY = ROUTING_BYTES + 17;
+
+    /**
+     * The most members a snapshot may list on the wire. Far above any real Raft cluster, and low enough that a hostile
+     * frame cannot make the decoder (and {@link SnapshotInfo}'s duplicate check) box and hash millions of ids.
+     */
+    public static final int MAX_SNAPSHOT_MEMBERS = 4096;
 
     private static final int FLAG_A = 1;
     private static final int FLAG_B = 2;
@@ -103,6 +130,13 @@ public final class MessageCodec {
             }
             return size;
         }
+        if (message instanceof InstallSnapshot) {
+            InstallSnapshot m = (InstallSnapshot) message;
+            return installSnapshotFrameBytes(m.snapshot().members().size(), m.data().length);
+        }
+        if (message instanceof InstallSnapshotResponse) {
+            return HEADER_BYTES + INSTALL_SNAPSHOT_RESPONSE_BODY;
+        }
         if (message instanceof AppendResponse) {
             return HEADER_BYTES + APPEND_RESPONSE_BODY;
         }
@@ -122,15 +156,45 @@ public final class MessageCodec {
     }
 
     /**
+     * The size in bytes, length field included, of the {@link InstallSnapshot} frame of a snapshot with
+     * {@code members} members carrying {@code chunkBytes} bytes: what {@code maxFrameBytes} must admit for a given
+     * {@code RaftConfig.snapshotChunkBytes}.
+     */
+    public static long installSnapshotFrameBytes(int members, int chunkBytes) {
+        return HEADER_BYTES + INSTALL_SNAPSHOT_FIXED_BODY + (long) MEMBER_BYTES * members + CHUNK_LENGTH_BYTES
+                + chunkBytes;
+    }
+
+    /**
+     * Why {@code message} cannot be encoded by a codec with {@code maxFrameBytes}, or null if it can: its frame is too
+     * large, or it lists more than {@link #MAX_SNAPSHOT_MEMBERS} members (a receiver would refuse it).
+     */
+    static String unencodable(Message message, long frameSize, int maxFrameBytes) {
+        if (frameSize > maxFrameBytes) {
+            return "its frame of " + frameSize + " bytes exceeds maxFrameBytes " + maxFrameBytes;
+        }
+        if (message instanceof InstallSnapshot) {
+            int members = ((InstallSnapshot) message).snapshot().members().size();
+            if (members > MAX_SNAPSHOT_MEMBERS) {
+                return "its snapshot lists " + members + " members, at most " + MAX_SNAPSHOT_MEMBERS
+                        + " fit the wire format";
+            }
+        }
+        return null;
+    }
+
+    /**
      * Writes {@code message}'s frame at {@code dst}'s position and advances it past the frame.
      *
-     * @throws IllegalArgumentException if the frame exceeds {@link #maxFrameBytes()} or {@code dst}'s remaining space
+     * @throws IllegalArgumentException if the frame exceeds {@link #maxFrameBytes()} or {@code dst}'s remaining space,
+     *                                  or the message has a value the wire format cannot carry (see
+     *                                  {@link #MAX_SNAPSHOT_MEMBERS})
      */
     public void encode(Message message, ByteBuffer dst) {
         long size = frameSize(message);
-        if (size > maxFrameBytes) {
-            throw new IllegalArgumentException("frame of " + size + " bytes exceeds maxFrameBytes " + maxFrameBytes
-                    + " for " + describe(message));
+        String refusal = unencodable(message, size, maxFrameBytes);
+        if (refusal != null) {
+            throw new IllegalArgumentException("cannot encode " + describe(message) + ": " + refusal);
         }
         if (size > dst.remaining()) {
             throw new IllegalArgumentException("frame of " + size + " bytes does not fit the " + dst.remaining()
@@ -246,7 +310,9 @@ public final class MessageCodec {
         src.position(start + 8);
         int version = src.get() & 0xFF;
         if (version != VERSION) {
-            throw new FrameDecodeException("unsupported frame format version " + version + ", expected " + VERSION);
+            throw new FrameDecodeException("unsupported frame format version " + version + ", this node speaks "
+                    + VERSION + (version < VERSION ? " (the peer runs an older sansraft: upgrade every node, see "
+                    + "WIRE.md)" : ""));
         }
         return src.get() & 0xFF;
     }
@@ -295,6 +361,19 @@ public final class MessageCodec {
                 int flags = flags(src, FLAG_A, type);
                 return new ReadIndexResponse(from, to, term, readId, readIndex, flags == FLAG_A);
             }
+            case TYPE_INSTALL_SNAPSHOT:
+                return readInstallSnapshot(src);
+            case TYPE_INSTALL_SNAPSHOT_RESPONSE: {
+                need(src, INSTALL_SNAPSHOT_RESPONSE_BODY, type);
+                long from = src.getLong();
+                long to = src.getLong();
+                long term = src.getLong();
+                long snapshotIndex = src.getLong();
+                long nextOffset = src.getLong();
+                int flags = flags(src, FLAG_A | FLAG_B, type);
+                return new InstallSnapshotResponse(from, to, term, snapshotIndex, nextOffset, (flags & FLAG_A) != 0,
+                        (flags & FLAG_B) != 0);
+            }
             default:
                 throw new FrameDecodeException("unknown message type " + typeName(type));
         }
@@ -334,6 +413,47 @@ public final class MessageCodec {
         return new AppendRequest(from, to, term, prevLogIndex, prevLogTerm, List.of(entries), leaderCommit, round);
     }
 
+    /**
+     * Decodes a snapshot chunk. Every count and length is checked against the bytes left in the frame before anything
+     * is sized from it, and the chunk is copied once, straight from the frame into an array of its exact length.
+     */
+    private static InstallSnapshot readInstallSnapshot(ByteBuffer src) throws FrameDecodeException {
+        need(src, INSTALL_SNAPSHOT_FIXED_BODY, TYPE_INSTALL_SNAPSHOT);
+        long from = src.getLong();
+        long to = src.getLong();
+        long term = src.getLong();
+        long index = src.getLong();
+        long snapshotTerm = src.getLong();
+        long sizeBytes = src.getLong();
+        long checksum = Integer.toUnsignedLong(src.getInt());
+        long offset = src.getLong();
+        int memberCount = src.getInt();
+        if (memberCount < 1 || memberCount > MAX_SNAPSHOT_MEMBERS
+                || memberCount > (src.remaining() - CHUNK_LENGTH_BYTES) / MEMBER_BYTES) {
+            throw new FrameDecodeException("install snapshot claims " + memberCount + " members (1 to "
+                    + MAX_SNAPSHOT_MEMBERS + " allowed) with " + src.remaining() + " bytes left in the frame");
+        }
+        Long[] members = new Long[memberCount];
+        for (int i = 0; i < memberCount; i++) {
+            members[i] = src.getLong();
+        }
+        need(src, CHUNK_LENGTH_BYTES, TYPE_INSTALL_SNAPSHOT);
+        int length = src.getInt();
+        if (length < 0 || length > src.remaining()) {
+            throw new FrameDecodeException("install snapshot chunk claims " + length + " bytes but only "
+                    + src.remaining() + " remain in the frame");
+        }
+        // Checked here because offset + length can overflow a long, which the record's own range check would miss.
+        if (offset < 0 || sizeBytes < 0 || offset > sizeBytes - length) {
+            throw new FrameDecodeException("install snapshot chunk [" + offset + ", +" + length
+                    + ") lies outside the snapshot's " + sizeBytes + " bytes");
+        }
+        byte[] data = new byte[length];
+        src.get(data);
+        SnapshotInfo snapshot = new SnapshotInfo(index, snapshotTerm, Arrays.asList(members), sizeBytes, checksum);
+        return new InstallSnapshot(from, to, term, snapshot, offset, data);
+    }
+
     private static void writeBody(Message message, ByteBuffer dst) {
         if (message instanceof AppendRequest) {
             AppendRequest m = (AppendRequest) message;
@@ -345,6 +465,23 @@ public final class MessageCodec {
                 LogEntry e = entries.get(i);
                 dst.putLong(e.term()).put(e.kind().code()).putInt(e.payload().length).put(e.payload());
             }
+        } else if (message instanceof InstallSnapshot) {
+            InstallSnapshot m = (InstallSnapshot) message;
+            SnapshotInfo snapshot = m.snapshot();
+            routing(dst, TYPE_INSTALL_SNAPSHOT, m);
+            dst.putLong(snapshot.index()).putLong(snapshot.term()).putLong(snapshot.sizeBytes())
+                    .putInt((int) snapshot.checksum()).putLong(m.offset());
+            List<Long> members = snapshot.members();
+            dst.putInt(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                dst.putLong(members.get(i));
+            }
+            dst.putInt(m.data().length).put(m.data());
+        } else if (message instanceof InstallSnapshotResponse) {
+            InstallSnapshotResponse m = (InstallSnapshotResponse) message;
+            routing(dst, TYPE_INSTALL_SNAPSHOT_RESPONSE, m);
+            dst.putLong(m.snapshotIndex()).putLong(m.nextOffset())
+                    .put((byte) (flag(m.accepted(), FLAG_A) | flag(m.installed(), FLAG_B)));
         } else if (message instanceof AppendResponse) {
             AppendResponse m = (AppendResponse) message;
             routing(dst, TYPE_APPEND_RESPONSE, m);
@@ -427,6 +564,8 @@ public final class MessageCodec {
             case TYPE_APPEND_RESPONSE: return "AppendResponse";
             case TYPE_READ_INDEX_REQUEST: return "ReadIndexRequest";
             case TYPE_READ_INDEX_RESPONSE: return "ReadIndexResponse";
+            case TYPE_INSTALL_SNAPSHOT: return "InstallSnapshot";
+            case TYPE_INSTALL_SNAPSHOT_RESPONSE: return "InstallSnapshotResponse";
             case TYPE_HELLO: return "Hello";
             default: return "type " + type;
         }
@@ -434,6 +573,12 @@ public final class MessageCodec {
 
     /** A short description for log lines that never prints payloads. */
     static String describe(Message m) {
-        return m.getClass().getSimpleName() + "[from=" + m.from() + " to=" + m.to() + " term=" + m.term() + "]";
+        String routing = "[from=" + m.from() + " to=" + m.to() + " term=" + m.term();
+        if (m instanceof InstallSnapshot) {
+            InstallSnapshot chunk = (InstallSnapshot) m;
+            return "InstallSnapshot" + routing + " snapshotIndex=" + chunk.snapshot().index() + " offset="
+                    + chunk.offset() + " length=" + chunk.data().length + "]";
+        }
+        return m.getClass().getSimpleName() + routing + "]";
     }
 }

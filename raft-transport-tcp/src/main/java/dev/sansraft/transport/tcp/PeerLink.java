@@ -1,6 +1,7 @@
 package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.Message;
+import dev.sansraft.core.Message.InstallSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * back to {@code BACKOFF} with exponential, jittered delay; queued messages stay queued for the next connection, so
  * the order of whatever is delivered is the order of {@link #offer} calls.
  *
+ * <p>Back-pressure: {@link #offer} never blocks; a message that does not fit the queue's bounds is refused and the
+ * caller drops it. Snapshot chunks ({@link InstallSnapshot}) have a bound of their own on top of the queue's: a chunk
+ * is taken when no other chunk is queued for this peer (so one chunk of any allowed frame size always fits) or when
+ * the chunks queued plus it stay within {@code maxQueuedSnapshotBytesPerPeer}. The leader's own window
+ * ({@code RaftConfig.snapshotChunksInFlight}) normally stays well inside that; a chunk refused here is simply not
+ * delivered, the follower answers the next chunk with the offset it really holds, and the leader resends from there
+ * (or after its chunk timeout). This keeps a snapshot transfer from filling the queue with megabytes that heartbeats
+ * and appends to the same peer would have to wait behind, since one link never reorders.
+ *
  * <p>Thread-safety: {@link #offer} may be called from any thread; the queue bounds are enforced with atomics, so the
  * queued bytes never exceed the configured maximum. Everything else runs on the selector thread.
  */
@@ -42,6 +52,8 @@ final class PeerLink implements EventLoop.Connection {
     private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicInteger queuedMessages = new AtomicInteger();
+    /** Frame bytes of the snapshot chunks among the queued messages. */
+    private final AtomicLong queuedSnapshotBytes = new AtomicLong();
     /** True while the link is in the loop's dirty queue or will be flushed anyway (not ready, or waiting to write). */
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final ReconnectBackoff backoff;
@@ -75,20 +87,36 @@ final class PeerLink implements EventLoop.Connection {
         return queuedMessages.get();
     }
 
+    long queuedSnapshotBytes() {
+        return queuedSnapshotBytes.get();
+    }
+
     /**
-     * Queues {@code message} if both bounds allow it. Any thread, never blocks.
+     * Queues {@code message} if every bound allows it (see the class comment for snapshot chunks). Any thread, never
+     * blocks.
      *
      * @return false if the message was dropped because the queue is full
      */
     boolean offer(Message message, int frameSize) {
         TransportConfig config = loop.config;
+        boolean chunk = message instanceof InstallSnapshot;
+        if (chunk) {
+            long after = queuedSnapshotBytes.addAndGet(frameSize);
+            if (after != frameSize && after > config.maxQueuedSnapshotBytesPerPeer()) {
+                queuedSnapshotBytes.addAndGet(-frameSize);
+                loop.counters.snapshotChunksDropped.incrementAndGet();
+                return false;
+            }
+        }
         if (queuedMessages.incrementAndGet() > config.maxQueuedMessagesPerPeer()) {
             queuedMessages.decrementAndGet();
+            unqueueChunk(chunk, frameSize);
             return false;
         }
         if (queuedBytes.addAndGet(frameSize) > config.maxQueuedBytesPerPeer()) {
             queuedBytes.addAndGet(-frameSize);
             queuedMessages.decrementAndGet();
+            unqueueChunk(chunk, frameSize);
             return false;
         }
         queue.offer(message);
@@ -237,6 +265,13 @@ final class PeerLink implements EventLoop.Connection {
             queue.poll();
             queuedBytes.addAndGet(-size);
             queuedMessages.decrementAndGet();
+            unqueueChunk(message instanceof InstallSnapshot, size);
+        }
+    }
+
+    private void unqueueChunk(boolean chunk, int frameSize) {
+        if (chunk) {
+            queuedSnapshotBytes.addAndGet(-frameSize);
         }
     }
 
@@ -336,6 +371,7 @@ final class PeerLink implements EventLoop.Connection {
         }
         queuedMessages.addAndGet(-dropped);
         queuedBytes.set(0);
+        queuedSnapshotBytes.set(0);
         loop.counters.dropped.addAndGet(dropped);
     }
 

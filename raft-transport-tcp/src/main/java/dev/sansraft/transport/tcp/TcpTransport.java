@@ -35,14 +35,28 @@ import java.util.random.RandomGenerator;
  * stops reading or is gone. Messages to one peer are written in {@code send} order, many frames per gathering write,
  * with TCP_NODELAY.
  *
+ * <p>Snapshot transfers: an {@link dev.sansraft.core.Message.InstallSnapshot} chunk is one frame, so
+ * {@code maxFrameBytes} must admit {@code RaftConfig.snapshotChunkBytes} plus the header and member list; the builder
+ * checks this against {@link Builder#snapshotChunkBytes} (default 1 MiB, the core's default) and every node of a
+ * cluster must use the same {@code maxFrameBytes}, because a receiver refuses larger frames. Chunks get back-pressure
+ * rather than unbounded queueing: a chunk is dropped and counted (in {@code messagesDropped} and
+ * {@code snapshotChunksDropped}) when its peer already has {@code maxQueuedSnapshotBytesPerPeer} of chunks queued,
+ * unless no chunk is queued at all; the leader then resumes from the offset the follower reports. Heartbeats and
+ * appends to the same peer therefore wait behind at most that many chunk bytes, and other peers' links are served
+ * between the writes of a large chunk because each connection gets a bounded share of every selector round. A chunk
+ * is copied once on each side between its {@code byte[]} and a reused direct buffer that the socket reads or writes
+ * (on receipt, the part that arrived with the preceding frames is moved once more, from the read buffer); no side
+ * holds more of a snapshot than the chunks in flight.
+ *
  * <p>Receiving: frames are decoded on the selector thread and handed to the consumer given to {@link #start}, which
  * per the {@link Transport} contract must not block (it is called on the selector thread, in arrival order per
  * peer). Bytes that are not valid frames close only the connection they came on, with a log line; the other peers'
  * traffic and everything queued for them are unaffected.
  *
  * <p>Memory: per peer, at most {@code maxQueuedBytesPerPeer} of queued frames, a 256 KiB direct staging buffer and
- * one frame being written; per accepted connection, a 1 KiB read buffer until its handshake, then 256 KiB, plus
- * one frame being read; at most 32 accepted connections may wait for their handshake at a time.
+ * one frame being written (kept for reuse up to 4 MiB); per accepted connection, a 1 KiB read buffer until its
+ * handshake, then 256 KiB, plus one direct buffer for a frame larger than that (kept for reuse up to 4 MiB); at
+ * most 32 accepted connections may wait for their handshake at a time.
  *
  * <p>Thread-safety: {@link #send}, {@link #counters()} and {@link #close()} may be called from any thread;
  * {@link #start} once. Create instances with {@link #builder()}; {@link Builder#build()} binds the listening socket,
@@ -140,10 +154,10 @@ public final class TcpTransport implements Transport {
             return;
         }
         long size = MessageCodec.frameSize(message);
-        if (size > config.maxFrameBytes()) {
+        String refusal = MessageCodec.unencodable(message, size, config.maxFrameBytes());
+        if (refusal != null) {
             counters.dropped.incrementAndGet();
-            log.warn("node {}: dropping {}: its frame of {} bytes exceeds maxFrameBytes {}", config.nodeId(),
-                    MessageCodec.describe(message), size, config.maxFrameBytes());
+            log.warn("node {}: dropping {}: {}", config.nodeId(), MessageCodec.describe(message), refusal);
             return;
         }
         if (!link.offer(message, (int) size)) {
@@ -193,8 +207,9 @@ public final class TcpTransport implements Transport {
     /**
      * Collects and validates a {@link TcpTransport}'s settings. Not thread-safe; use from one thread.
      *
-     * <p>Defaults: 16 MiB maximum frame, 64 MiB and 65,536 messages queued per peer, reconnect backoff from 50 ms to
-     * 5 s, 5 s connect-and-handshake timeout, an unseeded random source for the jitter.
+     * <p>Defaults: 16 MiB maximum frame, 64 MiB and 65,536 messages queued per peer of which at most 8 MiB of
+     * snapshot chunks, 1 MiB snapshot chunks, reconnect backoff from 50 ms to 5 s, 5 s connect-and-handshake timeout,
+     * an unseeded random source for the jitter.
      */
     public static final class Builder {
 
@@ -206,6 +221,8 @@ public final class TcpTransport implements Transport {
         private int maxFrameBytes = 16 << 20;
         private long maxQueuedBytesPerPeer = 64L << 20;
         private int maxQueuedMessagesPerPeer = 65_536;
+        private long maxQueuedSnapshotBytesPerPeer = 8L << 20;
+        private int snapshotChunkBytes = 1 << 20;
         private Duration reconnectMin = Duration.ofMillis(50);
         private Duration reconnectMax = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -259,7 +276,11 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
-        /** The largest frame sent or accepted, length field included; at least 1024. */
+        /**
+         * The largest frame sent or accepted, length field included; at least 1024, and large enough for a snapshot
+         * chunk of {@link #snapshotChunkBytes} (see there). Use the same value on every node: a receiver closes the
+         * connection of a peer that sends a frame larger than its own maximum.
+         */
         public Builder maxFrameBytes(int maxFrameBytes) {
             this.maxFrameBytes = maxFrameBytes;
             return this;
@@ -268,6 +289,28 @@ public final class TcpTransport implements Transport {
         /** The most frame bytes queued for one peer; more messages are dropped. */
         public Builder maxQueuedBytesPerPeer(long maxQueuedBytesPerPeer) {
             this.maxQueuedBytesPerPeer = maxQueuedBytesPerPeer;
+            return this;
+        }
+
+        /**
+         * The largest snapshot chunk this node will send: set it to the {@code RaftConfig.snapshotChunkBytes} the node
+         * runs with (default 1 MiB, the core's default). {@link #build()} checks that {@link #maxFrameBytes} admits an
+         * {@code InstallSnapshot} frame carrying that many bytes and a member list of this node and its peers, and
+         * names the {@code maxFrameBytes} needed otherwise. For example, 4 MiB chunks in a 5-node cluster need
+         * {@code maxFrameBytes} of at least 4 MiB plus 118 bytes, on every node.
+         */
+        public Builder snapshotChunkBytes(int snapshotChunkBytes) {
+            this.snapshotChunkBytes = snapshotChunkBytes;
+            return this;
+        }
+
+        /**
+         * The most frame bytes of snapshot chunks queued for one peer; a chunk beyond it is dropped unless no chunk is
+         * queued for that peer. {@link #maxQueuedBytesPerPeer} applies to chunks too, so the smaller bound wins. Bounds how long heartbeats and appends wait
+         * behind a snapshot transfer on the same link.
+         */
+        public Builder maxQueuedSnapshotBytesPerPeer(long maxQueuedSnapshotBytesPerPeer) {
+            this.maxQueuedSnapshotBytesPerPeer = maxQueuedSnapshotBytesPerPeer;
             return this;
         }
 
@@ -350,6 +393,21 @@ public final class TcpTransport implements Transport {
                 throw new IllegalArgumentException("maxQueuedBytesPerPeer (" + maxQueuedBytesPerPeer
                         + ") must be at least maxFrameBytes (" + maxFrameBytes + ") so that every frame can be queued");
             }
+            if (snapshotChunkBytes < 1) {
+                throw new IllegalArgumentException("snapshotChunkBytes must be positive, got " + snapshotChunkBytes);
+            }
+            long chunkFrame = MessageCodec.installSnapshotFrameBytes(peers.size() + 1, snapshotChunkBytes);
+            if (chunkFrame > maxFrameBytes) {
+                throw new IllegalArgumentException("maxFrameBytes " + maxFrameBytes + " cannot carry a snapshot "
+                        + "chunk of snapshotChunkBytes " + snapshotChunkBytes + ": its InstallSnapshot frame for "
+                        + (peers.size() + 1) + " members is " + chunkFrame + " bytes; raise maxFrameBytes to at "
+                        + "least " + chunkFrame + " on every node, or lower snapshotChunkBytes (and "
+                        + "RaftConfig.snapshotChunkBytes)");
+            }
+            if (maxQueuedSnapshotBytesPerPeer < 1) {
+                throw new IllegalArgumentException("maxQueuedSnapshotBytesPerPeer must be positive, got "
+                        + maxQueuedSnapshotBytesPerPeer);
+            }
             if (maxQueuedMessagesPerPeer < 1) {
                 throw new IllegalArgumentException("maxQueuedMessagesPerPeer must be positive, got "
                         + maxQueuedMessagesPerPeer);
@@ -366,7 +424,7 @@ public final class TcpTransport implements Transport {
             }
             RandomGenerator jitter = random != null ? random : new SplittableRandom();
             return new TransportConfig(nodeId, clusterId, Map.copyOf(peers), maxFrameBytes, maxQueuedBytesPerPeer,
-                    maxQueuedMessagesPerPeer, minNanos, maxNanos, timeoutNanos, jitter);
+                    maxQueuedMessagesPerPeer, maxQueuedSnapshotBytesPerPeer, minNanos, maxNanos, timeoutNanos, jitter);
         }
     }
 

@@ -11,12 +11,13 @@ import java.util.random.RandomGenerator;
  * @param peers node id to address, never containing {@code nodeId}
  */
 record TransportConfig(long nodeId, String clusterId, Map<Long, InetSocketAddress> peers, int maxFrameBytes,
-                       long maxQueuedBytesPerPeer, int maxQueuedMessagesPerPeer, long reconnectMinNanos,
-                       long reconnectMaxNanos, long connectTimeoutNanos, RandomGenerator random) {
+                       long maxQueuedBytesPerPeer, int maxQueuedMessagesPerPeer, long maxQueuedSnapshotBytesPerPeer,
+                       long reconnectMinNanos, long reconnectMaxNanos, long connectTimeoutNanos,
+                       RandomGenerator random) {
 
     /**
      * Size of each established inbound connection's reused direct read buffer; frames up to this size are decoded in
-     * place, larger ones are first gathered into a heap buffer of their exact size.
+     * place, larger ones are read into a second direct buffer (see {@link FrameReader}).
      */
     static final int READ_BUFFER_BYTES = 256 * 1024;
     /** Size of each outbound link's reused direct staging buffer: the most bytes one batch of small frames holds. */

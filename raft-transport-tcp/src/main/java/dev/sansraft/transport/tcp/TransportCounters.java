@@ -8,8 +8,8 @@ package dev.sansraft.transport.tcp;
  * {@code sansraft_transport_messages_received_total}, {@code sansraft_transport_messages_dropped_total},
  * {@code sansraft_transport_sent_bytes_total}, {@code sansraft_transport_received_bytes_total},
  * {@code sansraft_transport_decode_errors_total}, {@code sansraft_transport_handshakes_refused_total},
- * {@code sansraft_transport_connections_established_total}, {@code sansraft_transport_queued_messages} and
- * {@code sansraft_transport_queued_bytes}.
+ * {@code sansraft_transport_connections_established_total}, {@code sansraft_transport_queued_messages},
+ * {@code sansraft_transport_queued_bytes} and {@code sansraft_transport_snapshot_chunks_dropped_total}.
  *
  * @param messagesSent           messages whose frames were completely written to a socket
  * @param messagesReceived       messages decoded from peers and handed to the inbound consumer
@@ -23,8 +23,12 @@ package dev.sansraft.transport.tcp;
  * @param connectionsEstablished outbound connections that completed the handshake
  * @param queuedMessages         messages waiting in the outbound queues now, summed over peers
  * @param queuedBytes            frame bytes waiting in the outbound queues now, summed over peers
+ * @param snapshotChunksDropped  snapshot chunks refused because their peer already had
+ *                               {@code maxQueuedSnapshotBytesPerPeer} of chunks queued (back-pressure on a snapshot
+ *                               transfer; also counted in {@code messagesDropped})
  */
 public record TransportCounters(long messagesSent, long messagesReceived, long messagesDropped, long bytesSent,
                                 long bytesReceived, long decodeErrors, long handshakesRefused,
-                                long connectionsEstablished, long queuedMessages, long queuedBytes) {
+                                long connectionsEstablished, long queuedMessages, long queuedBytes,
+                                long snapshotChunksDropped) {
 }

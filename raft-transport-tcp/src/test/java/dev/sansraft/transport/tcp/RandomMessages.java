@@ -5,10 +5,13 @@ import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.Message.AppendRequest;
 import dev.sansraft.core.Message.AppendResponse;
+import dev.sansraft.core.Message.InstallSnapshot;
+import dev.sansraft.core.Message.InstallSnapshotResponse;
 import dev.sansraft.core.Message.ReadIndexRequest;
 import dev.sansraft.core.Message.ReadIndexResponse;
 import dev.sansraft.core.Message.VoteRequest;
 import dev.sansraft.core.Message.VoteResponse;
+import dev.sansraft.core.SnapshotInfo;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +28,7 @@ final class RandomMessages {
 
     Message next(long from, long to) {
         long term = nonNegative();
-        switch (random.nextInt(6)) {
+        switch (random.nextInt(8)) {
             case 0:
                 return new VoteRequest(from, to, term, anyLong(), anyLong(), random.nextBoolean());
             case 1:
@@ -37,6 +40,11 @@ final class RandomMessages {
                         nonNegative(), nonNegative(), nonNegative());
             case 4:
                 return new ReadIndexRequest(from, to, term, anyLong());
+            case 5:
+                return installSnapshot(from, to, term, random.nextInt(8), 300);
+            case 6:
+                return new InstallSnapshotResponse(from, to, term, nonNegative(), nonNegative(), random.nextBoolean(),
+                        random.nextBoolean());
             default:
                 return new ReadIndexResponse(from, to, term, anyLong(), nonNegative(), random.nextBoolean());
         }
@@ -53,6 +61,33 @@ final class RandomMessages {
             entries.add(new LogEntry(prevLogIndex + 1 + i, entryTerm, kind, payload));
         }
         return new AppendRequest(from, to, term, prevLogIndex, nonNegative(), entries, nonNegative(), nonNegative());
+    }
+
+    /**
+     * A chunk of at most {@code maxData} bytes of a snapshot listing {@code extraMembers} members besides the two
+     * routing ids; offsets and sizes are often at their edges (first chunk, last chunk, near Long.MAX_VALUE).
+     */
+    InstallSnapshot installSnapshot(long from, long to, long term, int extraMembers, int maxData) {
+        List<Long> members = new ArrayList<>();
+        members.add(from);
+        if (to != from) {
+            members.add(to);
+        }
+        while (members.size() < 2 + extraMembers) {
+            long id = nodeId();
+            if (!members.contains(id)) {
+                members.add(id);
+            }
+        }
+        byte[] data = new byte[random.nextInt(3) == 0 ? 0 : random.nextInt(maxData + 1)];
+        random.nextBytes(data);
+        long offset = edge(0, Long.MAX_VALUE - data.length, random.nextLong(1L << 40));
+        long room = Long.MAX_VALUE - offset - data.length;
+        long sizeBytes = offset + data.length + (room == 0 || random.nextBoolean() ? 0 : random.nextLong(room));
+        long checksum = edge(0, 0xFFFF_FFFFL, random.nextLong(1L << 32));
+        SnapshotInfo snapshot = new SnapshotInfo(edge(1, Long.MAX_VALUE, 1 + random.nextLong(1L << 40)),
+                edge(1, Long.MAX_VALUE, 1 + random.nextLong(1L << 30)), members, sizeBytes, checksum);
+        return new InstallSnapshot(from, to, term, snapshot, offset, data);
     }
 
     long nodeId() {

@@ -3,6 +3,8 @@ package dev.sansraft.transport.tcp.bench;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.Message.AppendRequest;
+import dev.sansraft.core.Message.InstallSnapshot;
+import dev.sansraft.core.SnapshotInfo;
 import dev.sansraft.transport.tcp.TcpTransport;
 import dev.sansraft.transport.tcp.TransportCounters;
 
@@ -18,8 +20,8 @@ import java.util.function.LongFunction;
 /**
  * Throughput of one link between two {@link TcpTransport}s on loopback: node 1 sends, node 2 receives, with a
  * window of messages in flight so that nothing is dropped. Reports messages/s, frame MB/s and the process CPU time
- * divided by wall time (cores used by both transports and the sending thread together), and the throughput per
- * CPU-second.
+ * divided by wall time (cores used by both transports and the sending thread together), the throughput per
+ * CPU-second, and the bytes the receiving selector thread allocates per message (decoding included).
  *
  * <p>Not run by {@code mvn verify}. From the repository root:
  * <pre>
@@ -45,6 +47,12 @@ public final class TransportBench {
         run("append (one 64 KiB entry, 65,619 B frame)", seconds, 256,
                 round -> new AppendRequest(1, 2, 7, round, 7, List.of(LogEntry.normal(round + 1, 7, payload)), round,
                         round));
+        // A fresh array per chunk, as the runtime reads each chunk from the snapshot store into a new one.
+        byte[] chunk = new byte[1 << 20];
+        new SplittableRandom(2).nextBytes(chunk);
+        SnapshotInfo snapshot = new SnapshotInfo(1_000_000, 7, List.of(1L, 2L, 3L), Long.MAX_VALUE / 2, 0);
+        run("snapshot chunk (1 MiB InstallSnapshot, 1,048,678 B frame)", seconds, 4,
+                round -> new InstallSnapshot(1, 2, 7, snapshot, round << 20, chunk.clone()));
     }
 
     private static void run(String name, int seconds, int window, LongFunction<Message> message) throws Exception {
@@ -60,6 +68,7 @@ public final class TransportBench {
             // Warm up for a second, then measure.
             long round = send(t1, receiver, message, window, 0, System.nanoTime() + 1_000_000_000L);
             TransportCounters before = t2.counters();
+            long allocatedBefore = allocatedBytes(receiver.threadId);
             long cpuBefore = processCpuNanos();
             long start = System.nanoTime();
             round = send(t1, receiver, message, window, round, start + seconds * 1_000_000_000L);
@@ -68,6 +77,7 @@ public final class TransportBench {
             }
             long wall = System.nanoTime() - start;
             long cpu = processCpuNanos() - cpuBefore;
+            long allocated = allocatedBytes(receiver.threadId) - allocatedBefore;
             TransportCounters after = t2.counters();
             long messages = after.messagesReceived() - before.messagesReceived();
             long bytes = after.bytesReceived() - before.bytesReceived();
@@ -75,9 +85,10 @@ public final class TransportBench {
             double cpuSecs = cpu / 1e9;
             // Per CPU-second figures stay meaningful on a shared machine where the process gets a varying share.
             System.out.printf("%-45s %,12.0f msg/s %9.1f MB/s  cpu %.2f cores  per cpu-second: %,.0f msg, %.1f MB"
-                            + "  (%,d messages in %.2f s, dropped %d)%n",
+                            + "  receiver allocates %,.0f B/msg  (%,d messages in %.2f s, dropped %d)%n",
                     name, messages / secs, bytes / secs / 1e6, cpuSecs / secs, messages / cpuSecs,
-                    bytes / cpuSecs / 1e6, messages, secs, t1.counters().messagesDropped());
+                    bytes / cpuSecs / 1e6, (double) allocated / messages, messages, secs,
+                    t1.counters().messagesDropped());
         }
     }
 
@@ -105,12 +116,19 @@ public final class TransportBench {
                 .getProcessCpuTime();
     }
 
-    /** Counts deliveries; called only by node 2's selector thread. */
+    private static long allocatedBytes(long threadId) {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(
+                threadId);
+    }
+
+    /** Counts deliveries and remembers the thread that makes them; called only by node 2's selector thread. */
     private static final class Receiver implements java.util.function.Consumer<Message> {
         volatile long count;
+        volatile long threadId;
 
         @Override
         public void accept(Message m) {
+            threadId = Thread.currentThread().getId();
             count = count + 1;
         }
     }
