@@ -17,9 +17,22 @@ class DeterminismTest {
         assertThat(b.traceHash()).as("trace hash of seed %d", seed).isEqualTo(a.traceHash());
         assertThat(b.events()).as("events of seed %d", seed).isEqualTo(a.events());
         assertThat(b.operations()).as("client operations of seed %d", seed).isEqualTo(a.operations());
+        assertThat(b.snapshots().chunksSent).as("snapshot chunks of seed %d", seed)
+                .isEqualTo(a.snapshots().chunksSent);
+        assertThat(b.snapshots().takenDurable).as("snapshots of seed %d", seed).isEqualTo(a.snapshots().takenDurable);
         SwarmRun.Result other = SwarmRun.run(seed + 1000, 200, 5, "swarm");
         assertThat(other.traceHash()).as("trace hash of seed %d vs %d", seed + 1000, seed)
                 .isNotEqualTo(a.traceHash());
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {7, 8})
+    void crashesAroundSnapshotsAreDeterministicToo(long seed) {
+        SwarmRun.Result a = SwarmRun.run(seed, 200, 5, "crashes");
+        SwarmRun.Result b = SwarmRun.run(seed, 200, 5, "crashes");
+        assertThat(a.snapshots().takenDurable).as("snapshots taken in seed %d", seed).isPositive();
+        assertThat(b.traceHash()).as("trace hash of seed %d", seed).isEqualTo(a.traceHash());
+        assertThat(b.snapshots().crashesInjected).isEqualTo(a.snapshots().crashesInjected);
     }
 
     @ParameterizedTest
