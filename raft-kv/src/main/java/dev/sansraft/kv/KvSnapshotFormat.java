@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -23,7 +24,7 @@ import java.util.zip.CheckedOutputStream;
  *   magic "SRKV" (4) · version (1) = 1 · lastAppliedIndex (8) · entry count (8)
  *   entries, keys strictly ascending in unsigned byte order: key length (4) · key · value length (4) · value
  *   session count (4)
- *   sessions, lastSeenIndex ascending: clientId (8) · lastSeenIndex (8) · floor (8) · response count (4) ·
+ *   sessions, lastSeenIndex strictly ascending: clientId (8) · lastSeenIndex (8) · floor (8) · response count (4) ·
  *       responses, sequence strictly ascending and >= floor: sequence (8) · length (4) · encoded result
  *   end marker "END!" (4) · CRC32C (4) of every byte before it
  * </pre>
@@ -41,8 +42,13 @@ final class KvSnapshotFormat {
     private KvSnapshotFormat() {
     }
 
-    static void write(OutputStream out, long lastAppliedIndex, Map<Bytes, Bytes> map, SessionTable sessions)
-            throws IOException {
+    /**
+     * Writes a snapshot of a frozen state. Sorts the keys (unsigned byte order) and the sessions (last-seen order)
+     * on the calling thread, which therefore holds one reference per key and per session for the length of the
+     * write on top of the frozen state itself.
+     */
+    static void write(OutputStream out, long lastAppliedIndex, FrozenTrie<Bytes, Bytes> map,
+                      FrozenTrie<Long, ClientSession> sessions) throws IOException {
         // Buffer above the checksum so that the CRC and the caller's stream see 64 KiB chunks, not single bytes.
         CRC32C crc = new CRC32C();
         OutputStream unclosable = new FilterOutputStream(out) {
@@ -62,14 +68,20 @@ final class KvSnapshotFormat {
         d.writeByte(VERSION);
         d.writeLong(lastAppliedIndex);
         d.writeLong(map.size());
-        List<Map.Entry<Bytes, Bytes>> entries = new ArrayList<>(map.entrySet());
+        List<Map.Entry<Bytes, Bytes>> entries = new ArrayList<>(map.size());
+        map.forEach((key, value) -> entries.add(Map.entry(key, value)));
         entries.sort(Map.Entry.comparingByKey());
         for (Map.Entry<Bytes, Bytes> e : entries) {
             writeBytes(d, e.getKey().array());
             writeBytes(d, e.getValue().array());
         }
-        d.writeInt(sessions.size());
-        for (ClientSession s : sessions.inLastSeenOrder()) {
+        entries.clear();
+        List<ClientSession> ordered = new ArrayList<>(sessions.size());
+        sessions.forEach((id, session) -> ordered.add(session));
+        // lastSeenIndex is unique (one session is touched per applied index; restore demands strictly ascending).
+        ordered.sort(Comparator.comparingLong(s -> s.lastSeenIndex));
+        d.writeInt(ordered.size());
+        for (ClientSession s : ordered) {
             d.writeLong(s.clientId);
             d.writeLong(s.lastSeenIndex);
             d.writeLong(s.floor());
@@ -93,7 +105,7 @@ final class KvSnapshotFormat {
     }
 
     /** Fills {@code map} and {@code sessions} and returns the snapshot's last applied index. */
-    static long read(InputStream in, KvLimits limits, int maxResponsesPerSession, Map<Bytes, Bytes> map,
+    static long read(InputStream in, KvLimits limits, int maxResponsesPerSession, HashTrie<Bytes, Bytes> map,
                      SessionTable sessions) throws IOException {
         CountingInputStream counted = new CountingInputStream(in);
         CRC32C crc = new CRC32C();
@@ -123,13 +135,13 @@ final class KvSnapshotFormat {
                 long lastSeen = d.readLong();
                 long floor = d.readLong();
                 int responses = d.readInt();
-                check(lastSeen >= previousSeen && lastSeen <= lastAppliedIndex, "session last-seen index "
+                check(lastSeen > previousSeen && lastSeen <= lastAppliedIndex, "session last-seen index "
                         + lastSeen + " out of order (previous " + previousSeen + ", applied " + lastAppliedIndex
                         + ")", counted);
                 check(floor >= 1, "session floor " + floor + " below 1", counted);
                 check(responses >= 0 && responses <= maxResponsesPerSession, "session response count " + responses
                         + " outside 0.." + maxResponsesPerSession, counted);
-                ClientSession session = new ClientSession(clientId, floor, lastSeen);
+                ClientSession session = new ClientSession(clientId, floor, lastSeen, sessions.generation());
                 for (int r = 0; r < responses; r++) {
                     long sequence = d.readLong();
                     byte[] response = readBytes(d, limits.maxValueBytes() + RESULT_OVERHEAD_BYTES, "response",
