@@ -36,7 +36,7 @@ final class HashTrie<K, V> {
 
     private static final int BITS = 5;
     private static final int MASK = (1 << BITS) - 1;
-    /** The last level whose fragment holds hash bits; deeper than this, keys with equal hashes share a collision node. */
+    /** The shift of the last level that holds hash bits; below it, keys with equal hashes share a collision node. */
     private static final int MAX_SHIFT = 60;
 
     private final ToLongFunction<? super K> hasher;
@@ -44,7 +44,7 @@ final class HashTrie<K, V> {
     private Node root = BitmapNode.empty(owner);
     private int size;
 
-    /** The value the last put or remove replaced or removed (null if none); a field so that updates allocate nothing. */
+    /** The value the last put or remove replaced or removed (null if none); a field, so updates allocate nothing. */
     private Object previous;
 
     HashTrie(ToLongFunction<? super K> hasher) {

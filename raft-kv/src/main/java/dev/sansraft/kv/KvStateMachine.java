@@ -18,7 +18,14 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Determinism.</b> The state after applying a sequence of entries, and every result returned, depend only on
  * those entries (their payloads and indexes) and on the configuration, which must be identical on every node. Nothing
- * reads a clock, a random source or an iteration order of a hash map.
+ * reads a clock or depends on an iteration order of a hash map. (The map's hash seed is random per instance, but it
+ * only decides where a key sits in memory: snapshots sort, the digest adds.)
+ *
+ * <p><b>Snapshots</b> (Raft §7). The map and the sessions live in hash tries ({@code HashTrie}) that can be frozen in
+ * O(1), so {@link #captureSnapshot()} takes no pause however large the state: the runtime streams the capture on
+ * another thread while this one applies on, and {@link #writeSnapshot} is a capture streamed at once, so both give
+ * the same bytes (format in {@code raft-kv/FORMAT.md}; costs in {@code KvSnapshotCapture}). {@link #restoreSnapshot}
+ * reads either.
  *
  * <p><b>Bad commands.</b> A payload that does not decode, or exceeds the {@link KvLimits}, is not applied:
  * {@link #apply} returns a {@link KvError#MALFORMED_COMMAND} failure result instead of throwing, identically on
@@ -247,7 +254,7 @@ public final class KvStateMachine implements StateMachine {
 
     /**
      * Captures the state as of the last applied entry in O(1), for another thread to stream while this one keeps
-     * applying; see {@link KvSnapshotCapture} for how, and for its memory cost. The stream is byte for byte what
+     * applying; see {@code KvSnapshotCapture} for how, and for its memory cost. The stream is byte for byte what
      * {@link #writeSnapshot} would have written at this point. Never empty.
      */
     @Override
