@@ -120,6 +120,15 @@ public final class InMemoryLog implements LogView {
         termBeforeFirst = term;
     }
 
+    /** An independent copy of this log, with the same first index and compaction term. */
+    public InMemoryLog copy() {
+        InMemoryLog c = new InMemoryLog();
+        c.firstIndex = firstIndex;
+        c.termBeforeFirst = termBeforeFirst;
+        c.entries.addAll(entries);
+        return c;
+    }
+
     /** A copy of every entry held. */
     public List<LogEntry> snapshotEntries() {
         return new ArrayList<>(entries);

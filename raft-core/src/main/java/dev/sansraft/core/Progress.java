@@ -23,6 +23,13 @@ final class Progress {
     /** The highest read round this follower acknowledged in the current term. */
     long ackedRound;
     final Inflights inflights;
+    /** The snapshot being streamed; non-null exactly in Snapshot state. */
+    SnapshotTransfer transfer;
+    /**
+     * A snapshot transfer was abandoned after its retries ran out: nothing more is sent but heartbeats until the
+     * follower answers something, which shows it is back.
+     */
+    boolean snapshotAbandoned;
 
     Progress(long id, long nextIndex, int maxInflight) {
         this.id = id;
@@ -32,7 +39,11 @@ final class Progress {
 
     /** Whether the leader should hold further appends back. */
     boolean isPaused() {
-        return state == PeerProgress.State.PROBE ? probeSent : inflights.isFull();
+        return switch (state) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflights.isFull();
+            case SNAPSHOT -> true;
+        };
     }
 
     /** A successful response acknowledged {@code index}; returns whether the match index advanced. */
@@ -50,6 +61,7 @@ final class Progress {
 
     void becomeProbe(long next) {
         state = PeerProgress.State.PROBE;
+        transfer = null;
         probeSent = false;
         probeLastIndex = 0;
         inflights.clear();
@@ -63,6 +75,7 @@ final class Progress {
      */
     void becomeReplicate() {
         state = PeerProgress.State.REPLICATE;
+        transfer = null;
         probeSent = false;
         inflights.clear();
         nextIndex = matchIndex + 1;
@@ -73,9 +86,29 @@ final class Progress {
         probeLastIndex = 0;
     }
 
+    /** The follower needs entries compacted away: stream {@code snapshot} to it (Raft §7). */
+    void becomeSnapshot(SnapshotInfo snapshot) {
+        state = PeerProgress.State.SNAPSHOT;
+        probeSent = false;
+        probeLastIndex = 0;
+        inflights.clear();
+        snapshotAbandoned = false;
+        transfer = new SnapshotTransfer(snapshot);
+    }
+
+    /** Gives up on the transfer until the follower is heard from again. */
+    void abandonSnapshot() {
+        becomeProbe(nextIndex);
+        probeSent = true;
+        snapshotAbandoned = true;
+    }
+
     /** Records that an append carrying entries up to {@code lastIndex} went out. */
     void sent(long lastIndex, int entryCount, long commitIndex) {
         sentCommit = commitIndex;
+        if (state == PeerProgress.State.SNAPSHOT) {
+            return; // a heartbeat: the transfer, not appends, brings this follower up to date
+        }
         if (state == PeerProgress.State.REPLICATE) {
             if (entryCount > 0) {
                 nextIndex = lastIndex + 1;
@@ -95,6 +128,10 @@ final class Progress {
         if (matchIndex >= nextIndex) {
             throw new IllegalStateException("progress of " + id + ": matchIndex " + matchIndex
                     + " >= nextIndex " + nextIndex);
+        }
+        if ((state == PeerProgress.State.SNAPSHOT) != (transfer != null)) {
+            throw new IllegalStateException("progress of " + id + " in state " + state + " with transfer "
+                    + transfer);
         }
     }
 }

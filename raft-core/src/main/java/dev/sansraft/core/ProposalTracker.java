@@ -73,6 +73,24 @@ final class ProposalTracker {
         }
     }
 
+    /**
+     * This node installed a snapshot ending at {@code (snapshotIndex, snapshotTerm)} in place of a log that did not
+     * contain it, so the entries up to there will never be applied here one by one. A proposal there of a newer term
+     * than the snapshot's last entry cannot be in it (terms never decrease along a log) and is dropped; for the
+     * others this node cannot tell whether they took effect, and reports so.
+     */
+    void coveredBySnapshot(long snapshotIndex, long snapshotTerm, List<Action> out) {
+        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.headMap(snapshotIndex, true).entrySet().iterator();
+        while (it.hasNext()) {
+            for (Pending p : it.next().getValue()) {
+                forget(p);
+                out.add(p.term() > snapshotTerm ? new Action.ProposalDropped(p.correlationId(), p.index(), p.term())
+                        : new Action.ProposalUnknown(p.correlationId(), p.index(), p.term()));
+            }
+            it.remove();
+        }
+    }
+
     private void forget(Pending p) {
         bytes -= p.sizeBytes();
         countByTerm.computeIfPresent(p.term(), (t, n) -> n == 1 ? null : n - 1);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -13,7 +14,9 @@ import java.util.SplittableRandom;
  * <p>Implements leader election with PreVote (Raft thesis §9.6) and CheckQuorum (thesis §6.2), log replication with
  * per-follower flow control (probe, then pipelined replicate with a bounded in-flight window), batching, fast
  * conflict backtracking, the current-term commit rule (Raft §5.4.2), proposal tracking with exactly one outcome each,
- * ReadIndex reads (thesis §6.4) and opt-in lease reads.
+ * ReadIndex reads (thesis §6.4) and opt-in lease reads, and snapshots (Raft §7): it asks the runtime to take them by
+ * a policy, compacts the log once they are durable, streams them in chunks to followers that need compacted entries,
+ * and installs received ones, keeping the log entries after a snapshot that match.
  *
  * <p>Deterministic: the same events in the same order always produce the same actions. It performs no I/O, reads no
  * clock and uses only seeded randomness. Not thread-safe: one thread drives a core.
@@ -58,43 +61,70 @@ public final class RaftCore {
     private long lastAckedRound;
     private final ForwardedReads forwardedReads = new ForwardedReads();
 
+    /** The newest durable snapshot, or null. */
+    private SnapshotInfo snapshot;
+    /** The index of a {@link Action.TakeSnapshot} not yet reported saved, or 0. */
+    private long snapshotRequested;
+    /** Entry bytes applied since the newest snapshot (for {@code snapshotBytes}). */
+    private long bytesSinceSnapshot;
+    /** The snapshot being received from a leader, or null. */
+    private IncomingSnapshot incoming;
+
     private final ProposalTracker proposals = new ProposalTracker();
     private long lastCheckedCommit;
 
-    private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState) {
+    private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState,
+                     SnapshotInfo snapshot) {
         this.id = id;
         this.members = members;
         this.peers = Arrays.stream(members).filter(m -> m != id).toArray();
         this.config = config;
         this.random = new SplittableRandom(config.randomSeed() ^ (id * 0x9E3779B97F4A7C15L));
-        this.log = new RaftLog(logView);
+        this.log = new RaftLog(logView, snapshot == null ? 0 : snapshot.index());
+        this.snapshot = snapshot;
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
         resetElectionTimer();
     }
 
     /**
-     * Builds a core from durable state: the hard state last persisted and the log as stored. Every entry the view
-     * holds at this moment must be durable. The core starts as a follower with commit index 0 (or the log's first
-     * index - 1), so a state machine is rebuilt by applying the log again.
+     * Builds a core from durable state with no snapshot: the hard state last persisted and the log as stored. See
+     * {@link #create(long, Collection, RaftConfig, LogView, HardState, Optional)}.
+     */
+    public static RaftCore create(long id, Collection<Long> members, RaftConfig config, LogView log,
+                                  HardState hardState) {
+        return create(id, members, config, log, hardState, Optional.empty());
+    }
+
+    /**
+     * Builds a core from durable state: the hard state last persisted, the log as stored, and the newest durable
+     * snapshot if there is one. Every entry the view holds at this moment must be durable. The core starts as a
+     * follower whose commit and applied index are the snapshot's index (or the log's first index - 1 without one):
+     * the runtime restores the state machine from the snapshot and the core applies the log after it again.
+     *
+     * <p>The log must contain the snapshot's position: {@code firstIndex() - 1 <= snapshot.index() <= lastIndex()}
+     * with the snapshot's term there. A runtime that finds a snapshot beyond its log (a crash between installing a
+     * received snapshot and resetting the log) resets the log to the snapshot's position first.
      *
      * @param id        this node's id, positive, one of {@code members}
      * @param members   every voting member's id, this node included
      * @param config    tuning
      * @param log       the durable log, read through a narrow view
      * @param hardState the last persisted term and vote
-     * @throws IllegalArgumentException with the offending value when an argument is invalid
+     * @param snapshot  the newest durable snapshot, if any
+     * @throws IllegalArgumentException with the offending value when an argument is invalid or the log and snapshot
+     *                                  do not fit together
      */
     public static RaftCore create(long id, Collection<Long> members, RaftConfig config, LogView log,
-                                  HardState hardState) {
+                                  HardState hardState, Optional<SnapshotInfo> snapshot) {
         if (id <= 0) {
             throw new IllegalArgumentException("node id must be positive, got " + id);
         }
         if (members == null || members.isEmpty()) {
             throw new IllegalArgumentException("members must not be empty");
         }
-        if (config == null || log == null || hardState == null) {
-            throw new IllegalArgumentException("config, log and hardState are required");
+        if (config == null || log == null || hardState == null || snapshot == null) {
+            throw new IllegalArgumentException("config, log, hardState and snapshot are required");
         }
         long[] sorted = members.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
         if (sorted.length != members.size()) {
@@ -114,7 +144,18 @@ public final class RaftCore {
             throw new IllegalArgumentException("log ends at term " + log.term(log.lastIndex())
                     + ", beyond the hard state's term " + hardState.term());
         }
-        return new RaftCore(id, sorted, config, log, hardState);
+        if (snapshot.isPresent()) {
+            SnapshotInfo s = snapshot.get();
+            if (s.index() < log.firstIndex() - 1 || s.index() > log.lastIndex() || log.term(s.index()) != s.term()) {
+                throw new IllegalArgumentException("the log [" + log.firstIndex() + ", " + log.lastIndex()
+                        + "] does not contain the snapshot's position " + s.index() + "@" + s.term()
+                        + "; reset the log to it before building the core");
+            }
+        } else if (log.firstIndex() > 1) {
+            throw new IllegalArgumentException("the log starts at " + log.firstIndex()
+                    + " but no snapshot covers the entries before it");
+        }
+        return new RaftCore(id, sorted, config, log, hardState, snapshot.orElse(null));
     }
 
     /** Feeds one event and returns the actions to carry out, in order (see {@link Action}). */
@@ -175,6 +216,16 @@ public final class RaftCore {
         return log.persistedIndex();
     }
 
+    /** The first index this node's log still holds; everything before it is covered by a snapshot. */
+    public long firstLogIndex() {
+        return log.firstIndex();
+    }
+
+    /** The newest durable snapshot this node knows of, if any. */
+    public Optional<SnapshotInfo> snapshot() {
+        return Optional.ofNullable(snapshot);
+    }
+
     /** The term of the entry at {@code index} in this node's log, durable or not. */
     public long termAt(long index) {
         return log.term(index);
@@ -188,7 +239,7 @@ public final class RaftCore {
         }
         List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();
         return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
-                memberList, peerList, 0);
+                memberList, peerList, snapshot == null ? 0 : snapshot.index());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -208,6 +259,8 @@ public final class RaftCore {
         } else if (event instanceof Event.ReadIndex) {
             Event.ReadIndex r = (Event.ReadIndex) event;
             read(r.readId(), 0, r.lease());
+        } else if (event instanceof Event.SnapshotSaved) {
+            snapshotSaved(((Event.SnapshotSaved) event).snapshot());
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }
@@ -235,7 +288,7 @@ public final class RaftCore {
             } else if (m instanceof Message.VoteResponse && ((Message.VoteResponse) m).preVote()
                     && ((Message.VoteResponse) m).voteGranted()) {
                 // A granted pre-vote carries the term the candidate would campaign in; nobody has moved to it.
-            } else if (m instanceof Message.AppendRequest) {
+            } else if (m instanceof Message.AppendRequest || m instanceof Message.InstallSnapshot) {
                 becomeFollower(m.term(), m.from());
             } else {
                 becomeFollower(m.term(), 0);
@@ -261,6 +314,9 @@ public final class RaftCore {
             // With PreVote or CheckQuorum a stale leader may never see our higher term in a vote; tell it here
             // so it steps down (etcd's raft does the same).
             send(new Message.AppendResponse(id, m.from(), term, false, 0, 0, 0, 0, 0));
+        } else if (m instanceof Message.InstallSnapshot && (config.checkQuorum() || config.preVote())) {
+            send(new Message.InstallSnapshotResponse(id, m.from(), term,
+                    ((Message.InstallSnapshot) m).snapshot().index(), 0, false, false));
         } else if (m instanceof Message.VoteRequest && ((Message.VoteRequest) m).preVote()) {
             send(new Message.VoteResponse(id, m.from(), term, false, true));
         } else if (m instanceof Message.ReadIndexRequest) {
@@ -295,6 +351,7 @@ public final class RaftCore {
     private void tickLeader() {
         heartbeatElapsed++;
         electionElapsed++;
+        replication.tick();
         if (electionElapsed >= config.electionTimeoutTicks()) {
             electionElapsed = 0;
             if (config.checkQuorum() && !replication.checkQuorumActive()) {
@@ -362,6 +419,9 @@ public final class RaftCore {
             // Raft §5.2: a candidate that hears from a leader of its term (or later) returns to follower.
             becomeFollower(m.term(), m.from());
             handleAppendRequest((Message.AppendRequest) m);
+        } else if (m instanceof Message.InstallSnapshot) {
+            becomeFollower(m.term(), m.from());
+            handleInstallSnapshot((Message.InstallSnapshot) m);
         } else if (m instanceof Message.VoteResponse) {
             Message.VoteResponse vr = (Message.VoteResponse) m;
             if (vr.preVote() != (role == Role.PRE_CANDIDATE)) {
@@ -403,7 +463,8 @@ public final class RaftCore {
         setRole(Role.LEADER, id);
         heartbeatElapsed = 0;
         electionElapsed = 0;
-        replication = new Replication(id, term, peers, log, config, out, this::releaseReads, this::maybeCommit);
+        replication = new Replication(id, term, peers, log, config, out, this::releaseReads, this::maybeCommit,
+                () -> snapshot);
         lease.reset();
         // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
         log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
@@ -449,6 +510,12 @@ public final class RaftCore {
             }
             electionElapsed = 0;
             handleAppendRequest((Message.AppendRequest) m);
+        } else if (m instanceof Message.InstallSnapshot) {
+            if (leaderId != m.from()) {
+                setRole(Role.FOLLOWER, m.from());
+            }
+            electionElapsed = 0;
+            handleInstallSnapshot((Message.InstallSnapshot) m);
         } else if (m instanceof Message.ReadIndexResponse) {
             Message.ReadIndexResponse r = (Message.ReadIndexResponse) m;
             if (forwardedReads.remove(r.readId())) {
@@ -462,6 +529,11 @@ public final class RaftCore {
     }
 
     private void handleAppendRequest(Message.AppendRequest ar) {
+        if (ar.prevLogIndex() < log.compactedIndex()) {
+            // The entries up to the compaction point are committed, so they match every leader's (Leader
+            // Completeness, Raft §5.4): skip them and check the rest from there.
+            ar = skipCompacted(ar);
+        }
         if (!log.matchTerm(ar.prevLogIndex(), ar.prevLogTerm())) {
             // Raft §5.3: reject, with a hint that skips every entry that cannot match.
             long hintIndex = log.findConflictByTerm(Math.min(ar.prevLogIndex(), log.lastIndex()), ar.prevLogTerm());
@@ -487,6 +559,16 @@ public final class RaftCore {
         }
     }
 
+    private Message.AppendRequest skipCompacted(Message.AppendRequest ar) {
+        long from = log.compactedIndex();
+        List<LogEntry> rest = ar.entries();
+        int skip = (int) Math.min(rest.size(), from - ar.prevLogIndex());
+        // Everything carried may lie below the compaction point; the log still matches up to it.
+        long prev = Math.max(ar.prevLogIndex() + skip, from);
+        return new Message.AppendRequest(ar.from(), ar.to(), ar.term(), prev, log.term(prev),
+                rest.subList(skip, rest.size()), ar.leaderCommit(), ar.round());
+    }
+
     private void acknowledge(long leader, long matchIndex, long ackRound) {
         lastAckedRound = Math.max(lastAckedRound, ackRound);
         send(new Message.AppendResponse(id, leader, term, true, matchIndex, 0, 0, 0, ackRound));
@@ -498,6 +580,8 @@ public final class RaftCore {
     private void stepLeader(Message m) {
         if (m instanceof Message.AppendResponse) {
             replication.onAppendResponse((Message.AppendResponse) m);
+        } else if (m instanceof Message.InstallSnapshotResponse) {
+            replication.onSnapshotResponse((Message.InstallSnapshotResponse) m);
         } else if (m instanceof Message.ReadIndexRequest) {
             replication.markActive(m.from());
             read(((Message.ReadIndexRequest) m).readId(), m.from(), false);
@@ -552,6 +636,118 @@ public final class RaftCore {
             if (durable >= pendingAckIndex) {
                 pendingAckIndex = 0;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Snapshots (Raft §7)
+
+    /**
+     * A chunk of a leader's snapshot. Chunks must continue the bytes received so far; anything else is answered with
+     * the offset to resume from. The bytes go to the runtime with the answer attached, so the leader hears of them
+     * only once they are written.
+     */
+    private void handleInstallSnapshot(Message.InstallSnapshot m) {
+        SnapshotInfo s = m.snapshot();
+        long size = s.sizeBytes();
+        if (s.index() <= log.commitIndex()) {
+            // Everything it covers is committed here already, so this log matches the leader's up to it.
+            send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), size, true, true));
+            return;
+        }
+        if (incoming == null || !incoming.snapshot.equals(s)) {
+            if (m.offset() != 0 || (incoming != null && incoming.isComplete())) {
+                // A transfer starts at offset 0; and a snapshot being committed finishes before another starts.
+                send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), 0, false, false));
+                return;
+            }
+            incoming = new IncomingSnapshot(s);
+        }
+        if (incoming.isComplete() || incoming.isDuplicate(m.offset(), m.data().length)) {
+            send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), incoming.nextOffset(), true,
+                    false));
+            return;
+        }
+        if (m.offset() != incoming.nextOffset()) {
+            send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), incoming.nextOffset(), false,
+                    false));
+            return;
+        }
+        if (!incoming.append(m.offset(), m.data())) {
+            // The bytes do not add up to the snapshot's checksum: start the transfer again.
+            incoming = null;
+            send(new Message.InstallSnapshotResponse(id, m.from(), term, s.index(), 0, false, false));
+            return;
+        }
+        out.add(new Action.WriteSnapshotChunk(s, m.offset(), m.data(), new Message.InstallSnapshotResponse(id,
+                m.from(), term, s.index(), incoming.nextOffset(), true, false)));
+    }
+
+    /** A snapshot became durable: one this node took, or the one it received. */
+    private void snapshotSaved(SnapshotInfo s) {
+        if (snapshotRequested != 0 && snapshotRequested <= s.index()) {
+            snapshotRequested = 0;
+        }
+        if (incoming != null && incoming.isComplete() && incoming.snapshot.equals(s)) {
+            incoming = null;
+            install(s);
+        }
+        if (snapshot == null || s.index() > snapshot.index()) {
+            snapshot = s;
+            bytesSinceSnapshot = 0;
+            compact();
+        }
+    }
+
+    /**
+     * Raft §7 receiver rules 6 and 7. A log that holds the snapshot's last entry matches the leader's up to there
+     * (Log Matching), so it is kept and applied as usual; any other log is discarded and the state machine is
+     * restored from the snapshot.
+     */
+    private void install(SnapshotInfo s) {
+        if (s.index() > log.commitIndex()) {
+            if (log.matchTerm(s.index(), s.term())) {
+                log.commitTo(s.index());
+            } else {
+                proposals.coveredBySnapshot(s.index(), s.term(), out);
+                log.resetTo(s.index(), s.term(), term);
+                pendingAckIndex = 0;
+                out.add(new Action.RestoreSnapshot(s));
+            }
+        }
+        if (leaderId != 0 && role == Role.FOLLOWER) {
+            send(new Message.InstallSnapshotResponse(id, leaderId, term, s.index(), s.sizeBytes(), true, true));
+        }
+    }
+
+    /**
+     * Drops the log prefix the newest snapshot covers, keeping {@code snapshotTrailingEntries} before it, and only
+     * what is applied and durable.
+     */
+    private void compact() {
+        long target = Math.min(snapshot.index() - config.snapshotTrailingEntries(),
+                Math.min(log.appliedIndex(), log.persistedIndex()));
+        if (target > log.compactedIndex()) {
+            log.compactTo(target);
+            out.add(new Action.CompactLog(target));
+        }
+    }
+
+    /** The snapshot policy: enough entries or bytes applied since the newest snapshot, and none in progress. */
+    private void maybeTakeSnapshot() {
+        long applied = log.appliedIndex();
+        long since = applied - (snapshot == null ? 0 : snapshot.index());
+        if (snapshotRequested != 0 || since <= 0 || applied == 0) {
+            return;
+        }
+        if ((config.snapshotEntries() > 0 && since >= config.snapshotEntries())
+                || (config.snapshotBytes() > 0 && bytesSinceSnapshot >= config.snapshotBytes())) {
+            snapshotRequested = applied;
+            List<Long> memberList = new ArrayList<>(members.length);
+            for (long m : members) {
+                memberList.add(m);
+            }
+            out.add(new Action.TakeSnapshot(applied, log.term(applied), memberList));
         }
     }
 
@@ -665,7 +861,11 @@ public final class RaftCore {
             List<LogEntry> batch = log.takeCommitted(MAX_APPLY_BYTES);
             out.add(new Action.Apply(batch));
             proposals.applied(batch, out);
+            for (LogEntry e : batch) {
+                bytesSinceSnapshot += e.sizeBytes();
+            }
         }
+        maybeTakeSnapshot();
         if (role != announcedRole || term != announcedTerm || leaderId != announcedLeader) {
             announcedRole = role;
             announcedTerm = term;

@@ -12,7 +12,12 @@ import java.util.List;
  * {@code unstableOffset .. lastIndex}. The storage may physically hold more than {@code unstableOffset - 1} while a
  * truncation is in flight; those entries are never read.
  *
- * <p>Invariants: {@code appliedIndex <= commitIndex <= lastIndex}; {@code persistedIndex <= lastIndex}; the entries
+ * <p>Compaction: the core never reads at or below {@code compactedIndex} (the last index a snapshot let it discard,
+ * whose term it keeps), so the storage may drop those entries whenever it executes the {@link Action.CompactLog} or
+ * {@link Action.ResetLog}; the core's view of where the log starts changes at once.
+ *
+ * <p>Invariants: {@code compactedIndex <= appliedIndex <= commitIndex <= lastIndex};
+ * {@code compactedIndex <= persistedIndex <= lastIndex}; the entries
  * the runtime must still write are {@code unflushedFrom .. lastIndex}, preceded by a truncation at
  * {@code pendingTruncate} when that is non-zero. Not thread-safe: owned by its {@link RaftCore}.
  */
@@ -28,20 +33,36 @@ final class RaftLog {
     private long truncationEpoch;
     private long commitIndex;
     private long appliedIndex;
+    private long compactedIndex;
+    private long compactedTerm;
+    /** A reset to emit before any other write, or 0. */
+    private long pendingResetIndex;
 
     RaftLog(LogView storage) {
+        this(storage, 0);
+    }
+
+    RaftLog(LogView storage, long snapshotIndex) {
         this.storage = storage;
         long last = storage.lastIndex();
         this.unstableOffset = last + 1;
         this.unflushedFrom = last + 1;
         // Everything a runtime hands the core at creation is durable: that is the restart contract.
         this.persistedIndex = last;
-        this.commitIndex = storage.firstIndex() - 1;
+        this.compactedIndex = storage.firstIndex() - 1;
+        this.compactedTerm = compactedIndex == 0 ? 0 : storage.term(compactedIndex);
+        // The state machine starts from the snapshot; without one, from the entry before the log.
+        this.commitIndex = Math.max(compactedIndex, snapshotIndex);
         this.appliedIndex = commitIndex;
     }
 
     long firstIndex() {
-        return storage.firstIndex();
+        return compactedIndex + 1;
+    }
+
+    /** The last index discarded by compaction or a reset (its term is still known), 0 if none. */
+    long compactedIndex() {
+        return compactedIndex;
     }
 
     long lastIndex() {
@@ -73,8 +94,12 @@ final class RaftLog {
             }
             return unstable.get((int) (index - unstableOffset)).term();
         }
-        if (index == 0) {
-            return 0;
+        if (index == compactedIndex) {
+            return compactedTerm;
+        }
+        if (index < compactedIndex) {
+            throw new IllegalArgumentException("term asked for index " + index + ", compacted away (log starts after "
+                    + compactedIndex + ")");
         }
         return storage.term(index);
     }
@@ -101,6 +126,10 @@ final class RaftLog {
         long end = Math.min(toExclusive, from + maxCount);
         if (from >= end) {
             return List.of();
+        }
+        if (from <= compactedIndex) {
+            throw new IllegalArgumentException("entries asked from " + from + ", compacted away (log starts after "
+                    + compactedIndex + ")");
         }
         List<LogEntry> out = new ArrayList<>((int) Math.min(end - from, 1024));
         long bytes = 0;
@@ -187,6 +216,10 @@ final class RaftLog {
      * pending, then the entries not yet written.
      */
     void flushWrites(List<Action> out, long epoch) {
+        if (pendingResetIndex != 0) {
+            out.add(new Action.ResetLog(pendingResetIndex, term(pendingResetIndex)));
+            pendingResetIndex = 0;
+        }
         if (pendingTruncate != 0) {
             out.add(new Action.TruncateLog(pendingTruncate));
             pendingTruncate = 0;
@@ -220,6 +253,44 @@ final class RaftLog {
             unstableOffset = index + 1;
         }
         return true;
+    }
+
+    /**
+     * Discards the entries up to and including {@code index}, which a durable snapshot covers; the caller emits the
+     * {@link Action.CompactLog}. Only applied, persisted entries may go.
+     */
+    void compactTo(long index) {
+        if (index <= compactedIndex) {
+            return;
+        }
+        if (index > appliedIndex || index > persistedIndex) {
+            throw new IllegalStateException("compaction to " + index + " past the applied index " + appliedIndex
+                    + " or the persisted index " + persistedIndex);
+        }
+        compactedTerm = term(index);
+        compactedIndex = index;
+    }
+
+    /**
+     * Raft §7 receiver rule 7: discards the whole log, which did not contain the installed snapshot's last entry,
+     * and continues it after {@code (index, term)}. The snapshot is durable, so the log counts as persisted,
+     * committed and applied up to {@code index}; a {@link Action.ResetLog} is emitted ahead of any later write.
+     */
+    void resetTo(long index, long snapshotTerm, long epoch) {
+        if (index <= commitIndex) {
+            throw new IllegalStateException("reset to " + index + " at or below the commit index " + commitIndex);
+        }
+        unstable.clear();
+        unstableOffset = index + 1;
+        unflushedFrom = index + 1;
+        pendingTruncate = 0;
+        pendingResetIndex = index;
+        truncationEpoch = epoch;
+        compactedIndex = index;
+        compactedTerm = snapshotTerm;
+        persistedIndex = index;
+        commitIndex = index;
+        appliedIndex = index;
     }
 
     /** Moves the commit index forward; it never moves back. */

@@ -2,11 +2,14 @@ package dev.sansraft.core;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One leadership's replication to its followers: per-follower {@link Progress}, the appends that carry entries and
  * heartbeats, the reaction to their responses (Raft §5.3 with etcd-style probe/replicate flow control and fast
- * backtracking), and the quorum arithmetic over match indexes and acknowledged read rounds. A new instance is made
+ * backtracking), snapshot streaming to followers that need compacted entries (Raft §7, chunked, paced by a window,
+ * resumed from the follower's confirmed offset, abandoned after bounded retries), and the quorum arithmetic over
+ * match indexes and acknowledged read rounds. A new instance is made
  * for each term a node leads and dropped when it steps down. Not thread-safe: owned by its {@link RaftCore}.
  */
 final class Replication {
@@ -22,13 +25,15 @@ final class Replication {
     private final Runnable roundAcknowledged;
     /** Called when a follower's match index advances, before more is sent, so new appends carry the new commit. */
     private final Runnable matchAdvanced;
+    /** The newest durable snapshot, or null: what a follower that needs compacted entries is sent. */
+    private final Supplier<SnapshotInfo> snapshot;
     private final long[] quorumValues;
     private final long[] quorumScratch;
     /** The newest heartbeat round started; every append carries it (see {@link Message.AppendRequest#round()}). */
     private long round;
 
     Replication(long id, long term, long[] peers, RaftLog log, RaftConfig config, List<Action> out,
-                Runnable roundAcknowledged, Runnable matchAdvanced) {
+                Runnable roundAcknowledged, Runnable matchAdvanced, Supplier<SnapshotInfo> snapshot) {
         this.id = id;
         this.term = term;
         this.peers = peers;
@@ -37,6 +42,7 @@ final class Replication {
         this.out = out;
         this.roundAcknowledged = roundAcknowledged;
         this.matchAdvanced = matchAdvanced;
+        this.snapshot = snapshot;
         this.progress = new Progress[peers.length];
         for (int i = 0; i < peers.length; i++) {
             progress[i] = new Progress(peers[i], log.lastIndex() + 1, config.maxInflightAppends());
@@ -68,12 +74,23 @@ final class Replication {
         if (pr == null || r.matchIndex() > log.lastIndex() || r.rejectedIndex() > log.lastIndex()) {
             return; // no correct follower of this leader acknowledges past its log: bad input, ignored
         }
-        pr.recentActive = true;
+        heardFrom(pr);
         if (r.round() > pr.ackedRound) {
             pr.ackedRound = r.round();
             roundAcknowledged.run();
         }
-        if (r.success()) {
+        if (pr.state == PeerProgress.State.SNAPSHOT) {
+            // Only a heartbeat goes to a follower being sent a snapshot. If it matched at the compaction point, the
+            // follower can be served from the log after all; a rejection is expected and changes nothing.
+            if (r.success() && r.matchIndex() >= log.compactedIndex()) {
+                boolean advanced = pr.acknowledge(r.matchIndex());
+                pr.becomeProbe(pr.matchIndex + 1);
+                if (advanced) {
+                    matchAdvanced.run();
+                }
+                sendAppends(pr, false);
+            }
+        } else if (r.success()) {
             boolean advanced = pr.acknowledge(r.matchIndex());
             if (pr.state == PeerProgress.State.PROBE && (advanced || r.matchIndex() + 1 >= pr.nextIndex)) {
                 pr.becomeReplicate();
@@ -94,6 +111,66 @@ final class Replication {
         pr.checkInvariant();
     }
 
+    /** Handles a follower's answer to a snapshot chunk. */
+    void onSnapshotResponse(Message.InstallSnapshotResponse r) {
+        Progress pr = progressOf(r.from());
+        if (pr == null) {
+            return;
+        }
+        heardFrom(pr);
+        if (r.installed()) {
+            if (r.snapshotIndex() > log.lastIndex()) {
+                return; // a follower cannot have installed a snapshot past this leader's log: bad input, ignored
+            }
+            boolean advanced = pr.acknowledge(r.snapshotIndex());
+            if (pr.state == PeerProgress.State.SNAPSHOT) {
+                pr.becomeProbe(pr.matchIndex + 1);
+            }
+            if (advanced) {
+                matchAdvanced.run();
+            }
+            sendAppends(pr, false);
+        } else if (pr.state == PeerProgress.State.SNAPSHOT && pr.transfer.snapshot.index() == r.snapshotIndex()) {
+            if (r.accepted()) {
+                pr.transfer.confirmed(r.nextOffset());
+            } else {
+                pr.transfer.rewind(r.nextOffset());
+            }
+            sendChunks(pr);
+        }
+        pr.checkInvariant();
+    }
+
+    /**
+     * Counts one tick against every snapshot transfer: a follower silent for {@code snapshotChunkTimeoutTicks} gets
+     * the unconfirmed chunks again; after {@code snapshotMaxRetries} such timeouts in a row the transfer is
+     * abandoned until the follower is heard from.
+     */
+    void tick() {
+        for (Progress pr : progress) {
+            SnapshotTransfer t = pr.transfer;
+            if (t == null || ++t.idleTicks < config.snapshotChunkTimeoutTicks()) {
+                continue;
+            }
+            t.idleTicks = 0;
+            if (++t.retries > config.snapshotMaxRetries()) {
+                pr.abandonSnapshot();
+            } else {
+                t.restartFromAcked();
+                sendChunks(pr);
+            }
+        }
+    }
+
+    private void heardFrom(Progress pr) {
+        pr.recentActive = true;
+        if (pr.snapshotAbandoned) {
+            // The follower is back: let the next send start a new transfer.
+            pr.snapshotAbandoned = false;
+            pr.probeSent = false;
+        }
+    }
+
     /**
      * Sends every follower what it is missing; with {@code heartbeat}, an empty append to those that get nothing
      * else, and in any case to those that have not been told the current commit index (followers learn a new commit
@@ -112,6 +189,28 @@ final class Replication {
      * acknowledgements acknowledges again.
      */
     private void sendAppends(Progress pr, boolean orHeartbeat) {
+        if (pr.state == PeerProgress.State.SNAPSHOT || pr.nextIndex - 1 < log.compactedIndex()) {
+            // Raft §7: the entries this follower needs are gone; it gets the snapshot instead. Heartbeats still go,
+            // at the compaction point, to keep its election timer quiet and to count its read rounds.
+            // An outstanding probe does not hold this back: its answer, a rejection at an index below the
+            // compaction point, would never be acted on.
+            if (pr.state != PeerProgress.State.SNAPSHOT && !pr.snapshotAbandoned) {
+                SnapshotInfo s = snapshot.get();
+                if (s == null || s.index() < log.compactedIndex()) {
+                    throw new IllegalStateException("follower " + pr.id + " needs entries from " + pr.nextIndex
+                            + " but the log is compacted to " + log.compactedIndex() + " and the newest snapshot is "
+                            + s);
+                }
+                pr.becomeSnapshot(s);
+            }
+            if (pr.state == PeerProgress.State.SNAPSHOT) {
+                sendChunks(pr);
+            }
+            if (orHeartbeat) {
+                sendHeartbeatAt(pr, log.compactedIndex());
+            }
+            return;
+        }
         boolean sent = false;
         long last = log.lastIndex();
         while (!pr.isPaused() && pr.nextIndex <= last) {
@@ -126,6 +225,23 @@ final class Replication {
         if (!sent && orHeartbeat) {
             sendAppend(pr, List.of());
         }
+    }
+
+    /** Sends the chunks the transfer's window allows. */
+    private void sendChunks(Progress pr) {
+        SnapshotTransfer t = pr.transfer;
+        long window = (long) config.snapshotChunksInFlight() * config.snapshotChunkBytes();
+        int length;
+        while ((length = t.nextChunk(config.snapshotChunkBytes(), window)) >= 0) {
+            out.add(new Action.SendSnapshotChunk(pr.id, term, t.snapshot, t.sent, length));
+            t.chunkSent(length);
+        }
+    }
+
+    private void sendHeartbeatAt(Progress pr, long prev) {
+        out.add(new Action.Send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), List.of(),
+                log.commitIndex(), round)));
+        pr.sentCommit = log.commitIndex();
     }
 
     private void sendAppend(Progress pr, List<LogEntry> entries) {

@@ -7,8 +7,10 @@ import dev.sansraft.core.LogView;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftCore;
 import dev.sansraft.core.RaftStatus;
+import dev.sansraft.core.SnapshotInfo;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The seam between the runtime and {@link RaftCore}: the event loop drives whatever steps like a core, so that the
@@ -26,12 +28,13 @@ interface ConsensusCore {
     /** Builds the core from durable state when the node starts. */
     @FunctionalInterface
     interface Factory {
-        ConsensusCore create(long id, List<Long> members, RaftConfig config, LogView log, HardState hardState);
+        ConsensusCore create(long id, List<Long> members, RaftConfig config, LogView log, HardState hardState,
+                             Optional<SnapshotInfo> snapshot);
     }
 
     /** The production factory: a real {@link RaftCore}. */
-    Factory RAFT = (id, members, config, log, hardState) -> {
-        RaftCore core = RaftCore.create(id, members, config, log, hardState);
+    Factory RAFT = (id, members, config, log, hardState, snapshot) -> {
+        RaftCore core = RaftCore.create(id, members, config, log, hardState, snapshot);
         return new ConsensusCore() {
             @Override
             public List<Action> stepAll(List<? extends Event> events) {

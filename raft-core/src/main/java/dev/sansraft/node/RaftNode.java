@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -154,7 +155,7 @@ public final class RaftNode implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new StorageException("node " + id + " cannot load its hard state", e);
         }
-        ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState);
+        ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState, Optional.empty());
         // The core starts with everything before the log's first index applied (0 until logs are compacted).
         applier = new Applier(id, stateMachine, listeners, counters, this::failStop, this::closedException,
                 core.status().appliedIndex());

@@ -1,15 +1,20 @@
 package dev.sansraft.core;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.zip.CRC32C;
 
 /**
  * A hand-driven cluster for scenario tests. Each node has an {@link InMemoryLog} (what its disk holds, synced or
@@ -22,6 +27,11 @@ import java.util.function.Predicate;
  * durable log, at most one leader per term (Election Safety), every new leader holds every entry applied anywhere
  * (Leader Completeness), and every node applies the same entry at each index (State Machine Safety). A violation
  * throws at once, naming the node and the action. Not thread-safe.
+ *
+ * <p>Snapshots: a node's state machine is the list of entries it applied, and a snapshot's payload encodes that list,
+ * so a restored node's state is checked entry by entry like any other. Snapshots become durable at once (the
+ * {@link Event.SnapshotSaved} follows the step that asked for them) unless {@link #holdSnapshots} is called; a crash
+ * keeps durable snapshots and loses one being received.
  */
 final class TestCluster {
 
@@ -41,7 +51,14 @@ final class TestCluster {
     static final class Node {
         final long id;
         InMemoryLog log;
-        List<LogEntry> durableLog;
+        InMemoryLog durableLog;
+        /** Durable snapshots, oldest first. */
+        final List<StoredSnapshot> snapshots = new ArrayList<>();
+        /** The snapshot being received, or null. */
+        ByteArrayOutputStream receiving;
+        /** Snapshots written but not yet reported saved. */
+        final List<SnapshotInfo> unreportedSnapshots = new ArrayList<>();
+        boolean snapshotsHeld;
         HardState hardState;
         RaftCore core;
         final List<LogEntry> applied = new ArrayList<>();
@@ -55,8 +72,13 @@ final class TestCluster {
         Node(long id, List<LogEntry> entries, HardState hardState) {
             this.id = id;
             this.log = InMemoryLog.of(entries);
-            this.durableLog = new ArrayList<>(entries);
+            this.durableLog = log.copy();
             this.hardState = hardState;
+        }
+
+        /** The newest durable snapshot, or null. */
+        StoredSnapshot newestSnapshot() {
+            return snapshots.isEmpty() ? null : snapshots.get(snapshots.size() - 1);
         }
 
         /** The terms of this node's log, index 1 first: the notation of the paper's figures. */
@@ -115,6 +137,10 @@ final class TestCluster {
             }
             return found;
         }
+    }
+
+    /** A durable snapshot and its payload: the applied entries it covers. */
+    record StoredSnapshot(SnapshotInfo info, byte[] payload) {
     }
 
     private TestCluster(RaftConfig config, Map<Long, List<LogEntry>> logs, Map<Long, HardState> hardStates) {
@@ -314,12 +340,30 @@ final class TestCluster {
         return sync(n);
     }
 
+    /** Keeps {@code id}'s snapshots unreported (not yet durable) until {@link #releaseSnapshots}. */
+    void holdSnapshots(long id) {
+        nodes.get(id).snapshotsHeld = true;
+    }
+
+    /** Makes {@code id}'s written snapshots durable and reports them. */
+    void releaseSnapshots(long id) {
+        Node n = nodes.get(id);
+        n.snapshotsHeld = false;
+        reportSnapshots(n);
+    }
+
+    private void reportSnapshots(Node n) {
+        while (!n.snapshotsHeld && !n.unreportedSnapshots.isEmpty()) {
+            step(n.id, new Event.SnapshotSaved(n.unreportedSnapshots.remove(0)));
+        }
+    }
+
     private List<Action> sync(Node n) {
         if (!n.unreportedWrites) {
             return List.of();
         }
         n.unreportedWrites = false;
-        n.durableLog = n.log.snapshotEntries();
+        n.durableLog = n.log.copy();
         long last = n.log.lastIndex();
         return step(n.id, new Event.Persisted(last, n.log.term(last), n.epoch));
     }
@@ -330,14 +374,65 @@ final class TestCluster {
      */
     void restart(long id) {
         Node n = nodes.get(id);
-        n.log = InMemoryLog.of(n.durableLog);
+        n.log = n.durableLog.copy();
         n.unreportedWrites = false;
+        n.receiving = null;
+        n.unreportedSnapshots.clear();
+        n.snapshotsHeld = false;
         n.applied.clear();
+        StoredSnapshot s = n.newestSnapshot();
+        if (s != null) {
+            // The runtime's recovery rule: the log must contain the snapshot's position, else it restarts there.
+            SnapshotInfo info = s.info();
+            if (info.index() > n.log.lastIndex() || info.index() < n.log.firstIndex() - 1
+                    || n.log.term(info.index()) != info.term()) {
+                n.log.resetTo(info.index(), info.term());
+                n.durableLog = n.log.copy();
+            }
+            n.applied.addAll(decode(s.payload()));
+        }
         List<Long> members = new ArrayList<>(nodes.keySet());
         restarts++;
         n.core = RaftCore.create(id, members,
                 config.toBuilder().randomSeed(config.randomSeed() * 31 + id + 1000 * restarts).build(),
-                n.log, n.hardState);
+                n.log, n.hardState, s == null ? Optional.empty() : Optional.of(s.info()));
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Snapshot payloads: the applied entries, encoded
+
+    static byte[] encode(List<LogEntry> entries) {
+        int size = 4;
+        for (LogEntry e : entries) {
+            size += 8 + 8 + 1 + 4 + e.payload().length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).putInt(entries.size());
+        for (LogEntry e : entries) {
+            b.putLong(e.index()).putLong(e.term()).put((byte) e.kind().ordinal()).putInt(e.payload().length)
+                    .put(e.payload());
+        }
+        return b.array();
+    }
+
+    static List<LogEntry> decode(byte[] payload) {
+        ByteBuffer b = ByteBuffer.wrap(payload);
+        int n = b.getInt();
+        List<LogEntry> entries = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long index = b.getLong();
+            long term = b.getLong();
+            EntryKind kind = EntryKind.values()[b.get()];
+            byte[] data = new byte[b.getInt()];
+            b.get(data);
+            entries.add(kind == EntryKind.NOOP ? LogEntry.noop(index, term) : LogEntry.normal(index, term, data));
+        }
+        return entries;
+    }
+
+    static long crc(byte[] payload) {
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        return crc.getValue();
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -501,11 +596,89 @@ final class TestCluster {
                 checkApply(n, ((Action.Apply) a).entries());
             } else if (a instanceof Action.RoleChanged) {
                 checkRole(n, (Action.RoleChanged) a);
+            } else if (a instanceof Action.TakeSnapshot) {
+                Action.TakeSnapshot t = (Action.TakeSnapshot) a;
+                if (n.applied.size() != t.index() || n.applied.get((int) t.index() - 1).term() != t.term()) {
+                    throw violation(n, "asks for a snapshot at " + t.index() + "@" + t.term() + " after applying "
+                            + n.applied.size() + " entries");
+                }
+                byte[] payload = encode(n.applied);
+                SnapshotInfo info = new SnapshotInfo(t.index(), t.term(), t.members(), payload.length,
+                        crc(payload));
+                n.snapshots.add(new StoredSnapshot(info, payload));
+                n.unreportedSnapshots.add(info);
+            } else if (a instanceof Action.CompactLog) {
+                long upTo = ((Action.CompactLog) a).upToIndex();
+                StoredSnapshot s = n.newestSnapshot();
+                if (s == null || s.info().index() < upTo) {
+                    throw violation(n, "compacts to " + upTo + " beyond its newest durable snapshot " + s);
+                }
+                n.log.compactPrefix(upTo);
+                n.unreportedWrites = true;
+            } else if (a instanceof Action.ResetLog) {
+                Action.ResetLog r = (Action.ResetLog) a;
+                n.log.resetTo(r.index(), r.term());
+                n.unreportedWrites = true;
+            } else if (a instanceof Action.SendSnapshotChunk) {
+                Action.SendSnapshotChunk sc = (Action.SendSnapshotChunk) a;
+                StoredSnapshot s = null;
+                for (StoredSnapshot stored : n.snapshots) {
+                    if (stored.info().equals(sc.snapshot())) {
+                        s = stored;
+                    }
+                }
+                if (s == null) {
+                    throw violation(n, "sends a chunk of a snapshot it does not hold: " + sc);
+                }
+                byte[] data = Arrays.copyOfRange(s.payload(), (int) sc.offset(),
+                        (int) sc.offset() + sc.length());
+                Message m = new Message.InstallSnapshot(n.id, sc.to(), sc.term(), sc.snapshot(), sc.offset(), data);
+                checkSend(n, m);
+                if (reachable(m)) {
+                    inFlight.add(m);
+                }
+            } else if (a instanceof Action.WriteSnapshotChunk) {
+                Action.WriteSnapshotChunk w = (Action.WriteSnapshotChunk) a;
+                if (w.offset() == 0) {
+                    n.receiving = new ByteArrayOutputStream();
+                }
+                if (n.receiving == null || n.receiving.size() != w.offset()) {
+                    throw violation(n, "writes a snapshot chunk at " + w.offset() + " that does not continue "
+                            + (n.receiving == null ? "anything" : n.receiving.size() + " bytes"));
+                }
+                n.receiving.write(w.data(), 0, w.data().length);
+                if (w.isLast()) {
+                    byte[] payload = n.receiving.toByteArray();
+                    n.receiving = null;
+                    if (crc(payload) != w.snapshot().checksum()) {
+                        throw violation(n, "received snapshot " + w.snapshot() + " with a wrong checksum");
+                    }
+                    n.snapshots.add(new StoredSnapshot(w.snapshot(), payload));
+                    n.unreportedSnapshots.add(w.snapshot());
+                }
+                checkSend(n, w.reply());
+                if (reachable(w.reply())) {
+                    inFlight.add(w.reply());
+                }
+            } else if (a instanceof Action.RestoreSnapshot) {
+                SnapshotInfo info = ((Action.RestoreSnapshot) a).snapshot();
+                StoredSnapshot s = n.newestSnapshot();
+                if (s == null || !s.info().equals(info)) {
+                    throw violation(n, "restores snapshot " + info + " that is not its newest durable one " + s);
+                }
+                List<LogEntry> restored = decode(s.payload());
+                if (restored.size() < n.applied.size()) {
+                    throw violation(n, "restores a snapshot at " + info.index() + " after applying "
+                            + n.applied.size());
+                }
+                n.applied.clear();
+                checkApply(n, restored);
             }
         }
         if (!n.diskPaused) {
             sync(n);
         }
+        reportSnapshots(n);
     }
 
     private void checkSend(Node n, Message m) {
@@ -524,10 +697,15 @@ final class TestCluster {
         }
         if (m instanceof Message.AppendResponse && ((Message.AppendResponse) m).success()) {
             long match = ((Message.AppendResponse) m).matchIndex();
-            if (match > n.durableLog.size() || match > n.log.lastIndex()
-                    || (match > 0 && !n.durableLog.get((int) match - 1).equals(n.log.entry(match)))) {
+            // A durable snapshot covers its index: after a crash the log restarts there if it must.
+            StoredSnapshot snap = n.newestSnapshot();
+            long durableEnd = Math.max(n.durableLog.lastIndex(), snap == null ? 0 : snap.info().index());
+            boolean held = match >= n.durableLog.firstIndex() && match >= n.log.firstIndex()
+                    && match <= n.durableLog.lastIndex();
+            if (match > durableEnd || match > n.log.lastIndex()
+                    || (held && !n.durableLog.entry(match).equals(n.log.entry(match)))) {
                 throw violation(n, "acknowledges index " + match + " but its durable log ends at "
-                        + n.durableLog.size() + ": " + m);
+                        + n.durableLog.lastIndex() + " (newest snapshot " + snap + "): " + m);
             }
         }
     }
@@ -558,6 +736,9 @@ final class TestCluster {
             throw violation(n, "is leader of term " + rc.term() + ", already led by " + previous);
         }
         for (LogEntry e : appliedAnywhere) {
+            if (e.index() < n.core.firstLogIndex() - 1) {
+                continue; // compacted: its snapshot holds it
+            }
             if (e.index() > n.core.lastLogIndex() || n.core.termAt(e.index()) != e.term()) {
                 throw violation(n, "became leader of term " + rc.term() + " without applied entry " + e);
             }

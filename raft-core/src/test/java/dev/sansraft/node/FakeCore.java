@@ -36,7 +36,7 @@ class FakeCore implements ConsensusCore {
     }
 
     static ConsensusCore.Factory factory(FakeCore core) {
-        return (id, members, config, logView, hardState) -> core;
+        return (id, members, config, logView, hardState, snapshot) -> core;
     }
 
     @Override
