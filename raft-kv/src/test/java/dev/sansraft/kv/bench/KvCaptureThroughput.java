@@ -10,6 +10,8 @@ import dev.sansraft.node.SnapshotSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,12 +25,15 @@ import java.util.concurrent.TimeUnit;
  * captures a new snapshot whenever the previous one has finished streaming (as a runtime snapshotting continuously
  * would), and one other thread streams it to a sink that discards the bytes.
  *
- * <p>Usage: {@code KvCaptureThroughput [keys=1000000] [seconds=5] [valueBytes=100]}. Phases: no stream, streaming,
- * no stream again (to show drift), each after a 2 s warm-up.
+ * <p>Usage: {@code KvCaptureThroughput [keys=1000000] [seconds=5] [valueBytes=100] [phases=plain,stream,plain]}
+ * ({@code plain}: no stream; {@code stream}: streaming), each phase after a 2 s warm-up. Besides applies per second
+ * of wall time it reports applies per second of the apply thread's CPU time, which a shared, loaded machine distorts
+ * far less.
  */
 public final class KvCaptureThroughput {
 
     private static final int COMMANDS = 1 << 16;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private KvCaptureThroughput() {
     }
@@ -37,6 +42,7 @@ public final class KvCaptureThroughput {
         int keys = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int valueBytes = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        String[] phases = (args.length > 3 ? args[3] : "plain,stream,plain").split(",");
         KvCommandCodec codec = KvCommandCodec.withDefaultLimits();
         Random random = new Random(1);
         byte[] value = new byte[valueBytes];
@@ -55,16 +61,21 @@ public final class KvCaptureThroughput {
         Run run = new Run(machine, puts, index);
 
         long pauseStart = System.nanoTime();
+        long pauseCpuStart = CPU.getCurrentThreadCpuTime();
         machine.writeSnapshot(new Discard());
-        long pauseNanos = System.nanoTime() - pauseStart;
-        System.out.printf("keys %,d, values %d B: a synchronous writeSnapshot pauses the apply thread %.0f ms%n",
-                keys, valueBytes, pauseNanos / 1e6);
+        System.out.printf("keys %,d, values %d B: a synchronous writeSnapshot pauses the apply thread %.0f ms"
+                        + " (%.0f ms of its CPU)%n", keys, valueBytes, (System.nanoTime() - pauseStart) / 1e6,
+                (CPU.getCurrentThreadCpuTime() - pauseCpuStart) / 1e6);
 
         ExecutorService streamer = Executors.newSingleThreadExecutor();
         try {
-            report("no stream", run.measure(seconds, null));
-            report("streaming", run.measure(seconds, streamer));
-            report("no stream", run.measure(seconds, null));
+            for (String phase : phases) {
+                boolean streaming = phase.equals("stream");
+                if (!streaming && !phase.equals("plain")) {
+                    throw new IllegalArgumentException("unknown phase " + phase + ", expected plain or stream");
+                }
+                report(streaming ? "streaming" : "no stream", run.measure(seconds, streaming ? streamer : null));
+            }
         } finally {
             streamer.shutdownNow();
             streamer.awaitTermination(10, TimeUnit.SECONDS);
@@ -72,7 +83,8 @@ public final class KvCaptureThroughput {
     }
 
     private static void report(String phase, Result r) {
-        System.out.printf("%-10s %,12.0f applies/s", phase, r.applies / r.seconds);
+        System.out.printf("%-10s %,12.0f applies/s, %,12.0f applies per CPU-second", phase, r.applies / r.seconds,
+                r.applies / r.cpuSeconds);
         if (r.streams > 0) {
             System.out.printf("   %d snapshots streamed, %.0f ms each on average, capture at most %.1f us",
                     r.streams, r.streamNanos / 1e6 / r.streams, r.maxCaptureNanos / 1e3);
@@ -84,7 +96,8 @@ public final class KvCaptureThroughput {
         return Bytes.ofUtf8(String.format("key-%012d", k));
     }
 
-    private record Result(long applies, double seconds, int streams, long streamNanos, long maxCaptureNanos) {
+    private record Result(long applies, double seconds, double cpuSeconds, int streams, long streamNanos,
+                          long maxCaptureNanos) {
     }
 
     /** The apply loop; all on the calling (apply) thread except the streaming. */
@@ -107,6 +120,7 @@ public final class KvCaptureThroughput {
 
         private Result loop(int seconds, ExecutorService streamer) throws Exception {
             long start = System.nanoTime();
+            long cpuStart = CPU.getCurrentThreadCpuTime();
             long end = start + TimeUnit.SECONDS.toNanos(seconds);
             long applies = 0;
             int streams = 0;
@@ -134,10 +148,11 @@ public final class KvCaptureThroughput {
                 }
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
+            double cpu = (CPU.getCurrentThreadCpuTime() - cpuStart) / 1e9;
             if (inFlight != null) {
                 inFlight.get(); // unfinished at the end: not counted
             }
-            return new Result(applies, elapsed, streams, streamNanos, maxCaptureNanos);
+            return new Result(applies, elapsed, cpu, streams, streamNanos, maxCaptureNanos);
         }
 
         private static long stream(SnapshotSource source) {
