@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * captures a new snapshot whenever the previous one has finished streaming (as a runtime snapshotting continuously
  * would), and one other thread streams it to a sink that discards the bytes.
  *
- * <p>Usage: {@code KvCaptureThroughput [keys=1000000] [seconds=5] [valueBytes=100] [phases=plain,stream,plain]}
- * ({@code plain}: no stream; {@code stream}: streaming), each phase after a 2 s warm-up. Besides applies per second
+ * <p>Usage: {@code KvCaptureThroughput [keys=1000000] [seconds=5] [valueBytes=100] [phases=plain,stream,plain]
+ * [keyOrder=sequential]} ({@code plain}: no stream; {@code stream}: streaming; keys {@code sequential}, "key-" and
+ * 12 digits, or {@code random}, 16 random bytes), each phase after a 2 s warm-up. Besides applies per second
  * of wall time it reports applies per second of the apply thread's CPU time, which a shared, loaded machine distorts
  * far less.
  */
@@ -43,29 +44,39 @@ public final class KvCaptureThroughput {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int valueBytes = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         String[] phases = (args.length > 3 ? args[3] : "plain,stream,plain").split(",");
+        boolean randomKeys = args.length > 4 && args[4].equals("random");
+        if (args.length > 4 && !randomKeys && !args[4].equals("sequential")) {
+            throw new IllegalArgumentException("unknown key order " + args[4] + ", expected sequential or random");
+        }
         KvCommandCodec codec = KvCommandCodec.withDefaultLimits();
         Random random = new Random(1);
         byte[] value = new byte[valueBytes];
         KvStateMachine machine = KvStateMachine.create();
         long index = 0;
+        Bytes[] keyOf = new Bytes[keys];
         for (int k = 0; k < keys; k++) {
+            keyOf[k] = randomKeys ? randomKey(random) : key(k);
             random.nextBytes(value);
-            machine.apply(LogEntry.normal(++index, 1, codec.encode(new KvCommand.Put(null, key(k),
+            machine.apply(LogEntry.normal(++index, 1, codec.encode(new KvCommand.Put(null, keyOf[k],
                     Bytes.copyOf(value)))));
         }
         byte[][] puts = new byte[COMMANDS][];
         for (int i = 0; i < COMMANDS; i++) {
             random.nextBytes(value);
-            puts[i] = codec.encode(new KvCommand.Put(null, key(random.nextInt(keys)), Bytes.copyOf(value)));
+            puts[i] = codec.encode(new KvCommand.Put(null, keyOf[random.nextInt(keys)], Bytes.copyOf(value)));
         }
+        keyOf = null;
         Run run = new Run(machine, puts, index);
 
-        long pauseStart = System.nanoTime();
-        long pauseCpuStart = CPU.getCurrentThreadCpuTime();
-        machine.writeSnapshot(new Discard());
-        System.out.printf("keys %,d, values %d B: a synchronous writeSnapshot pauses the apply thread %.0f ms"
-                        + " (%.0f ms of its CPU)%n", keys, valueBytes, (System.nanoTime() - pauseStart) / 1e6,
-                (CPU.getCurrentThreadCpuTime() - pauseCpuStart) / 1e6);
+        for (int i = 0; i < 3; i++) {
+            long pauseStart = System.nanoTime();
+            long pauseCpuStart = CPU.getCurrentThreadCpuTime();
+            machine.writeSnapshot(new Discard());
+            System.out.printf("%,d %s keys, values %d B: synchronous writeSnapshot %d pauses the apply thread"
+                            + " %.0f ms (%.0f ms of its CPU)%n", keys, randomKeys ? "random" : "sequential",
+                    valueBytes, i + 1, (System.nanoTime() - pauseStart) / 1e6,
+                    (CPU.getCurrentThreadCpuTime() - pauseCpuStart) / 1e6);
+        }
 
         ExecutorService streamer = Executors.newSingleThreadExecutor();
         try {
@@ -90,6 +101,12 @@ public final class KvCaptureThroughput {
                     r.streams, r.streamNanos / 1e6 / r.streams, r.maxCaptureNanos / 1e3);
         }
         System.out.println();
+    }
+
+    private static Bytes randomKey(Random random) {
+        byte[] key = new byte[16];
+        random.nextBytes(key);
+        return Bytes.copyOf(key);
     }
 
     private static Bytes key(int k) {
