@@ -284,6 +284,23 @@ class KvSnapshotCaptureTest {
     }
 
     @Test
+    void aCaptureSurvivesARestoreOfTheLiveStateMachine() throws IOException {
+        KvStateMachine sm = machine();
+        feed(sm, new RandomCommands(31, 100, 16, 3), 1, 500);
+        long digestAtCapture = sm.digest();
+        byte[] expected = written(sm);
+        SnapshotSource capture = sm.captureSnapshot().orElseThrow();
+        KvStateMachine other = machine();
+        feed(other, new RandomCommands(32, 100, 16, 3), 1, 900);
+        sm.restoreSnapshot(new ByteArrayInputStream(written(other)));
+        assertThat(sm.digest()).isEqualTo(other.digest());
+
+        byte[] bytes = streamed(capture);
+        assertThat(bytes).as("the capture still streams the state it captured").isEqualTo(expected);
+        assertThat(restored(bytes).digest()).isEqualTo(digestAtCapture);
+    }
+
+    @Test
     void aCaptureStreamsOnceAndThenReleasesItsState() throws IOException {
         KvStateMachine sm = machine();
         apply(sm, 1, new KvCommand.Put(null, b("a"), b("1")));
