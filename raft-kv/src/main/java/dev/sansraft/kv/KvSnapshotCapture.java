@@ -21,12 +21,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Memory while a capture is alive.</b> Keys, values and saved responses are shared, never copied. The extra
  * memory is the trie nodes copied on the paths of the keys changed since the capture: at most one node per trie level
- * (4 or 5 levels for a million keys, a node being a 16-128 byte array plus a header) for each changed key, far less
- * when changes cluster, and never more than one full copy of the trie's nodes (about 10-15 bytes per key). Each
- * session touched since the capture costs one copy of its sequence and response-pointer arrays (at most
+ * for each changed key (4 or 5 levels for a million keys; a node is an array of 16-272 bytes plus a 24-byte header),
+ * far less when changes cluster, and never more than one full copy of the trie's nodes (about 10-20 bytes per key).
+ * Each session touched since the capture costs one copy of its sequence and response-pointer arrays (at most
  * {@code maxResponsesPerSession} entries). Values overwritten or deleted since the capture stay alive until the
- * capture is released. While streaming, {@link #writeTo} also holds one sorted reference per key and per session, as
- * {@link KvStateMachine#writeSnapshot} always did.
+ * capture is released. While streaming, {@link #writeTo} also sorts the keys: four reference arrays as long as the
+ * key count (about 16 bytes per key with compressed references) and a list of the sessions, on the streaming thread.
  *
  * <p><b>Overlapping captures.</b> Allowed, each independent: a second capture freezes the then-current nodes, and
  * changes after it copy again. Memory is the union of the versions still referenced, so N live captures cost at most
