@@ -17,8 +17,8 @@ import java.util.function.ToLongFunction;
  *
  * <p><b>Costs.</b> Without a live frozen view the map behaves like an ordinary mutable hash map (one lookup descends
  * about log<sub>32</sub>(n) nodes). While a frozen view is alive, the first change in each region of the trie copies
- * the nodes on its path: extra memory is at most one copy of the trie's nodes (about 8 bytes per key of node arrays
- * plus node headers, never the keys or values), usually far less, because writes concentrate on the paths they
+ * the nodes on its path: extra memory is at most one copy of the trie's nodes (about 10-20 bytes per key of node
+ * arrays and headers, never the keys or values), usually far less, because writes concentrate on the paths they
  * already copied. Several frozen views may be alive at once; each pins the nodes it references, so memory is the
  * union of the versions still referenced. A frozen view is released by the garbage collector as soon as nothing
  * references it; there is nothing to close.
