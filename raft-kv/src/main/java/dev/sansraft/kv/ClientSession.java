@@ -7,23 +7,43 @@ import java.util.Arrays;
  * (Raft thesis §6.3), the floor below which sequences are stale, and the log index at which the client was last seen.
  *
  * <p>Invariants: saved sequences are strictly ascending and all {@code >= floor}; at most {@code maxResponses} are
- * kept. Not thread-safe: owned by the state machine's apply thread.
+ * kept.
+ *
+ * <p>Copy-on-write across snapshot captures: a session belongs to the capture {@code generation} in which it was
+ * created or copied. The {@link SessionTable} changes a session in place only while its generation is the table's
+ * current one; a session of an older generation may be referenced by a captured snapshot, so the table replaces it
+ * with a {@link #copy} before the first change.
+ *
+ * <p>Thread-safety: a session of the current generation is owned by the state machine's apply thread; one of an
+ * older generation is never changed again and may be read by a snapshot-streaming thread.
  */
 final class ClientSession {
 
     final long clientId;
+    /** The capture generation this object belongs to; see the class comment. */
+    final long generation;
     long lastSeenIndex;
     private long floor;
     private long[] sequences;
     private byte[][] responses;
     private int size;
 
-    ClientSession(long clientId, long floor, long lastSeenIndex) {
+    ClientSession(long clientId, long floor, long lastSeenIndex, long generation) {
         this.clientId = clientId;
+        this.generation = generation;
         this.floor = floor;
         this.lastSeenIndex = lastSeenIndex;
         this.sequences = new long[2];
         this.responses = new byte[2][];
+    }
+
+    /** An equal session of {@code newGeneration}, sharing the (immutable) response arrays but no mutable state. */
+    ClientSession copy(long newGeneration) {
+        ClientSession c = new ClientSession(clientId, floor, lastSeenIndex, newGeneration);
+        c.sequences = Arrays.copyOf(sequences, Math.max(2, size));
+        c.responses = Arrays.copyOf(responses, Math.max(2, size));
+        c.size = size;
+        return c;
     }
 
     long floor() {

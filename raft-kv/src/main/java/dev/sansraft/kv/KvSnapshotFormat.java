@@ -10,8 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
@@ -23,7 +24,7 @@ import java.util.zip.CheckedOutputStream;
  *   magic "SRKV" (4) · version (1) = 1 · lastAppliedIndex (8) · entry count (8)
  *   entries, keys strictly ascending in unsigned byte order: key length (4) · key · value length (4) · value
  *   session count (4)
- *   sessions, lastSeenIndex ascending: clientId (8) · lastSeenIndex (8) · floor (8) · response count (4) ·
+ *   sessions, lastSeenIndex strictly ascending: clientId (8) · lastSeenIndex (8) · floor (8) · response count (4) ·
  *       responses, sequence strictly ascending and >= floor: sequence (8) · length (4) · encoded result
  *   end marker "END!" (4) · CRC32C (4) of every byte before it
  * </pre>
@@ -37,12 +38,19 @@ final class KvSnapshotFormat {
     static final int MAX_RESPONSES_PER_SESSION = 1 << 16;
     /** An encoded result is a value plus a few header bytes. */
     private static final int RESULT_OVERHEAD_BYTES = 64;
+    /** Ranges up to this long are insertion-sorted; merging them costs more than it saves. */
+    private static final int INSERTION_SORT_MAX = 16;
 
     private KvSnapshotFormat() {
     }
 
-    static void write(OutputStream out, long lastAppliedIndex, Map<Bytes, Bytes> map, SessionTable sessions)
-            throws IOException {
+    /**
+     * Writes a snapshot of a frozen state. Sorts the keys (unsigned byte order) and the sessions (last-seen order)
+     * on the calling thread, which therefore holds one reference per key and per session for the length of the
+     * write on top of the frozen state itself.
+     */
+    static void write(OutputStream out, long lastAppliedIndex, FrozenTrie<Bytes, Bytes> map,
+                      FrozenTrie<Long, ClientSession> sessions) throws IOException {
         // Buffer above the checksum so that the CRC and the caller's stream see 64 KiB chunks, not single bytes.
         CRC32C crc = new CRC32C();
         OutputStream unclosable = new FilterOutputStream(out) {
@@ -62,14 +70,28 @@ final class KvSnapshotFormat {
         d.writeByte(VERSION);
         d.writeLong(lastAppliedIndex);
         d.writeLong(map.size());
-        List<Map.Entry<Bytes, Bytes>> entries = new ArrayList<>(map.entrySet());
-        entries.sort(Map.Entry.comparingByKey());
-        for (Map.Entry<Bytes, Bytes> e : entries) {
-            writeBytes(d, e.getKey().array());
-            writeBytes(d, e.getValue().array());
+        int n = map.size();
+        byte[][] keys = new byte[n][];
+        byte[][] values = new byte[n][];
+        int[] filled = new int[1];
+        map.forEach((key, value) -> {
+            keys[filled[0]] = key.array();
+            values[filled[0]++] = value.array();
+        });
+        if (filled[0] != n) {
+            throw new IllegalStateException("frozen map of size " + n + " holds " + filled[0] + " entries");
         }
-        d.writeInt(sessions.size());
-        for (ClientSession s : sessions.inLastSeenOrder()) {
+        sortByKey(keys, values, n);
+        for (int i = 0; i < n; i++) {
+            writeBytes(d, keys[i]);
+            writeBytes(d, values[i]);
+        }
+        List<ClientSession> ordered = new ArrayList<>(sessions.size());
+        sessions.forEach((id, session) -> ordered.add(session));
+        // lastSeenIndex is unique (one session is touched per applied index; restore demands strictly ascending).
+        ordered.sort(Comparator.comparingLong(s -> s.lastSeenIndex));
+        d.writeInt(ordered.size());
+        for (ClientSession s : ordered) {
             d.writeLong(s.clientId);
             d.writeLong(s.lastSeenIndex);
             d.writeLong(s.floor());
@@ -87,13 +109,64 @@ final class KvSnapshotFormat {
         out.flush();
     }
 
+    /**
+     * Sorts the first {@code n} keys (all distinct) in unsigned byte order and moves each value with its key: a merge
+     * sort over the two parallel arrays, comparing the key arrays directly (no per-entry objects, one indirection
+     * less per comparison than sorting {@link Bytes}).
+     */
+    static void sortByKey(byte[][] keys, byte[][] values, int n) {
+        byte[][] auxKeys = Arrays.copyOf(keys, n);
+        byte[][] auxValues = Arrays.copyOf(values, n);
+        mergeSort(auxKeys, auxValues, keys, values, 0, n);
+    }
+
+    /**
+     * Sorts {@code [lo, hi)} into {@code dst*}, using {@code src*} (which holds the same entries in that range) as
+     * scratch: each half is sorted into {@code src*} with the roles swapped, then the halves merge into {@code dst*}.
+     */
+    private static void mergeSort(byte[][] srcKeys, byte[][] srcValues, byte[][] dstKeys, byte[][] dstValues, int lo,
+                                  int hi) {
+        if (hi - lo <= INSERTION_SORT_MAX) {
+            for (int i = lo + 1; i < hi; i++) {
+                byte[] key = dstKeys[i];
+                byte[] value = dstValues[i];
+                int j = i - 1;
+                for (; j >= lo && Arrays.compareUnsigned(dstKeys[j], key) > 0; j--) {
+                    dstKeys[j + 1] = dstKeys[j];
+                    dstValues[j + 1] = dstValues[j];
+                }
+                dstKeys[j + 1] = key;
+                dstValues[j + 1] = value;
+            }
+            return;
+        }
+        int mid = (lo + hi) >>> 1;
+        mergeSort(dstKeys, dstValues, srcKeys, srcValues, lo, mid);
+        mergeSort(dstKeys, dstValues, srcKeys, srcValues, mid, hi);
+        if (Arrays.compareUnsigned(srcKeys[mid - 1], srcKeys[mid]) < 0) {
+            // Already in order (for example keys inserted in order): copy instead of merging.
+            System.arraycopy(srcKeys, lo, dstKeys, lo, hi - lo);
+            System.arraycopy(srcValues, lo, dstValues, lo, hi - lo);
+            return;
+        }
+        for (int i = lo, p = lo, q = mid; i < hi; i++) {
+            if (q >= hi || p < mid && Arrays.compareUnsigned(srcKeys[p], srcKeys[q]) < 0) {
+                dstKeys[i] = srcKeys[p];
+                dstValues[i] = srcValues[p++];
+            } else {
+                dstKeys[i] = srcKeys[q];
+                dstValues[i] = srcValues[q++];
+            }
+        }
+    }
+
     private static void writeBytes(DataOutputStream d, byte[] bytes) throws IOException {
         d.writeInt(bytes.length);
         d.write(bytes);
     }
 
     /** Fills {@code map} and {@code sessions} and returns the snapshot's last applied index. */
-    static long read(InputStream in, KvLimits limits, int maxResponsesPerSession, Map<Bytes, Bytes> map,
+    static long read(InputStream in, KvLimits limits, int maxResponsesPerSession, HashTrie<Bytes, Bytes> map,
                      SessionTable sessions) throws IOException {
         CountingInputStream counted = new CountingInputStream(in);
         CRC32C crc = new CRC32C();
@@ -123,13 +196,13 @@ final class KvSnapshotFormat {
                 long lastSeen = d.readLong();
                 long floor = d.readLong();
                 int responses = d.readInt();
-                check(lastSeen >= previousSeen && lastSeen <= lastAppliedIndex, "session last-seen index "
+                check(lastSeen > previousSeen && lastSeen <= lastAppliedIndex, "session last-seen index "
                         + lastSeen + " out of order (previous " + previousSeen + ", applied " + lastAppliedIndex
                         + ")", counted);
                 check(floor >= 1, "session floor " + floor + " below 1", counted);
                 check(responses >= 0 && responses <= maxResponsesPerSession, "session response count " + responses
                         + " outside 0.." + maxResponsesPerSession, counted);
-                ClientSession session = new ClientSession(clientId, floor, lastSeen);
+                ClientSession session = new ClientSession(clientId, floor, lastSeen, sessions.generation());
                 for (int r = 0; r < responses; r++) {
                     long sequence = d.readLong();
                     byte[] response = readBytes(d, limits.maxValueBytes() + RESULT_OVERHEAD_BYTES, "response",

@@ -2,13 +2,15 @@ package dev.sansraft.kv;
 
 import dev.sansraft.core.EntryKind;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.node.SnapshotSource;
 import dev.sansraft.node.StateMachine;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 
 /**
  * The replicated key-value map: put, get, delete and compare-and-set over byte-string keys, with exactly-once client
@@ -16,7 +18,14 @@ import java.util.Map;
  *
  * <p><b>Determinism.</b> The state after applying a sequence of entries, and every result returned, depend only on
  * those entries (their payloads and indexes) and on the configuration, which must be identical on every node. Nothing
- * reads a clock, a random source or an iteration order of a hash map.
+ * reads a clock or depends on an iteration order of a hash map. (The map's hash seed is random per instance, but it
+ * only decides where a key sits in memory: snapshots sort, the digest adds.)
+ *
+ * <p><b>Snapshots</b> (Raft §7). The map and the sessions live in hash tries ({@code HashTrie}) that can be frozen in
+ * O(1), so {@link #captureSnapshot()} takes no pause however large the state: the runtime streams the capture on
+ * another thread while this one applies on, and {@link #writeSnapshot} is a capture streamed at once, so both give
+ * the same bytes (format in {@code raft-kv/FORMAT.md}; costs in {@code KvSnapshotCapture}). {@link #restoreSnapshot}
+ * reads either.
  *
  * <p><b>Bad commands.</b> A payload that does not decode, or exceeds the {@link KvLimits}, is not applied:
  * {@link #apply} returns a {@link KvError#MALFORMED_COMMAND} failure result instead of throwing, identically on
@@ -54,7 +63,13 @@ public final class KvStateMachine implements StateMachine {
     private final int maxSessions;
     private final int maxResponsesPerSession;
 
-    private HashMap<Bytes, Bytes> map = new HashMap<>();
+    /**
+     * Seeds the key hash of the map's trie. It decides only where a key sits in memory, never a result, an iteration
+     * order that anyone sees or a snapshot byte, so it may differ between nodes; it is random so that nobody can
+     * craft keys that all collide.
+     */
+    private final long hashSeed = ThreadLocalRandom.current().nextLong();
+    private HashTrie<Bytes, Bytes> map = newMap();
     private SessionTable sessions;
     private long lastAppliedIndex;
 
@@ -74,6 +89,11 @@ public final class KvStateMachine implements StateMachine {
     /** A builder with the defaults. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    private HashTrie<Bytes, Bytes> newMap() {
+        long seed = hashSeed; // not this: a frozen trie must not keep the state machine alive
+        return new HashTrie<>(key -> Hash64.hash(key.array(), seed));
     }
 
     private SessionTable newSessionTable() {
@@ -199,39 +219,76 @@ public final class KvStateMachine implements StateMachine {
     /**
      * A 64-bit digest of the whole replicated state: every key and value, every session with its saved responses,
      * and the applied index. Two state machines that applied the same entries have equal digests; a difference
-     * means divergence. It does not depend on hash-map iteration order (strong per-entry hashes are combined by
-     * addition, so no sorting is needed), costs O(size) and allocates nothing. Not cryptographic.
+     * means divergence. It does not depend on iteration order (strong per-entry hashes are combined by addition, so
+     * no sorting is needed), costs O(size) and allocates O(1). Not cryptographic.
      */
     public long digest() {
-        long sum = 0;
-        for (Map.Entry<Bytes, Bytes> e : map.entrySet()) {
-            long k = Hash64.hash(e.getKey().array(), 0x4B45_59L);
-            sum += Hash64.mix(k ^ Hash64.hash(e.getValue().array(), k));
-        }
-        long h = Hash64.mix(sum + map.size());
+        EntrySum entries = new EntrySum();
+        map.forEach(entries);
+        long h = Hash64.mix(entries.sum + map.size());
         h = Hash64.mix(h ^ sessions.hash());
         return Hash64.mix(h + lastAppliedIndex);
+    }
+
+    /** Sums the per-entry hashes of {@link #digest()}. */
+    private static final class EntrySum implements BiConsumer<Bytes, Bytes> {
+        long sum;
+
+        @Override
+        public void accept(Bytes key, Bytes value) {
+            long k = Hash64.hash(key.array(), 0x4B45_59L);
+            sum += Hash64.mix(k ^ Hash64.hash(value.array(), k));
+        }
     }
 
     /**
      * Writes the whole state (map, sessions, applied index) to {@code out} in the checksummed format described in
      * {@code raft-kv/FORMAT.md}: deterministic (keys in unsigned byte order, sessions in last-seen order), streamed
-     * without building a copy of the data. Flushes but does not close {@code out}.
+     * without building a copy of the data. Flushes but does not close {@code out}. The same code as a
+     * {@link #captureSnapshot() capture} streamed at once, so both give the same bytes for the same state.
      */
+    @Override
     public void writeSnapshot(OutputStream out) throws IOException {
-        KvSnapshotFormat.write(out, lastAppliedIndex, map, sessions);
+        capture().writeTo(out);
+    }
+
+    /**
+     * Captures the state as of the last applied entry in O(1), for another thread to stream while this one keeps
+     * applying; see {@code KvSnapshotCapture} for how, and for its memory cost. The stream is byte for byte what
+     * {@link #writeSnapshot} would have written at this point. Never empty.
+     */
+    @Override
+    public Optional<SnapshotSource> captureSnapshot() {
+        return Optional.of(capture());
+    }
+
+    /** The O(1) capture behind {@link #captureSnapshot()}, typed for tests and benchmarks in this package. */
+    KvSnapshotCapture capture() {
+        return new KvSnapshotCapture(lastAppliedIndex, map.freeze(), sessions.freeze());
+    }
+
+    /**
+     * Replaces the whole state with a snapshot written by {@link #writeSnapshot} or a {@link #captureSnapshot()
+     * capture}; the same as {@link #readSnapshot}.
+     *
+     * @throws KvSnapshotException if the snapshot is truncated, corrupt or over this state machine's limits
+     */
+    @Override
+    public void restoreSnapshot(InputStream in) throws IOException {
+        readSnapshot(in);
     }
 
     /**
      * Replaces the whole state with a snapshot written by {@link #writeSnapshot}. Reads exactly the snapshot's bytes
      * (so it may be embedded in a longer stream; pass a buffered stream for speed) and does not close {@code in}.
-     * The state changes only if the whole snapshot is read and its checksum matches.
+     * The state changes only if the whole snapshot is read and its checksum matches. Captures taken before stay
+     * valid: they hold the state they captured.
      *
      * @throws KvSnapshotException if the snapshot is truncated, corrupt or over this state machine's limits
      */
     public void readSnapshot(InputStream in) throws IOException {
         SessionTable restoredSessions = newSessionTable();
-        HashMap<Bytes, Bytes> restoredMap = new HashMap<>();
+        HashTrie<Bytes, Bytes> restoredMap = newMap();
         long restoredIndex = KvSnapshotFormat.read(in, codec.limits(), maxResponsesPerSession, restoredMap,
                 restoredSessions);
         map = restoredMap;

@@ -6,7 +6,7 @@
  *
  * <p>The public types at the top (the store, the state machine, the codec, the commands, the results and their
  * exceptions) are the API; the package-private classes beneath them (byte reader and writer, session table, snapshot
- * format, hashing) are the implementation. May depend on {@code dev.sansraft.core}, {@code dev.sansraft.node} and
- * slf4j only.
+ * format and capture, the hash trie that freezes in O(1) for captures, hashing) are the implementation. May depend
+ * on {@code dev.sansraft.core}, {@code dev.sansraft.node} and slf4j only.
  */
 package dev.sansraft.kv;
