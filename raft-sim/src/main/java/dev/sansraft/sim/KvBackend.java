@@ -2,6 +2,7 @@ package dev.sansraft.sim;
 
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.sim.linearizability.KvModel;
+import java.util.function.Supplier;
 
 /**
  * The key-value state machine a simulated node applies its log to, with the codec its clients encode commands
@@ -40,6 +41,15 @@ interface KvBackend {
      * two backends that applied the same entries write the same bytes.
      */
     byte[] writeSnapshot();
+
+    /**
+     * Captures the state after the last applied entry and returns what streams it later: the bytes it yields, even
+     * after more entries were applied, are those {@link #writeSnapshot} gives now. The default copies at once.
+     */
+    default Supplier<byte[]> captureSnapshot() {
+        byte[] bytes = writeSnapshot();
+        return () -> bytes;
+    }
 
     /**
      * Replaces the whole state with a snapshot {@link #writeSnapshot} produced; afterwards {@link #appliedIndex()} is

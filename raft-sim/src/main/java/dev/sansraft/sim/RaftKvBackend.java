@@ -11,12 +11,14 @@ import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvResult;
 import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.kv.SessionTag;
+import dev.sansraft.node.SnapshotSource;
 import dev.sansraft.sim.linearizability.KvModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 
 /**
  * raft-kv's {@link KvStateMachine} behind the simulator's {@link KvBackend}: integer keys become {@code "k<n>"},
@@ -165,10 +167,31 @@ final class RaftKvBackend implements KvBackend {
         return out.toByteArray();
     }
 
+    /**
+     * raft-kv's O(1) {@link KvStateMachine#captureSnapshot()}, streamed when the supplier is called (the simulator
+     * calls it one disk write later, after more entries may have been applied), as the node runtime streams it on
+     * another thread.
+     */
+    @Override
+    public Supplier<byte[]> captureSnapshot() {
+        SnapshotSource source = store.captureSnapshot().orElseThrow(
+                () -> new IllegalStateException("raft-kv captured no snapshot at index " + appliedIndex));
+        long at = appliedIndex;
+        return () -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                source.writeTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("raft-kv capture at index " + at + " failed to stream", e);
+            }
+            return out.toByteArray();
+        };
+    }
+
     @Override
     public void restoreSnapshot(byte[] snapshot) {
         try {
-            store.readSnapshot(new ByteArrayInputStream(snapshot));
+            store.restoreSnapshot(new ByteArrayInputStream(snapshot));
         } catch (IOException e) {
             throw new IllegalStateException("raft-kv refused a " + snapshot.length + "-byte snapshot: " + e, e);
         }

@@ -7,6 +7,7 @@ import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.SnapshotInfo;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * Executes a simulated node's snapshot actions under items 6-8 of the {@link Action} contract, the way the node
@@ -132,13 +133,21 @@ final class SnapshotActions {
                     + take.index() + " but its state machine has applied " + applied, null);
         }
         checkCommitted(node, take.index(), take.term(), "takes");
-        byte[] payload = node.stateMachine.writeSnapshot();
-        SnapshotInfo info = new SnapshotInfo(take.index(), take.term(), take.members(), payload.length,
-                SimSnapshots.checksum(payload));
+        // Captured now, streamed when the write completes: raft-kv's copy-on-write capture must not show the entries
+        // applied in between (the digests compared at this index would tell).
+        Supplier<byte[]> capture = node.stateMachine.captureSnapshot();
         stats.taken++;
-        engine.note("n" + node.id + " takes snapshot " + info.index() + "@" + info.term() + " (" + payload.length
-                + " bytes)");
-        later(node, diskDelay(), "n" + node.id + " snapshot " + info.index() + " durable", () -> {
+        engine.note("n" + node.id + " takes snapshot " + take.index() + "@" + take.term());
+        later(node, diskDelay(), "n" + node.id + " snapshot " + take.index() + " durable", () -> {
+            byte[] payload = capture.get();
+            SnapshotInfo info = new SnapshotInfo(take.index(), take.term(), take.members(), payload.length,
+                    SimSnapshots.checksum(payload));
+            if (engine.options().checkInvariants()) {
+                // The bytes must hold exactly the state at the snapshot's index, whatever was applied since.
+                KvBackend probe = engine.newStateMachine();
+                probe.restoreSnapshot(payload);
+                engine.checker().onDigest(node.slot, take.index(), probe.digest());
+            }
             if (!node.snapshots.commit(info, payload)) {
                 // The store refuses a snapshot that does not move forward (a newer one was installed meanwhile).
                 stats.refused++;

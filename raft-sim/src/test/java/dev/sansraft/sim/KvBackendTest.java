@@ -120,4 +120,21 @@ class KvBackendTest {
         b.apply(LogEntry.normal(50, 1, b.encode(Input.put(0, 424242), 0, 50)));
         assertThat(b.digest()).as("a different entry at index 50").isNotEqualTo(a.digest());
     }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aCaptureStreamedLaterHoldsTheStateAtTheCapture(boolean raftKv) {
+        KvBackend backend = raftKv ? new RaftKvBackend() : new SimStateMachine();
+        applyRandomWrites(backend, 31, 1, 60);
+        long digestAtCapture = backend.digest();
+        byte[] written = backend.writeSnapshot();
+        java.util.function.Supplier<byte[]> capture = backend.captureSnapshot();
+        applyRandomWrites(backend, 32, 61, 90);
+        byte[] streamed = capture.get();
+        assertThat(streamed).as("bytes streamed after 30 more applies").isEqualTo(written);
+        KvBackend restored = raftKv ? new RaftKvBackend() : new SimStateMachine();
+        restored.restoreSnapshot(streamed);
+        assertThat(restored.digest()).isEqualTo(digestAtCapture);
+        assertThat(restored.appliedIndex()).isEqualTo(60);
+    }
 }
