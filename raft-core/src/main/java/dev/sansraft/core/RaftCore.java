@@ -650,6 +650,10 @@ public final class RaftCore {
     private void handleInstallSnapshot(Message.InstallSnapshot m) {
         SnapshotInfo s = m.snapshot();
         long size = s.sizeBytes();
+        if (incoming != null && incoming.snapshot.index() <= log.commitIndex()) {
+            // The log caught up past it meanwhile; waiting on it would only block a later transfer.
+            incoming = null;
+        }
         if (s.index() <= log.commitIndex()) {
             // Everything it covers is committed here already, so this log matches the leader's up to it. Say so
             // only once it is durable too (a follower may commit entries it has not yet made durable); until then

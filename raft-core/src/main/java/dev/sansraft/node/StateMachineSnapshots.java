@@ -16,7 +16,8 @@ import java.util.Optional;
  * <p>Taking prefers {@link StateMachine#captureSnapshot()}: the captured view is streamed into the store by the
  * {@link SnapshotWorker} while applying goes on. Without it, {@link StateMachine#writeSnapshot} writes on the apply
  * thread, which pauses applying for the write. A state machine that takes no snapshots (it throws
- * {@link UnsupportedOperationException}) gets one WARN; nothing is ever reported to the core, which then asks no more.
+ * {@link UnsupportedOperationException}) gets one WARN; nothing is ever reported to the core, and its later requests
+ * are ignored.
  *
  * <p>Restoring reads the payload to its end after {@link StateMachine#restoreSnapshot} returns, so that the reader's
  * checksum check always runs: a damaged snapshot fails the node instead of leaving a silently wrong state.

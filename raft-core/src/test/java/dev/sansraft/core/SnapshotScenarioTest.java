@@ -442,4 +442,20 @@ class SnapshotScenarioTest {
         c.tickAll(30);
         assertConverged(c);
     }
+
+    @Test
+    void aReceivedSnapshotOvertakenByTheLogNoLongerBlocksALaterTransfer() {
+        RaftCore core = RaftCore.create(3, List.of(1L, 2L, 3L), SNAPSHOTS, new InMemoryLog(), new HardState(1, 0));
+        byte[] first = {1, 2, 3};
+        SnapshotInfo s1 = new SnapshotInfo(3, 1, List.of(1L, 2L, 3L), 3, TestCluster.crc(first));
+        core.step(new Event.Receive(new Message.InstallSnapshot(1, 3, 1, s1, 0, first)));
+        // Its commit never gets reported (the runtime gave it up), and the log catches up past it instead.
+        core.step(new Event.Receive(new Message.AppendRequest(1, 3, 1, 0, 0,
+                TestCluster.logOfTerms(1, 1, 1, 1), 4, 2)));
+        core.step(new Event.Persisted(4, 1, 1));
+        byte[] second = {4, 5};
+        SnapshotInfo s2 = new SnapshotInfo(9, 1, List.of(1L, 2L, 3L), 2, TestCluster.crc(second));
+        List<Action> taken = core.step(new Event.Receive(new Message.InstallSnapshot(1, 3, 1, s2, 0, second)));
+        assertThat(taken).filteredOn(a -> a instanceof Action.WriteSnapshotChunk).hasSize(1);
+    }
 }
