@@ -50,4 +50,18 @@ class CoreBugRegressionTest {
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
         assertThat(r.snapshots().takenDurable).as("snapshots taken in seed %d", seed).isPositive();
     }
+
+    /**
+     * Snapshot bug S4: a follower whose own newer snapshot superseded a received one (the store refused to commit it,
+     * so no SnapshotSaved came) kept waiting for it and silently ignored every later InstallSnapshot. Fixed in the
+     * core: a received snapshot the log has overtaken is dropped. The 7-node swarm seeds (600 ticks) that found it.
+     */
+    @ParameterizedTest(name = "seed {0} on {1} nodes")
+    @CsvSource({"199, 7", "56, 7"})
+    void supersededReceivedSnapshotDoesNotBlockLaterTransfers(long seed, int nodes) {
+        SwarmRun.Result r = SwarmRun.run(seed, 600, nodes, "swarm");
+        assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
+                r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+        assertThat(r.snapshots().installed).as("snapshots installed in seed %d", seed).isPositive();
+    }
 }
