@@ -494,12 +494,11 @@ final class SimEngine implements InvariantChecker.Reporter {
      * its later outcome by the end of the step: it was not applied here, so it is dropped or unknown.
      */
     private void checkResolvedUpTo(SimNode node, long appliedIndex) {
-        for (SimNode.Accepted acc : node.outstanding.values()) {
-            if (acc.index() <= appliedIndex) {
-                throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " restored a snapshot up to "
-                        + appliedIndex + " but proposal " + acc.correlationId() + " it accepted at " + acc.index()
-                        + "@" + acc.term() + " got no outcome (neither applied, dropped nor unknown)", null);
-            }
+        AcceptedProposals.Accepted acc = node.accepted.unresolvedUpTo(appliedIndex);
+        if (acc != null) {
+            throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " restored a snapshot up to "
+                    + appliedIndex + " but proposal " + acc.correlationId() + " it accepted at " + acc.index() + "@"
+                    + acc.term() + " got no outcome (neither applied, dropped nor unknown)", null);
         }
     }
 
@@ -518,20 +517,13 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
         if (outcome instanceof Action.ProposalAccepted) {
             Action.ProposalAccepted acc = (Action.ProposalAccepted) outcome;
-            SimNode.Accepted accepted = new SimNode.Accepted(acc.correlationId(), acc.index(), acc.term());
-            node.acceptedByIndex.put(acc.index(), accepted);
-            node.outstanding.put(acc.correlationId(), accepted);
+            node.accepted.accepted(acc.correlationId(), acc.index(), acc.term());
         } else if (later) {
             long index = outcome instanceof Action.ProposalDropped ? ((Action.ProposalDropped) outcome).index()
                     : ((Action.ProposalUnknown) outcome).index();
-            SimNode.Accepted acc = node.outstanding.remove(outcome.correlationId());
-            if (acc == null || acc.index() != index) {
+            if (node.accepted.resolve(outcome.correlationId(), index) == null) {
                 throw violation(Invariant.PROPOSAL_OUTCOME, "node " + node.id + " reports " + outcome
-                        + " but that proposal is not awaiting an outcome here (accepted as " + acc + ")", null);
-            }
-            SimNode.Accepted atIndex = node.acceptedByIndex.get(index);
-            if (atIndex != null && atIndex.correlationId() == outcome.correlationId()) {
-                node.acceptedByIndex.remove(index);
+                        + " but no proposal accepted at that index awaits an outcome here", null);
             }
             if (outcome instanceof Action.ProposalDropped) {
                 Action.ProposalDropped d = (Action.ProposalDropped) outcome;
@@ -602,14 +594,11 @@ final class SimEngine implements InvariantChecker.Reporter {
             if (options.checkInvariants()) {
                 checker.onDigest(node.slot, e.index(), node.stateMachine.digest());
             }
-            if (!node.acceptedByIndex.isEmpty() && trackProposals()) {
-                SimNode.Accepted acc = node.acceptedByIndex.remove(e.index());
-                if (acc != null && acc.term() == e.term()) {
-                    node.outstanding.remove(acc.correlationId());
-                    maxAckedIndex = Math.max(maxAckedIndex, e.index());
-                    for (SimObserver o : observers) {
-                        o.onProposalApplied(node, acc.correlationId(), e, result);
-                    }
+            AcceptedProposals.Accepted acc = trackProposals() ? node.accepted.applied(e.index(), e.term()) : null;
+            if (acc != null) {
+                maxAckedIndex = Math.max(maxAckedIndex, e.index());
+                for (SimObserver o : observers) {
+                    o.onProposalApplied(node, acc.correlationId(), e, result);
                 }
             }
         }

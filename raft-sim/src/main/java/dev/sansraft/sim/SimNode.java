@@ -3,10 +3,8 @@ package dev.sansraft.sim;
 import dev.sansraft.core.InMemoryLog;
 import dev.sansraft.core.RaftCore;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,10 +14,6 @@ import java.util.Set;
  * <p>Not thread-safe: owned by one simulation run.
  */
 final class SimNode {
-
-    /** A proposal the core accepted at (index, term), awaiting its apply or its drop. */
-    record Accepted(long correlationId, long index, long term) {
-    }
 
     /** A read the core granted at readIndex, waiting for the state machine to catch up. */
     record PendingRead(long readId, long readIndex) {
@@ -42,9 +36,8 @@ final class SimNode {
     NodeState status;
     boolean up;
     int incarnation;
-    final Map<Long, Accepted> acceptedByIndex = new HashMap<>();
-    /** Accepted proposals still awaiting their one later outcome (applied, dropped or unknown), by correlation id. */
-    final Map<Long, Accepted> outstanding = new HashMap<>();
+    /** Accepted proposals still awaiting their one later outcome (applied, dropped or unknown). */
+    final AcceptedProposals accepted = new AcceptedProposals();
     final List<PendingRead> pendingReads = new ArrayList<>();
     /** (client, sequence) of every client write this incarnation has applied, for {@link Invariant#EXACTLY_ONCE}. */
     final Set<Long> appliedWrites = new HashSet<>();
@@ -61,8 +54,7 @@ final class SimNode {
         core = null;
         log = null;
         stateMachine = null;
-        acceptedByIndex.clear();
-        outstanding.clear();
+        accepted.clear();
         pendingReads.clear();
         appliedWrites.clear();
     }
