@@ -3,10 +3,13 @@ package dev.sansraft.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sansraft.core.Action;
 import dev.sansraft.core.HardState;
 import dev.sansraft.core.InMemoryLog;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
 import dev.sansraft.core.Role;
+import dev.sansraft.core.SnapshotInfo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -317,7 +320,7 @@ class InvariantFiresTest {
         forged.apply(LogEntry.normal(index, term, SnapshotScenarioTest.put(0, 999)));
         byte[] payload = forged.writeSnapshot();
         c.crash(3);
-        victim.snapshots.commit(new dev.sansraft.core.SnapshotInfo(index, term, List.of(1L, 2L, 3L),
+        victim.snapshots.commit(new SnapshotInfo(index, term, List.of(1L, 2L, 3L),
                 payload.length, SimSnapshots.checksum(payload)), payload);
         assertFires(Invariant.STATE_MACHINE_SAFETY, () -> c.restart(3));
     }
@@ -329,7 +332,7 @@ class InvariantFiresTest {
         SimNode node = c.node(1);
         long applied = node.stateMachine.appliedIndex();
         assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().take(node,
-                new dev.sansraft.core.Action.TakeSnapshot(applied + 1, 1, List.of(1L, 2L, 3L))));
+                new Action.TakeSnapshot(applied + 1, 1, List.of(1L, 2L, 3L))));
     }
 
     @Test
@@ -337,14 +340,14 @@ class InvariantFiresTest {
         SimCluster c = SimCluster.create(3, 52);
         c.one(new byte[] {1}, 3, false);
         SimNode node = c.node(2);
-        dev.sansraft.core.SnapshotInfo info = new dev.sansraft.core.SnapshotInfo(1, 1, List.of(1L, 2L, 3L), 40, 0);
+        SnapshotInfo info = new SnapshotInfo(1, 1, List.of(1L, 2L, 3L), 40, 0);
         assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().restore(node, info));
-        dev.sansraft.core.Message reply = new dev.sansraft.core.Message.InstallSnapshotResponse(2, 1, 1, 1, 16,
+        Message reply = new Message.InstallSnapshotResponse(2, 1, 1, 1, 16,
                 true, false);
         c.engine().snapshotActions().writeChunk(node,
-                new dev.sansraft.core.Action.WriteSnapshotChunk(info, 0, new byte[16], reply));
+                new Action.WriteSnapshotChunk(info, 0, new byte[16], reply));
         assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().writeChunk(node,
-                new dev.sansraft.core.Action.WriteSnapshotChunk(info, 20, new byte[8], reply)));
+                new Action.WriteSnapshotChunk(info, 20, new byte[8], reply)));
     }
 
     @Test
@@ -356,7 +359,7 @@ class InvariantFiresTest {
         assertThat(r.accepted()).isTrue();
         assertThat(c.runUntil(() -> c.appliedIndex(leader) >= r.index(), 20)).isTrue();
         assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.engine().execute(c.node(leader),
-                List.of(new dev.sansraft.core.Action.ProposalUnknown(correlationId, r.index(), r.term())), 0, -1));
+                List.of(new Action.ProposalUnknown(correlationId, r.index(), r.term())), 0, -1));
     }
 
     @Test
@@ -369,16 +372,16 @@ class InvariantFiresTest {
         // a snapshot covering that index without reporting the proposal dropped or unknown.
         SimNode node = c.node(follower);
         long index = node.stateMachine.appliedIndex() + 1;
-        c.engine().execute(node, List.of(new dev.sansraft.core.Action.ProposalAccepted(9_999, index, 99)), 9_999,
+        c.engine().execute(node, List.of(new Action.ProposalAccepted(9_999, index, 99)), 9_999,
                 9_999);
         c.one(new byte[] {2}, 3, false);
         SimNode source = c.node(leader);
         long at = source.stateMachine.appliedIndex();
         byte[] payload = source.stateMachine.writeSnapshot();
-        dev.sansraft.core.SnapshotInfo info = new dev.sansraft.core.SnapshotInfo(at, source.log.term(at),
+        SnapshotInfo info = new SnapshotInfo(at, source.log.term(at),
                 List.of(1L, 2L, 3L), payload.length, SimSnapshots.checksum(payload));
         node.snapshots.commit(info, payload);
         assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.engine().execute(node,
-                List.of(new dev.sansraft.core.Action.RestoreSnapshot(info)), 0, -1));
+                List.of(new Action.RestoreSnapshot(info)), 0, -1));
     }
 }

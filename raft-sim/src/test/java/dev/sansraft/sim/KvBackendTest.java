@@ -6,6 +6,7 @@ import dev.sansraft.core.LogEntry;
 import dev.sansraft.sim.linearizability.KvModel;
 import dev.sansraft.sim.linearizability.KvModel.Input;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -128,7 +129,7 @@ class KvBackendTest {
         applyRandomWrites(backend, 31, 1, 60);
         long digestAtCapture = backend.digest();
         byte[] written = backend.writeSnapshot();
-        java.util.function.Supplier<byte[]> capture = backend.captureSnapshot();
+        Supplier<byte[]> capture = backend.captureSnapshot();
         applyRandomWrites(backend, 32, 61, 90);
         byte[] streamed = capture.get();
         assertThat(streamed).as("bytes streamed after 30 more applies").isEqualTo(written);
