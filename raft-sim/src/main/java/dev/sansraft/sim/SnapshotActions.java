@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  *   <li>{@code SendSnapshotChunk}: read from the leader's durable snapshot after a simulated read delay and sent as an
  *   {@link Message.InstallSnapshot}; dropped if the snapshot is gone (or the leader crashed meanwhile).</li>
  *   <li>{@code WriteSnapshotChunk}: appended to the snapshot being received (offset 0 starts a new one); the reply
- *   leaves only after a simulated write; the last chunk is committed durably one more write later, then
- *   {@code SnapshotSaved} (the node runtime commits before replying; here the reply to the last chunk may arrive
- *   before the snapshot is durable, the other order the contract allows). A chunk of a snapshot at or below the
- *   newest durable one is dropped without a reply, as the store refuses it. A crash loses the unfinished
+ *   leaves only after a simulated write. The last chunk also commits the snapshot, then {@code SnapshotSaved}: drawn
+ *   per transfer, either the commit comes first and then the reply (as the node runtime does), or the reply leaves
+ *   first and the commit one more write later (the other order the contract allows). A chunk of a snapshot at or
+ *   below the newest durable one is dropped without a reply, as the store refuses it. A crash loses the unfinished
  *   snapshot.</li>
  *   <li>{@code RestoreSnapshot}: the state machine is replaced by the stored snapshot; its applied index jumps.</li>
  *   <li>Restart: the newest durable snapshot is restored and the log reset to its position if it does not contain
@@ -210,8 +210,19 @@ final class SnapshotActions {
         byte[] payload = write.isLast() ? store.finishReceiving() : null;
         Message reply = write.reply();
         long written = diskDelay();
+        if (payload != null && engine.random().nextBoolean()) {
+            // As the node runtime does: the last chunk's write commits the snapshot, then the reply leaves.
+            later(node, written, "n" + node.id + " received snapshot " + info.index() + " durable", () -> {
+                commitReceived(node, info, payload);
+                if (node.up) {
+                    engine.send(reply);
+                }
+            });
+            return;
+        }
         later(node, written, "n" + node.id + " wrote snapshot chunk at " + write.offset(), () -> engine.send(reply));
         if (payload != null) {
+            // The other order the contract allows: the reply to the last chunk may arrive before the commit.
             later(node, written + diskDelay(), "n" + node.id + " received snapshot " + info.index() + " durable",
                     () -> commitReceived(node, info, payload));
         }
