@@ -62,6 +62,8 @@ final class SimEngine implements InvariantChecker.Reporter {
      * what was not really synced (a disk that lies about fsync). Never set otherwise.
      */
     boolean sabotageLyingDisk;
+    /** Test-only sabotage: every snapshot taken has its last byte flipped before it is stored. Never set otherwise. */
+    boolean sabotageSnapshots;
     private long duplicatesWithoutEffect;
     private long proposalsUnknown;
     private final SnapshotActions snapshotActions = new SnapshotActions(this);

@@ -140,12 +140,20 @@ final class SnapshotActions {
         engine.note("n" + node.id + " takes snapshot " + take.index() + "@" + take.term());
         later(node, diskDelay(), "n" + node.id + " snapshot " + take.index() + " durable", () -> {
             byte[] payload = capture.get();
+            if (engine.sabotageSnapshots && payload.length > 0) {
+                payload[payload.length - 1] ^= 1;
+            }
             SnapshotInfo info = new SnapshotInfo(take.index(), take.term(), take.members(), payload.length,
                     SimSnapshots.checksum(payload));
             if (engine.options().checkInvariants()) {
                 // The bytes must hold exactly the state at the snapshot's index, whatever was applied since.
                 KvBackend probe = engine.newStateMachine();
-                probe.restoreSnapshot(payload);
+                try {
+                    probe.restoreSnapshot(payload);
+                } catch (RuntimeException e) {
+                    throw engine.violation(Invariant.SNAPSHOT, "node " + node.id + " took a snapshot at "
+                            + take.index() + " that its state machine cannot restore: " + e, e);
+                }
                 engine.checker().onDigest(node.slot, take.index(), probe.digest());
             }
             if (!node.snapshots.commit(info, payload)) {

@@ -38,7 +38,7 @@ final class SwarmRun {
     /**
      * Deliberate bugs a test can plant to show the checks catch them; {@code NONE} in every real run.
      */
-    enum Sabotage { NONE, LYING_DISK, STALE_READS, DUPLICATE_WRITES }
+    enum Sabotage { NONE, LYING_DISK, STALE_READS, DUPLICATE_WRITES, CORRUPT_SNAPSHOTS }
 
     /** Ticks between re-sends of an unanswered write when a test forces retries: short, so duplicates are common. */
     static final long FORCED_RETRY_TICKS = 2;
@@ -83,6 +83,7 @@ final class SwarmRun {
         boolean raftKv = backendOverride != null ? backendOverride : drawn;
         SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        cluster.engine().sabotageSnapshots = sabotage == Sabotage.CORRUPT_SNAPSHOTS;
         if (profile.crashes()) {
             // Crashes aimed at snapshot moments: while one is written, while a chunk is received, right after one
             // is saved (before the compaction or reset that follows is durable). Drawn apart from the setup stream.
