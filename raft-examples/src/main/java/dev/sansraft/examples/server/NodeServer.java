@@ -2,7 +2,9 @@ package dev.sansraft.examples.server;
 
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.node.LogStore;
+import dev.sansraft.node.SnapshotStore;
 import dev.sansraft.storage.file.FileLogStore;
+import dev.sansraft.storage.file.FileSnapshotStore;
 import dev.sansraft.transport.tcp.TcpTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,13 @@ public final class NodeServer implements AutoCloseable {
         LogStore logStore = FileLogStore.builder(settings.dataDir().resolve(LOG_DIR))
                 .segmentSizeBytes(settings.logSegmentBytes())
                 .open();
+        SnapshotStore snapshotStore;
+        try {
+            snapshotStore = FileSnapshotStore.open(settings.dataDir().resolve(SNAPSHOT_DIR));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(logStore, settings);
+            throw e;
+        }
         TcpTransport transport;
         try {
             TcpTransport.Builder b = TcpTransport.builder()
@@ -61,6 +70,7 @@ public final class NodeServer implements AutoCloseable {
                     .forEach(p -> b.peer(p.id(), p.raftAddress()));
             transport = b.build();
         } catch (RuntimeException e) {
+            closeQuietly(snapshotStore, settings);
             closeQuietly(logStore, settings);
             throw e;
         }
@@ -73,11 +83,12 @@ public final class NodeServer implements AutoCloseable {
                     + " without bound and a restart replays all of it", settings.id(), settings.dataDir());
         }
         try {
-            return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore,
+            return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore, snapshotStore,
                     transport, settings.self().httpAddress(), settings.peers().httpBaseUrls(),
                     settings.httpThreads()));
         } catch (IOException | RuntimeException e) {
             transport.close();
+            closeQuietly(snapshotStore, settings);
             closeQuietly(logStore, settings);
             throw e;
         }
