@@ -12,8 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,48 +35,40 @@ class TcpSnapshotCatchUpTest {
     @TempDir
     Path dir;
 
-    private final Map<Long, NodeServer> running = new TreeMap<>();
     private final Map<Long, KvStateMachine> closedMachines = new TreeMap<>();
-    private PeerList peers;
+    private InProcessCluster cluster;
 
     @AfterEach
     void stopAll() {
-        running.values().forEach(NodeServer::close);
-    }
-
-    private void start(long id) {
-        try {
-            running.put(id, NodeServer.start(new NodeSettings(new NodeIdentity("snap", id),
-                    dir.resolve("node-" + id), peers, 2, SNAPSHOTS, 1L << 20)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private void stop(long id) {
-        NodeServer server = running.remove(id);
-        server.close();
-        closedMachines.put(id, server.node().stateMachine());
+        closedMachines.put(id, cluster.stop(id).node().stateMachine());
     }
 
     private RaftNode node(long id) {
-        return running.get(id).node().raftNode();
+        return cluster.get(id).node().raftNode();
     }
 
     private RaftNode leader() {
-        return Poll.until(TIMEOUT, "a leader among " + running.keySet(), () -> running.values().stream()
-                .map(s -> s.node().raftNode()).filter(n -> n.status().isLeader()).findFirst().orElse(null));
+        return Poll.until(TIMEOUT, "a leader among " + cluster.runningIds(), () -> cluster.runningIds().stream()
+                .map(this::node).filter(n -> n.status().isLeader()).findFirst().orElse(null));
     }
 
     @Test
     void restartedFollowerCatchesUpByInstallingTheLeadersSnapshot() {
-        peers = LoopbackPeers.pick(3);
+        PeerList peers = LoopbackPeers.pick(3);
+        cluster = new InProcessCluster(peers, id -> new NodeSettings(new NodeIdentity("snap", id),
+                dir.resolve("node-" + id), peers, 2, SNAPSHOTS, 1L << 20));
         for (long id = 1; id <= 3; id++) {
-            start(id);
+            cluster.start(id);
         }
         PutLoad load = new PutLoad(this::leader, 10_000, 2_000, TIMEOUT);
         long firstIndex = load.write(0, 100, null);
-        long lagging = running.keySet().stream().filter(id -> !node(id).status().isLeader()).findFirst()
+        long lagging = cluster.runningIds().stream().filter(id -> !node(id).status().isLeader()).findFirst()
                 .orElseThrow();
         Poll.untilTrue(TIMEOUT, "node " + lagging + " to apply index " + firstIndex,
                 () -> node(lagging).status().appliedIndex() >= firstIndex);
@@ -90,7 +80,7 @@ class TcpSnapshotCatchUpTest {
         assertThat(leaderBefore.snapshotIndex()).as("the leader's snapshot index after %d writes", WRITES)
                 .isGreaterThan(laggingLastIndex + SNAPSHOTS.trailingEntries());
 
-        start(lagging);
+        cluster.start(lagging);
         Poll.untilTrue(TIMEOUT, "node " + lagging + " to apply index " + lastIndex,
                 () -> node(lagging).status().appliedIndex() >= lastIndex);
         RaftStatus caughtUp = node(lagging).status();
@@ -107,7 +97,7 @@ class TcpSnapshotCatchUpTest {
 
         // Closing a node ends its apply thread, so its state machine can then be read from here. No write is in
         // flight, so every node holds the state after the last acknowledged put.
-        for (long id : List.copyOf(running.keySet())) {
+        for (long id : List.copyOf(cluster.runningIds())) {
             stop(id);
         }
         KvStateMachine follower = closedMachines.get(lagging);
