@@ -10,6 +10,7 @@ import dev.sansraft.storage.file.FileLogStoreBuilder;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -28,22 +29,47 @@ public final class ServerCommand implements Command {
 
     @Override
     public FlagSet flags() {
-        return new FlagSet("server", "Runs one node of a replicated key-value store with an HTTP API. Each --peers"
-                + " entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry.")
+        FlagSet flags = new FlagSet("server", "Runs one node of a replicated key-value store with an HTTP API."
+                + " Each --peers entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry.")
                 .flag("id", "ID", null, "this node's id, one of the --peers ids")
                 .flag("data", "DIR", null, "data directory (created if missing; holds the identity file, log/ and"
                         + " snapshots/)")
                 .flag("peers", "LIST", null, "every member, e.g. 1=127.0.0.1:9001/8001,2=127.0.0.1:9002/8002")
                 .flag("cluster-id", "NAME", "sansraft", "cluster name recorded in the data directory")
-                .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses")
+                .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses");
+        return withSnapshotFlags(flags)
+                .flag("log-segment-bytes", "SIZE", ByteSize.format(NodeSettings.DEFAULT_LOG_SEGMENT_BYTES),
+                        "log segment file size; compaction frees disk a whole segment at a time");
+    }
+
+    /** Declares {@code --snapshot-entries}, {@code --snapshot-bytes} and {@code --snapshot-trailing}. */
+    public static FlagSet withSnapshotFlags(FlagSet flags) {
+        return flags
                 .flag("snapshot-entries", "N", Long.toString(DEFAULT_SNAPSHOTS.entries()),
                         "snapshot after this many entries applied since the last snapshot; 0 never")
                 .flag("snapshot-bytes", "SIZE", ByteSize.format(DEFAULT_SNAPSHOTS.bytes()),
                         "snapshot after this many entry bytes applied since the last snapshot; 0 never")
                 .flag("snapshot-trailing", "N", Long.toString(DEFAULT_SNAPSHOTS.trailingEntries()),
-                        "log entries kept before a snapshot's index, so slightly lagging followers need no snapshot")
-                .flag("log-segment-bytes", "SIZE", ByteSize.format(NodeSettings.DEFAULT_LOG_SEGMENT_BYTES),
-                        "log segment file size; compaction frees disk a whole segment at a time");
+                        "log entries kept before a snapshot's index, so slightly lagging followers need no snapshot");
+    }
+
+    /**
+     * Reads the flags {@link #withSnapshotFlags} declares.
+     *
+     * @throws UsageException naming the flag whose value is not a valid threshold
+     */
+    public static SnapshotSettings snapshotSettings(ParsedFlags flags) {
+        return new SnapshotSettings(
+                flags.longValue("snapshot-entries", 0, MAX_SNAPSHOT_ENTRIES),
+                flags.byteSize("snapshot-bytes", 0, 1L << 50),
+                flags.longValue("snapshot-trailing", 0, MAX_SNAPSHOT_ENTRIES));
+    }
+
+    /** The server command-line flags that give a node {@code snapshots}. */
+    public static List<String> snapshotArgs(SnapshotSettings snapshots) {
+        return List.of("--snapshot-entries", Long.toString(snapshots.entries()),
+                "--snapshot-bytes", Long.toString(snapshots.bytes()),
+                "--snapshot-trailing", Long.toString(snapshots.trailingEntries()));
     }
 
     @Override
@@ -94,10 +120,7 @@ public final class ServerCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--cluster-id: " + e.getMessage());
         }
-        SnapshotSettings snapshots = new SnapshotSettings(
-                flags.longValue("snapshot-entries", 0, MAX_SNAPSHOT_ENTRIES),
-                flags.byteSize("snapshot-bytes", 0, 1L << 50),
-                flags.longValue("snapshot-trailing", 0, MAX_SNAPSHOT_ENTRIES));
+        SnapshotSettings snapshots = snapshotSettings(flags);
         long segmentBytes = flags.byteSize("log-segment-bytes", FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES,
                 FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES);
         return new NodeSettings(identity, Path.of(flags.string("data")), peers,

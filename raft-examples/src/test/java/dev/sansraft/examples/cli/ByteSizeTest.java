@@ -23,7 +23,8 @@ class ByteSizeTest {
 
     @Test
     void refusesNegativeFractionalUnknownAndOverflowingSizes() {
-        for (String bad : List.of("", "-1", "1.5GiB", "10 parsecs", "MiB", "9223372036854775807K", "99999999999999999999")) {
+        for (String bad : List.of("", "-1", "1.5GiB", "10 parsecs", "MiB", "9223372036854775807K",
+                "99999999999999999999")) {
             assertThatThrownBy(() -> ByteSize.parse(bad)).as("'%s'", bad)
                     .isInstanceOf(IllegalArgumentException.class);
         }
