@@ -19,20 +19,21 @@ public final class ByteSize {
      * @throws IllegalArgumentException if it is not a non-negative whole number with an optional unit, or overflows
      */
     public static long parse(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT);
+        String t = text.trim();
         int end = t.length();
         while (end > 0 && !Character.isDigit(t.charAt(end - 1))) {
             end--;
         }
         String digits = t.substring(0, end).trim();
         String unit = t.substring(end).trim();
-        int shift = switch (unit) {
+        int shift = switch (unit.toUpperCase(Locale.ROOT)) {
             case "", "B" -> 0;
             case "K", "KB", "KIB" -> 10;
             case "M", "MB", "MIB" -> 20;
             case "G", "GB", "GIB" -> 30;
             case "T", "TB", "TIB" -> 40;
-            default -> throw new IllegalArgumentException("unknown unit '" + unit + "' (use B, KiB, MiB, GiB, TiB)");
+            default -> throw new IllegalArgumentException("unknown unit '" + unit
+                    + "'; use B, KiB, MiB, GiB or TiB");
         };
         if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit)) {
             throw new IllegalArgumentException("not a whole number of bytes");

@@ -44,8 +44,8 @@ public final class ParsedFlags {
         try {
             value = ByteSize.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("flag --" + name + ": '" + text + "' is not a size like 4096, 64KiB or 1GiB ("
-                    + e.getMessage() + ")");
+            throw new UsageException("flag --" + name + ": '" + text + "' is not a size like 4096, 64KiB or 1GiB: "
+                    + e.getMessage());
         }
         if (value < min || value > max) {
             throw new UsageException("flag --" + name + ": " + text + " is outside [" + ByteSize.format(min) + ", "
