@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -63,7 +64,7 @@ public final class PutLoad {
      * @param progress called with the number of acknowledged puts every {@code window} proposals (may be null)
      * @return the highest log index of an acknowledged put
      */
-    public long write(long from, long to, java.util.function.LongConsumer progress) {
+    public long write(long from, long to, LongConsumer progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
         AtomicLong highestIndex = new AtomicLong();
         AtomicLong acknowledged = new AtomicLong();
