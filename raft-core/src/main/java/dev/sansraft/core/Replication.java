@@ -153,8 +153,16 @@ final class Replication {
                 continue;
             }
             t.idleTicks = 0;
+            SnapshotInfo newest = snapshot.get();
             if (++t.retries > config.snapshotMaxRetries()) {
                 pr.abandonSnapshot();
+            } else if (newest != null && newest.index() > t.snapshot.index()) {
+                // The silence may be the runtime dropping chunks of a snapshot it has since deleted: start over with
+                // the newest, which also brings the follower further. A transfer that is answered is never restarted.
+                int retries = t.retries;
+                pr.becomeSnapshot(newest);
+                pr.transfer.retries = retries;
+                sendChunks(pr);
             } else {
                 t.restartFromAcked();
                 sendChunks(pr);

@@ -458,4 +458,25 @@ class SnapshotScenarioTest {
         List<Action> taken = core.step(new Event.Receive(new Message.InstallSnapshot(1, 3, 1, s2, 0, second)));
         assertThat(taken).filteredOn(a -> a instanceof Action.WriteSnapshotChunk).hasSize(1);
     }
+
+    @Test
+    void aSilentTransferRestartsWithTheNewestSnapshotOnTimeout() {
+        // Simulator finding S3: the transfer's snapshot may be deleted (stores keep the newest few); chunks of it are
+        // dropped, and retrying the same snapshot until the retries run out stalls the follower.
+        TestCluster c = clusterWithFollowerBehindCompaction();
+        c.tick(1, SNAPSHOTS.heartbeatIntervalTicks());
+        c.deliverWhere(m -> !(m instanceof Message.InstallSnapshot));
+        long first = c.node(1).newestSnapshot().info().index();
+        c.dropWhere(m -> m instanceof Message.InstallSnapshot);
+        proposeMany(c, 1, 200, 12);
+        c.dropWhere(m -> m instanceof Message.InstallSnapshot);
+        long newer = c.node(1).newestSnapshot().info().index();
+        assertThat(newer).isGreaterThan(first);
+        int mark = c.node(1).mark();
+        c.tick(1, SNAPSHOTS.snapshotChunkTimeoutTicks());
+        assertThat(chunksSentTo(c, 1, 3, mark)).isNotEmpty()
+                .allMatch(ch -> ch.snapshot().index() == newer);
+        c.tickAll(40);
+        assertConverged(c);
+    }
 }

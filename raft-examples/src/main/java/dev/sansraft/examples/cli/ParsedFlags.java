@@ -37,6 +37,23 @@ public final class ParsedFlags {
         return value;
     }
 
+    /** A byte count within {@code [min, max]}, written as {@link ByteSize} reads it (e.g. {@code 64MiB}). */
+    public long byteSize(String name, long min, long max) {
+        String text = string(name);
+        long value;
+        try {
+            value = ByteSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("flag --" + name + ": '" + text + "' is not a size like 4096, 64KiB or 1GiB: "
+                    + e.getMessage());
+        }
+        if (value < min || value > max) {
+            throw new UsageException("flag --" + name + ": " + text + " is outside [" + ByteSize.format(min) + ", "
+                    + ByteSize.format(max) + "]");
+        }
+        return value;
+    }
+
     public int intValue(String name, int min, int max) {
         return (int) longValue(name, min, max);
     }

@@ -5,6 +5,8 @@ import dev.sansraft.examples.cli.FlagSet;
 import dev.sansraft.examples.cli.ParsedFlags;
 import dev.sansraft.examples.server.PeerList;
 import dev.sansraft.examples.server.PeerSpec;
+import dev.sansraft.examples.server.ServerCommand;
+import dev.sansraft.examples.server.SnapshotSettings;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -29,7 +31,7 @@ public final class ClusterCommand implements Command {
 
     @Override
     public FlagSet flags() {
-        return new FlagSet("cluster", "Starts a local cluster of server processes; Ctrl-C stops them all.")
+        FlagSet flags = new FlagSet("cluster", "Starts a local cluster of server processes; Ctrl-C stops them all.")
                 .flag("nodes", "N", "3", "number of server processes")
                 .flag("dir", "DIR", "./data", "parent of the per-node data directories node-1, node-2, ...")
                 .flag("host", "HOST", "127.0.0.1", "address every node listens on")
@@ -38,6 +40,7 @@ public final class ClusterCommand implements Command {
                 .flag("cluster-id", "NAME", "sansraft", "cluster id recorded in every data directory")
                 .flag("http-threads", "N", "4", "HTTP handler threads of each server")
                 .flag("java-opts", "OPTS", "", "space-separated JVM options for each server (e.g. -Xmx256m)");
+        return ServerCommand.withSnapshotFlags(flags);
     }
 
     @Override
@@ -49,6 +52,7 @@ public final class ClusterCommand implements Command {
         int httpPort = flags.intValue("http-port", 1, 65535 - nodes);
         String clusterId = flags.string("cluster-id");
         int httpThreads = flags.intValue("http-threads", 1, 256);
+        SnapshotSettings snapshots = ServerCommand.snapshotSettings(flags);
         List<String> jvmOptions = flags.string("java-opts").isBlank() ? List.of()
                 : Arrays.asList(flags.string("java-opts").trim().split("\\s+"));
 
@@ -63,10 +67,11 @@ public final class ClusterCommand implements Command {
         Runtime.getRuntime().addShutdownHook(hook);
         synchronized (children) {
             for (PeerSpec p : peers.peers()) {
-                List<String> args = List.of("--id", Long.toString(p.id()),
+                List<String> args = new ArrayList<>(List.of("--id", Long.toString(p.id()),
                         "--data", dir.resolve("node-" + p.id()).toString(),
                         "--peers", peers.toString(), "--cluster-id", clusterId,
-                        "--http-threads", Integer.toString(httpThreads));
+                        "--http-threads", Integer.toString(httpThreads)));
+                args.addAll(ServerCommand.snapshotArgs(snapshots));
                 children.add(ServerProcess.start(p.id(), jvmOptions, args, null, sink));
             }
         }

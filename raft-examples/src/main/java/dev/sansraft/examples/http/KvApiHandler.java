@@ -317,6 +317,7 @@ final class KvApiHandler implements HttpHandler {
                 .field("commitIndex", s.commitIndex())
                 .field("appliedIndex", s.appliedIndex())
                 .field("lastLogIndex", s.lastLogIndex())
+                .field("snapshotIndex", s.snapshotIndex())
                 .field("members", s.members())
                 .end();
         return (json + "\n").getBytes(StandardCharsets.UTF_8);

@@ -6,6 +6,7 @@ import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.node.LogStore;
 import dev.sansraft.node.RaftNode;
+import dev.sansraft.node.SnapshotStore;
 import dev.sansraft.node.Transport;
 
 import java.io.IOException;
@@ -14,23 +15,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One running key-value node: a {@link RaftNode} with a fresh {@link KvStateMachine} over the given log store and
- * transport, and the HTTP API in front of it. Owns everything it is given: {@link #close()} stops the HTTP API,
- * then the node (which closes the transport and the log store).
+ * One running key-value node: a {@link RaftNode} with a fresh {@link KvStateMachine} over the given log store,
+ * snapshot store and transport, and the HTTP API in front of it. The node restores the state machine from the newest
+ * snapshot in the store, then replays the log after it. Owns everything it is given: {@link #close()} stops the HTTP
+ * API, then the node (which closes the transport and both stores).
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
 public final class KvNode implements AutoCloseable {
     private final RaftNode node;
+    private final KvStateMachine stateMachine;
     private final KvHttpServer http;
 
-    private KvNode(RaftNode node, KvHttpServer http) {
+    private KvNode(RaftNode node, KvStateMachine stateMachine, KvHttpServer http) {
         this.node = node;
+        this.stateMachine = stateMachine;
         this.http = http;
     }
 
     /**
-     * Starts the node and its HTTP API.
+     * Starts the node and its HTTP API with the node runtime's default snapshot store, which keeps snapshots in
+     * memory only (fine with an in-memory log; a durable log needs a durable snapshot store).
      *
      * @param httpAddress where the API listens (port 0 picks one)
      * @param httpUrls    node id to HTTP base URL, for redirects to the leader
@@ -38,20 +43,36 @@ public final class KvNode implements AutoCloseable {
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                Transport transport, InetSocketAddress httpAddress, Map<Long, String> httpUrls,
                                int httpThreads) throws IOException {
+        return start(id, members, config, logStore, null, transport, httpAddress, httpUrls, httpThreads);
+    }
+
+    /**
+     * Starts the node and its HTTP API.
+     *
+     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default
+     * @param httpAddress   where the API listens (port 0 picks one)
+     * @param httpUrls      node id to HTTP base URL, for redirects to the leader
+     */
+    public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads) throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
-        RaftNode node = RaftNode.builder()
+        RaftNode.Builder builder = RaftNode.builder()
                 .id(id)
                 .members(members)
                 .config(config)
                 .logStore(logStore)
                 .transport(transport)
-                .stateMachine(stateMachine)
-                .build();
+                .stateMachine(stateMachine);
+        if (snapshotStore != null) {
+            builder.snapshotStore(snapshotStore);
+        }
+        RaftNode node = builder.build();
         node.start();
         try {
             KvHttpServer http = KvHttpServer.start(httpAddress,
                     new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads);
-            return new KvNode(node, http);
+            return new KvNode(node, stateMachine, http);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw e;
@@ -60,6 +81,14 @@ public final class KvNode implements AutoCloseable {
 
     public RaftNode raftNode() {
         return node;
+    }
+
+    /**
+     * The state machine, for inspection once the node is closed (its apply thread has then ended, so reads from any
+     * thread see its final state). While the node runs, only its apply thread may touch it.
+     */
+    public KvStateMachine stateMachine() {
+        return stateMachine;
     }
 
     public int httpPort() {

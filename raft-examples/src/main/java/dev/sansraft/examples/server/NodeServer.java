@@ -2,21 +2,30 @@ package dev.sansraft.examples.server;
 
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.node.LogStore;
+import dev.sansraft.node.SnapshotStore;
 import dev.sansraft.storage.file.FileLogStore;
+import dev.sansraft.storage.file.FileSnapshotStore;
 import dev.sansraft.transport.tcp.TcpTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.security.SecureRandom;
 
 /**
- * The {@code server} subcommand's node: claims the data directory, opens the file log in {@code DIR/log}, binds the
- * TCP transport on its raft port, and starts a {@link KvNode} with the HTTP API on its HTTP port.
+ * The {@code server} subcommand's node: claims the data directory, opens the file log in {@code DIR/log} and the
+ * snapshot store in {@code DIR/snapshots}, binds the TCP transport on its raft port, and starts a {@link KvNode}
+ * with the HTTP API on its HTTP port.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
 public final class NodeServer implements AutoCloseable {
     static final String LOG_DIR = "log";
+    /** Its own directory: each file store locks the directory it lives in. */
+    static final String SNAPSHOT_DIR = "snapshots";
+
+    private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
 
     private final KvNode node;
 
@@ -28,7 +37,7 @@ public final class NodeServer implements AutoCloseable {
      * Starts the node.
      *
      * @throws DataDirectoryException if the data directory belongs to another node or cluster
-     * @throws IOException            if the log cannot be opened or a port cannot be bound
+     * @throws IOException            if the log or the snapshot store cannot be opened or a port cannot be bound
      */
     public static NodeServer start(NodeSettings settings) throws IOException {
         return start(settings, null);
@@ -37,7 +46,16 @@ public final class NodeServer implements AutoCloseable {
     /** As {@link #start(NodeSettings)}, taking over an already bound raft listening channel when given. */
     static NodeServer start(NodeSettings settings, ServerSocketChannel boundRaftChannel) throws IOException {
         settings.identity().claim(settings.dataDir(), LOG_DIR);
-        LogStore store = FileLogStore.open(settings.dataDir().resolve(LOG_DIR));
+        LogStore logStore = FileLogStore.builder(settings.dataDir().resolve(LOG_DIR))
+                .segmentSizeBytes(settings.logSegmentBytes())
+                .open();
+        SnapshotStore snapshotStore;
+        try {
+            snapshotStore = FileSnapshotStore.open(settings.dataDir().resolve(SNAPSHOT_DIR));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(logStore, settings);
+            throw e;
+        }
         TcpTransport transport;
         try {
             TcpTransport.Builder b = TcpTransport.builder()
@@ -52,18 +70,36 @@ public final class NodeServer implements AutoCloseable {
                     .forEach(p -> b.peer(p.id(), p.raftAddress()));
             transport = b.build();
         } catch (RuntimeException e) {
-            store.close();
+            closeQuietly(snapshotStore, settings);
+            closeQuietly(logStore, settings);
             throw e;
         }
         // Each process draws its own seed so that nodes started together do not time out in lockstep.
-        RaftConfig config = RaftConfig.builder().randomSeed(new SecureRandom().nextLong()).build();
+        RaftConfig config = settings.snapshots()
+                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong()))
+                .build();
+        if (settings.snapshots().isDisabled()) {
+            log.warn("node {}: snapshots are disabled (--snapshot-entries 0 --snapshot-bytes 0): the log in {} grows"
+                    + " without bound and a restart replays all of it", settings.id(), settings.dataDir());
+        }
         try {
-            return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, store, transport,
-                    settings.self().httpAddress(), settings.peers().httpBaseUrls(), settings.httpThreads()));
+            return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore, snapshotStore,
+                    transport, settings.self().httpAddress(), settings.peers().httpBaseUrls(),
+                    settings.httpThreads()));
         } catch (IOException | RuntimeException e) {
             transport.close();
-            store.close();
+            closeQuietly(snapshotStore, settings);
+            closeQuietly(logStore, settings);
             throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable store, NodeSettings settings) {
+        try {
+            store.close();
+        } catch (Exception e) {
+            // The start already failed; that failure is the one to report, this one only to the log.
+            log.warn("node {}: cannot close {} after a failed start", settings.id(), store, e);
         }
     }
 

@@ -1,21 +1,44 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.storage.file.FileLogStoreBuilder;
+
 import java.nio.file.Path;
 
 /**
  * Everything needed to start one node. Immutable.
  *
- * @param identity    cluster id and node id
- * @param dataDir     the data directory
- * @param peers       every member, this node included
- * @param httpThreads threads for the HTTP API
+ * @param identity        cluster id and node id
+ * @param dataDir         the data directory
+ * @param peers           every member, this node included
+ * @param httpThreads     threads for the HTTP API
+ * @param snapshots       snapshot thresholds
+ * @param logSegmentBytes size at which a log segment file is sealed; compaction deletes whole segments, so this is
+ *                        also the granularity at which disk space comes back after a snapshot
  */
-public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, int httpThreads) {
+public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, int httpThreads,
+                           SnapshotSettings snapshots, long logSegmentBytes) {
+
+    /** The default log segment size of {@link dev.sansraft.storage.file.FileLogStore}. */
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 64L << 20;
 
     public NodeSettings {
         if (peers.find(identity.nodeId()).isEmpty()) {
             throw new IllegalArgumentException("node " + identity.nodeId() + " is not in peers " + peers);
         }
+        if (snapshots == null) {
+            throw new IllegalArgumentException("snapshot settings are null for node " + identity.nodeId());
+        }
+        if (logSegmentBytes < FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES
+                || logSegmentBytes > FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES) {
+            throw new IllegalArgumentException("log segment size must be in ["
+                    + FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES + ", " + FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES
+                    + "], got " + logSegmentBytes);
+        }
+    }
+
+    /** Default snapshot thresholds and log segment size. */
+    public NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, int httpThreads) {
+        this(identity, dataDir, peers, httpThreads, SnapshotSettings.defaults(), DEFAULT_LOG_SEGMENT_BYTES);
     }
 
     public long id() {

@@ -2,12 +2,15 @@ package dev.sansraft.examples.server;
 
 import dev.sansraft.examples.Command;
 import dev.sansraft.examples.Main;
+import dev.sansraft.examples.cli.ByteSize;
 import dev.sansraft.examples.cli.FlagSet;
 import dev.sansraft.examples.cli.ParsedFlags;
 import dev.sansraft.examples.cli.UsageException;
+import dev.sansraft.storage.file.FileLogStoreBuilder;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -15,6 +18,9 @@ import java.util.concurrent.CountDownLatch;
  * stopped; SIGTERM or Ctrl-C closes it cleanly through a shutdown hook. Stateless.
  */
 public final class ServerCommand implements Command {
+    private static final SnapshotSettings DEFAULT_SNAPSHOTS = SnapshotSettings.defaults();
+    /** Far beyond any sensible setting, low enough that index arithmetic in the core cannot overflow. */
+    private static final long MAX_SNAPSHOT_ENTRIES = 1L << 40;
 
     @Override
     public String name() {
@@ -23,13 +29,47 @@ public final class ServerCommand implements Command {
 
     @Override
     public FlagSet flags() {
-        return new FlagSet("server", "Runs one node of a replicated key-value store with an HTTP API. Each --peers"
-                + " entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry.")
+        FlagSet flags = new FlagSet("server", "Runs one node of a replicated key-value store with an HTTP API."
+                + " Each --peers entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry.")
                 .flag("id", "ID", null, "this node's id, one of the --peers ids")
-                .flag("data", "DIR", null, "data directory (created if missing; holds the identity file and log/)")
+                .flag("data", "DIR", null, "data directory (created if missing; holds the identity file, log/ and"
+                        + " snapshots/)")
                 .flag("peers", "LIST", null, "every member, e.g. 1=127.0.0.1:9001/8001,2=127.0.0.1:9002/8002")
                 .flag("cluster-id", "NAME", "sansraft", "cluster name recorded in the data directory")
                 .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses");
+        return withSnapshotFlags(flags)
+                .flag("log-segment-bytes", "SIZE", ByteSize.format(NodeSettings.DEFAULT_LOG_SEGMENT_BYTES),
+                        "log segment file size; compaction frees disk a whole segment at a time");
+    }
+
+    /** Declares {@code --snapshot-entries}, {@code --snapshot-bytes} and {@code --snapshot-trailing}. */
+    public static FlagSet withSnapshotFlags(FlagSet flags) {
+        return flags
+                .flag("snapshot-entries", "N", Long.toString(DEFAULT_SNAPSHOTS.entries()),
+                        "snapshot after this many entries applied since the last snapshot; 0 never")
+                .flag("snapshot-bytes", "SIZE", ByteSize.format(DEFAULT_SNAPSHOTS.bytes()),
+                        "snapshot after this many entry bytes applied since the last snapshot; 0 never")
+                .flag("snapshot-trailing", "N", Long.toString(DEFAULT_SNAPSHOTS.trailingEntries()),
+                        "log entries kept before a snapshot's index, so slightly lagging followers need no snapshot");
+    }
+
+    /**
+     * Reads the flags {@link #withSnapshotFlags} declares.
+     *
+     * @throws UsageException naming the flag whose value is not a valid threshold
+     */
+    public static SnapshotSettings snapshotSettings(ParsedFlags flags) {
+        return new SnapshotSettings(
+                flags.longValue("snapshot-entries", 0, MAX_SNAPSHOT_ENTRIES),
+                flags.byteSize("snapshot-bytes", 0, 1L << 50),
+                flags.longValue("snapshot-trailing", 0, MAX_SNAPSHOT_ENTRIES));
+    }
+
+    /** The server command-line flags that give a node {@code snapshots}. */
+    public static List<String> snapshotArgs(SnapshotSettings snapshots) {
+        return List.of("--snapshot-entries", Long.toString(snapshots.entries()),
+                "--snapshot-bytes", Long.toString(snapshots.bytes()),
+                "--snapshot-trailing", Long.toString(snapshots.trailingEntries()));
     }
 
     @Override
@@ -80,7 +120,10 @@ public final class ServerCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--cluster-id: " + e.getMessage());
         }
+        SnapshotSettings snapshots = snapshotSettings(flags);
+        long segmentBytes = flags.byteSize("log-segment-bytes", FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES,
+                FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES);
         return new NodeSettings(identity, Path.of(flags.string("data")), peers,
-                flags.intValue("http-threads", 1, 256));
+                flags.intValue("http-threads", 1, 256), snapshots, segmentBytes);
     }
 }

@@ -2,6 +2,7 @@ package dev.sansraft.examples.cluster;
 
 import dev.sansraft.examples.ClusterClient;
 import dev.sansraft.examples.FreePorts;
+import dev.sansraft.examples.Http;
 import dev.sansraft.examples.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs the {@code cluster} subcommand as a real process: its children serve writes, their output arrives prefixed
- * with their id, and SIGTERM to the parent stops every child.
+ * Runs the {@code cluster} subcommand as a real process: its children serve writes, take snapshots at the thresholds
+ * given to the parent, their output arrives prefixed with their id, and SIGTERM to the parent stops every child.
  */
 class ClusterCommandProcessTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(45);
@@ -38,7 +39,8 @@ class ClusterCommandProcessTest {
                 "-cp", System.getProperty("java.class.path"), "dev.sansraft.examples.Main", "cluster",
                 "--dir", dir.resolve("data").toString(), "--raft-port", Integer.toString(raftBase),
                 "--http-port", Integer.toString(httpBase),
-                "--java-opts", "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+                "--java-opts", "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+                "--snapshot-entries", "5", "--snapshot-trailing", "2");
         Process parent = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread pump = new Thread(() -> {
@@ -60,6 +62,12 @@ class ClusterCommandProcessTest {
             ClusterClient client = new ClusterClient(() -> urls, TIMEOUT);
             assertThat(client.put("hello", "world")).isPositive();
             assertThat(client.get("hello").body()).isEqualTo("world");
+            for (int i = 0; i < 10; i++) {
+                client.put("k" + i, "v" + i);
+            }
+            Http http = new Http();
+            Poll.untilTrue(TIMEOUT, "a snapshot on node 1 (--snapshot-entries 5 reaches the servers)", () ->
+                    Http.jsonLong(http.get(urls.get(0) + "/status").body(), "snapshotIndex") >= 5);
             List<ProcessHandle> children = parent.descendants().toList();
             assertThat(children).as("server processes").hasSizeGreaterThanOrEqualTo(3);
             synchronized (lines) {

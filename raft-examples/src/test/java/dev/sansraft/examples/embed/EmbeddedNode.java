@@ -5,6 +5,7 @@ import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.kv.KvStore;
 import dev.sansraft.node.RaftNode;
 import dev.sansraft.storage.file.FileLogStore;
+import dev.sansraft.storage.file.FileSnapshotStore;
 import dev.sansraft.transport.tcp.TcpTransport;
 
 import java.io.IOException;
@@ -39,7 +40,8 @@ final class EmbeddedNode {
                 .id(id)
                 .members(new ArrayList<>(cluster.keySet()))
                 .config(RaftConfig.builder().randomSeed(System.nanoTime()).build())
-                .logStore(FileLogStore.open(dataDir))   // durable, checksummed, group-committed
+                .logStore(FileLogStore.open(dataDir.resolve("log")))   // durable, checksummed, group-committed
+                .snapshotStore(FileSnapshotStore.open(dataDir.resolve("snapshots")))  // atomic, checksummed
                 .transport(transport.build())
                 .stateMachine(KvStateMachine.create())  // or your own dev.sansraft.node.StateMachine
                 .build();

@@ -117,7 +117,7 @@ class KvApiHandlerTest {
         HttpResponse<String> status = send("GET", "/status", null);
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(status.body()).isEqualTo("{\"id\":1,\"role\":\"leader\",\"term\":4,\"leader\":1,\"commitIndex\":0,"
-                + "\"appliedIndex\":0,\"lastLogIndex\":0,\"members\":[1,2,3]}\n");
+                + "\"appliedIndex\":0,\"lastLogIndex\":0,\"snapshotIndex\":0,\"members\":[1,2,3]}\n");
         HttpResponse<String> metrics = send("GET", "/metrics", null);
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(

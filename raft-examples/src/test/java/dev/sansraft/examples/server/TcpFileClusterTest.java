@@ -8,15 +8,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,42 +28,28 @@ class TcpFileClusterTest {
     Path dir;
 
     private final Http http = new Http();
-    private final Map<Long, NodeServer> running = new TreeMap<>();
-    private PeerList peers;
+    private InProcessCluster cluster;
 
     @AfterEach
     void stopAll() {
-        running.values().forEach(NodeServer::close);
-    }
-
-    private void start(long id) {
-        try {
-            running.put(id, NodeServer.start(new NodeSettings(new NodeIdentity("it", id), dir.resolve("node-" + id),
-                    peers, 2)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
-    private void stop(long id) {
-        running.remove(id).close();
-    }
-
-    private List<String> liveUrls() {
-        return LoopbackPeers.httpBaseUrls(peers, running.keySet());
-    }
-
     private long idOf(String url) {
-        return LoopbackPeers.idOf(peers, url);
+        return LoopbackPeers.idOf(cluster.peers(), url);
     }
 
     @Test
     void survivesLeaderLossRestartsAndKeepsEveryAcknowledgedWrite() {
-        peers = LoopbackPeers.pick(3);
+        PeerList peers = LoopbackPeers.pick(3);
+        cluster = new InProcessCluster(peers, id -> new NodeSettings(new NodeIdentity("it", id),
+                dir.resolve("node-" + id), peers, 2));
         for (long id = 1; id <= 3; id++) {
-            start(id);
+            cluster.start(id);
         }
-        ClusterClient client = new ClusterClient(this::liveUrls, TIMEOUT);
+        ClusterClient client = new ClusterClient(cluster::liveUrls, TIMEOUT);
         Map<String, String> acknowledged = new LinkedHashMap<>();
         for (int i = 0; i < 20; i++) {
             client.put("a" + i, "v" + i);
@@ -79,7 +61,7 @@ class TcpFileClusterTest {
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
 
         long oldLeader = idOf(client.leaderUrl());
-        stop(oldLeader);
+        cluster.stop(oldLeader);
         long newLeader = idOf(client.leaderUrl());
         assertThat(newLeader).as("a new leader among the survivors").isNotEqualTo(oldLeader);
         client.put("once", "other");
@@ -93,18 +75,16 @@ class TcpFileClusterTest {
             acknowledged.put("b" + i, "w" + i);
         }
 
-        start(oldLeader);
+        cluster.start(oldLeader);
         String oldLeaderUrl = peers.find(oldLeader).orElseThrow().httpBaseUrl();
         long target = lastIndex;
         Poll.untilTrue(TIMEOUT, "node " + oldLeader + " to catch up to index " + target, () ->
                 Http.jsonLong(http.get(oldLeaderUrl + "/status").body(), "appliedIndex") >= target);
         assertThat(http.get(oldLeaderUrl + "/kv/b19?consistency=stale").body()).isEqualTo("w19");
 
-        for (long id : List.copyOf(running.keySet())) {
-            stop(id);
-        }
+        cluster.close();
         for (long id = 1; id <= 3; id++) {
-            start(id);
+            cluster.start(id);
         }
         for (Map.Entry<String, String> e : acknowledged.entrySet()) {
             assertThat(client.get(e.getKey()).body()).as("acknowledged write %s after a full restart", e.getKey())

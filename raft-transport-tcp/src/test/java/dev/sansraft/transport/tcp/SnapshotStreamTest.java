@@ -114,10 +114,14 @@ class SnapshotStreamTest {
             assertThat(node3.arrivedDuringTransfer.get())
                     .as("appends node 3 received after node 2 had its first chunk and before it had the last")
                     .isPositive();
+            // The sender counts a message once its write returns, which may be after the receiver has it.
+            long expectedSent = CHUNKS + heartbeatsSent + appendsSent;
+            Poll.until(() -> t1.counters().messagesSent() >= expectedSent, WAIT,
+                    () -> "sender counts every message: " + t1.counters());
             TransportCounters c1 = t1.counters();
             assertThat(c1.messagesDropped()).as("nothing dropped: %s", c1).isZero();
             assertThat(c1.snapshotChunksDropped()).isZero();
-            assertThat(c1.messagesSent()).isEqualTo(CHUNKS + heartbeatsSent + appendsSent);
+            assertThat(c1.messagesSent()).isEqualTo(expectedSent);
             assertThat(t2.counters().decodeErrors() + t3.counters().decodeErrors()).isZero();
         }
     }
