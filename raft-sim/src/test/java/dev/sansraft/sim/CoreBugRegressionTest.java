@@ -64,4 +64,19 @@ class CoreBugRegressionTest {
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
         assertThat(r.snapshots().installed).as("snapshots installed in seed %d", seed).isPositive();
     }
+
+    /**
+     * Snapshot bug S3: a leader kept re-sending chunks of a snapshot it had since deleted (its store keeps the newest
+     * two, and it snapshots every few entries) until its retries ran out, stalling the follower for
+     * {@code snapshotMaxRetries x snapshotChunkTimeoutTicks}, past the catch-up window. Fixed in the core: a chunk
+     * timeout restarts the transfer with the newest snapshot. The seeds that found it.
+     */
+    @ParameterizedTest(name = "seed {0} on {1} nodes, {2} ticks, profile {3}")
+    @CsvSource({"397, 7, 600, swarm", "9, 5, 300, crashes"})
+    void transferOfADeletedSnapshotMovesToTheNewest(long seed, int nodes, long ticks, String profile) {
+        SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile);
+        assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
+                r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+        assertThat(r.snapshots().installed).as("snapshots installed in seed %d", seed).isPositive();
+    }
 }
