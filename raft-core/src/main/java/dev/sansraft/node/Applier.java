@@ -107,7 +107,9 @@ final class Applier implements Runnable {
             }
         } else if (task instanceof ApplyTask.Fail) {
             ApplyTask.Fail f = (ApplyTask.Fail) task;
-            f.future().completeExceptionally(f.cause());
+            if (f.future().completeExceptionally(f.cause()) && f.outcomeCounter() != null) {
+                f.outcomeCounter().incrementAndGet();
+            }
         } else if (task instanceof ApplyTask.LeaderChange) {
             ApplyTask.LeaderChange c = (ApplyTask.LeaderChange) task;
             for (LeaderChangeListener l : listeners) {
@@ -145,8 +147,8 @@ final class Applier implements Runnable {
             if (e.kind() == EntryKind.NORMAL) {
                 applyNormal(e, waiter);
             } else if (waiter != null) {
-                waiter.future.completeExceptionally(new ProposalDroppedException("proposal expected at index "
-                        + e.index() + " term " + waiter.term + " but a " + e.kind() + " entry was committed there"));
+                drop(waiter, new ProposalDroppedException("proposal expected at index " + e.index() + " term "
+                        + waiter.term + " but a " + e.kind() + " entry was committed there"));
             }
             applied = e.index();
         }
@@ -161,8 +163,11 @@ final class Applier implements Runnable {
         } catch (RuntimeException ex) {
             counters.applyErrors.incrementAndGet();
             log.warn("node {} state machine failed to apply entry {}", nodeId, e, ex);
-            if (waiter != null) {
-                waiter.future.completeExceptionally(ex);
+            // Applied (committed and handed to the state machine), with the state machine's refusal as its result.
+            if (waiter != null && waiter.term == e.term() && waiter.future.completeExceptionally(ex)) {
+                counters.proposalsApplied.incrementAndGet();
+            } else if (waiter != null && waiter.term != e.term()) {
+                drop(waiter, overwritten(e, waiter));
             }
             return;
         }
@@ -170,11 +175,23 @@ final class Applier implements Runnable {
             return;
         }
         if (waiter.term == e.term()) {
-            waiter.future.complete(result == null ? new byte[0] : result);
+            if (waiter.future.complete(result == null ? new byte[0] : result)) {
+                counters.proposalsApplied.incrementAndGet();
+            }
         } else {
-            // Raft §5.3: another leader's entry took the index, so this proposal's command was never committed.
-            waiter.future.completeExceptionally(new ProposalDroppedException("proposal at index " + e.index()
-                    + " term " + waiter.term + " was overwritten by an entry of term " + e.term()));
+            drop(waiter, overwritten(e, waiter));
+        }
+    }
+
+    /** Raft §5.3: another leader's entry took the index, so this proposal's command was never committed. */
+    private static ProposalDroppedException overwritten(LogEntry e, PendingRequest.Proposal waiter) {
+        return new ProposalDroppedException("proposal at index " + e.index() + " term " + waiter.term
+                + " was overwritten by an entry of term " + e.term());
+    }
+
+    private void drop(PendingRequest.Proposal waiter, ProposalDroppedException cause) {
+        if (waiter.future.completeExceptionally(cause)) {
+            counters.proposalsDropped.incrementAndGet();
         }
     }
 

@@ -6,6 +6,7 @@ import dev.sansraft.core.SnapshotInfo;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Work for the apply thread. Every client future the node completes normally is completed there, so that callers'
@@ -26,8 +27,14 @@ sealed interface ApplyTask {
     record Query(long readIndex, PendingRequest.Read read) implements ApplyTask {
     }
 
-    /** Fail a future (a rejection or a dropped proposal). */
-    record Fail(CompletableFuture<byte[]> future, Throwable cause) implements ApplyTask {
+    /**
+     * Fail a future (a rejection, or a dropped or unknown proposal); {@code outcomeCounter}, if not null, counts the
+     * outcome once the failure is the future's first completion (a timeout may have come first).
+     */
+    record Fail(CompletableFuture<byte[]> future, Throwable cause, AtomicLong outcomeCounter) implements ApplyTask {
+        Fail(CompletableFuture<byte[]> future, Throwable cause) {
+            this(future, cause, null);
+        }
     }
 
     /** Tell the listeners about a new leader. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -35,12 +36,19 @@ import java.util.function.Supplier;
  * in order with the applies; {@link Action.CompactLog} and {@link Action.ResetLog} go to the storage thread in order
  * with the log writes; {@link Action.WriteSnapshotChunk}s go to the {@link SnapshotWorker} and
  * {@link Action.SendSnapshotChunk}s to the {@link SnapshotSender}, both gated behind a pending hard-state save like a
- * send (through the storage thread) since both end in a send. {@link Action.ProposalUnknown} fails the proposal with
- * {@link OutcomeUnknownException}.
+ * send (through the storage thread) since both end in a send.
+ *
+ * <p>Outcomes: a proposal waits here by its accepted index until the core decides its fate. An {@link Action.Apply}
+ * of an entry with its term completes it with the result; an entry of another term at its index, or
+ * {@link Action.ProposalDropped}, fails it with {@link ProposalDroppedException} (certainly not applied);
+ * {@link Action.ProposalUnknown} fails it with {@link OutcomeUnknownException}. Two proposals may wait at one index
+ * (one from an earlier leadership whose entry this node lost, which may still commit elsewhere), so neither is given
+ * up on until the core decides: only what is committed tells which one, if any, took effect.
  *
  * <p>Timeouts: requests are queued in deadline order (every request gets the same timeout); each tick expires the
- * overdue ones with {@link TimeoutException} wherever they are, so no future outlives its deadline by more than a
- * tick while the loop runs.
+ * overdue ones wherever they are, so no future outlives its deadline by more than a tick while the loop runs. An
+ * overdue accepted proposal fails with {@link OutcomeUnknownException} (its cause a {@link TimeoutException}), an
+ * overdue read with {@link TimeoutException}.
  *
  * <p>Thread-safety: {@link #submit}, {@link #stop}, {@link #status()} and {@link #inflight()} from any thread;
  * everything else on the loop thread, or after it terminated ({@link #failRemaining}).
@@ -66,7 +74,9 @@ final class EventLoop implements Runnable {
     private final WorkQueue<Object> inbox = new WorkQueue<>(TimeUnit.SECONDS.toNanos(1));
 
     // Owned by the loop thread.
+    /** Accepted proposals by index; a chain through {@code olderAtIndex} when several wait at one index. */
     private final Map<Long, PendingRequest.Proposal> proposalsByIndex = new HashMap<>();
+    private int trackedProposals;
     private final Map<Long, PendingRequest.Read> readsById = new HashMap<>();
     private final ArrayDeque<PendingRequest> byDeadline = new ArrayDeque<>();
     private long nextCorrelationId;
@@ -199,8 +209,8 @@ final class EventLoop implements Runnable {
             if (!p.answered) {
                 // Contract rule 5 promises an immediate outcome; do not leave the caller hanging if it is broken.
                 log.error("node {} core gave no outcome for proposal {}", nodeId, batchFirstCorrelationId + i);
-                applyTasks.add(new ApplyTask.Fail(p.future, new ProposalDroppedException("node " + nodeId
-                        + " lost track of the proposal")));
+                applyTasks.add(new ApplyTask.Fail(p.future, new OutcomeUnknownException("node " + nodeId
+                        + " lost track of the proposal; it may or may not take effect"), counters.proposalsUnknown));
             }
         }
         batchProposals.clear();
@@ -319,12 +329,18 @@ final class EventLoop implements Runnable {
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry e = entries.get(i);
                 PendingRequest.Proposal p = proposalsByIndex.remove(e.index());
-                if (p != null) {
-                    if (waiters == null) {
-                        waiters = new PendingRequest.Proposal[entries.size()];
+                for (; p != null; p = p.olderAtIndex) {
+                    trackedProposals--;
+                    if (p.term == e.term()) {
+                        if (waiters == null) {
+                            waiters = new PendingRequest.Proposal[entries.size()];
+                        }
+                        waiters[i] = p; // the applier checks the term again (and the entry's kind)
+                    } else {
+                        // Raft §5.3: another entry committed at its index, so this proposal never will.
+                        fail(p, new ProposalDroppedException("proposal at index " + p.index + " term " + p.term
+                                + " was overwritten by an entry of term " + e.term()), counters.proposalsDropped);
                     }
-                    // The applier checks the term: a different term at this index means the proposal was dropped.
-                    waiters[i] = p;
                 }
             }
         }
@@ -336,15 +352,34 @@ final class EventLoop implements Runnable {
         counters.proposalsAccepted.incrementAndGet();
         p.index = a.index();
         p.term = a.term();
-        PendingRequest.Proposal previous = proposalsByIndex.put(a.index(), p);
-        if (previous != null && previous.future.completeExceptionally(new java.util.concurrent.TimeoutException(
-                "outcome unknown: proposal at index " + previous.index + " term " + previous.term
-                        + " is no longer tracked once a proposal of term " + a.term()
-                        + " took its index here; another leader may still commit it"))) {
-            // Not "dropped": its entry may survive on other nodes and commit; only the core knows, from what commits.
-            counters.proposalsDropped.incrementAndGet();
-        }
+        // An older proposal at this index stays tracked: its entry may survive on other nodes and commit, and the
+        // core reports its fate from what commits (ProposalTracker keeps both too).
+        p.olderAtIndex = proposalsByIndex.put(a.index(), p);
+        trackedProposals++;
         byDeadline.add(p);
+    }
+
+    /** Removes and returns the proposal waiting at {@code index} with {@code term}, or null. */
+    private PendingRequest.Proposal untrack(long index, long term) {
+        PendingRequest.Proposal head = proposalsByIndex.get(index);
+        PendingRequest.Proposal previous = null;
+        for (PendingRequest.Proposal p = head; p != null; previous = p, p = p.olderAtIndex) {
+            if (p.term == term) {
+                if (previous == null) {
+                    if (p.olderAtIndex == null) {
+                        proposalsByIndex.remove(index);
+                    } else {
+                        proposalsByIndex.put(index, p.olderAtIndex);
+                    }
+                } else {
+                    previous.olderAtIndex = p.olderAtIndex;
+                }
+                p.olderAtIndex = null;
+                trackedProposals--;
+                return p;
+            }
+        }
+        return null;
     }
 
     private void onRejected(Action.ProposalRejected a) {
@@ -354,32 +389,31 @@ final class EventLoop implements Runnable {
         RaftException cause = a.reason() == Action.RejectReason.OVERLOADED
                 ? new OverloadedException("node " + nodeId + " has too many uncommitted bytes in flight; retry later")
                 : new NotLeaderException(nodeId, a.leaderHint());
+        p.rejection = cause; // a timeout that beats the apply thread to it reports the same, known, outcome
         applyTasks.add(new ApplyTask.Fail(p.future, cause));
     }
 
     private void onDropped(Action.ProposalDropped a) {
-        PendingRequest.Proposal p = proposalsByIndex.get(a.index());
-        if (p != null && p.term == a.term()) {
-            proposalsByIndex.remove(a.index());
+        PendingRequest.Proposal p = untrack(a.index(), a.term());
+        if (p != null) {
             fail(p, new ProposalDroppedException("proposal at index " + a.index() + " term " + a.term()
-                    + " will never be applied: another entry committed at its index or before it"));
+                    + " will never be applied: another entry committed at its index or before it"),
+                    counters.proposalsDropped);
         }
     }
 
     private void onUnknown(Action.ProposalUnknown a) {
-        PendingRequest.Proposal p = proposalsByIndex.get(a.index());
-        if (p != null && p.term == a.term()) {
-            proposalsByIndex.remove(a.index());
-            counters.proposalsUnknown.incrementAndGet();
-            applyTasks.add(new ApplyTask.Fail(p.future, new OutcomeUnknownException("outcome of the proposal at index "
-                    + a.index() + " term " + a.term() + " is unknown: node " + nodeId + " installed a snapshot "
-                    + "covering it before applying it; it may or may not have taken effect, retry it idempotently")));
+        PendingRequest.Proposal p = untrack(a.index(), a.term());
+        if (p != null) {
+            fail(p, new OutcomeUnknownException("outcome of the proposal at index " + a.index() + " term " + a.term()
+                    + " is unknown: node " + nodeId + " installed a snapshot covering it before applying it; it may"
+                    + " or may not have taken effect, retry it idempotently"), counters.proposalsUnknown);
         }
     }
 
-    private void fail(PendingRequest.Proposal p, RaftException cause) {
-        counters.proposalsDropped.incrementAndGet();
-        applyTasks.add(new ApplyTask.Fail(p.future, cause));
+    /** Fails an accepted proposal on the apply thread; {@code outcome} counts it if that is its first completion. */
+    private void fail(PendingRequest.Proposal p, RaftException cause, AtomicLong outcome) {
+        applyTasks.add(new ApplyTask.Fail(p.future, cause, outcome));
     }
 
     private void onRoleChanged(Action.RoleChanged a) {
@@ -413,18 +447,29 @@ final class EventLoop implements Runnable {
     }
 
     private void expire(PendingRequest p) {
-        String what;
         if (p instanceof PendingRequest.Proposal) {
             PendingRequest.Proposal proposal = (PendingRequest.Proposal) p;
-            proposalsByIndex.remove(proposal.index, proposal);
-            what = "proposal at index " + proposal.index + " term " + proposal.term + " was not applied";
+            if (proposal.rejection != null) {
+                // Refused, and the apply thread has not said so yet: the outcome is known, report it.
+                proposal.future.completeExceptionally(proposal.rejection);
+                return;
+            }
+            untrack(proposal.index, proposal.term);
+            String what = "proposal at index " + proposal.index + " term " + proposal.term;
+            TimeoutException timeout = new TimeoutException(what + " was not applied before its deadline on node "
+                    + nodeId);
+            if (p.future.completeExceptionally(new OutcomeUnknownException(what + " timed out on node " + nodeId
+                    + "; it may or may not take effect, retry it idempotently", timeout))) {
+                counters.requestsTimedOut.incrementAndGet();
+                counters.proposalsUnknown.incrementAndGet();
+            }
         } else {
             PendingRequest.Read read = (PendingRequest.Read) p;
             readsById.remove(read.readId, read);
-            what = read.consistency + " read " + read.readId + " was not served";
-        }
-        if (p.future.completeExceptionally(new TimeoutException(what + " before its deadline on node " + nodeId))) {
-            counters.requestsTimedOut.incrementAndGet();
+            if (p.future.completeExceptionally(new TimeoutException(read.consistency + " read " + read.readId
+                    + " was not served before its deadline on node " + nodeId))) {
+                counters.requestsTimedOut.incrementAndGet();
+            }
         }
     }
 
@@ -462,7 +507,7 @@ final class EventLoop implements Runnable {
             applyTasks = new ArrayList<>();
         }
         status = core.status();
-        inflight = proposalsByIndex.size() + readsById.size();
+        inflight = trackedProposals + readsById.size();
     }
 
     /**
@@ -486,6 +531,7 @@ final class EventLoop implements Runnable {
         }
         byDeadline.clear();
         proposalsByIndex.clear();
+        trackedProposals = 0;
         readsById.clear();
         inflight = 0;
     }

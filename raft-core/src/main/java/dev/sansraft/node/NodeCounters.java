@@ -12,6 +12,9 @@ final class NodeCounters {
     final AtomicLong proposals = new AtomicLong();
     final AtomicLong proposalsAccepted = new AtomicLong();
     final AtomicLong proposalsRejected = new AtomicLong();
+    /** Accepted proposals completed with their entry's result (or the state machine's exception for it). */
+    final AtomicLong proposalsApplied = new AtomicLong();
+    /** Accepted proposals failed with ProposalDroppedException: certainly not applied. */
     final AtomicLong proposalsDropped = new AtomicLong();
     final AtomicLong requestsTimedOut = new AtomicLong();
     final AtomicLong reads = new AtomicLong();
@@ -30,6 +33,7 @@ final class NodeCounters {
     final AtomicLong leaderChanges = new AtomicLong();
     final AtomicLong eventLoopBatches = new AtomicLong();
     final AtomicLong eventLoopEvents = new AtomicLong();
+    /** Accepted proposals failed with OutcomeUnknownException (deadline, covering snapshot, lost track). */
     final AtomicLong proposalsUnknown = new AtomicLong();
     final AtomicLong snapshotsTaken = new AtomicLong();
     final AtomicLong snapshotsReceived = new AtomicLong();

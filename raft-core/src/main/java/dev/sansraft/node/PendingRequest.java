@@ -18,12 +18,18 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** A command to append; {@code index} and {@code term} are known once the leader accepted it. */
+    /**
+     * A command to append; {@code index} and {@code term} are known once the leader accepted it. {@code olderAtIndex}
+     * links a proposal of an earlier leadership that still waits at the same index (the core keeps both until what
+     * commits there decides, see {@link EventLoop}); {@code rejection} is set when the core refused it.
+     */
     static final class Proposal extends PendingRequest {
         final byte[] command;
         long index;
         long term;
         boolean answered;
+        Proposal olderAtIndex;
+        RaftException rejection;
 
         Proposal(byte[] command, long deadlineNanos) {
             super(deadlineNanos);

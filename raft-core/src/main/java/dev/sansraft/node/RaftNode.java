@@ -57,10 +57,19 @@ import java.util.function.LongSupplier;
  * block; use the {@code *Async} variants for anything slower.
  *
  * <h2>Outcomes</h2>
- * Every future returned by {@link #propose} or {@link #query} completes: with the state machine's result, or
- * exceptionally with {@link NotLeaderException}, {@link OverloadedException}, {@link ProposalDroppedException},
- * {@link OutcomeUnknownException} (a snapshot from the leader covered the proposal before this node applied it),
- * {@link java.util.concurrent.TimeoutException} (after {@code requestTimeout}) or {@link NodeClosedException}.
+ * Every future returned by {@link #propose} or {@link #query} completes exactly once, with one honest outcome:
+ * <ul>
+ *   <li>the state machine's result (or the exception {@link StateMachine#apply} threw for the command);</li>
+ *   <li>not applied, so a retry is safe: {@link NotLeaderException} or {@link OverloadedException} (refused before
+ *   it was appended), {@link ProposalDroppedException} (appended, but another entry committed in its place);</li>
+ *   <li>{@link OutcomeUnknownException}: accepted, and it may or may not take effect (its {@code requestTimeout}
+ *   passed, its cause then a {@link java.util.concurrent.TimeoutException}; or a snapshot from the leader covered it
+ *   before this node applied it). Retry it through a session that deduplicates, or read to find out;</li>
+ *   <li>a read that is not served within {@code requestTimeout} fails with
+ *   {@link java.util.concurrent.TimeoutException} (it changed nothing);</li>
+ *   <li>{@link NodeClosedException}: the node stopped, and a proposal it had accepted may still take effect through
+ *   the other nodes.</li>
+ * </ul>
  *
  * <h2>Ownership and restarts</h2>
  * Once built, the node owns its log store, snapshot store and transport and closes them in {@link #close()}. The
@@ -304,9 +313,14 @@ public final class RaftNode implements AutoCloseable {
      *   <li>gauges {@code sansraft_term}, {@code sansraft_role} (0 follower, 1 pre-candidate, 2 candidate,
      *   3 leader), {@code sansraft_is_leader}, {@code sansraft_leader_id}, {@code sansraft_commit_index},
      *   {@code sansraft_applied_index}, {@code sansraft_last_log_index}, {@code sansraft_inflight_requests};</li>
-     *   <li>client counters {@code sansraft_proposals_total} (and {@code _accepted}, {@code _rejected},
-     *   {@code _dropped}), {@code sansraft_requests_timed_out_total}, {@code sansraft_reads_total} (linearizable
-     *   and lease), {@code sansraft_reads_rejected_total}, {@code sansraft_stale_reads_total};</li>
+     *   <li>client counters {@code sansraft_proposals_total}, split into {@code sansraft_proposals_accepted_total}
+     *   and {@code sansraft_proposals_rejected_total} (not leader, overloaded); each accepted proposal's outcome is
+     *   counted once, in {@code sansraft_proposals_applied_total}, {@code sansraft_proposals_dropped_total}
+     *   (certainly not applied) or {@code sansraft_proposals_unknown_total} (may or may not be applied: timed out,
+     *   or covered by a snapshot), unless the node closed first; {@code sansraft_requests_timed_out_total} counts
+     *   the timeouts of proposals and reads (a cause, not an outcome: a timed-out proposal is also one of the
+     *   unknown); {@code sansraft_reads_total} (linearizable and lease), {@code sansraft_reads_rejected_total},
+     *   {@code sansraft_stale_reads_total};</li>
      *   <li>apply counters {@code sansraft_entries_applied_total}, {@code sansraft_apply_errors_total};</li>
      *   <li>storage counters {@code sansraft_storage_batches_total}, {@code sansraft_storage_entries_written_total},
      *   {@code sansraft_storage_syncs_total}, {@code sansraft_storage_sync_seconds_total} (time spent in
@@ -320,8 +334,8 @@ public final class RaftNode implements AutoCloseable {
      *   {@code sansraft_snapshots_installed_total} (restored into the state machine after a transfer),
      *   {@code sansraft_snapshot_bytes_written_total} (of own snapshots), {@code sansraft_snapshot_bytes_sent_total},
      *   {@code sansraft_snapshot_bytes_received_total}, the gauge {@code sansraft_snapshot_last_index} (the newest
-     *   snapshot stored or recovered), {@code sansraft_log_compactions_total}, {@code sansraft_log_resets_total} and
-     *   {@code sansraft_proposals_unknown_total}.</li>
+     *   snapshot stored or recovered), {@code sansraft_log_compactions_total} and
+     *   {@code sansraft_log_resets_total}.</li>
      * </ul>
      */
     public NodeMetrics metrics() {
@@ -340,7 +354,9 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_proposals_total", (double) c.proposals.get());
         v.put("sansraft_proposals_accepted_total", (double) c.proposalsAccepted.get());
         v.put("sansraft_proposals_rejected_total", (double) c.proposalsRejected.get());
+        v.put("sansraft_proposals_applied_total", (double) c.proposalsApplied.get());
         v.put("sansraft_proposals_dropped_total", (double) c.proposalsDropped.get());
+        v.put("sansraft_proposals_unknown_total", (double) c.proposalsUnknown.get());
         v.put("sansraft_requests_timed_out_total", (double) c.requestsTimedOut.get());
         v.put("sansraft_reads_total", (double) c.reads.get());
         v.put("sansraft_reads_rejected_total", (double) c.readsRejected.get());
@@ -358,7 +374,6 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_leader_changes_total", (double) c.leaderChanges.get());
         v.put("sansraft_event_loop_batches_total", (double) c.eventLoopBatches.get());
         v.put("sansraft_event_loop_events_total", (double) c.eventLoopEvents.get());
-        v.put("sansraft_proposals_unknown_total", (double) c.proposalsUnknown.get());
         v.put("sansraft_snapshots_taken_total", (double) c.snapshotsTaken.get());
         v.put("sansraft_snapshots_received_total", (double) c.snapshotsReceived.get());
         v.put("sansraft_snapshots_installed_total", (double) c.snapshotsInstalled.get());
@@ -525,6 +540,7 @@ public final class RaftNode implements AutoCloseable {
         private LongSupplier nanoTime = System::nanoTime;
         private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
         private boolean snapshotStoreSet;
+        private boolean volatileSnapshotsAllowed;
 
         private Builder() {
         }
@@ -567,6 +583,17 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Accepts a snapshot store that does not survive restarts ({@link SnapshotStore#isDurable()} false, such as
+         * the default {@link InMemorySnapshotStore}) next to a durable log store. Without this, {@link #build()}
+         * refuses that pairing: after a compaction, such a node loses the snapshot that its log depends on in a
+         * restart and refuses to start. For tests and for nodes that never restart from their log.
+         */
+        public Builder allowVolatileSnapshots() {
+            this.volatileSnapshotsAllowed = true;
+            return this;
+        }
+
         /** The message transport; the node starts it and closes it. Required. */
         public Builder transport(Transport transport) {
             this.transport = transport;
@@ -585,7 +612,10 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** How long a proposal or read may wait before it fails with a TimeoutException; default 5 s. */
+        /**
+         * How long a proposal or read may wait for its outcome; default 5 s. A proposal then fails with
+         * {@link OutcomeUnknownException}, a read with a {@link java.util.concurrent.TimeoutException}.
+         */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
             return this;
@@ -625,6 +655,14 @@ public final class RaftNode implements AutoCloseable {
             require(config != null, "config is required");
             require(logStore != null, "logStore is required");
             require(!snapshotStoreSet || snapshotStore != null, "snapshotStore must not be null");
+            boolean snapshotsDurable = snapshotStore != null && snapshotStore.isDurable();
+            require(volatileSnapshotsAllowed || !logStore.isDurable() || snapshotsDurable, "the log store ("
+                    + logStore.getClass().getSimpleName() + ") survives restarts but the snapshot store ("
+                    + (snapshotStore == null ? "the default InMemorySnapshotStore" : snapshotStore.getClass()
+                    .getSimpleName()) + ") does not: once the log is compacted, a restarted node finds no snapshot "
+                    + "covering it and refuses to start. Pass a durable one, such as .snapshotStore("
+                    + "FileSnapshotStore.open(dir)) from raft-storage-file, or call .allowVolatileSnapshots() if "
+                    + "losing snapshots on restart is intended");
             require(transport != null, "transport is required");
             require(stateMachine != null, "stateMachine is required");
             require(tickInterval != null && !tickInterval.isNegative() && !tickInterval.isZero()

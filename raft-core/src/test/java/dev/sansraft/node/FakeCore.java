@@ -36,7 +36,9 @@ class FakeCore implements ConsensusCore {
 
     private final long id;
     private final List<LogEntry> log = new ArrayList<>();
-    private final long term = 3;
+    /** Changed only on the loop thread, by {@link #loseEntriesAndBecomeLeaderOf} at a tick. */
+    private volatile long term = 3;
+    private final Queue<Long> newTerms = new ConcurrentLinkedQueue<>();
     private long commitIndex;
 
     FakeCore(long id) {
@@ -62,6 +64,12 @@ class FakeCore implements ConsensusCore {
     List<Action> step(Event event) {
         List<Action> out = new ArrayList<>();
         if (event instanceof Event.Tick) {
+            Long newTerm = newTerms.poll();
+            if (newTerm != null) {
+                log.clear();
+                term = newTerm;
+                out.add(new Action.TruncateLog(1));
+            }
             List<Action> scripted = onNextTick.poll();
             if (scripted != null) {
                 out.addAll(scripted);
@@ -94,6 +102,18 @@ class FakeCore implements ConsensusCore {
             snapshotsSaved.add(((Event.SnapshotSaved) event).snapshot());
         }
         return out;
+    }
+
+    /**
+     * At the next tick, forgets its whole log and leads in {@code newTerm}, as a leader that was deposed, had its
+     * uncommitted entries truncated, and was elected again would.
+     */
+    void loseEntriesAndBecomeLeaderOf(long newTerm) {
+        newTerms.add(newTerm);
+    }
+
+    long term() {
+        return term;
     }
 
     @Override

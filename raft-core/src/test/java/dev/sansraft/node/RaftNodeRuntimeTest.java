@@ -255,8 +255,12 @@ class RaftNodeRuntimeTest {
 
         clock.addAndGet(Duration.ofSeconds(6).toNanos());
 
-        assertThat(failure(f)).isInstanceOf(TimeoutException.class).hasMessageContaining("index 1");
+        assertThat(failure(f)).as("accepted, so it may still commit: unknown, not dropped")
+                .isInstanceOf(OutcomeUnknownException.class).hasMessageContaining("index 1")
+                .hasCauseInstanceOf(TimeoutException.class);
         assertThat(node.metrics().get("sansraft_requests_timed_out_total")).isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_proposals_dropped_total")).isZero();
         Poll.until("inflight drops to 0", () -> node.metrics().get("sansraft_inflight_requests") == 0.0);
     }
 
@@ -272,6 +276,34 @@ class RaftNodeRuntimeTest {
         core.onNextTick.add(List.of(new Action.ProposalDropped(1, 1, 3)));
 
         assertThat(failure(f)).isInstanceOf(ProposalDroppedException.class);
+        assertThat(node.metrics().get("sansraft_proposals_dropped_total")).isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).isZero();
+    }
+
+    @Test
+    void aProposalWhoseIndexIsRetakenInALaterTermWaitsForWhatCommitsThere() throws Exception {
+        FakeCore core = new FakeCore(1);
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        CountingStateMachine sm = new CountingStateMachine();
+        RaftNode node = start(core, new InMemoryLogStore(), new RecordingTransport(), sm, null);
+        CompletableFuture<byte[]> old = node.propose(bytes("old"));
+        Poll.until("accepted in term 3", () -> node.metrics().get("sansraft_proposals_accepted_total") == 1.0);
+        core.loseEntriesAndBecomeLeaderOf(4);
+        Poll.until("leading in term 4", () -> core.term() == 4);
+
+        CompletableFuture<byte[]> retaken = node.propose(bytes("new"));
+        Poll.until("accepted at index 1 again", () -> node.metrics().get("sansraft_proposals_accepted_total") == 2.0);
+        assertThat(old).as("another node may still hold (1, 3) and commit it: not given up").isNotDone();
+
+        core.onNextTick.add(List.of(new Action.Apply(List.of(LogEntry.normal(1, 3, bytes("old"))))));
+
+        assertThat(string(old.get(10, TimeUnit.SECONDS))).as("the old entry committed after all")
+                .isEqualTo("applied:old");
+        assertThat(failure(retaken)).isInstanceOf(ProposalDroppedException.class).hasMessageContaining("term 4");
+        NodeMetrics m = node.metrics();
+        assertThat(m.get("sansraft_proposals_applied_total")).isEqualTo(1.0);
+        assertThat(m.get("sansraft_proposals_dropped_total")).isEqualTo(1.0);
+        assertThat(m.get("sansraft_proposals_unknown_total")).isZero();
     }
 
     @Test
@@ -286,6 +318,8 @@ class RaftNodeRuntimeTest {
         core.onNextTick.add(List.of(new Action.Apply(List.of(LogEntry.normal(1, 4, bytes("theirs"))))));
 
         assertThat(failure(f)).isInstanceOf(ProposalDroppedException.class).hasMessageContaining("term 4");
+        assertThat(node.metrics().get("sansraft_proposals_dropped_total")).as("a drop found at apply time counts")
+                .isEqualTo(1.0);
         Poll.until("the other entry is applied", () -> sm.size() == 1);
         assertThat(sm.applied).containsExactly("theirs");
     }
