@@ -50,7 +50,16 @@ import java.util.function.Supplier;
  * overdue accepted proposal fails with {@link OutcomeUnknownException} (its cause a {@link TimeoutException}), an
  * overdue read with {@link TimeoutException}.
  *
- * <p>Thread-safety: {@link #submit}, {@link #stop}, {@link #status()} and {@link #inflight()} from any thread;
+ * <p>Bounds ({@link QueueLimits}): the loop takes room in the queued-writes budget for the entries of every storage
+ * batch and in the queued-applies budget for every apply batch, and gives it back once the storage thread's
+ * completed batch or the apply thread's applied index has passed them (checked at every batch, and every tick). An
+ * inbound append request whose entries do not fit the inbound-payloads budget, or that arrives while writes or
+ * applies are full, is queued without its entries: Raft sees a lost append, and the empty one still does a
+ * heartbeat's work (election timer, commit index, read round, a response). A snapshot chunk that does not fit is
+ * dropped; the leader resends it after its chunk timeout.
+ *
+ * <p>Thread-safety: {@link #submit}, {@link #receive}, {@link #stop}, {@link #status()} and {@link #inflight()} from
+ * any thread;
  * everything else on the loop thread, or after it terminated ({@link #failRemaining}).
  */
 final class EventLoop implements Runnable {
@@ -68,6 +77,7 @@ final class EventLoop implements Runnable {
     private final SnapshotWorker snapshotWorker;
     private final SnapshotSender snapshotSender;
     private final NodeCounters counters;
+    private final QueueBudgets budgets;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
@@ -96,13 +106,25 @@ final class EventLoop implements Runnable {
     private List<ApplyTask> applyTasks = new ArrayList<>();
     private long notifiedLeader;
     private long notifiedTerm;
+    /** Room taken in the queued-writes budget per storage batch, by batch sequence; oldest first. */
+    private final ArrayDeque<Held> heldWrites = new ArrayDeque<>();
+    /** Room taken in the queued-applies budget per apply batch, by its last index; oldest first. */
+    private final ArrayDeque<Held> heldApplies = new ArrayDeque<>();
+
+    /** Room held in a budget until {@code until} (a storage batch sequence or an applied index) is passed. */
+    private record Held(long until, long entries, long bytes) {
+    }
+
+    /** An inbound message whose payload holds room in the inbound-payloads budget until the loop takes it. */
+    private record InboundPayload(Event.Receive receive, long bytes) {
+    }
 
     private volatile RaftStatus status;
     private volatile int inflight;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
-              LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
+              QueueBudgets budgets, LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
@@ -111,6 +133,7 @@ final class EventLoop implements Runnable {
         this.snapshotWorker = snapshotWorker;
         this.snapshotSender = snapshotSender;
         this.counters = counters;
+        this.budgets = budgets;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
         this.closedCause = closedCause;
@@ -126,13 +149,39 @@ final class EventLoop implements Runnable {
         inbox.offer(input);
     }
 
-    /** The transport's inbound consumer: queues a message addressed to this node. Never blocks. */
+    /**
+     * The transport's inbound consumer: queues a message addressed to this node, shedding its payload when the node
+     * is full (see the class comment). Never blocks.
+     */
     void receive(Message message) {
         if (message.to() != nodeId) {
             log.debug("node {} drops a message addressed to node {}: {}", nodeId, message.to(), message);
             return;
         }
-        inbox.offer(new Event.Receive(message));
+        if (message instanceof Message.AppendRequest && !((Message.AppendRequest) message).entries().isEmpty()) {
+            Message.AppendRequest a = (Message.AppendRequest) message;
+            long bytes = 0;
+            for (int i = 0, n = a.entries().size(); i < n; i++) {
+                bytes += a.entries().get(i).sizeBytes();
+            }
+            if (budgets.backedUp() == null && budgets.inboundPayloads.tryAcquire(1, bytes)) {
+                inbox.offer(new InboundPayload(new Event.Receive(message), bytes));
+            } else {
+                counters.inboundPayloadsShed.incrementAndGet();
+                inbox.offer(new Event.Receive(new Message.AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(),
+                        a.prevLogTerm(), List.of(), a.leaderCommit(), a.round())));
+            }
+        } else if (message instanceof Message.InstallSnapshot) {
+            long bytes = ((Message.InstallSnapshot) message).data().length;
+            if (budgets.backedUp() == null && budgets.inboundPayloads.tryAcquire(1, bytes)) {
+                inbox.offer(new InboundPayload(new Event.Receive(message), bytes));
+            } else {
+                counters.inboundPayloadsShed.incrementAndGet();
+                log.debug("node {} sheds a snapshot chunk: it is full", nodeId);
+            }
+        } else {
+            inbox.offer(new Event.Receive(message));
+        }
     }
 
     /** The core's status as of the last flushed batch. */
@@ -175,6 +224,11 @@ final class EventLoop implements Runnable {
 
     /** Turns one input into core events (client requests are registered first, so outcomes can find them). */
     private void collect(Object input) {
+        if (input instanceof InboundPayload) {
+            InboundPayload p = (InboundPayload) input;
+            budgets.inboundPayloads.release(1, p.bytes());
+            input = p.receive();
+        }
         if (input instanceof Event.Tick) {
             tickInBatch = true;
             events.add((Event) input);
@@ -474,8 +528,10 @@ final class EventLoop implements Runnable {
     }
 
     private void flush() {
+        releaseDone();
         if (!storageOps.isEmpty()) {
             long seq = ++storageSeq;
+            holdWrites(seq, storageOps);
             storage.submit(new StorageWriter.Batch(seq, storageOps));
             if (storageOpsGateSends) {
                 gateSeq = seq;
@@ -503,11 +559,65 @@ final class EventLoop implements Runnable {
             snapshotOps.clear();
         }
         if (!applyTasks.isEmpty()) {
+            holdApplies(applyTasks);
             applier.submit(applyTasks);
             applyTasks = new ArrayList<>();
         }
         status = core.status();
         inflight = trackedProposals + readsById.size();
+    }
+
+    private void holdWrites(long seq, List<Action> ops) {
+        long entries = 0;
+        long bytes = 0;
+        for (int i = 0, n = ops.size(); i < n; i++) {
+            if (ops.get(i) instanceof Action.AppendLog) {
+                List<LogEntry> appended = ((Action.AppendLog) ops.get(i)).entries();
+                entries += appended.size();
+                for (int j = 0, m = appended.size(); j < m; j++) {
+                    bytes += appended.get(j).sizeBytes();
+                }
+            }
+        }
+        if (entries > 0) {
+            budgets.queuedWrites.acquire(entries, bytes);
+            heldWrites.add(new Held(seq, entries, bytes));
+        }
+    }
+
+    private void holdApplies(List<ApplyTask> tasks) {
+        long entries = 0;
+        long bytes = 0;
+        long last = 0;
+        for (int i = 0, n = tasks.size(); i < n; i++) {
+            if (tasks.get(i) instanceof ApplyTask.Entries) {
+                List<LogEntry> batch = ((ApplyTask.Entries) tasks.get(i)).entries();
+                entries += batch.size();
+                for (int j = 0, m = batch.size(); j < m; j++) {
+                    bytes += batch.get(j).sizeBytes();
+                }
+                last = batch.get(batch.size() - 1).index();
+            }
+        }
+        if (entries > 0) {
+            budgets.queuedApplies.acquire(entries, bytes);
+            heldApplies.add(new Held(last, entries, bytes));
+        }
+    }
+
+    /** Gives back the room of storage batches the storage thread has finished and of entries already applied. */
+    private void releaseDone() {
+        Held h;
+        long completed = storage.completedSeq();
+        while ((h = heldWrites.peek()) != null && h.until() <= completed) {
+            heldWrites.poll();
+            budgets.queuedWrites.release(h.entries(), h.bytes());
+        }
+        long applied = applier.appliedIndex();
+        while ((h = heldApplies.peek()) != null && h.until() <= applied) {
+            heldApplies.poll();
+            budgets.queuedApplies.release(h.entries(), h.bytes());
+        }
     }
 
     /**

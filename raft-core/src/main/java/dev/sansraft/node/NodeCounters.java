@@ -17,6 +17,10 @@ final class NodeCounters {
     /** Accepted proposals failed with ProposalDroppedException: certainly not applied. */
     final AtomicLong proposalsDropped = new AtomicLong();
     final AtomicLong requestsTimedOut = new AtomicLong();
+    /** Requests refused at the door because a queue was full. */
+    final AtomicLong requestsOverloaded = new AtomicLong();
+    /** Inbound append requests stripped of their entries, and snapshot chunks dropped, because the node was full. */
+    final AtomicLong inboundPayloadsShed = new AtomicLong();
     final AtomicLong reads = new AtomicLong();
     final AtomicLong readsRejected = new AtomicLong();
     final AtomicLong staleReads = new AtomicLong();

@@ -18,6 +18,9 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
         this.deadlineNanos = deadlineNanos;
     }
 
+    /** The bytes the request holds on the heap while pending, for the pending-requests budget. */
+    abstract long sizeBytes();
+
     /**
      * A command to append; {@code index} and {@code term} are known once the leader accepted it. {@code olderAtIndex}
      * links a proposal of an earlier leadership that still waits at the same index (the core keeps both until what
@@ -35,6 +38,11 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
             super(deadlineNanos);
             this.command = command;
         }
+
+        @Override
+        long sizeBytes() {
+            return command.length;
+        }
     }
 
     /** A query to run against the state machine once it is safe to. */
@@ -47,6 +55,11 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
             super(deadlineNanos);
             this.request = request;
             this.consistency = consistency;
+        }
+
+        @Override
+        long sizeBytes() {
+            return request.length;
         }
     }
 }

@@ -102,6 +102,7 @@ public final class RaftNode implements AutoCloseable {
     private final ScheduledExecutorService givenScheduler;
     private final LongSupplier nanoTime;
     private final ConsensusCore.Factory coreFactory;
+    private final QueueBudgets budgets;
 
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final AtomicBoolean failed = new AtomicBoolean();
@@ -140,6 +141,7 @@ public final class RaftNode implements AutoCloseable {
         this.givenScheduler = b.scheduler;
         this.nanoTime = b.nanoTime;
         this.coreFactory = b.coreFactory;
+        this.budgets = new QueueBudgets(b.queueLimits);
         this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0);
     }
 
@@ -203,7 +205,7 @@ public final class RaftNode implements AutoCloseable {
         storage = new StorageWriter(id, logStore, transport, snapshotWorker, snapshotSender, this::submitInternal,
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
-                counters, nanoTime, this::failStop, this::closedException);
+                counters, budgets, nanoTime, this::failStop, this::closedException);
         loopThread = thread("loop", eventLoop);
         storageThread = thread("storage", storage);
         applyThread = thread("apply", applier);
@@ -270,12 +272,38 @@ public final class RaftNode implements AutoCloseable {
             request.future.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
             return request.future;
         }
+        OverloadedException refusal = admit(request);
+        if (refusal != null) {
+            counters.requestsOverloaded.incrementAndGet();
+            request.future.completeExceptionally(refusal);
+            return request.future;
+        }
         l.submit(request);
         // close() sets CLOSED before it drains the queue: either the drain saw this request or we see CLOSED here.
         if (state.get() == CLOSED) {
             request.future.completeExceptionally(closedException());
         }
         return request.future;
+    }
+
+    /**
+     * Takes the request's room in the pending-requests budget, given back when its future completes; or says why
+     * there is none: that budget is spent, or the storage or apply queue is full.
+     */
+    private OverloadedException admit(PendingRequest request) {
+        QueueBudget full = budgets.backedUp();
+        if (full != null) {
+            return new OverloadedException("node " + id + " cannot take more work: its " + full + " is full; retry"
+                    + " later");
+        }
+        long size = request.sizeBytes();
+        QueueBudget pending = budgets.pendingRequests;
+        if (!pending.tryAcquire(1, size)) {
+            return new OverloadedException("node " + id + " has too many requests in flight (" + pending
+                    + "); retry later");
+        }
+        request.future.whenComplete((r, e) -> pending.release(1, size));
+        return null;
     }
 
     private void submitInternal(Event event) {
@@ -320,7 +348,14 @@ public final class RaftNode implements AutoCloseable {
      *   or covered by a snapshot), unless the node closed first; {@code sansraft_requests_timed_out_total} counts
      *   the timeouts of proposals and reads (a cause, not an outcome: a timed-out proposal is also one of the
      *   unknown); {@code sansraft_reads_total} (linearizable and lease), {@code sansraft_reads_rejected_total},
-     *   {@code sansraft_stale_reads_total};</li>
+     *   {@code sansraft_stale_reads_total}; {@code sansraft_requests_overloaded_total} (refused at the door with
+     *   {@link OverloadedException} because a {@link QueueLimits} queue was full; not counted in
+     *   {@code sansraft_proposals_total});</li>
+     *   <li>queues ({@link QueueLimits}): gauges {@code sansraft_pending_requests},
+     *   {@code sansraft_pending_request_bytes}, {@code sansraft_queued_write_bytes},
+     *   {@code sansraft_queued_apply_bytes}, {@code sansraft_queued_inbound_bytes}, and the counter
+     *   {@code sansraft_inbound_payloads_shed_total} (append requests delivered without their entries, and snapshot
+     *   chunks dropped, because the node was full);</li>
      *   <li>apply counters {@code sansraft_entries_applied_total}, {@code sansraft_apply_errors_total};</li>
      *   <li>storage counters {@code sansraft_storage_batches_total}, {@code sansraft_storage_entries_written_total},
      *   {@code sansraft_storage_syncs_total}, {@code sansraft_storage_sync_seconds_total} (time spent in
@@ -350,6 +385,12 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_applied_index", (double) s.appliedIndex());
         v.put("sansraft_last_log_index", (double) s.lastLogIndex());
         v.put("sansraft_inflight_requests", l == null ? 0.0 : l.inflight());
+        QueueBudgets q = budgets;
+        v.put("sansraft_pending_requests", (double) q.pendingRequests.entries());
+        v.put("sansraft_pending_request_bytes", (double) q.pendingRequests.bytes());
+        v.put("sansraft_queued_write_bytes", (double) q.queuedWrites.bytes());
+        v.put("sansraft_queued_apply_bytes", (double) q.queuedApplies.bytes());
+        v.put("sansraft_queued_inbound_bytes", (double) q.inboundPayloads.bytes());
         NodeCounters c = counters;
         v.put("sansraft_proposals_total", (double) c.proposals.get());
         v.put("sansraft_proposals_accepted_total", (double) c.proposalsAccepted.get());
@@ -358,6 +399,8 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_proposals_dropped_total", (double) c.proposalsDropped.get());
         v.put("sansraft_proposals_unknown_total", (double) c.proposalsUnknown.get());
         v.put("sansraft_requests_timed_out_total", (double) c.requestsTimedOut.get());
+        v.put("sansraft_requests_overloaded_total", (double) c.requestsOverloaded.get());
+        v.put("sansraft_inbound_payloads_shed_total", (double) c.inboundPayloadsShed.get());
         v.put("sansraft_reads_total", (double) c.reads.get());
         v.put("sansraft_reads_rejected_total", (double) c.readsRejected.get());
         v.put("sansraft_stale_reads_total", (double) c.staleReads.get());
@@ -539,6 +582,7 @@ public final class RaftNode implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private LongSupplier nanoTime = System::nanoTime;
         private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
+        private QueueLimits queueLimits = QueueLimits.forThisHeap();
         private boolean snapshotStoreSet;
         private boolean volatileSnapshotsAllowed;
 
@@ -630,6 +674,15 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The limits of the node's queues, in entries and bytes (see {@link QueueLimits}); default
+         * {@link QueueLimits#forThisHeap()}, sized from {@link Runtime#maxMemory()}.
+         */
+        public Builder queueLimits(QueueLimits queueLimits) {
+            this.queueLimits = queueLimits;
+            return this;
+        }
+
         /** The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}. */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
@@ -670,6 +723,7 @@ public final class RaftNode implements AutoCloseable {
             require(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(),
                     "requestTimeout must be positive, got " + requestTimeout);
             require(nanoTime != null, "nanoTime is required");
+            require(queueLimits != null, "queueLimits is required");
             return new RaftNode(this);
         }
 

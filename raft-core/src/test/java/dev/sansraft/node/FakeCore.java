@@ -3,6 +3,7 @@ package dev.sansraft.node;
 import dev.sansraft.core.Action;
 import dev.sansraft.core.Event;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
 import dev.sansraft.core.SnapshotInfo;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -31,6 +33,10 @@ class FakeCore implements ConsensusCore {
     final List<SnapshotInfo> snapshotsSaved = new CopyOnWriteArrayList<>();
     /** The snapshot the runtime built this core with. */
     volatile Optional<SnapshotInfo> startSnapshot;
+    /** Every message the runtime delivered, in order. */
+    final List<Message> receivedMessages = new CopyOnWriteArrayList<>();
+    /** When set, stepping a received VoteRequest waits for it: the event loop stalls, and its inbox fills. */
+    volatile CountDownLatch stallOnVoteRequest;
     /** When non-negative, the read index every ReadIndex gets instead of the log's last index. */
     volatile long readIndexOverride = -1;
 
@@ -85,6 +91,17 @@ class FakeCore implements ConsensusCore {
                 log.add(e);
                 out.add(new Action.AppendLog(List.of(e), term));
                 out.add(new Action.ProposalAccepted(p.correlationId(), e.index(), e.term()));
+            }
+        } else if (event instanceof Event.Receive) {
+            Message m = ((Event.Receive) event).message();
+            receivedMessages.add(m);
+            CountDownLatch stall = stallOnVoteRequest;
+            if (m instanceof Message.VoteRequest && stall != null) {
+                try {
+                    stall.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         } else if (event instanceof Event.Persisted) {
             persistedSeen.add(event);

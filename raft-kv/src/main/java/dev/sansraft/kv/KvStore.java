@@ -47,8 +47,8 @@ import java.util.function.Function;
  *
  * <p><b>Reads</b> ({@link #get}) run as queries against the state machine with a {@link Consistency}:
  * {@link Consistency#LINEARIZABLE} by default (ReadIndex, Raft thesis §6.4; works on followers too), LEASE or STALE on
- * request. Reads change nothing, so they are retried on timeouts ({@link TimeoutException}) too. {@link #getThroughLog} reads through the log,
- * for comparison benchmarks.
+ * request. Reads change nothing, so they are retried on timeouts ({@link TimeoutException}) too.
+ * {@link #getThroughLog} reads through the log, for comparison benchmarks.
  *
  * <p><b>Session-tagged variants</b> taking a {@link ClientRequest} are for servers relaying remote clients (HTTP
  * {@code Client-Id} / {@code Request-Seq}): they send exactly that tag, once; the remote client retries.

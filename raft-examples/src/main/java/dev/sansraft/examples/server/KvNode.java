@@ -5,6 +5,7 @@ import dev.sansraft.examples.http.KvHttpServer;
 import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.node.LogStore;
+import dev.sansraft.node.QueueLimits;
 import dev.sansraft.node.RaftNode;
 import dev.sansraft.node.SnapshotStore;
 import dev.sansraft.node.Transport;
@@ -43,19 +44,23 @@ public final class KvNode implements AutoCloseable {
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                Transport transport, InetSocketAddress httpAddress, Map<Long, String> httpUrls,
                                int httpThreads) throws IOException {
-        return start(id, members, config, logStore, null, transport, httpAddress, httpUrls, httpThreads);
+        return start(id, members, config, logStore, null, QueueLimits.forThisHeap(), transport, httpAddress,
+                httpUrls, httpThreads);
     }
 
     /**
      * Starts the node and its HTTP API.
      *
-     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default
+     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default (allowed
+     *                      only with an in-memory log store)
+     * @param queueLimits   the node's queue limits; a request beyond them gets 503
      * @param httpAddress   where the API listens (port 0 picks one)
      * @param httpUrls      node id to HTTP base URL, for redirects to the leader
      */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
-                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
-                               Map<Long, String> httpUrls, int httpThreads) throws IOException {
+                               SnapshotStore snapshotStore, QueueLimits queueLimits, Transport transport,
+                               InetSocketAddress httpAddress, Map<Long, String> httpUrls, int httpThreads)
+            throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
                 .id(id)
@@ -63,7 +68,8 @@ public final class KvNode implements AutoCloseable {
                 .config(config)
                 .logStore(logStore)
                 .transport(transport)
-                .stateMachine(stateMachine);
+                .stateMachine(stateMachine)
+                .queueLimits(queueLimits);
         if (snapshotStore != null) {
             builder.snapshotStore(snapshotStore);
         }

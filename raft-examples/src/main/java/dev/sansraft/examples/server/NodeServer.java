@@ -56,11 +56,13 @@ public final class NodeServer implements AutoCloseable {
             closeQuietly(logStore, settings);
             throw e;
         }
+        HeapBudget heap = HeapBudget.ofThisProcess();
         TcpTransport transport;
         try {
             TcpTransport.Builder b = TcpTransport.builder()
                     .nodeId(settings.id())
                     .clusterId(settings.identity().clusterId());
+            heap.applyTo(b);
             if (boundRaftChannel != null) {
                 b.listen(boundRaftChannel);
             } else {
@@ -75,16 +77,17 @@ public final class NodeServer implements AutoCloseable {
             throw e;
         }
         // Each process draws its own seed so that nodes started together do not time out in lockstep.
-        RaftConfig config = settings.snapshots()
-                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong()))
+        RaftConfig config = heap.applyTo(settings.snapshots()
+                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong())))
                 .build();
+        log.info("node {}: memory limits from the {}", settings.id(), heap);
         if (settings.snapshots().isDisabled()) {
             log.warn("node {}: snapshots are disabled (--snapshot-entries 0 --snapshot-bytes 0): the log in {} grows"
                     + " without bound and a restart replays all of it", settings.id(), settings.dataDir());
         }
         try {
             return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore, snapshotStore,
-                    transport, settings.self().httpAddress(), settings.peers().httpBaseUrls(),
+                    heap.queueLimits(), transport, settings.self().httpAddress(), settings.peers().httpBaseUrls(),
                     settings.httpThreads()));
         } catch (IOException | RuntimeException e) {
             transport.close();
