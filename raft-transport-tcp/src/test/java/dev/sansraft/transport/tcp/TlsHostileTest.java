@@ -109,7 +109,7 @@ class TlsHostileTest {
     void certificateOfANonMemberIsRefused() {
         startCluster(true);
         startIntruder(4, certs.tls(certs.node4));
-        assertRefusedFor("claiming node 4: node id 4 is not a configured peer");
+        assertRefusedFor("claiming node 4: node id 4 is not a peer now");
         assertNodeOneStillServes(4);
     }
 
