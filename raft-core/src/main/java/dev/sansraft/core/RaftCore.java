@@ -552,12 +552,9 @@ public final class RaftCore {
             pendingAckIndex = Math.max(pendingAckIndex, lastNew);
             pendingAckRound = Math.max(pendingAckRound, ar.round());
         }
-        // One answer per append. Answer now if everything claimed is durable; otherwise the Persisted event
-        // answers, so one response covers a whole group commit. The exception is an append without entries that
-        // opens a new round: that is the leader asking for a round (for reads, or to renew its lease) with nothing to
-        // write, so nothing of its own would answer it; it is answered now, claiming only what is durable. An append
-        // with entries answers its round once, after the write.
-        if (durable == lastNew || (ar.entries().isEmpty() && ar.round() > lastAckedRound)) {
+        // Answer now if everything claimed is durable, or if the leader is waiting on this round for reads;
+        // otherwise the Persisted event answers, so one response covers a whole group commit.
+        if (durable == lastNew || ar.round() > lastAckedRound) {
             acknowledge(ar.from(), durable, Math.max(ar.round(), pendingAckRound));
         }
     }

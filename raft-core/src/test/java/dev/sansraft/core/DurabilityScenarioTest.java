@@ -1,6 +1,5 @@
 package dev.sansraft.core;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -64,41 +63,6 @@ class DurabilityScenarioTest {
         c.deliverWhere(TestCluster.to(2));
         assertThat(c.node(2).sentSince(mark, Message.AppendResponse.class)).as("the round is acknowledged")
                 .isNotEmpty().allMatch(r -> r.matchIndex() <= 1, "claims only the durable prefix");
-    }
-
-    @Test
-    void eachAppendIsAnsweredOnceUnlessItOnlyAsksForARound() {
-        TestCluster c = electedCluster(1, 2, 3);
-        c.pauseDisk(2);
-        int mark = c.node(2).mark();
-        int leaderMark = c.node(1).mark();
-        // A read and a proposal in one batch: the append carrying the entry also opens the read's round.
-        c.stepAll(1, List.of(new Event.ReadIndex(7, false),
-                new Event.Propose(1, "x".getBytes(StandardCharsets.UTF_8))));
-        Message.AppendRequest carrying = c.node(1).sentSince(leaderMark, Message.AppendRequest.class).stream()
-                .filter(r -> r.to() == 2).reduce((a, b) -> b).orElseThrow();
-        assertThat(carrying.entries()).as("the round rides on the entry").hasSize(1);
-        c.deliverWhere(TestCluster.to(2));
-        assertThat(c.node(2).sentSince(mark, Message.AppendResponse.class)).as("no answer before the write")
-                .isEmpty();
-        c.resumeDisk(2);
-        assertThat(c.node(2).sentSince(mark, Message.AppendResponse.class))
-                .as("one answer, after the write, for the entry and the round").singleElement()
-                .matches(r -> r.success() && r.matchIndex() == 2 && r.round() == carrying.round());
-
-        // With the entry's write still in flight, a read round goes out as an empty append: nothing else would
-        // answer that soon, so it is answered at once, for the durable prefix only; the entry once it is written.
-        c.pauseDisk(2);
-        c.propose(1, 2, "y");
-        c.deliverWhere(TestCluster.to(2));
-        int mark2 = c.node(2).mark();
-        c.step(1, new Event.ReadIndex(8, false));
-        c.deliverWhere(TestCluster.to(2));
-        assertThat(c.node(2).sentSince(mark2, Message.AppendResponse.class)).as("the empty append, answered at once")
-                .singleElement().matches(r -> r.matchIndex() == 2);
-        c.resumeDisk(2);
-        assertThat(c.node(2).sentSince(mark2, Message.AppendResponse.class)).as("then the entry, after its write")
-                .hasSize(2).last().matches(r -> r.matchIndex() == 3);
     }
 
     @Test
