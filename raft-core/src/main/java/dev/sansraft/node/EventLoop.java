@@ -124,7 +124,8 @@ final class EventLoop implements Runnable {
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
-              QueueBudgets budgets, LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
+              QueueBudgets budgets, LongSupplier nanoTime, Consumer<Throwable> onFatal,
+              Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
