@@ -5,10 +5,12 @@ import dev.sansraft.core.Message.InstallSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
@@ -25,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>States: {@code BACKOFF} (no connection; a reconnect is due at {@code nextAttemptNanos}), {@code CONNECTING}
  * (non-blocking connect in flight), {@code HANDSHAKING} (our handshake sent, the peer's answer awaited) and
  * {@code READY} (messages flow). Every failure closes the socket, drops the batch that was being written and goes
- * back to {@code BACKOFF} with exponential, jittered delay; queued messages stay queued for the next connection, so
+ * back to {@code BACKOFF} with exponential, jittered delay, capped low (see {@link TcpTransport.Builder#reconnectBackoff})
+ * and cut short when the peer connects to us ({@link #peerReachable}); queued messages stay queued for the next connection, so
  * the order of whatever is delivered is the order of {@link #offer} calls.
  *
  * <p>Back-pressure: {@link #offer} never blocks; a message that does not fit the queue's bounds is refused and the
@@ -63,6 +66,8 @@ final class PeerLink implements EventLoop.Connection {
 
     private State state = State.BACKOFF;
     private SocketChannel channel;
+    /** The TLS session over {@link #channel}, or null for plaintext. */
+    private TlsChannel tls;
     private SelectionKey key;
     private boolean writeInterest;
     /** In BACKOFF: when to dial next (initially long past); in CONNECTING and HANDSHAKING: when to give up. */
@@ -126,8 +131,21 @@ final class PeerLink implements EventLoop.Connection {
         return true;
     }
 
+    /**
+     * The peer just completed a handshake on a connection it dialed to us, so it is reachable now: forget the failures
+     * counted so far and, if this link is waiting out a backoff, dial at once. Without this a link that failed during
+     * a partition could sit idle for a whole backoff after the partition heals. Selector thread.
+     */
+    void peerReachable() {
+        backoff.reset();
+        if (state == State.BACKOFF) {
+            deadlineNanos = loop.now();
+        }
+    }
+
     /** Starts a non-blocking connect. Selector thread. */
     void connect() {
+        loop.counters.dials.incrementAndGet();
         // Bytes left from the previous connection mean nothing on this one. Reset here, never while reading.
         reader.reset();
         try {
@@ -152,6 +170,48 @@ final class PeerLink implements EventLoop.Connection {
         state = State.HANDSHAKING;
         key.interestOps(SelectionKey.OP_READ);
         reader.maxFrameBytes(MessageCodec.MAX_HELLO_FRAME_BYTES);
+        TransportTls settings = loop.config.tls();
+        if (settings != null) {
+            tls = new TlsChannel(channel, settings.newEngine(true));
+            continueTls();
+            return;
+        }
+        sendHello();
+    }
+
+    /** Advances the TLS handshake; once it is complete and the certificate names {@link #peerId}, sends our hello. */
+    private void continueTls() {
+        long certified;
+        try {
+            int waitFor = tls.handshake();
+            if (waitFor != 0) {
+                key.interestOps(waitFor);
+                writeInterest = false;
+                return;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            writeInterest = false;
+            certified = TransportTls.nodeIdOf(tls.peerCertificate());
+        } catch (SSLException | TlsConfigException e) {
+            refuse("TLS handshake failed: " + e.getMessage());
+            return;
+        } catch (IOException e) {
+            fail("TLS handshake failed: " + e);
+            return;
+        }
+        if (certified != peerId) {
+            refuse("its certificate names node " + certified + ", expected node " + peerId);
+            return;
+        }
+        sendHello();
+    }
+
+    private void refuse(String reason) {
+        loop.refused(address.toString(), "outbound", "peer " + peerId + ": " + reason);
+        fail(reason);
+    }
+
+    private void sendHello() {
         out.appendHello(loop.hello);
         out.seal();
         writePending();
@@ -171,6 +231,10 @@ final class PeerLink implements EventLoop.Connection {
             onConnected();
             return;
         }
+        if (tls != null && !tls.isHandshakeComplete()) {
+            continueTls();
+            return;
+        }
         if ((readyOps & SelectionKey.OP_READ) != 0 && !readReply()) {
             return;
         }
@@ -182,11 +246,14 @@ final class PeerLink implements EventLoop.Connection {
     /** Reads the handshake answer, or notices that the peer closed; returns false if the link failed. */
     private boolean readReply() {
         try {
-            boolean open = reader.readFrom(channel, helloSink, MessageCodec.MAX_HELLO_FRAME_BYTES);
+            boolean open = reader.readFrom(tls != null ? tls : channel, helloSink, MessageCodec.MAX_HELLO_FRAME_BYTES);
             loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
             if (!open) {
                 fail("peer closed the connection");
                 return false;
+            }
+            if (tls != null && state != State.BACKOFF && tls.hasBufferedInput()) {
+                loop.readAgain(this);
             }
             return state != State.BACKOFF;
         } catch (FrameDecodeException e) {
@@ -208,11 +275,8 @@ final class PeerLink implements EventLoop.Connection {
         }
         Hello answer = loop.codec.decodeHello(frame);
         if (!answer.clusterId().equals(loop.config.clusterId()) || answer.nodeId() != peerId) {
-            loop.counters.handshakesRefused.incrementAndGet();
-            log.warn("node {}: refusing peer at {}: it answered as node {} of cluster '{}', expected node {} of "
-                    + "cluster '{}'", loop.config.nodeId(), address, answer.nodeId(), answer.clusterId(), peerId,
-                    loop.config.clusterId());
-            fail("handshake answer refused");
+            refuse("it answered as node " + answer.nodeId() + " of cluster '" + answer.clusterId()
+                    + "', expected node " + peerId + " of cluster '" + loop.config.clusterId() + "'");
             return false;
         }
         state = State.READY;
@@ -280,7 +344,7 @@ final class PeerLink implements EventLoop.Connection {
         long before = out.pendingBytes();
         int messages = out.batchMessages();
         try {
-            boolean done = out.writeTo(channel);
+            boolean done = out.writeTo(io());
             loop.counters.bytesSent.addAndGet(before - out.pendingBytes());
             if (done) {
                 loop.counters.sent.addAndGet(messages);
@@ -291,6 +355,11 @@ final class PeerLink implements EventLoop.Connection {
             fail("write failed: " + e);
             return false;
         }
+    }
+
+    /** The channel frames go through: the TLS session if there is one, else the socket. */
+    private GatheringByteChannel io() {
+        return tls != null ? tls : channel;
     }
 
     private void setWriteInterest(boolean on) {
@@ -331,6 +400,7 @@ final class PeerLink implements EventLoop.Connection {
             return;
         }
         State was = state;
+        loop.counters.dialFailures.incrementAndGet();
         closeChannel();
         long delay = backoff.nextDelayNanos();
         deadlineNanos = loop.now() + delay;
@@ -353,15 +423,20 @@ final class PeerLink implements EventLoop.Connection {
             if (key != null) {
                 key.cancel();
             }
-            EventLoop.closeQuietly(channel);
+            EventLoop.closeQuietly(tls != null ? tls : channel);
             loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
         }
         channel = null;
+        tls = null;
         key = null;
         writeInterest = false;
     }
 
     /** Closes the connection and drops every queued message; the link is unusable afterwards. Selector thread. */
+    InetSocketAddress address() {
+        return address;
+    }
+
     void closeForGood() {
         closeChannel();
         state = State.CLOSED;
