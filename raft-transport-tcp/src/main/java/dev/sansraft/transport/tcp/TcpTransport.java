@@ -1,6 +1,7 @@
 package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.Message;
+import dev.sansraft.core.RaftConfig;
 import dev.sansraft.node.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,11 +13,14 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -26,7 +30,8 @@ import java.util.random.RandomGenerator;
  * it accepts the connections its peers dial and receives their messages on those. One connection per direction and
  * pair keeps per-link order trivial and gives each socket one owner. Each connection starts with a handshake that
  * carries the cluster id and node id; a peer with another cluster id or an unknown node id is refused with a log
- * line. A lost connection is re-dialed with exponential backoff and jitter. The handshake guards against
+ * line. A lost connection is re-dialed with exponential backoff and jitter. The peers are those given to the builder
+ * until {@link #updatePeers} replaces them with the members of a new configuration. The handshake guards against
  * misconfiguration, not against attackers: the cluster id is not a secret and there is no encryption, so run the
  * cluster on a trusted network.
  *
@@ -73,13 +78,16 @@ public final class TcpTransport implements Transport {
     private final InetSocketAddress localAddress;
     private final LiveCounters counters = new LiveCounters();
     private final EventLoop loop;
+    private final Function<String, InetSocketAddress> endpointResolver;
     private final Object lifecycle = new Object();
     private Thread thread;
     private boolean started;
     private volatile boolean closed;
 
-    private TcpTransport(TransportConfig config, ServerSocketChannel server, Selector selector) throws IOException {
+    private TcpTransport(TransportConfig config, ServerSocketChannel server, Selector selector,
+                         Function<String, InetSocketAddress> endpointResolver) throws IOException {
         this.config = config;
+        this.endpointResolver = endpointResolver;
         this.server = server;
         this.selector = selector;
         this.localAddress = (InetSocketAddress) server.getLocalAddress();
@@ -99,6 +107,20 @@ public final class TcpTransport implements Transport {
     /** This node's id. */
     public long nodeId() {
         return config.nodeId();
+    }
+
+    /** The validated settings; for tests. */
+    TransportConfig config() {
+        return config;
+    }
+
+    /** Outbound connection attempts so far, and how many of them failed or were lost later; for tests. */
+    long dials() {
+        return counters.dials.get();
+    }
+
+    long dialFailures() {
+        return counters.dialFailures.get();
     }
 
     /** A snapshot of the counters. Any thread. */
@@ -165,6 +187,57 @@ public final class TcpTransport implements Transport {
         }
     }
 
+    /**
+     * Switches the peer set to the members of a new configuration: {@code endpoints} maps each member's id to its
+     * endpoint string, read by the {@link Builder#endpointResolver} (by default {@code host:raftPort[/...]}). This
+     * node's own id is skipped. A member whose endpoint is empty keeps the address this transport already has for
+     * it (members of a static configuration carry none); one whose endpoint does not resolve keeps its old address,
+     * with a log line. Links to new members are dialed at once; links to members no longer present are closed with
+     * whatever was queued for them, and their inbound connections are refused from then on. Any thread; the change
+     * reaches the selector thread soon after the call returns.
+     */
+    @Override
+    public void updatePeers(Map<Long, String> endpoints) {
+        Objects.requireNonNull(endpoints, "endpoints");
+        Map<Long, InetSocketAddress> next = new TreeMap<>();
+        for (Map.Entry<Long, String> e : endpoints.entrySet()) {
+            long peerId = e.getKey();
+            if (peerId == config.nodeId()) {
+                continue;
+            }
+            PeerLink current = loop.link(peerId);
+            String endpoint = e.getValue();
+            if (endpoint == null || endpoint.isEmpty()) {
+                if (current != null) {
+                    next.put(peerId, current.address());
+                } else {
+                    log.warn("node {}: member {} has no endpoint and no known address; it cannot be reached",
+                            config.nodeId(), peerId);
+                }
+                continue;
+            }
+            try {
+                next.put(peerId, endpointResolver.apply(endpoint));
+            } catch (RuntimeException ex) {
+                log.warn("node {}: cannot resolve the endpoint of member {}: {}", config.nodeId(), peerId,
+                        ex.getMessage());
+                if (current != null) {
+                    next.put(peerId, current.address());
+                }
+            }
+        }
+        loop.updatePeers(next);
+    }
+
+    /** The ids of the peers this transport dials now, ascending. Any thread. */
+    public List<Long> peerIds() {
+        List<Long> ids = new ArrayList<>();
+        for (PeerLink link : loop.links()) {
+            ids.add(link.peerId);
+        }
+        return ids;
+    }
+
     /** Stops the selector thread and closes every socket; idempotent, any thread. */
     @Override
     public void close() {
@@ -208,10 +281,20 @@ public final class TcpTransport implements Transport {
      * Collects and validates a {@link TcpTransport}'s settings. Not thread-safe; use from one thread.
      *
      * <p>Defaults: 16 MiB maximum frame, 64 MiB and 65,536 messages queued per peer of which at most 8 MiB of
-     * snapshot chunks, 1 MiB snapshot chunks, reconnect backoff from 50 ms to 5 s, 5 s connect-and-handshake timeout,
-     * an unseeded random source for the jitter.
+     * snapshot chunks, 1 MiB snapshot chunks, reconnect backoff from 10 ms to 250 ms (see {@link #reconnectBackoff}),
+     * 5 s connect-and-handshake timeout, an unseeded random source for the jitter.
      */
     public static final class Builder {
+
+        /** The first reconnect delay unless set otherwise. */
+        static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(10);
+        /**
+         * The largest reconnect delay unless set otherwise: 2.5 heartbeat intervals at the node runtime's default
+         * 100 ms tick and one-tick heartbeat, a quarter of its default 1 s election timeout.
+         */
+        static final Duration DEFAULT_RECONNECT_MAX = Duration.ofMillis(250);
+        /** {@link #reconnectBackoffFor} caps the backoff at this many heartbeat intervals. */
+        static final int RECONNECT_HEARTBEATS = 3;
 
         private long nodeId;
         private String clusterId;
@@ -223,10 +306,11 @@ public final class TcpTransport implements Transport {
         private int maxQueuedMessagesPerPeer = 65_536;
         private long maxQueuedSnapshotBytesPerPeer = 8L << 20;
         private int snapshotChunkBytes = 1 << 20;
-        private Duration reconnectMin = Duration.ofMillis(50);
-        private Duration reconnectMax = Duration.ofSeconds(5);
+        private Duration reconnectMin = DEFAULT_RECONNECT_MIN;
+        private Duration reconnectMax = DEFAULT_RECONNECT_MAX;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private RandomGenerator random;
+        private Function<String, InetSocketAddress> endpointResolver = RaftEndpoint::parse;
 
         private Builder() {
         }
@@ -320,16 +404,52 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
-        /** The first and the largest reconnect delay; jitter picks each delay in the upper half of its range. */
+        /**
+         * The first and the largest reconnect delay; jitter picks each delay in the upper half of its range. Keep the
+         * largest to a few heartbeat intervals and well below the election timeout: a link that failed during a
+         * partition is idle until its next attempt, and a follower that hears nothing for an election timeout after
+         * the partition heals starts an election (the leader loses it if checkQuorum is on). A peer that connects
+         * to this node cuts the wait short in any case. {@link #reconnectBackoffFor} derives both from the Raft
+         * timing.
+         */
         public Builder reconnectBackoff(Duration min, Duration max) {
             this.reconnectMin = Objects.requireNonNull(min, "min backoff");
             this.reconnectMax = Objects.requireNonNull(max, "max backoff");
             return this;
         }
 
+        /**
+         * The reconnect backoff for a node ticking every {@code tickInterval} with {@code raft}'s timeouts: the
+         * largest delay is {@value #RECONNECT_HEARTBEATS} heartbeat intervals, and never more than half the election
+         * timeout; the first is a tenth of that. With the defaults (100 ms tick, 1-tick heartbeat, 10-tick election
+         * timeout) that is 30 ms to 300 ms.
+         */
+        public Builder reconnectBackoffFor(Duration tickInterval, RaftConfig raft) {
+            Objects.requireNonNull(tickInterval, "tick interval");
+            Objects.requireNonNull(raft, "raft config");
+            if (tickInterval.isNegative() || tickInterval.isZero()) {
+                throw new IllegalArgumentException("tick interval must be positive, got " + tickInterval);
+            }
+            Duration heartbeats = tickInterval.multipliedBy((long) RECONNECT_HEARTBEATS * raft.heartbeatIntervalTicks());
+            Duration halfElection = tickInterval.multipliedBy(raft.electionTimeoutTicks()).dividedBy(2);
+            Duration max = heartbeats.compareTo(halfElection) < 0 ? heartbeats : halfElection;
+            Duration min = max.dividedBy(10);
+            return reconnectBackoff(min.isZero() ? max : min, max);
+        }
+
         /** How long a connect plus handshake may take, for either side, before the connection is dropped. */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = Objects.requireNonNull(timeout, "connect timeout");
+            return this;
+        }
+
+        /**
+         * How {@link TcpTransport#updatePeers} turns a member's endpoint string into the address to dial; it throws
+         * {@link IllegalArgumentException} for an endpoint it cannot read. Default: {@code host:raftPort}, optionally
+         * followed by {@code /} and anything (such as the example server's {@code host:raftPort/httpPort}).
+         */
+        public Builder endpointResolver(Function<String, InetSocketAddress> resolver) {
+            this.endpointResolver = Objects.requireNonNull(resolver, "endpoint resolver");
             return this;
         }
 
@@ -357,7 +477,7 @@ public final class TcpTransport implements Transport {
                 }
                 server.configureBlocking(false);
                 selector = Selector.open();
-                return new TcpTransport(config, server, selector);
+                return new TcpTransport(config, server, selector, endpointResolver);
             } catch (IOException e) {
                 if (server != null) {
                     EventLoop.closeQuietly(server);
