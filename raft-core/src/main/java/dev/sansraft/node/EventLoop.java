@@ -91,6 +91,10 @@ final class EventLoop implements NodeScheduler.Body {
     private volatile int inflight;
     /** Set by a round that failed: the loop takes nothing more (loop stage only). */
     private boolean failed;
+    /** The clock reading ticks are counted from, the tick length, and the ticks stepped so far (see runRound). */
+    private long tickBaseNanos;
+    private long tickNanos;
+    private long ticksStepped;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
@@ -107,6 +111,16 @@ final class EventLoop implements NodeScheduler.Body {
         this.onFatal = onFatal;
         this.closedCause = closedCause;
         this.status = core.status();
+    }
+
+    /**
+     * Starts counting ticks of {@code tickNanos} from now; call before {@link #bind}. From then on the core is
+     * stepped one {@link Event.Tick} per {@code tickNanos} the clock has moved, counted at the start of every round,
+     * whatever the timer delivered: the timer's ticks only wake the loop.
+     */
+    void startTicks(long tickNanos) {
+        this.tickNanos = tickNanos;
+        this.tickBaseNanos = nanoTime.getAsLong();
     }
 
     void bind(NodeScheduler scheduler) {
@@ -152,6 +166,10 @@ final class EventLoop implements NodeScheduler.Body {
             return false;
         }
         try {
+            // The ticks the clock owes come first, so that whatever this batch asks (a lease read above all) is
+            // answered as of now. Counting them from the timer instead would let a read queued behind late ticks (a
+            // paused process, a stalled timer) be served from a lease that ran out meanwhile (thesis §6.4.1).
+            stepOwedTicks();
             int n = 0;
             do {
                 collect(input);
@@ -185,11 +203,22 @@ final class EventLoop implements NodeScheduler.Body {
         return inbox.awaitEnd();
     }
 
+    private void stepOwedTicks() {
+        if (tickNanos <= 0) {
+            return;
+        }
+        long due = (nanoTime.getAsLong() - tickBaseNanos) / tickNanos;
+        for (; ticksStepped < due; ticksStepped++) {
+            events.add(Event.Tick.INSTANCE);
+            tickInBatch = true;
+        }
+    }
+
     /** Turns one input into core events (client requests are registered first, so outcomes can find them). */
     private void collect(Object input) {
         if (input instanceof Event.Tick) {
+            // Only a wake-up: the ticks themselves are counted from the clock (stepOwedTicks).
             tickInBatch = true;
-            events.add((Event) input);
         } else if (input instanceof Event.Receive) {
             counters.messagesReceived.incrementAndGet();
             events.add((Event) input);

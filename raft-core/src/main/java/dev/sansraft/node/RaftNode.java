@@ -197,6 +197,8 @@ public final class RaftNode implements AutoCloseable {
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
                 counters, nanoTime, this::failStop, this::closedException);
+        long tickNanos = tickInterval.toNanos();
+        eventLoop.startTicks(tickNanos);
         snapshotWorker.bind(scheduler);
         snapshotSender.bind(scheduler);
         applier.bind(scheduler);
@@ -204,9 +206,9 @@ public final class RaftNode implements AutoCloseable {
         eventLoop.bind(scheduler);
         loop = eventLoop;
         transport.start(eventLoop::receive);
-        long tickNanos = tickInterval.toNanos();
-        // Fixed rate, not fixed delay: after a stall the missed ticks are delivered, so the core's tick count keeps
-        // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
+        // The timer only wakes the loop; the loop steps as many ticks as the clock says have passed, so the core's
+        // tick count keeps up with real time however late the timer or the loop runs. A lease read is safe only if
+        // the leader's clock does not run slow (thesis §6.4.1).
         ticker = scheduler.everyPeriod(id, tickNanos, () -> eventLoop.submit(Event.Tick.INSTANCE));
         log.info("node {} started: members={} term={} votedFor={} snapshotIndex={} lastLogIndex={} tick={}ms", id,
                 members, hardState.term(), hardState.votedFor(), snapshot.map(SnapshotInfo::index).orElse(0L),
