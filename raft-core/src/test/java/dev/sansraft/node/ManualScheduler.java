@@ -89,12 +89,20 @@ final class ManualScheduler implements NodeScheduler {
             if (next == null) {
                 break;
             }
-            nowNanos = next.dueNanos;
+            nowNanos = Math.max(nowNanos, next.dueNanos);
             next.dueNanos += next.periodNanos;
             next.tick.run();
             runUntilIdle();
         }
         nowNanos = until;
+    }
+
+    /**
+     * Moves the clock forward by {@code d} without firing any tick, as when the timer's thread stalls or the process
+     * was frozen: the ticks that fell due stay owed until the next {@link #advance}.
+     */
+    void moveClockWithoutTicks(Duration d) {
+        nowNanos += d.toNanos();
     }
 
     private static final class Periodic {

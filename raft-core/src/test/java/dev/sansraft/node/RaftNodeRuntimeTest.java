@@ -277,6 +277,42 @@ class RaftNodeRuntimeTest {
         assertThat(node.metrics().get("sansraft_inflight_requests")).isEqualTo(0.0);
     }
 
+    /**
+     * A lease is measured in ticks, so the core must have counted every tick the clock owes when a read reaches it:
+     * a read queued behind late ticks (a stalled timer, a paused process) would otherwise be answered from a lease
+     * that ran out meanwhile.
+     */
+    @Test
+    void aReadIsSteppedAfterEveryTickTheClockOwesEvenIfTheTimerIsLate() {
+        AtomicLong ticks = new AtomicLong();
+        AtomicLong ticksAtRead = new AtomicLong(-1);
+        FakeCore core = new FakeCore(1) {
+            @Override
+            List<Action> step(Event event) {
+                if (event instanceof Event.Tick) {
+                    ticks.incrementAndGet();
+                } else if (event instanceof Event.ReadIndex) {
+                    ticksAtRead.set(ticks.get());
+                }
+                return super.step(event);
+            }
+        };
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(core, new CountingStateMachine(), scheduler);
+        scheduler.advance(Duration.ofMillis(50));
+        assertThat(ticks.get()).as("ticks of 5 ms in 50 ms").isEqualTo(10);
+
+        scheduler.moveClockWithoutTicks(Duration.ofMillis(100));
+        CompletableFuture<byte[]> read = node.query(bytes("count"), ReadConsistency.LEASE);
+        scheduler.runUntilIdle();
+
+        assertThat(ticksAtRead.get()).as("ticks the core had counted when the read reached it").isEqualTo(30);
+        assertThat(read).isDone();
+        assertThat(ticks.get()).as("no tick counted twice once the late timer fires").isEqualTo(30);
+        scheduler.advance(Duration.ofMillis(5));
+        assertThat(ticks.get()).isEqualTo(31);
+    }
+
     @Test
     void droppedProposalFailsWithProposalDropped() {
         FakeCore core = new FakeCore(1);
