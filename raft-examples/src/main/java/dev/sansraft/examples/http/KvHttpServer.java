@@ -1,12 +1,17 @@
 package dev.sansraft.examples.http;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +57,15 @@ public final class KvHttpServer implements AutoCloseable {
      */
     public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
                                      int handlerThreads) throws IOException {
+        return start(address, backend, leaderUrls, handlerThreads, HttpSecurity.NONE);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, KvBackend, Map, int)}, with HTTPS and a bearer token as {@code security}
+     * says (see {@link BearerTokenFilter} for what the token guards).
+     */
+    public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
+                                     int handlerThreads, HttpSecurity security) throws IOException {
         if (handlerThreads < 1) {
             throw new IllegalArgumentException("handlerThreads must be >= 1, got " + handlerThreads);
         }
@@ -62,11 +76,22 @@ public final class KvHttpServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        HttpServer server = HttpServer.create(address, 1024);
+        HttpServer server;
+        if (security.tls() != null) {
+            HttpsServer https = HttpsServer.create(address, 1024);
+            https.setHttpsConfigurator(new Tls12And13(security.tls()));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 1024);
+        }
         server.setExecutor(pool);
-        server.createContext("/", new KvApiHandler(backend, leaderUrls, pool));
+        HttpContext context = server.createContext("/", new KvApiHandler(backend, leaderUrls, pool));
+        if (security.bearerToken() != null) {
+            context.getFilters().add(new BearerTokenFilter(security.bearerToken()));
+        }
         server.start();
-        log.info("HTTP API listening on {}", server.getAddress());
+        log.info("HTTP API listening on {} ({}{})", server.getAddress(), security.scheme(),
+                security.bearerToken() != null ? ", bearer token required" : "");
         return new KvHttpServer(server, pool);
     }
 
@@ -77,6 +102,24 @@ public final class KvHttpServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return server.getAddress();
+    }
+
+    /**
+     * Offers TLS 1.3 and 1.2 on each HTTPS connection (curl and browsers speak both) and asks for no client
+     * certificate: the bearer token authenticates clients.
+     */
+    private static final class Tls12And13 extends HttpsConfigurator {
+        Tls12And13(SSLContext context) {
+            super(context);
+        }
+
+        @Override
+        public void configure(HttpsParameters params) {
+            javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+            p.setProtocols(new String[]{"TLSv1.3", "TLSv1.2"});
+            p.setNeedClientAuth(false);
+            params.setSSLParameters(p);
+        }
     }
 
     @Override
