@@ -151,6 +151,7 @@ final class Applier implements Runnable {
             applied = e.index();
         }
         counters.entriesApplied.addAndGet(entries.size());
+        counters.commitToApply.observe(counters.nanoTime() - batch.committedNanos(), entries.size());
         appliedIndex = applied;
     }
 

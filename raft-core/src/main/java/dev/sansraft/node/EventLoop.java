@@ -60,6 +60,7 @@ final class EventLoop implements Runnable {
     private final SnapshotWorker snapshotWorker;
     private final SnapshotSender snapshotSender;
     private final NodeCounters counters;
+    private final ListenerQueue listeners;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
@@ -84,6 +85,8 @@ final class EventLoop implements Runnable {
     /** Snapshot chunk writes and sends that need not wait for a hard-state save. */
     private final List<Action> snapshotOps = new ArrayList<>();
     private List<ApplyTask> applyTasks = new ArrayList<>();
+    /** The clock read once per batch for the latency histograms; 0 until the batch needs it. */
+    private long batchNanos;
     private long notifiedLeader;
     private long notifiedTerm;
 
@@ -92,7 +95,7 @@ final class EventLoop implements Runnable {
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
-              LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
+              ListenerQueue listeners, LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
@@ -101,6 +104,7 @@ final class EventLoop implements Runnable {
         this.snapshotWorker = snapshotWorker;
         this.snapshotSender = snapshotSender;
         this.counters = counters;
+        this.listeners = listeners;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
         this.closedCause = closedCause;
@@ -187,6 +191,7 @@ final class EventLoop implements Runnable {
      * instead of one per proposal.
      */
     private void stepBatch() {
+        batchNanos = 0;
         if (!events.isEmpty()) {
             List<Action> actions = core.stepAll(events);
             events.clear();
@@ -283,6 +288,7 @@ final class EventLoop implements Runnable {
             Action.ReadReady r = (Action.ReadReady) a;
             PendingRequest.Read read = readsById.remove(r.readId());
             if (read != null) {
+                counters.readIndexRound.observe(batchNanos() - read.createdNanos);
                 applyTasks.add(new ApplyTask.Query(r.readIndex(), read));
             }
         } else if (a instanceof Action.ReadRejected) {
@@ -315,6 +321,7 @@ final class EventLoop implements Runnable {
 
     private void onApply(List<LogEntry> entries) {
         PendingRequest.Proposal[] waiters = null;
+        long now = batchNanos();
         if (!proposalsByIndex.isEmpty()) {
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry e = entries.get(i);
@@ -325,10 +332,13 @@ final class EventLoop implements Runnable {
                     }
                     // The applier checks the term: a different term at this index means the proposal was dropped.
                     waiters[i] = p;
+                    if (p.term == e.term()) {
+                        counters.proposeToCommit.observe(now - p.createdNanos);
+                    }
                 }
             }
         }
-        applyTasks.add(new ApplyTask.Entries(entries, waiters));
+        applyTasks.add(new ApplyTask.Entries(entries, waiters, now));
     }
 
     private void onAccepted(Action.ProposalAccepted a) {
@@ -384,6 +394,7 @@ final class EventLoop implements Runnable {
 
     private void onRoleChanged(Action.RoleChanged a) {
         counters.roleChanges.incrementAndGet();
+        listeners.post(l -> l.onRoleChange(a.role(), a.term(), a.leaderId()));
         log.info("node {} is {} in term {}, leader {}", nodeId, a.role(), a.term(),
                 a.leaderId() == 0 ? "unknown" : a.leaderId());
         // Tell listeners about a new leader, or about losing it, but not about every term a candidate tries.
@@ -395,7 +406,16 @@ final class EventLoop implements Runnable {
             notifiedLeader = a.leaderId();
             notifiedTerm = a.term();
             applyTasks.add(new ApplyTask.LeaderChange(a.leaderId(), a.term()));
+            listeners.post(l -> l.onLeaderChange(a.leaderId(), a.term()));
         }
+    }
+
+    /** The node clock, read at most once per batch: one reading stamps every commit and read of the batch. */
+    private long batchNanos() {
+        if (batchNanos == 0) {
+            batchNanos = nanoTime.getAsLong();
+        }
+        return batchNanos;
     }
 
     /** Fails, with a TimeoutException, every request whose deadline has passed. */

@@ -51,6 +51,8 @@ final class StorageWriter implements Runnable {
     private final WorkQueue<Batch> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
     /** The newest append of the current round; storage-thread only. */
     private Action.AppendLog lastAppend;
+    /** Entries appended in the current group-commit round, for the sync batch-size histogram. */
+    private int roundEntries;
     private volatile long completedSeq;
 
     StorageWriter(long nodeId, LogStore store, Transport transport, SnapshotWorker snapshotWorker,
@@ -100,6 +102,7 @@ final class StorageWriter implements Runnable {
     private void writeRound(Batch first) throws IOException {
         boolean wroteLog = false;
         lastAppend = null;
+        roundEntries = 0;
         long lastSeq = first.seq();
         for (Batch b = first; b != null; b = inbox.isStopping() ? null : inbox.poll()) {
             counters.storageBatches.incrementAndGet();
@@ -111,7 +114,10 @@ final class StorageWriter implements Runnable {
         if (wroteLog) {
             long start = nanoTime.getAsLong();
             store.sync();
-            counters.storageSyncNanos.addAndGet(nanoTime.getAsLong() - start);
+            long syncNanos = nanoTime.getAsLong() - start;
+            counters.storageSyncNanos.addAndGet(syncNanos);
+            counters.syncDuration.observe(syncNanos);
+            counters.syncBatchEntries.observe(roundEntries);
             counters.storageSyncs.incrementAndGet();
             if (lastAppend != null) {
                 LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
@@ -128,6 +134,7 @@ final class StorageWriter implements Runnable {
             List<LogEntry> entries = lastAppend.entries();
             store.append(entries);
             counters.storageEntriesWritten.addAndGet(entries.size());
+            roundEntries += entries.size();
             return true;
         }
         if (a instanceof Action.TruncateLog) {

@@ -1,5 +1,6 @@
 package dev.sansraft.examples.http;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API of one node, on the JDK's built-in server. Endpoints and status codes are documented on
- * {@link KvApiHandler}.
+ * {@link KvApiHandler}; {@code GET /} (the live cluster page) and {@code GET /cluster/status} on {@link ClusterPage}.
+ * Every request's time goes into the {@code sansraft_http_request_seconds} histogram of {@code GET /metrics}
+ * ({@link RequestTimer}).
  *
  * <p>Threads: the JDK server's dispatcher thread accepts and parses; a small fixed pool runs the handlers and sends
  * the responses. A handler never waits for Raft: it registers a callback on the backend's future and returns, so a
@@ -64,7 +67,11 @@ public final class KvHttpServer implements AutoCloseable {
                 });
         HttpServer server = HttpServer.create(address, 1024);
         server.setExecutor(pool);
-        server.createContext("/", new KvApiHandler(backend, leaderUrls, pool));
+        HttpRequestMetrics httpMetrics = new HttpRequestMetrics();
+        KvBackend metered = new MeteredBackend(backend, httpMetrics);
+        HttpContext root = server.createContext("/", new KvApiHandler(metered, leaderUrls, pool));
+        root.getFilters().add(new RequestTimer(httpMetrics));
+        root.getFilters().add(new ClusterPage(metered, leaderUrls, pool));
         server.start();
         log.info("HTTP API listening on {}", server.getAddress());
         return new KvHttpServer(server, pool);
