@@ -218,6 +218,11 @@ final class EventLoop implements Runnable {
         if (previous != null && previous != c) {
             previous.fail("replaced by a newer connection from the same peer");
         }
+        // The peer reaches us, so we can most likely reach it: our own link need not wait out its backoff.
+        PeerLink link = link(peerId);
+        if (link != null) {
+            link.peerReachable();
+        }
     }
 
     /** {@code c} is closed; forget it. */

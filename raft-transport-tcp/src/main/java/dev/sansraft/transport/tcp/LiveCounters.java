@@ -17,6 +17,9 @@ final class LiveCounters {
     final AtomicLong handshakesRefused = new AtomicLong();
     final AtomicLong connectionsEstablished = new AtomicLong();
     final AtomicLong snapshotChunksDropped = new AtomicLong();
+    /** Outbound connection attempts and their failures; internal, for tests of the reconnect schedule. */
+    final AtomicLong dials = new AtomicLong();
+    final AtomicLong dialFailures = new AtomicLong();
 
     TransportCounters snapshot(long queuedMessages, long queuedBytes) {
         return new TransportCounters(sent.get(), received.get(), dropped.get(), bytesSent.get(), bytesReceived.get(),

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>States: {@code BACKOFF} (no connection; a reconnect is due at {@code nextAttemptNanos}), {@code CONNECTING}
  * (non-blocking connect in flight), {@code HANDSHAKING} (our handshake sent, the peer's answer awaited) and
  * {@code READY} (messages flow). Every failure closes the socket, drops the batch that was being written and goes
- * back to {@code BACKOFF} with exponential, jittered delay; queued messages stay queued for the next connection, so
+ * back to {@code BACKOFF} with exponential, jittered delay, capped low (see {@link TcpTransport.Builder#reconnectBackoff})
+ * and cut short when the peer connects to us ({@link #peerReachable}); queued messages stay queued for the next connection, so
  * the order of whatever is delivered is the order of {@link #offer} calls.
  *
  * <p>Back-pressure: {@link #offer} never blocks; a message that does not fit the queue's bounds is refused and the
@@ -126,8 +127,21 @@ final class PeerLink implements EventLoop.Connection {
         return true;
     }
 
+    /**
+     * The peer just completed a handshake on a connection it dialed to us, so it is reachable now: forget the failures
+     * counted so far and, if this link is waiting out a backoff, dial at once. Without this a link that failed during
+     * a partition could sit idle for a whole backoff after the partition heals. Selector thread.
+     */
+    void peerReachable() {
+        backoff.reset();
+        if (state == State.BACKOFF) {
+            deadlineNanos = loop.now();
+        }
+    }
+
     /** Starts a non-blocking connect. Selector thread. */
     void connect() {
+        loop.counters.dials.incrementAndGet();
         // Bytes left from the previous connection mean nothing on this one. Reset here, never while reading.
         reader.reset();
         try {
@@ -331,6 +345,7 @@ final class PeerLink implements EventLoop.Connection {
             return;
         }
         State was = state;
+        loop.counters.dialFailures.incrementAndGet();
         closeChannel();
         long delay = backoff.nextDelayNanos();
         deadlineNanos = loop.now() + delay;

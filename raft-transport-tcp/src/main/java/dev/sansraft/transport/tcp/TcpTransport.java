@@ -1,6 +1,7 @@
 package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.Message;
+import dev.sansraft.core.RaftConfig;
 import dev.sansraft.node.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,6 +100,20 @@ public final class TcpTransport implements Transport {
     /** This node's id. */
     public long nodeId() {
         return config.nodeId();
+    }
+
+    /** The validated settings; for tests. */
+    TransportConfig config() {
+        return config;
+    }
+
+    /** Outbound connection attempts so far, and how many of them failed or were lost later; for tests. */
+    long dials() {
+        return counters.dials.get();
+    }
+
+    long dialFailures() {
+        return counters.dialFailures.get();
     }
 
     /** A snapshot of the counters. Any thread. */
@@ -208,10 +223,20 @@ public final class TcpTransport implements Transport {
      * Collects and validates a {@link TcpTransport}'s settings. Not thread-safe; use from one thread.
      *
      * <p>Defaults: 16 MiB maximum frame, 64 MiB and 65,536 messages queued per peer of which at most 8 MiB of
-     * snapshot chunks, 1 MiB snapshot chunks, reconnect backoff from 50 ms to 5 s, 5 s connect-and-handshake timeout,
-     * an unseeded random source for the jitter.
+     * snapshot chunks, 1 MiB snapshot chunks, reconnect backoff from 10 ms to 250 ms (see {@link #reconnectBackoff}),
+     * 5 s connect-and-handshake timeout, an unseeded random source for the jitter.
      */
     public static final class Builder {
+
+        /** The first reconnect delay unless set otherwise. */
+        static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(10);
+        /**
+         * The largest reconnect delay unless set otherwise: 2.5 heartbeat intervals at the node runtime's default
+         * 100 ms tick and one-tick heartbeat, a quarter of its default 1 s election timeout.
+         */
+        static final Duration DEFAULT_RECONNECT_MAX = Duration.ofMillis(250);
+        /** {@link #reconnectBackoffFor} caps the backoff at this many heartbeat intervals. */
+        static final int RECONNECT_HEARTBEATS = 3;
 
         private long nodeId;
         private String clusterId;
@@ -223,8 +248,8 @@ public final class TcpTransport implements Transport {
         private int maxQueuedMessagesPerPeer = 65_536;
         private long maxQueuedSnapshotBytesPerPeer = 8L << 20;
         private int snapshotChunkBytes = 1 << 20;
-        private Duration reconnectMin = Duration.ofMillis(50);
-        private Duration reconnectMax = Duration.ofSeconds(5);
+        private Duration reconnectMin = DEFAULT_RECONNECT_MIN;
+        private Duration reconnectMax = DEFAULT_RECONNECT_MAX;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private RandomGenerator random;
 
@@ -320,11 +345,37 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
-        /** The first and the largest reconnect delay; jitter picks each delay in the upper half of its range. */
+        /**
+         * The first and the largest reconnect delay; jitter picks each delay in the upper half of its range. Keep the
+         * largest to a few heartbeat intervals and well below the election timeout: a link that failed during a
+         * partition is idle until its next attempt, and a follower that hears nothing for an election timeout after
+         * the partition heals starts an election (the leader loses it if checkQuorum is on). A peer that connects
+         * to this node cuts the wait short in any case. {@link #reconnectBackoffFor} derives both from the Raft
+         * timing.
+         */
         public Builder reconnectBackoff(Duration min, Duration max) {
             this.reconnectMin = Objects.requireNonNull(min, "min backoff");
             this.reconnectMax = Objects.requireNonNull(max, "max backoff");
             return this;
+        }
+
+        /**
+         * The reconnect backoff for a node ticking every {@code tickInterval} with {@code raft}'s timeouts: the
+         * largest delay is {@value #RECONNECT_HEARTBEATS} heartbeat intervals, and never more than half the election
+         * timeout; the first is a tenth of that. With the defaults (100 ms tick, 1-tick heartbeat, 10-tick election
+         * timeout) that is 30 ms to 300 ms.
+         */
+        public Builder reconnectBackoffFor(Duration tickInterval, RaftConfig raft) {
+            Objects.requireNonNull(tickInterval, "tick interval");
+            Objects.requireNonNull(raft, "raft config");
+            if (tickInterval.isNegative() || tickInterval.isZero()) {
+                throw new IllegalArgumentException("tick interval must be positive, got " + tickInterval);
+            }
+            Duration heartbeats = tickInterval.multipliedBy((long) RECONNECT_HEARTBEATS * raft.heartbeatIntervalTicks());
+            Duration halfElection = tickInterval.multipliedBy(raft.electionTimeoutTicks()).dividedBy(2);
+            Duration max = heartbeats.compareTo(halfElection) < 0 ? heartbeats : halfElection;
+            Duration min = max.dividedBy(10);
+            return reconnectBackoff(min.isZero() ? max : min, max);
         }
 
         /** How long a connect plus handshake may take, for either side, before the connection is dropped. */

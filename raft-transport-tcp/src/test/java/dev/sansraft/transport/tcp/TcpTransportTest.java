@@ -293,6 +293,31 @@ class TcpTransportTest {
     }
 
     @Test
+    void aPeerConnectingToUsCutsOurBackoffShort() {
+        ServerSocketChannel l1 = Loopback.bind();
+        InetSocketAddress address2 = Loopback.closedPort();
+        Inbox inbox1 = new Inbox();
+        Inbox inbox2 = new Inbox();
+        // Node 1's first dial is refused, after which it would wait 15 to 30 s: far beyond the wait below.
+        Duration backoff = Duration.ofSeconds(30);
+        Duration wait = backoff.dividedBy(3);
+        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, address2)
+                .reconnectBackoff(backoff, backoff.multipliedBy(2)).build()) {
+            t1.start(inbox1);
+            t1.send(Loopback.heartbeat(1, 2, 0));
+            Poll.until(() -> t1.dialFailures() == 1, WAIT, () -> "node 1's first dial refused " + t1.counters());
+            try (TcpTransport t2 = Loopback.builder(2, Loopback.bind(address2.getPort()))
+                    .peer(1, Loopback.address(l1)).build()) {
+                t2.start(inbox2);
+                Poll.until(() -> inbox2.size() == 1, wait, () -> "node 1 redials once node 2 connected to it, dials="
+                        + t1.dials() + " " + t1.counters());
+                assertThat(t1.dials()).as("one redial, triggered by node 2's connection").isEqualTo(2);
+                assertThat(inbox2.roundsFrom(1)).containsExactly(0L);
+            }
+        }
+    }
+
+    @Test
     void wrongClusterIdIsRefusedBothWays() {
         ServerSocketChannel l1 = Loopback.bind();
         ServerSocketChannel l2 = Loopback.bind();
