@@ -2,6 +2,7 @@ package dev.sansraft.node;
 
 import dev.sansraft.core.Message;
 
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +22,16 @@ public interface Transport extends AutoCloseable {
 
     /** Queues a message for {@link Message#to()}; never blocks. */
     void send(Message message);
+
+    /**
+     * The configuration changed: from now on the peers are the members in {@code endpoints} (member id to the
+     * endpoint string the configuration gives it, possibly empty), apart from this node. A transport connects to
+     * members it did not know and forgets those no longer present. The node calls this with every configuration
+     * that takes effect, from its event-loop thread, so it must not block. The default ignores it, for transports
+     * whose peers are fixed or found some other way.
+     */
+    default void updatePeers(Map<Long, String> endpoints) {
+    }
 
     /** Releases every socket and thread. Idempotent. */
     @Override

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -38,7 +40,10 @@ final class EventLoop implements Runnable {
     final Hello hello;
 
     private final ServerSocketChannel server;
-    private final PeerLink[] links;
+    /** The outbound links, replaced as a whole on the loop thread when the peers change; read from any thread. */
+    private volatile PeerLink[] links;
+    /** The peer set to switch to, posted by {@link #updatePeers} from any thread; the newest wins. */
+    private final AtomicReference<Map<Long, InetSocketAddress>> pendingPeers = new AtomicReference<>();
     private final ConcurrentLinkedQueue<PeerLink> dirty = new ConcurrentLinkedQueue<>();
     /** True while the loop is not blocked in select, so senders need not wake it. */
     private final AtomicBoolean awake = new AtomicBoolean(true);
@@ -75,6 +80,57 @@ final class EventLoop implements Runnable {
         return links;
     }
 
+    /** Whether {@code peerId} is a peer now: one this node dials, and whose connections it accepts. Any thread. */
+    boolean isPeer(long peerId) {
+        return link(peerId) != null;
+    }
+
+    /**
+     * Switches to {@code peers} (id to address, without this node) on the loop thread soon: links to new peers are
+     * created and dialed, links to peers no longer present are closed with their queues dropped, and a peer whose
+     * address changed gets a fresh link. Any thread.
+     */
+    void updatePeers(Map<Long, InetSocketAddress> peers) {
+        pendingPeers.set(Map.copyOf(peers));
+        if (!awake.get() && awake.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    private void applyPendingPeers() {
+        Map<Long, InetSocketAddress> peers = pendingPeers.getAndSet(null);
+        if (peers == null) {
+            return;
+        }
+        List<PeerLink> next = new ArrayList<>(peers.size());
+        Map<Long, InetSocketAddress> remaining = new HashMap<>(peers);
+        for (PeerLink link : links) {
+            InetSocketAddress address = remaining.remove(link.peerId);
+            if (link.address().equals(address)) {
+                next.add(link);
+                continue;
+            }
+            link.closeForGood();
+            InboundConnection c = inboundByPeer.get(link.peerId);
+            if (address == null && c != null) {
+                c.fail("peer " + link.peerId + " was removed from the configuration");
+            }
+            if (address != null) {
+                remaining.put(link.peerId, address);
+                log.info("node {}: peer {} moved from {} to {}", config.nodeId(), link.peerId, link.address(),
+                        address);
+            } else {
+                log.info("node {}: peer {} at {} removed", config.nodeId(), link.peerId, link.address());
+            }
+        }
+        for (Map.Entry<Long, InetSocketAddress> e : remaining.entrySet()) {
+            next.add(new PeerLink(this, e.getKey(), e.getValue()));
+            log.info("node {}: peer {} at {} added", config.nodeId(), e.getKey(), e.getValue());
+        }
+        next.sort((a, b) -> Long.compare(a.peerId, b.peerId));
+        links = next.toArray(PeerLink[]::new);
+    }
+
     /** Asks the loop to flush {@code link}. Any thread; the caller has just set the link's scheduled flag. */
     void schedule(PeerLink link) {
         dirty.offer(link);
@@ -104,9 +160,10 @@ final class EventLoop implements Runnable {
             now = System.nanoTime();
             while (running) {
                 now = System.nanoTime();
+                applyPendingPeers();
                 long timeoutMillis = runTimers();
                 awake.set(false);
-                if (dirty.isEmpty() && running) {
+                if (dirty.isEmpty() && pendingPeers.get() == null && running) {
                     selector.select(dispatcher, timeoutMillis);
                 } else {
                     selector.selectNow(dispatcher);

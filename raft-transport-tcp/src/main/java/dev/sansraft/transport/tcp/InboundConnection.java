@@ -103,8 +103,8 @@ final class InboundConnection implements EventLoop.Connection {
                     hello);
             return false;
         }
-        if (!config.peers().containsKey(hello.nodeId())) {
-            refuse("node id " + hello.nodeId() + " is not a configured peer " + config.peers().keySet(), hello);
+        if (!loop.isPeer(hello.nodeId())) {
+            refuse("node id " + hello.nodeId() + " is not a peer now", hello);
             return false;
         }
         ByteBuffer answer = ByteBuffer.allocate(MessageCodec.MAX_HELLO_FRAME_BYTES);

@@ -377,6 +377,10 @@ final class PeerLink implements EventLoop.Connection {
     }
 
     /** Closes the connection and drops every queued message; the link is unusable afterwards. Selector thread. */
+    InetSocketAddress address() {
+        return address;
+    }
+
     void closeForGood() {
         closeChannel();
         state = State.CLOSED;

@@ -13,11 +13,14 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -27,7 +30,8 @@ import java.util.random.RandomGenerator;
  * it accepts the connections its peers dial and receives their messages on those. One connection per direction and
  * pair keeps per-link order trivial and gives each socket one owner. Each connection starts with a handshake that
  * carries the cluster id and node id; a peer with another cluster id or an unknown node id is refused with a log
- * line. A lost connection is re-dialed with exponential backoff and jitter. The handshake guards against
+ * line. A lost connection is re-dialed with exponential backoff and jitter. The peers are those given to the builder
+ * until {@link #updatePeers} replaces them with the members of a new configuration. The handshake guards against
  * misconfiguration, not against attackers: the cluster id is not a secret and there is no encryption, so run the
  * cluster on a trusted network.
  *
@@ -74,13 +78,16 @@ public final class TcpTransport implements Transport {
     private final InetSocketAddress localAddress;
     private final LiveCounters counters = new LiveCounters();
     private final EventLoop loop;
+    private final Function<String, InetSocketAddress> endpointResolver;
     private final Object lifecycle = new Object();
     private Thread thread;
     private boolean started;
     private volatile boolean closed;
 
-    private TcpTransport(TransportConfig config, ServerSocketChannel server, Selector selector) throws IOException {
+    private TcpTransport(TransportConfig config, ServerSocketChannel server, Selector selector,
+                         Function<String, InetSocketAddress> endpointResolver) throws IOException {
         this.config = config;
+        this.endpointResolver = endpointResolver;
         this.server = server;
         this.selector = selector;
         this.localAddress = (InetSocketAddress) server.getLocalAddress();
@@ -180,6 +187,57 @@ public final class TcpTransport implements Transport {
         }
     }
 
+    /**
+     * Switches the peer set to the members of a new configuration: {@code endpoints} maps each member's id to its
+     * endpoint string, read by the {@link Builder#endpointResolver} (by default {@code host:raftPort[/...]}). This
+     * node's own id is skipped. A member whose endpoint is empty keeps the address this transport already has for
+     * it (members of a static configuration carry none); one whose endpoint does not resolve keeps its old address,
+     * with a log line. Links to new members are dialed at once; links to members no longer present are closed with
+     * whatever was queued for them, and their inbound connections are refused from then on. Any thread; the change
+     * reaches the selector thread soon after the call returns.
+     */
+    @Override
+    public void updatePeers(Map<Long, String> endpoints) {
+        Objects.requireNonNull(endpoints, "endpoints");
+        Map<Long, InetSocketAddress> next = new TreeMap<>();
+        for (Map.Entry<Long, String> e : endpoints.entrySet()) {
+            long peerId = e.getKey();
+            if (peerId == config.nodeId()) {
+                continue;
+            }
+            PeerLink current = loop.link(peerId);
+            String endpoint = e.getValue();
+            if (endpoint == null || endpoint.isEmpty()) {
+                if (current != null) {
+                    next.put(peerId, current.address());
+                } else {
+                    log.warn("node {}: member {} has no endpoint and no known address; it cannot be reached",
+                            config.nodeId(), peerId);
+                }
+                continue;
+            }
+            try {
+                next.put(peerId, endpointResolver.apply(endpoint));
+            } catch (RuntimeException ex) {
+                log.warn("node {}: cannot resolve the endpoint of member {}: {}", config.nodeId(), peerId,
+                        ex.getMessage());
+                if (current != null) {
+                    next.put(peerId, current.address());
+                }
+            }
+        }
+        loop.updatePeers(next);
+    }
+
+    /** The ids of the peers this transport dials now, ascending. Any thread. */
+    public List<Long> peerIds() {
+        List<Long> ids = new ArrayList<>();
+        for (PeerLink link : loop.links()) {
+            ids.add(link.peerId);
+        }
+        return ids;
+    }
+
     /** Stops the selector thread and closes every socket; idempotent, any thread. */
     @Override
     public void close() {
@@ -252,6 +310,7 @@ public final class TcpTransport implements Transport {
         private Duration reconnectMax = DEFAULT_RECONNECT_MAX;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private RandomGenerator random;
+        private Function<String, InetSocketAddress> endpointResolver = RaftEndpoint::parse;
 
         private Builder() {
         }
@@ -384,6 +443,16 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
+        /**
+         * How {@link TcpTransport#updatePeers} turns a member's endpoint string into the address to dial; it throws
+         * {@link IllegalArgumentException} for an endpoint it cannot read. Default: {@code host:raftPort}, optionally
+         * followed by {@code /} and anything (such as the example server's {@code host:raftPort/httpPort}).
+         */
+        public Builder endpointResolver(Function<String, InetSocketAddress> resolver) {
+            this.endpointResolver = Objects.requireNonNull(resolver, "endpoint resolver");
+            return this;
+        }
+
         /** The random source for reconnect jitter; used only by the selector thread. Seed it for reproducibility. */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
@@ -408,7 +477,7 @@ public final class TcpTransport implements Transport {
                 }
                 server.configureBlocking(false);
                 selector = Selector.open();
-                return new TcpTransport(config, server, selector);
+                return new TcpTransport(config, server, selector, endpointResolver);
             } catch (IOException e) {
                 if (server != null) {
                     EventLoop.closeQuietly(server);
