@@ -107,7 +107,7 @@ final class ClusterPage extends Filter {
                 parts.add(fetch(id, url));
             }
         }
-        CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).whenCompleteAsync((ignored, failure) -> {
+        CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenCompleteAsync((ignored, failure) -> {
             StringBuilder body = new StringBuilder("[");
             for (int i = 0; i < parts.size(); i++) {
                 body.append(i == 0 ? "" : ",").append(parts.get(i).join());
