@@ -39,7 +39,7 @@ final class ClusterPage extends Filter {
     private static final Logger log = LoggerFactory.getLogger(ClusterPage.class);
 
     /** How long the fan-out waits for one peer's {@code /status}. */
-    static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+    static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
     private static final String PAGE_RESOURCE = "cluster.html";
 
     private final KvBackend backend;
