@@ -47,14 +47,17 @@ final class ClusterPage extends Filter {
     private final Executor responder;
     private final HttpClient client;
     private final byte[] page;
+    private final String bearerToken;
 
-    ClusterPage(KvBackend backend, Map<Long, String> peerUrls, Executor responder) {
+    /** @param bearerToken the token peers require (sent with each fan-out request), or null */
+    ClusterPage(KvBackend backend, Map<Long, String> peerUrls, Executor responder, String bearerToken) {
         this.backend = backend;
         this.peerUrls = peerUrls;
         this.responder = responder;
         this.client = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).executor(responder)
                 .version(HttpClient.Version.HTTP_1_1).build();
         this.page = loadPage();
+        this.bearerToken = bearerToken;
     }
 
     private static byte[] loadPage() {
@@ -121,7 +124,11 @@ final class ClusterPage extends Filter {
     private CompletableFuture<String> fetch(long id, String url) {
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create(url + "/status")).timeout(PEER_TIMEOUT).GET().build();
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + "/status")).timeout(PEER_TIMEOUT).GET();
+            if (bearerToken != null) {
+                b.header("Authorization", "Bearer " + bearerToken);
+            }
+            request = b.build();
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(entry(id, url).field("ok", false)
                     .field("error", "bad peer URL: " + e.getMessage()).end());

@@ -1,6 +1,7 @@
 package dev.sansraft.examples.server;
 
 import dev.sansraft.core.RaftConfig;
+import dev.sansraft.examples.http.HttpSecurity;
 import dev.sansraft.examples.http.KvHttpServer;
 import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvStateMachine;
@@ -56,6 +57,15 @@ public final class KvNode implements AutoCloseable {
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
                                Map<Long, String> httpUrls, int httpThreads) throws IOException {
+        return start(id, members, config, logStore, snapshotStore, transport, httpAddress, httpUrls, httpThreads,
+                HttpSecurity.NONE);
+    }
+
+    /** As above, with HTTPS and a bearer token on the API as {@code security} says. */
+    public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security)
+            throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
                 .id(id)
@@ -71,7 +81,7 @@ public final class KvNode implements AutoCloseable {
         node.start();
         try {
             KvHttpServer http = KvHttpServer.start(httpAddress,
-                    new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads);
+                    new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads, security);
             return new KvNode(node, stateMachine, http);
         } catch (IOException | RuntimeException e) {
             node.close();

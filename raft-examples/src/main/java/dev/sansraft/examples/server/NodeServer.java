@@ -40,11 +40,21 @@ public final class NodeServer implements AutoCloseable {
      * @throws IOException            if the log or the snapshot store cannot be opened or a port cannot be bound
      */
     public static NodeServer start(NodeSettings settings) throws IOException {
-        return start(settings, null);
+        return start(settings, null, ServerSecurity.NONE);
+    }
+
+    /** As {@link #start(NodeSettings)}, with TLS and an API token as {@code security} says. */
+    public static NodeServer start(NodeSettings settings, ServerSecurity security) throws IOException {
+        return start(settings, null, security);
     }
 
     /** As {@link #start(NodeSettings)}, taking over an already bound raft listening channel when given. */
     static NodeServer start(NodeSettings settings, ServerSocketChannel boundRaftChannel) throws IOException {
+        return start(settings, boundRaftChannel, ServerSecurity.NONE);
+    }
+
+    private static NodeServer start(NodeSettings settings, ServerSocketChannel boundRaftChannel,
+                                    ServerSecurity security) throws IOException {
         settings.identity().claim(settings.dataDir(), LOG_DIR);
         LogStore logStore = FileLogStore.builder(settings.dataDir().resolve(LOG_DIR))
                 .segmentSizeBytes(settings.logSegmentBytes())
@@ -61,6 +71,9 @@ public final class NodeServer implements AutoCloseable {
             TcpTransport.Builder b = TcpTransport.builder()
                     .nodeId(settings.id())
                     .clusterId(settings.identity().clusterId());
+            if (security.tls() != null) {
+                b.tls(security.tls());
+            }
             if (boundRaftChannel != null) {
                 b.listen(boundRaftChannel);
             } else {
@@ -84,8 +97,8 @@ public final class NodeServer implements AutoCloseable {
         }
         try {
             return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore, snapshotStore,
-                    transport, settings.self().httpAddress(), settings.peers().httpBaseUrls(),
-                    settings.httpThreads()));
+                    transport, settings.self().httpAddress(), security.withScheme(settings.peers().httpBaseUrls()),
+                    settings.httpThreads(), security.http()));
         } catch (IOException | RuntimeException e) {
             transport.close();
             closeQuietly(snapshotStore, settings);
