@@ -6,7 +6,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A {@link KvBackend} that adds the server's own HTTP request histograms to the node's metrics text, so
- * {@code GET /metrics} shows both. Every other call goes straight to the wrapped backend.
+ * {@code GET /metrics} shows both. Every other call goes straight to the wrapped backend: a method added to
+ * {@link KvBackend} must be delegated here too, or its default would hide the real backend's (checked by
+ * {@code MeteredBackendTest}).
  *
  * <p>Thread-safe if the wrapped backend is.
  */
@@ -43,6 +45,36 @@ final class MeteredBackend implements KvBackend {
     @Override
     public RaftStatus status() {
         return backend.status();
+    }
+
+    @Override
+    public Members members() {
+        return backend.members();
+    }
+
+    @Override
+    public CompletableFuture<Members> addLearner(long id, String endpoint) {
+        return backend.addLearner(id, endpoint);
+    }
+
+    @Override
+    public CompletableFuture<Members> promote(long id) {
+        return backend.promote(id);
+    }
+
+    @Override
+    public CompletableFuture<Members> remove(long id) {
+        return backend.remove(id);
+    }
+
+    @Override
+    public CompletableFuture<Long> transferLeadership(long id) {
+        return backend.transferLeadership(id);
+    }
+
+    @Override
+    public String httpUrlOf(long id) {
+        return backend.httpUrlOf(id);
     }
 
     @Override
