@@ -299,7 +299,7 @@ public final class RaftNode implements AutoCloseable {
             return s;
         }
         return new RaftStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), applied, s.lastLogIndex(),
-                s.members(), s.peers(), s.snapshotIndex());
+                s.members(), s.peers(), s.snapshotIndex(), s.membership(), s.transferTarget());
     }
 
     /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
