@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -43,9 +42,10 @@ import java.util.function.Supplier;
  * tick while the loop runs.
  *
  * <p>Thread-safety: {@link #submit}, {@link #stop}, {@link #status()} and {@link #inflight()} from any thread;
- * everything else on the loop thread, or after it terminated ({@link #failRemaining}).
+ * everything else in the loop's rounds (its stage, see {@link NodeScheduler}), or after the stage ended
+ * ({@link #failRemaining}).
  */
-final class EventLoop implements Runnable {
+final class EventLoop implements NodeScheduler.Body {
 
     /** The most inputs stepped before actions are flushed, bounding the latency a burst adds. */
     static final int MAX_BATCH = 1024;
@@ -64,7 +64,7 @@ final class EventLoop implements Runnable {
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
-    private final WorkQueue<Object> inbox = new WorkQueue<>(TimeUnit.SECONDS.toNanos(1));
+    private final WorkQueue<Object> inbox = new WorkQueue<>();
 
     // Owned by the loop thread.
     private final Map<Long, PendingRequest.Proposal> proposalsByIndex = new HashMap<>();
@@ -92,6 +92,12 @@ final class EventLoop implements Runnable {
 
     private volatile RaftStatus status;
     private volatile int inflight;
+    /** Set by a round that failed: the loop takes nothing more (loop stage only). */
+    private boolean failed;
+    /** The clock reading ticks are counted from, the tick length, and the ticks stepped so far (see runRound). */
+    private long tickBaseNanos;
+    private long tickNanos;
+    private long ticksStepped;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
@@ -111,8 +117,18 @@ final class EventLoop implements Runnable {
         this.status = core.status();
     }
 
-    void bind(Thread thread) {
-        inbox.bind(thread);
+    /**
+     * Starts counting ticks of {@code tickNanos} from now; call before {@link #bind}. From then on the core is
+     * stepped one {@link Event.Tick} per {@code tickNanos} the clock has moved, counted at the start of every round,
+     * whatever the timer delivered: the timer's ticks only wake the loop.
+     */
+    void startTicks(long tickNanos) {
+        this.tickNanos = tickNanos;
+        this.tickBaseNanos = nanoTime.getAsLong();
+    }
+
+    void bind(NodeScheduler scheduler) {
+        inbox.bind(scheduler.stage(nodeId, "loop", this));
     }
 
     /** Queues an {@link Event} or a {@link PendingRequest} for the loop. */
@@ -143,35 +159,70 @@ final class EventLoop implements Runnable {
         inbox.stop();
     }
 
+    /** One batch: every queued input up to {@link #MAX_BATCH}, stepped at once, then its actions flushed. */
     @Override
-    public void run() {
+    public boolean runRound() {
+        if (failed) {
+            return false;
+        }
+        Object input = inbox.take();
+        if (input == null) {
+            return false;
+        }
         try {
-            Object input;
-            while ((input = inbox.take()) != null) {
-                int n = 0;
-                do {
-                    collect(input);
-                    n++;
-                } while (n < MAX_BATCH && (input = inbox.poll()) != null);
-                stepBatch();
-                counters.eventLoopBatches.incrementAndGet();
-                counters.eventLoopEvents.addAndGet(n);
-                flush();
-            }
+            // The ticks the clock owes come first, so that whatever this batch asks (a lease read above all) is
+            // answered as of now. Counting them from the timer instead would let a read queued behind late ticks (a
+            // paused process, a stalled timer) be served from a lease that ran out meanwhile (thesis §6.4.1).
+            stepOwedTicks();
+            int n = 0;
+            do {
+                collect(input);
+                n++;
+            } while (n < MAX_BATCH && (input = inbox.take()) != null);
+            stepBatch();
+            counters.eventLoopBatches.incrementAndGet();
+            counters.eventLoopEvents.addAndGet(n);
+            flush();
         } catch (RuntimeException | Error e) {
             // The core may be half-way through a step whose actions were lost; carrying on could break safety.
+            failed = true;
             onFatal.accept(e);
-        } finally {
-            // Covers close() called from a callback running on this very thread, which cannot join it.
-            failRemaining(closedCause.get());
+        }
+        return true;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return !failed && inbox.hasWork();
+    }
+
+    @Override
+    public void exit() {
+        // Covers close() called from a callback running in this very stage, which cannot wait for it.
+        failRemaining(closedCause.get());
+    }
+
+    /** Waits for the loop's stage to end; false if it did not (see {@link NodeScheduler.Stage#awaitEnd()}). */
+    boolean awaitEnd() {
+        return inbox.awaitEnd();
+    }
+
+    private void stepOwedTicks() {
+        if (tickNanos <= 0) {
+            return;
+        }
+        long due = (nanoTime.getAsLong() - tickBaseNanos) / tickNanos;
+        for (; ticksStepped < due; ticksStepped++) {
+            events.add(Event.Tick.INSTANCE);
+            tickInBatch = true;
         }
     }
 
     /** Turns one input into core events (client requests are registered first, so outcomes can find them). */
     private void collect(Object input) {
         if (input instanceof Event.Tick) {
+            // Only a wake-up: the ticks themselves are counted from the clock (stepOwedTicks).
             tickInBatch = true;
-            events.add((Event) input);
         } else if (input instanceof Event.Receive) {
             counters.messagesReceived.incrementAndGet();
             events.add((Event) input);

@@ -22,10 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -52,6 +49,9 @@ import java.util.function.LongSupplier;
  *   <li>The <b>snapshot sender thread</b> reads the chunks of a stored snapshot that the leader streams to a lagging
  *   follower (one open reader per follower) and sends them.</li>
  * </ul>
+ * Each of these is a stage of the node's {@link NodeScheduler}: by default every stage has a thread of its own
+ * ({@link ThreadScheduler}), as described here; a simulator passes a scheduler that runs every stage of every node on
+ * one thread, interleaved as its seed draws, with virtual time ({@link Builder#nodeScheduler}).
  * Futures are completed on the apply thread, or on the event loop for timeouts, or on the closing thread by
  * {@link #close()}: callbacks attached with the non-async {@code CompletableFuture} methods must be quick and never
  * block; use the {@code *Async} variants for anything slower.
@@ -90,7 +90,9 @@ public final class RaftNode implements AutoCloseable {
     private final StateMachine stateMachine;
     private final Duration tickInterval;
     private final long requestTimeoutNanos;
-    private final ScheduledExecutorService givenScheduler;
+    private final NodeScheduler scheduler;
+    /** The scheduler this node created and must close, or null when the caller gave one. */
+    private final ThreadScheduler ownScheduler;
     private final LongSupplier nanoTime;
     private final ConsensusCore.Factory coreFactory;
 
@@ -109,13 +111,7 @@ public final class RaftNode implements AutoCloseable {
     private Applier applier;
     private SnapshotWorker snapshotWorker;
     private SnapshotSender snapshotSender;
-    private Thread loopThread;
-    private Thread storageThread;
-    private Thread applyThread;
-    private Thread snapshotThread;
-    private Thread senderThread;
-    private ScheduledExecutorService ownScheduler;
-    private ScheduledFuture<?> ticker;
+    private NodeScheduler.Timer ticker;
 
     private RaftNode(Builder b) {
         this.id = b.id;
@@ -129,8 +125,14 @@ public final class RaftNode implements AutoCloseable {
         this.stateMachine = b.stateMachine;
         this.tickInterval = b.tickInterval;
         this.requestTimeoutNanos = b.requestTimeout.toNanos();
-        this.givenScheduler = b.scheduler;
-        this.nanoTime = b.nanoTime;
+        if (b.nodeScheduler != null) {
+            this.scheduler = b.nodeScheduler;
+            this.ownScheduler = null;
+        } else {
+            this.ownScheduler = new ThreadScheduler(b.nanoTime, b.scheduler);
+            this.scheduler = ownScheduler;
+        }
+        this.nanoTime = scheduler::nanoTime;
         this.coreFactory = b.coreFactory;
         this.counters = new NodeCounters(b.nanoTime);
         this.nodeListeners = new ListenerQueue(b.id, counters.listenerEventsDropped);
@@ -201,34 +203,20 @@ public final class RaftNode implements AutoCloseable {
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
                 counters, nodeListeners, nanoTime, this::failStop, this::closedException);
-        loopThread = thread("loop", eventLoop);
-        storageThread = thread("storage", storage);
-        applyThread = thread("apply", applier);
-        snapshotThread = thread("snapshot", snapshotWorker);
-        senderThread = thread("snapshot-sender", snapshotSender);
-        eventLoop.bind(loopThread);
-        storage.bind(storageThread);
-        applier.bind(applyThread);
-        snapshotWorker.bind(snapshotThread);
-        snapshotSender.bind(senderThread);
-        loop = eventLoop;
         nodeListeners.start();
-        snapshotThread.start();
-        senderThread.start();
-        applyThread.start();
-        storageThread.start();
-        loopThread.start();
-        transport.start(eventLoop::receive);
-        ScheduledExecutorService scheduler = givenScheduler;
-        if (scheduler == null) {
-            ownScheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sansraft-" + id + "-tick"));
-            scheduler = ownScheduler;
-        }
         long tickNanos = tickInterval.toNanos();
-        // Fixed rate, not fixed delay: after a stall the missed ticks are delivered, so the core's tick count keeps
-        // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
-        ticker = scheduler.scheduleAtFixedRate(() -> eventLoop.submit(Event.Tick.INSTANCE), tickNanos, tickNanos,
-                TimeUnit.NANOSECONDS);
+        eventLoop.startTicks(tickNanos);
+        snapshotWorker.bind(scheduler);
+        snapshotSender.bind(scheduler);
+        applier.bind(scheduler);
+        storage.bind(scheduler);
+        eventLoop.bind(scheduler);
+        loop = eventLoop;
+        transport.start(eventLoop::receive);
+        // The timer only wakes the loop; the loop steps as many ticks as the clock says have passed, so the core's
+        // tick count keeps up with real time however late the timer or the loop runs. A lease read is safe only if
+        // the leader's clock does not run slow (thesis §6.4.1).
+        ticker = scheduler.everyPeriod(id, tickNanos, () -> eventLoop.submit(Event.Tick.INSTANCE));
         log.info("node {} started: members={} term={} votedFor={} snapshotIndex={} lastLogIndex={} tick={}ms", id,
                 members, hardState.term(), hardState.votedFor(), snapshot.map(SnapshotInfo::index).orElse(0L),
                 logStore.lastIndex(), tickInterval.toMillis());
@@ -432,10 +420,7 @@ public final class RaftNode implements AutoCloseable {
 
     private synchronized void shutDown() {
         if (ticker != null) {
-            ticker.cancel(false);
-        }
-        if (ownScheduler != null) {
-            ownScheduler.shutdownNow();
+            ticker.cancel();
         }
         transport.close();
         loop.stop();
@@ -443,11 +428,14 @@ public final class RaftNode implements AutoCloseable {
         applier.stop();
         snapshotWorker.stop();
         snapshotSender.stop();
-        boolean loopDone = join(loopThread);
-        boolean storageDone = join(storageThread);
-        boolean applyDone = join(applyThread);
-        boolean snapshotDone = join(snapshotThread);
-        boolean senderDone = join(senderThread);
+        boolean loopDone = loop.awaitEnd();
+        boolean storageDone = storage.awaitEnd();
+        boolean applyDone = applier.awaitEnd();
+        boolean snapshotDone = snapshotWorker.awaitEnd();
+        boolean senderDone = snapshotSender.awaitEnd();
+        if (ownScheduler != null) {
+            ownScheduler.close();
+        }
         RaftException closed = closedException();
         if (loopDone) {
             loop.failRemaining(closed);
@@ -484,22 +472,6 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private boolean join(Thread t) {
-        if (t == null || t == Thread.currentThread()) {
-            return t == null;
-        }
-        try {
-            t.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            log.warn("node {}: thread {} did not stop within 30 s; its requests stay pending", id, t.getName());
-            return false;
-        }
-        return true;
-    }
-
     private RaftException closedException() {
         Throwable cause = fatalCause;
         return cause == null
@@ -515,17 +487,7 @@ public final class RaftNode implements AutoCloseable {
         fatalCause = cause;
         log.error("node {} stops after a fatal error", id, cause);
         nodeListeners.post(l -> l.onFailStop(cause));
-        daemon(this::close, "sansraft-" + id + "-failstop").start();
-    }
-
-    private Thread thread(String role, Runnable body) {
-        return daemon(body, "sansraft-" + id + "-" + role);
-    }
-
-    private static Thread daemon(Runnable body, String name) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        return t;
+        scheduler.runDetached(id, "failstop", this::close);
     }
 
     @Override
@@ -549,6 +511,8 @@ public final class RaftNode implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private ScheduledExecutorService scheduler;
         private LongSupplier nanoTime = System::nanoTime;
+        private boolean nanoTimeSet;
+        private NodeScheduler nodeScheduler;
         private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
         private final List<RaftNodeListener> nodeListeners = new ArrayList<>();
         private boolean snapshotStoreSet;
@@ -630,6 +594,18 @@ public final class RaftNode implements AutoCloseable {
         /** The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}. */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
+            this.nanoTimeSet = true;
+            return this;
+        }
+
+        /**
+         * Runs the node's stages, ticks and clock on this scheduler instead of threads of its own (see
+         * {@link NodeScheduler}): a simulator passes one that runs every node on one deterministic thread with
+         * virtual time. It replaces {@link #scheduler} and {@link #nanoTime}, which must then not be set. The node
+         * never closes it.
+         */
+        public Builder nodeScheduler(NodeScheduler nodeScheduler) {
+            this.nodeScheduler = nodeScheduler;
             return this;
         }
 
@@ -668,6 +644,8 @@ public final class RaftNode implements AutoCloseable {
             require(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(),
                     "requestTimeout must be positive, got " + requestTimeout);
             require(nanoTime != null, "nanoTime is required");
+            require(nodeScheduler == null || (scheduler == null && !nanoTimeSet),
+                    "nodeScheduler brings its own ticks and clock; do not also set scheduler or nanoTime");
             return new RaftNode(this);
         }
 

@@ -51,6 +51,14 @@ class RaftNodeBuilderTest {
     }
 
     @Test
+    void aNodeSchedulerExcludesTheTickSchedulerAndTheClock() {
+        ManualScheduler scheduler = new ManualScheduler();
+        assertThatThrownBy(() -> valid().nodeScheduler(scheduler).nanoTime(() -> 0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nodeScheduler");
+        assertThat(valid().nodeScheduler(scheduler).build()).isNotNull();
+    }
+
+    @Test
     void rejectsMissingParts() {
         assertThatThrownBy(() -> valid().logStore(null).build()).hasMessageContaining("logStore is required");
         assertThatThrownBy(() -> valid().transport(null).build()).hasMessageContaining("transport is required");

@@ -242,23 +242,75 @@ class RaftNodeRuntimeTest {
         assertThat(node.metrics().get("sansraft_proposals_rejected_total")).isEqualTo(1.0);
     }
 
+    /** A node on the deterministic scheduler: nothing runs until the test runs it, and time is virtual. */
+    private RaftNode startManual(FakeCore core, StateMachine sm, ManualScheduler scheduler) {
+        RaftNode node = RaftNode.builder().id(1).members(List.of(1L)).logStore(new InMemoryLogStore())
+                .transport(new RecordingTransport()).stateMachine(sm).tickInterval(Duration.ofMillis(5))
+                .requestTimeout(Duration.ofSeconds(5)).coreFactory(FakeCore.factory(core)).nodeScheduler(scheduler)
+                .build();
+        nodes.add(node);
+        node.start();
+        return node;
+    }
+
+    private static Throwable failureNow(CompletableFuture<?> f) {
+        assertThat(f).as("completed").isDone();
+        return failure(f);
+    }
+
     @Test
     void proposalThatIsNeverCommittedTimesOut() {
         FakeCore core = new FakeCore(1);
         core.mode = FakeCore.Mode.NEVER_COMMIT;
-        AtomicLong clock = new AtomicLong();
-        RaftNode node = start(core, new InMemoryLogStore(), new RecordingTransport(), new CountingStateMachine(),
-                clock);
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(core, new CountingStateMachine(), scheduler);
         CompletableFuture<byte[]> f = node.propose(bytes("x"));
-        Poll.until("accepted", () -> node.metrics().get("sansraft_proposals_accepted_total") == 1.0);
+        scheduler.runUntilIdle();
+        assertThat(node.metrics().get("sansraft_proposals_accepted_total")).isEqualTo(1.0);
+
+        scheduler.advance(Duration.ofMillis(4_990));
         assertThat(f).as("not yet at its deadline").isNotDone();
+        scheduler.advance(Duration.ofMillis(20));
 
-        clock.addAndGet(Duration.ofSeconds(6).toNanos());
+        assertThat(failureNow(f)).isInstanceOf(TimeoutException.class).hasMessageContaining("index 1");
+        assertThat(node.metrics().get("sansraft_requests_timed_out_total")).isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_inflight_requests")).isEqualTo(0.0);
+    }
 
-        assertThat(failure(f)).isInstanceOf(TimeoutException.class).hasMessageContaining("index 1");
-        // The event loop counts the timeout just after failing the future, so the counter may trail it briefly.
-        Poll.until("timeout counted", () -> node.metrics().get("sansraft_requests_timed_out_total") == 1.0);
-        Poll.until("inflight drops to 0", () -> node.metrics().get("sansraft_inflight_requests") == 0.0);
+    /**
+     * A lease is measured in ticks, so the core must have counted every tick the clock owes when a read reaches it:
+     * a read queued behind late ticks (a stalled timer, a paused process) would otherwise be answered from a lease
+     * that ran out meanwhile.
+     */
+    @Test
+    void aReadIsSteppedAfterEveryTickTheClockOwesEvenIfTheTimerIsLate() {
+        AtomicLong ticks = new AtomicLong();
+        AtomicLong ticksAtRead = new AtomicLong(-1);
+        FakeCore core = new FakeCore(1) {
+            @Override
+            List<Action> step(Event event) {
+                if (event instanceof Event.Tick) {
+                    ticks.incrementAndGet();
+                } else if (event instanceof Event.ReadIndex) {
+                    ticksAtRead.set(ticks.get());
+                }
+                return super.step(event);
+            }
+        };
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(core, new CountingStateMachine(), scheduler);
+        scheduler.advance(Duration.ofMillis(50));
+        assertThat(ticks.get()).as("ticks of 5 ms in 50 ms").isEqualTo(10);
+
+        scheduler.moveClockWithoutTicks(Duration.ofMillis(100));
+        CompletableFuture<byte[]> read = node.query(bytes("count"), ReadConsistency.LEASE);
+        scheduler.runUntilIdle();
+
+        assertThat(ticksAtRead.get()).as("ticks the core had counted when the read reached it").isEqualTo(30);
+        assertThat(read).isDone();
+        assertThat(ticks.get()).as("no tick counted twice once the late timer fires").isEqualTo(30);
+        scheduler.advance(Duration.ofMillis(5));
+        assertThat(ticks.get()).isEqualTo(31);
     }
 
     @Test
@@ -292,15 +344,18 @@ class RaftNodeRuntimeTest {
     }
 
     @Test
-    void aCommandTheStateMachineRejectsFailsOnlyItsOwnFuture() throws Exception {
+    void aCommandTheStateMachineRejectsFailsOnlyItsOwnFuture() {
         CountingStateMachine sm = new CountingStateMachine();
-        RaftNode node = start(new FakeCore(1), new InMemoryLogStore(), new RecordingTransport(), sm, null);
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(new FakeCore(1), sm, scheduler);
 
         CompletableFuture<byte[]> bad = node.propose(bytes("boom"));
         CompletableFuture<byte[]> good = node.propose(bytes("fine"));
+        scheduler.runUntilIdle();
 
-        assertThat(failure(bad)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("boom");
-        assertThat(string(good.get(10, TimeUnit.SECONDS))).isEqualTo("applied:fine");
+        assertThat(failureNow(bad)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("boom");
+        assertThat(good).as("the next command is applied").isDone();
+        assertThat(string(good.join())).isEqualTo("applied:fine");
         assertThat(node.metrics().get("sansraft_apply_errors_total")).isEqualTo(1.0);
         assertThat(node.status().appliedIndex()).as("the failed entry still counts as applied").isEqualTo(2);
     }

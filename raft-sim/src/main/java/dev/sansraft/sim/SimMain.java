@@ -7,7 +7,9 @@ import java.util.List;
 /**
  * The swarm runner:
  * {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimMain --seeds N --from S --ticks T [--nodes 3|5|7]
- * [--profile swarm|calm|partitions|crashes] [--trace FILE.html] [--sabotage NAME]}.
+ * [--profile swarm|calm|partitions|crashes] [--runtime] [--trace FILE.html] [--sabotage NAME]}. With
+ * {@code --runtime} the seeds run real {@code RaftNode}s under {@link NodeSim} instead of the simulator's own
+ * execution of the core's actions.
  *
  * <p>{@code --trace FILE.html} (with {@code --seeds 1}) also writes the run's timeline as one self-contained HTML
  * file ({@link SimTrace}). {@code --sabotage} plants a deliberate bug ({@code stale_reads}, {@code lying_disk},
@@ -30,7 +32,7 @@ public final class SimMain {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
-                    + " [--profile swarm|calm|partitions|crashes] [--trace FILE.html] [--sabotage NAME]");
+                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--trace FILE.html] [--sabotage NAME]");
             status = 2;
         }
         System.exit(status);
@@ -44,8 +46,13 @@ public final class SimMain {
         String profile = "swarm";
         String trace = null;
         String sabotage = "none";
+        boolean runtime = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--runtime")) {
+                runtime = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("flag " + flag + " needs a value");
             }
@@ -78,6 +85,9 @@ public final class SimMain {
             out.printf("seed %d: %s; trace written to %s%n", from, failed == null ? "passed" : "FAIL " + failed,
                     file.toAbsolutePath());
             return failed == null ? 0 : 1;
+        }
+        if (runtime) {
+            return runRuntime(seeds, from, ticks, nodes, profile, out);
         }
         out.printf("sansraft sim: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from, from + seeds - 1, ticks,
                 nodes, profile);
@@ -144,6 +154,64 @@ public final class SimMain {
                 unknown, snapshotCrashes);
         for (SwarmRun.Result f : failures) {
             out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile, planted));
+        }
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** {@code --runtime}: the seeds run real RaftNodes under {@link NodeSim} ({@link NodeSwarmRun}). */
+    private static int runRuntime(long seeds, long from, long ticks, int nodes, String profile, PrintStream out) {
+        out.printf("sansraft sim, real node runtime: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from,
+                from + seeds - 1, ticks, nodes, profile);
+        long start = System.nanoTime();
+        long lastPrint = start;
+        long events = 0;
+        long operations = 0;
+        long undecided = 0;
+        long traceHash = 0;
+        long crashes = 0;
+        long pauses = 0;
+        long unknown = 0;
+        long dropped = 0;
+        long snapshotsTaken = 0;
+        long snapshotsInstalled = 0;
+        List<NodeSwarmRun.Result> failures = new ArrayList<>();
+        for (long k = 0; k < seeds; k++) {
+            long seed = from + k;
+            NodeSwarmRun.Result r = NodeSwarmRun.run(seed, ticks, nodes, profile);
+            events += r.events();
+            operations += r.operations();
+            crashes += r.crashes();
+            pauses += r.pauses();
+            unknown += r.unknownOutcomes();
+            dropped += r.droppedOutcomes();
+            snapshotsTaken += r.snapshotsTaken();
+            snapshotsInstalled += r.snapshotsInstalled();
+            traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
+            if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
+                undecided++;
+            }
+            if (!r.passed()) {
+                failures.add(r);
+                out.printf("FAIL seed %d (%s, state machine %s): %s%n", seed, r.profile(),
+                        r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
+                out.println("replay: " + replayCommand(seed, ticks, nodes, profile) + " --runtime");
+            }
+            long t = System.nanoTime();
+            if (t - lastPrint > 5_000_000_000L || k == seeds - 1) {
+                lastPrint = t;
+                double secs = (t - start) / 1e9;
+                out.printf("progress: %d/%d seeds, %d events, %d violations, %.0f events/s, %.1f s%n", k + 1, seeds,
+                        events, failures.size(), events / secs, secs);
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
+                + " %.1f s; linearizability undecided (search budget) on %d seeds; %d crashes, %d pauses; outcomes"
+                + " unknown %d, dropped %d; snapshots taken %d, installed from a leader %d (final incarnations);"
+                + " trace hash %016x%n", seeds, events, operations, failures.size(), events / secs, secs, undecided,
+                crashes, pauses, unknown, dropped, snapshotsTaken, snapshotsInstalled, traceHash);
+        for (NodeSwarmRun.Result f : failures) {
+            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile) + " --runtime");
         }
         return failures.isEmpty() ? 0 : 1;
     }
