@@ -173,6 +173,7 @@ final class Applier implements NodeScheduler.Body {
             applied = e.index();
         }
         counters.entriesApplied.addAndGet(entries.size());
+        counters.commitToApply.observe(counters.nanoTime() - batch.committedNanos(), entries.size());
         appliedIndex = applied;
     }
 

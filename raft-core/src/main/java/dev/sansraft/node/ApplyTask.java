@@ -18,9 +18,11 @@ sealed interface ApplyTask {
 
     /**
      * Committed entries in index order; {@code waiters[i]} is the local proposal that expects {@code entries[i]}, or
-     * null. {@code waiters} is null when no entry has one.
+     * null. {@code waiters} is null when no entry has one. {@code committedNanos} is when the event loop learned
+     * that they committed (node clock), the start of the commit-to-apply histogram.
      */
-    record Entries(List<LogEntry> entries, PendingRequest.Proposal[] waiters) implements ApplyTask {
+    record Entries(List<LogEntry> entries, PendingRequest.Proposal[] waiters, long committedNanos)
+            implements ApplyTask {
     }
 
     /** Run {@code read} once the applied index reaches {@code readIndex} (0 for a stale read: at once). */

@@ -77,6 +77,7 @@ final class EventLoop implements NodeScheduler.Body {
     private final SnapshotSender snapshotSender;
     private final NodeCounters counters;
     private final QueueBudgets budgets;
+    private final ListenerQueue listeners;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
@@ -103,6 +104,8 @@ final class EventLoop implements NodeScheduler.Body {
     /** Snapshot chunk writes and sends that need not wait for a hard-state save. */
     private final List<Action> snapshotOps = new ArrayList<>();
     private List<ApplyTask> applyTasks = new ArrayList<>();
+    /** The clock read once per batch for the latency histograms; 0 until the batch needs it. */
+    private long batchNanos;
     private long notifiedLeader;
     private long notifiedTerm;
     /** Room taken in the queued-writes budget per storage batch, by batch sequence; oldest first. */
@@ -129,7 +132,7 @@ final class EventLoop implements NodeScheduler.Body {
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
-              QueueBudgets budgets, LongSupplier nanoTime, Consumer<Throwable> onFatal,
+              QueueBudgets budgets, ListenerQueue listeners, LongSupplier nanoTime, Consumer<Throwable> onFatal,
               Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
@@ -140,6 +143,7 @@ final class EventLoop implements NodeScheduler.Body {
         this.snapshotSender = snapshotSender;
         this.counters = counters;
         this.budgets = budgets;
+        this.listeners = listeners;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
         this.closedCause = closedCause;
@@ -302,6 +306,7 @@ final class EventLoop implements NodeScheduler.Body {
      * instead of one per proposal.
      */
     private void stepBatch() {
+        batchNanos = 0;
         if (!events.isEmpty()) {
             List<Action> actions = core.stepAll(events);
             events.clear();
@@ -398,6 +403,7 @@ final class EventLoop implements NodeScheduler.Body {
             Action.ReadReady r = (Action.ReadReady) a;
             PendingRequest.Read read = readsById.remove(r.readId());
             if (read != null) {
+                counters.readIndexRound.observe(batchNanos() - read.createdNanos);
                 applyTasks.add(new ApplyTask.Query(r.readIndex(), read));
             }
         } else if (a instanceof Action.ReadRejected) {
@@ -430,6 +436,7 @@ final class EventLoop implements NodeScheduler.Body {
 
     private void onApply(List<LogEntry> entries) {
         PendingRequest.Proposal[] waiters = null;
+        long now = batchNanos();
         if (!proposalsByIndex.isEmpty()) {
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry e = entries.get(i);
@@ -441,6 +448,7 @@ final class EventLoop implements NodeScheduler.Body {
                             waiters = new PendingRequest.Proposal[entries.size()];
                         }
                         waiters[i] = p; // the applier checks the term again (and the entry's kind)
+                        counters.proposeToCommit.observe(now - p.createdNanos);
                     } else {
                         // Raft §5.3: another entry committed at its index, so this proposal never will.
                         fail(p, new ProposalDroppedException("proposal at index " + p.index + " term " + p.term
@@ -449,7 +457,7 @@ final class EventLoop implements NodeScheduler.Body {
                 }
             }
         }
-        applyTasks.add(new ApplyTask.Entries(entries, waiters));
+        applyTasks.add(new ApplyTask.Entries(entries, waiters, now));
     }
 
     private void onAccepted(Action.ProposalAccepted a) {
@@ -523,6 +531,7 @@ final class EventLoop implements NodeScheduler.Body {
 
     private void onRoleChanged(Action.RoleChanged a) {
         counters.roleChanges.incrementAndGet();
+        listeners.post(l -> l.onRoleChange(a.role(), a.term(), a.leaderId()));
         log.info("node {} is {} in term {}, leader {}", nodeId, a.role(), a.term(),
                 a.leaderId() == 0 ? "unknown" : a.leaderId());
         // Tell listeners about a new leader, or about losing it, but not about every term a candidate tries.
@@ -534,7 +543,16 @@ final class EventLoop implements NodeScheduler.Body {
             notifiedLeader = a.leaderId();
             notifiedTerm = a.term();
             applyTasks.add(new ApplyTask.LeaderChange(a.leaderId(), a.term()));
+            listeners.post(l -> l.onLeaderChange(a.leaderId(), a.term()));
         }
+    }
+
+    /** The node clock, read at most once per batch: one reading stamps every commit and read of the batch. */
+    private long batchNanos() {
+        if (batchNanos == 0) {
+            batchNanos = nanoTime.getAsLong();
+        }
+        return batchNanos;
     }
 
     /** Fails, with a TimeoutException, every request whose deadline has passed. */

@@ -12,9 +12,12 @@ import java.util.concurrent.CompletableFuture;
 abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingRequest.Read {
 
     final CompletableFuture<byte[]> future = new CompletableFuture<>();
+    /** When the caller made the request, on the node's clock; the start of its latency histogram. */
+    final long createdNanos;
     final long deadlineNanos;
 
-    private PendingRequest(long deadlineNanos) {
+    private PendingRequest(long createdNanos, long deadlineNanos) {
+        this.createdNanos = createdNanos;
         this.deadlineNanos = deadlineNanos;
     }
 
@@ -34,8 +37,8 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
         Proposal olderAtIndex;
         RaftException rejection;
 
-        Proposal(byte[] command, long deadlineNanos) {
-            super(deadlineNanos);
+        Proposal(byte[] command, long createdNanos, long deadlineNanos) {
+            super(createdNanos, deadlineNanos);
             this.command = command;
         }
 
@@ -51,8 +54,8 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
         final ReadConsistency consistency;
         long readId;
 
-        Read(byte[] request, ReadConsistency consistency, long deadlineNanos) {
-            super(deadlineNanos);
+        Read(byte[] request, ReadConsistency consistency, long createdNanos, long deadlineNanos) {
+            super(createdNanos, deadlineNanos);
             this.request = request;
             this.consistency = consistency;
         }

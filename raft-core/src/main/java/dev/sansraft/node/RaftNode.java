@@ -109,7 +109,8 @@ public final class RaftNode implements AutoCloseable {
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final AtomicBoolean failed = new AtomicBoolean();
     private final List<LeaderChangeListener> listeners = new CopyOnWriteArrayList<>();
-    private final NodeCounters counters = new NodeCounters();
+    private final ListenerQueue nodeListeners;
+    private final NodeCounters counters;
     private final RaftStatus initialStatus;
 
     private volatile Throwable fatalCause;
@@ -143,6 +144,11 @@ public final class RaftNode implements AutoCloseable {
         }
         this.nanoTime = scheduler::nanoTime;
         this.coreFactory = b.coreFactory;
+        this.counters = new NodeCounters(b.nanoTime);
+        this.nodeListeners = new ListenerQueue(b.id, counters.listenerEventsDropped);
+        for (RaftNodeListener l : b.nodeListeners) {
+            nodeListeners.add(l);
+        }
         this.budgets = new QueueBudgets(b.queueLimits);
         this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0);
     }
@@ -193,9 +199,9 @@ public final class RaftNode implements AutoCloseable {
             throw new StorageException("node " + id + " cannot load its hard state", e);
         }
         snapshotWorker = new SnapshotWorker(id, snapshotStore, transport, this::submitInternal, counters,
-                this::failStop);
+                nodeListeners, this::failStop);
         StateMachineSnapshots snapshots = new StateMachineSnapshots(id, stateMachine, snapshotStore, snapshotWorker,
-                counters);
+                counters, nodeListeners);
         Optional<SnapshotInfo> snapshot = new SnapshotRecovery(id, logStore, snapshotStore, snapshots).recover();
         snapshot.ifPresent(info -> counters.lastSnapshotIndex.set(info.index()));
         ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState, snapshot);
@@ -203,11 +209,12 @@ public final class RaftNode implements AutoCloseable {
         long appliedIndex = snapshot.isPresent() ? snapshot.get().index() : core.status().appliedIndex();
         applier = new Applier(id, stateMachine, snapshots, listeners, counters, this::failStop,
                 this::closedException, appliedIndex);
-        snapshotSender = new SnapshotSender(id, snapshotStore, transport, counters, this::failStop);
+        snapshotSender = new SnapshotSender(id, snapshotStore, transport, counters, nodeListeners, this::failStop);
         storage = new StorageWriter(id, logStore, transport, snapshotWorker, snapshotSender, this::submitInternal,
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
-                counters, budgets, nanoTime, this::failStop, this::closedException);
+                counters, budgets, nodeListeners, nanoTime, this::failStop, this::closedException);
+        nodeListeners.start();
         long tickNanos = tickInterval.toNanos();
         eventLoop.startTicks(tickNanos);
         snapshotWorker.bind(scheduler);
@@ -234,7 +241,8 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<byte[]> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
-        return enqueue(new PendingRequest.Proposal(command, nanoTime.getAsLong() + requestTimeoutNanos));
+        long now = nanoTime.getAsLong();
+        return enqueue(new PendingRequest.Proposal(command, now, now + requestTimeoutNanos));
     }
 
     /**
@@ -247,7 +255,8 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<byte[]> query(byte[] request, ReadConsistency consistency) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(consistency, "consistency");
-        return enqueue(new PendingRequest.Read(request, consistency, nanoTime.getAsLong() + requestTimeoutNanos));
+        long now = nanoTime.getAsLong();
+        return enqueue(new PendingRequest.Read(request, consistency, now, now + requestTimeoutNanos));
     }
 
     private CompletableFuture<byte[]> enqueue(PendingRequest request) {
@@ -321,6 +330,20 @@ public final class RaftNode implements AutoCloseable {
     /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
     public void addLeaderChangeListener(LeaderChangeListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Registers a listener for role, leader, snapshot and fail-stop events, called on the node's listener thread
+     * (see {@link RaftNodeListener}); it sees the events produced from now on. May be called before or after
+     * {@link #start()}.
+     */
+    public void addListener(RaftNodeListener listener) {
+        nodeListeners.add(listener);
+    }
+
+    /** Unregisters {@code listener}; true if it was registered. Events already queued may still reach it. */
+    public boolean removeListener(RaftNodeListener listener) {
+        return nodeListeners.remove(listener);
     }
 
     /**
@@ -414,7 +437,8 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_snapshot_last_index", (double) c.lastSnapshotIndex.get());
         v.put("sansraft_log_compactions_total", (double) c.logCompactions.get());
         v.put("sansraft_log_resets_total", (double) c.logResets.get());
-        return new NodeMetrics(id, v);
+        v.put("sansraft_listener_events_dropped_total", (double) c.listenerEventsDropped.get());
+        return new NodeMetrics(id, v, c.histograms());
     }
 
     /**
@@ -440,6 +464,7 @@ public final class RaftNode implements AutoCloseable {
         } else {
             termination.completeExceptionally(fatalCause);
         }
+        nodeListeners.close();
     }
 
     /**
@@ -519,6 +544,7 @@ public final class RaftNode implements AutoCloseable {
         }
         fatalCause = cause;
         log.error("node {} stops after a fatal error", id, cause);
+        nodeListeners.post(l -> l.onFailStop(cause));
         scheduler.runDetached(id, "failstop", this::close);
     }
 
@@ -547,6 +573,7 @@ public final class RaftNode implements AutoCloseable {
         private NodeScheduler nodeScheduler;
         private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
         private QueueLimits queueLimits = QueueLimits.forThisHeap();
+        private final List<RaftNodeListener> nodeListeners = new ArrayList<>();
         private boolean snapshotStoreSet;
         private boolean volatileSnapshotsAllowed;
 
@@ -662,6 +689,15 @@ public final class RaftNode implements AutoCloseable {
          */
         public Builder nodeScheduler(NodeScheduler nodeScheduler) {
             this.nodeScheduler = nodeScheduler;
+            return this;
+        }
+
+        /**
+         * Adds a listener for role, leader, snapshot and fail-stop events, registered before the node starts so it
+         * sees every event (see {@link RaftNodeListener} for the thread it runs on). May be called more than once.
+         */
+        public Builder listener(RaftNodeListener listener) {
+            nodeListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -37,6 +37,7 @@ final class SnapshotSender implements NodeScheduler.Body {
     private final SnapshotStore store;
     private final Transport transport;
     private final NodeCounters counters;
+    private final ListenerQueue listeners;
     private final Consumer<Throwable> onFatal;
     private final WorkQueue<Action.SendSnapshotChunk> inbox = new WorkQueue<>();
     /** The open reader of each peer's transfer; sender-thread only. */
@@ -45,11 +46,12 @@ final class SnapshotSender implements NodeScheduler.Body {
     private boolean failed;
 
     SnapshotSender(long nodeId, SnapshotStore store, Transport transport, NodeCounters counters,
-                   Consumer<Throwable> onFatal) {
+                   ListenerQueue listeners, Consumer<Throwable> onFatal) {
         this.nodeId = nodeId;
         this.store = store;
         this.transport = transport;
         this.counters = counters;
+        this.listeners = listeners;
         this.onFatal = onFatal;
     }
 
@@ -129,6 +131,8 @@ final class SnapshotSender implements NodeScheduler.Body {
         counters.snapshotBytesSent.addAndGet(data.length);
         if (chunk.offset() + chunk.length() == info.sizeBytes()) {
             close(readers.remove(chunk.to())); // a resend after a timeout reopens it
+            long follower = chunk.to();
+            listeners.post(l -> l.onSnapshotSent(follower, info));
         }
     }
 

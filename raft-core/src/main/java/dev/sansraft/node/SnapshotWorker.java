@@ -59,6 +59,7 @@ final class SnapshotWorker implements NodeScheduler.Body {
     private final Transport transport;
     private final Consumer<Event> savedSink;
     private final NodeCounters counters;
+    private final ListenerQueue listeners;
     private final Consumer<Throwable> onFatal;
     private final WorkQueue<Job> inbox = new WorkQueue<>();
     private final Semaphore writerSlot = new Semaphore(1);
@@ -71,12 +72,13 @@ final class SnapshotWorker implements NodeScheduler.Body {
     private boolean failed;
 
     SnapshotWorker(long nodeId, SnapshotStore store, Transport transport, Consumer<Event> savedSink,
-                   NodeCounters counters, Consumer<Throwable> onFatal) {
+                   NodeCounters counters, ListenerQueue listeners, Consumer<Throwable> onFatal) {
         this.nodeId = nodeId;
         this.store = store;
         this.transport = transport;
         this.savedSink = savedSink;
         this.counters = counters;
+        this.listeners = listeners;
         this.onFatal = onFatal;
     }
 
@@ -184,8 +186,10 @@ final class SnapshotWorker implements NodeScheduler.Body {
         }
         counters.snapshotsTaken.incrementAndGet();
         counters.snapshotBytesWritten.addAndGet(meta.sizeBytes());
-        report(new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.membership(),
-                meta.sizeBytes(), meta.checksum()));
+        SnapshotInfo taken = new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.membership(),
+                meta.sizeBytes(), meta.checksum());
+        report(taken);
+        listeners.post(l -> l.onSnapshotTaken(taken));
         return true;
     }
 

@@ -50,6 +50,8 @@ final class StorageWriter implements NodeScheduler.Body {
     private final WorkQueue<Batch> inbox = new WorkQueue<>();
     /** The newest append of the current round; storage-thread only. */
     private Action.AppendLog lastAppend;
+    /** Entries appended in the current group-commit round, for the sync batch-size histogram. */
+    private int roundEntries;
     private volatile long completedSeq;
     /** Set by a round that failed: fail-stop, nothing after the failure is performed (storage stage only). */
     private boolean failed;
@@ -122,6 +124,7 @@ final class StorageWriter implements NodeScheduler.Body {
     private void writeRound(Batch first) throws IOException {
         boolean wroteLog = false;
         lastAppend = null;
+        roundEntries = 0;
         long lastSeq = first.seq();
         for (Batch b = first; b != null; b = inbox.take()) {
             counters.storageBatches.incrementAndGet();
@@ -133,7 +136,10 @@ final class StorageWriter implements NodeScheduler.Body {
         if (wroteLog) {
             long start = nanoTime.getAsLong();
             store.sync();
-            counters.storageSyncNanos.addAndGet(nanoTime.getAsLong() - start);
+            long syncNanos = nanoTime.getAsLong() - start;
+            counters.storageSyncNanos.addAndGet(syncNanos);
+            counters.syncDuration.observe(syncNanos);
+            counters.syncBatchEntries.observe(roundEntries);
             counters.storageSyncs.incrementAndGet();
             if (lastAppend != null) {
                 LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
@@ -150,6 +156,7 @@ final class StorageWriter implements NodeScheduler.Body {
             List<LogEntry> entries = lastAppend.entries();
             store.append(entries);
             counters.storageEntriesWritten.addAndGet(entries.size());
+            roundEntries += entries.size();
             return true;
         }
         if (a instanceof Action.TruncateLog) {

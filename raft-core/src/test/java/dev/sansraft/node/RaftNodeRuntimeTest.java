@@ -599,5 +599,26 @@ class RaftNodeRuntimeTest {
         assertThat(text).contains("# TYPE sansraft_proposals_total counter\nsansraft_proposals_total{node=\"1\"} 1\n");
         assertThat(text).contains("# TYPE sansraft_term gauge\nsansraft_term{node=\"1\"} 3\n");
         assertThat(text).contains("sansraft_storage_sync_seconds_total{node=\"1\"} ");
+        assertThat(text).contains("# HELP sansraft_proposals_total ");
+    }
+
+    @Test
+    void latencyHistogramsCountEachProposalReadAndSync() throws Exception {
+        AtomicLong clock = new AtomicLong(1_000_000_000L);
+        RaftNode node = start(new FakeCore(1), new InMemoryLogStore(), new RecordingTransport(),
+                new CountingStateMachine(), clock);
+        node.propose(bytes("x")).get(10, TimeUnit.SECONDS);
+        node.query(bytes("count"), ReadConsistency.LINEARIZABLE).get(10, TimeUnit.SECONDS);
+
+        NodeMetrics m = node.metrics();
+
+        assertThat(m.histogram("sansraft_propose_to_commit_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_commit_to_apply_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_read_index_round_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_storage_sync_duration_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_storage_sync_batch_entries").sum()).as("one entry made durable")
+                .isEqualTo(1.0);
+        assertThat(m.toPrometheus()).contains("# TYPE sansraft_propose_to_commit_seconds histogram\n")
+                .contains("sansraft_propose_to_commit_seconds_bucket{node=\"1\",le=\"5.0E-5\"} 1\n");
     }
 }
