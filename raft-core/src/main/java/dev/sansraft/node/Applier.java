@@ -252,16 +252,22 @@ final class Applier implements NodeScheduler.Body {
     }
 
     /** Fails every future still queued or waiting here; call only once the apply thread has terminated. */
-    void failRemaining(Throwable cause) {
+    void failRemaining(RaftException cause) {
         List<ApplyTask> tasks;
         while ((tasks = inbox.poll()) != null) {
             for (ApplyTask task : tasks) {
                 if (task instanceof ApplyTask.Entries) {
-                    PendingRequest.Proposal[] waiters = ((ApplyTask.Entries) task).waiters();
+                    ApplyTask.Entries batch = (ApplyTask.Entries) task;
+                    PendingRequest.Proposal[] waiters = batch.waiters();
                     if (waiters != null) {
-                        for (PendingRequest.Proposal p : waiters) {
-                            if (p != null) {
-                                p.future.completeExceptionally(cause);
+                        for (int i = 0; i < waiters.length; i++) {
+                            PendingRequest.Proposal p = waiters[i];
+                            // Committed, so it takes effect on the other nodes; its result was never computed here.
+                            if (p != null && p.future.completeExceptionally(new OutcomeUnknownException("node "
+                                    + nodeId + " stopped before applying the committed proposal at index "
+                                    + batch.entries().get(i).index() + "; it takes effect on the other nodes, but"
+                                    + " its result is unknown here", cause))) {
+                                counters.proposalsUnknown.incrementAndGet();
                             }
                         }
                     }
@@ -269,7 +275,9 @@ final class Applier implements NodeScheduler.Body {
                     ((ApplyTask.Query) task).read().future.completeExceptionally(cause);
                 } else if (task instanceof ApplyTask.Fail) {
                     ApplyTask.Fail f = (ApplyTask.Fail) task;
-                    f.future().completeExceptionally(f.cause());
+                    if (f.future().completeExceptionally(f.cause()) && f.outcomeCounter() != null) {
+                        f.outcomeCounter().incrementAndGet();
+                    }
                 }
             }
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -48,6 +49,11 @@ import java.util.function.Supplier;
  * overdue ones wherever they are, so no future outlives its deadline by more than a tick while the loop runs. An
  * overdue accepted proposal fails with {@link OutcomeUnknownException} (its cause a {@link TimeoutException}), an
  * overdue read with {@link TimeoutException}.
+ *
+ * <p>Closing ({@link #failRemaining}): a request still in the inbox never reached the core and fails with the node's
+ * {@link NodeClosedException}, as does every pending read; an accepted proposal may already be replicated, so it fails
+ * with {@link OutcomeUnknownException} (its cause the {@link NodeClosedException}); outcomes already decided keep
+ * their verdict.
  *
  * <p>Bounds ({@link QueueLimits}): the loop takes room in the queued-writes budget for the entries of every storage
  * batch and in the queued-applies budget for every apply batch, and gives it back once the storage stage's
@@ -693,7 +699,15 @@ final class EventLoop implements NodeScheduler.Body {
      * Fails every request still queued or registered here; call only once the loop thread has terminated (or never
      * started).
      */
-    void failRemaining(Throwable cause) {
+    void failRemaining(RaftException cause) {
+        // Decided outcomes (rejections, drops, unknowns) not yet handed to the apply stage keep their own verdict.
+        for (ApplyTask t : applyTasks) {
+            if (t instanceof ApplyTask.Fail) {
+                ApplyTask.Fail f = (ApplyTask.Fail) t;
+                failOnce(f.future(), f.cause(), f.outcomeCounter());
+            }
+        }
+        // Never reached the core: a proposal here was never appended, so it certainly has no effect.
         Object input;
         while ((input = inbox.poll()) != null) {
             if (input instanceof PendingRequest) {
@@ -701,11 +715,16 @@ final class EventLoop implements NodeScheduler.Body {
             }
         }
         for (PendingRequest p : byDeadline) {
-            p.future.completeExceptionally(cause);
-        }
-        for (ApplyTask t : applyTasks) {
-            if (t instanceof ApplyTask.Fail) {
-                ((ApplyTask.Fail) t).future().completeExceptionally(cause);
+            if (p instanceof PendingRequest.Proposal && ((PendingRequest.Proposal) p).rejection != null) {
+                p.future.completeExceptionally(((PendingRequest.Proposal) p).rejection);
+            } else if (p instanceof PendingRequest.Proposal) {
+                // Accepted into the log, maybe replicated already: it may still commit through the other nodes.
+                PendingRequest.Proposal proposal = (PendingRequest.Proposal) p;
+                failOnce(p.future, new OutcomeUnknownException("node " + nodeId + " stopped with the proposal at"
+                        + " index " + proposal.index + " term " + proposal.term + " pending; it may or may not take"
+                        + " effect through the other nodes, retry it idempotently", cause), counters.proposalsUnknown);
+            } else {
+                p.future.completeExceptionally(cause); // a read changes nothing: a definite failure
             }
         }
         byDeadline.clear();
@@ -713,5 +732,11 @@ final class EventLoop implements NodeScheduler.Body {
         trackedProposals = 0;
         readsById.clear();
         inflight = 0;
+    }
+
+    private static void failOnce(CompletableFuture<byte[]> future, Throwable cause, AtomicLong outcomeCounter) {
+        if (future.completeExceptionally(cause) && outcomeCounter != null) {
+            outcomeCounter.incrementAndGet();
+        }
     }
 }

@@ -2,7 +2,9 @@ package dev.sansraft.node;
 
 /**
  * The node was closed (or stopped itself after a fatal storage or internal error, given as the cause) before the
- * request completed. Whether a proposal that fails this way was applied is unknown.
+ * request reached its log or was served: the request had no effect, and retrying it on another node is safe. A
+ * proposal the node had already accepted into its log fails with {@link OutcomeUnknownException} instead, with this
+ * exception as its cause, since it may still take effect through the other nodes.
  *
  * <p>Immutable; thread-safe.
  */

@@ -8,6 +8,8 @@ package dev.sansraft.node;
  *   {@link java.util.concurrent.TimeoutException}): it may still commit later, on this or another leader;</li>
  *   <li>before applying its index, the node installed a snapshot from the leader that covers it (Raft §7), so the
  *   result was never computed here;</li>
+ *   <li>the node stopped ({@code close()} or a fatal error, the cause then a {@link NodeClosedException}) while the
+ *   proposal was in its log: it may already be replicated and commit through the other nodes;</li>
  *   <li>the runtime lost track of it (a broken contract, logged as an error).</li>
  * </ul>
  * The caller should retry it idempotently, for example through a client session that deduplicates retries (as

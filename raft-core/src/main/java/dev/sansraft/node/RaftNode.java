@@ -67,8 +67,11 @@ import java.util.function.LongSupplier;
  *   before this node applied it). Retry it through a session that deduplicates, or read to find out;</li>
  *   <li>a read that is not served within {@code requestTimeout} fails with
  *   {@link java.util.concurrent.TimeoutException} (it changed nothing);</li>
- *   <li>{@link NodeClosedException}: the node stopped, and a proposal it had accepted may still take effect through
- *   the other nodes.</li>
+ *   <li>{@link NodeClosedException}: the node stopped (or was stopped) before the request reached its log or was
+ *   served, so it had no effect: a proposal still waiting to be handed to the consensus core, any read, and every
+ *   call after {@link #close()}. A proposal the node had already accepted into its log fails with
+ *   {@link OutcomeUnknownException} instead (its cause the {@link NodeClosedException}): it may be replicated already
+ *   and still take effect through the other nodes.</li>
  * </ul>
  *
  * <h2>Ownership and restarts</h2>
@@ -442,8 +445,11 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Stops the node: the tick timer, the transport and the node's threads; fails every pending future with
-     * {@link NodeClosedException}; closes the log and snapshot stores (an unfinished snapshot is discarded).
+     * Stops the node: the tick timer, the transport and the node's threads; fails every pending future; closes the
+     * log and snapshot stores (an unfinished snapshot is discarded). A pending proposal the node had accepted into its
+     * log fails with {@link OutcomeUnknownException} (it may already be replicated, and commit through the other
+     * nodes); a proposal not yet handed to the consensus core and every pending read fail with
+     * {@link NodeClosedException} (they certainly had no effect); an outcome already decided keeps its verdict.
      * Idempotent; blocks until the threads have ended.
      */
     @Override

@@ -146,7 +146,8 @@ class RaftNodeRuntimeTest {
         Throwable proposal = failure(node.propose(bytes("x")));
         Throwable stopped = failure(node.terminated());
 
-        assertThat(proposal).as("the write was never acknowledged").isInstanceOf(NodeClosedException.class);
+        assertThat(proposal).as("the write was accepted but never acknowledged: it may have been replicated")
+                .isInstanceOf(OutcomeUnknownException.class).hasCauseInstanceOf(NodeClosedException.class);
         Throwable root = stopped;
         while (root.getCause() != null) {
             root = root.getCause();
@@ -443,15 +444,63 @@ class RaftNodeRuntimeTest {
 
         node.close();
 
+        long unknown = 0;
         for (CompletableFuture<byte[]> f : pending) {
             assertThat(f).isDone();
-            assertThat(failure(f)).isInstanceOf(NodeClosedException.class);
+            unknown += closedOutcomeIsUnknown(failure(f)) ? 1 : 0;
         }
+        assertThat(unknown).as("proposals failed as unknown: exactly those the core had accepted")
+                .isEqualTo((long) node.metrics().get("sansraft_proposals_accepted_total"))
+                .isEqualTo((long) node.metrics().get("sansraft_proposals_unknown_total"));
         assertThat(failure(node.propose(bytes("late")))).isInstanceOf(NodeClosedException.class);
         assertThat(failure(node.query(bytes("late"), ReadConsistency.LINEARIZABLE)))
                 .isInstanceOf(NodeClosedException.class);
         assertThat(transport.closed).isTrue();
         node.close(); // idempotent
+    }
+
+    /**
+     * The outcome of a request pending at close: a proposal the core accepted into the log may already be replicated,
+     * so it is unknown (caused by the close); a proposal never handed to the core and every read had no effect, so
+     * they fail with {@link NodeClosedException}.
+     *
+     * @return whether it was unknown
+     */
+    private static boolean closedOutcomeIsUnknown(Throwable t) {
+        if (t instanceof OutcomeUnknownException) {
+            assertThat(t).hasCauseInstanceOf(NodeClosedException.class).hasMessageContaining("index");
+            return true;
+        }
+        assertThat(t).isInstanceOf(NodeClosedException.class);
+        return false;
+    }
+
+    @Test
+    void closeFailsAcceptedProposalsAsUnknownAndEverythingThatHadNoEffectAsClosed() {
+        FakeCore core = new FakeCore(1);
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(core, new CountingStateMachine(), scheduler);
+        CompletableFuture<byte[]> accepted = node.propose(bytes("accepted"));
+        CompletableFuture<byte[]> read = node.query(bytes("count"), ReadConsistency.LINEARIZABLE);
+        scheduler.runUntilIdle();
+        assertThat(node.metrics().get("sansraft_proposals_accepted_total")).isEqualTo(1.0);
+        assertThat(read).as("a read the never-committing core does not serve").isNotDone();
+        CompletableFuture<byte[]> neverSent = node.propose(bytes("queued"));
+        CompletableFuture<byte[]> queuedRead = node.query(bytes("count"), ReadConsistency.LEASE);
+
+        node.close();
+
+        assertThat(failureNow(accepted)).as("in the log, maybe replicated: it may still take effect")
+                .isInstanceOf(OutcomeUnknownException.class).hasMessageContaining("index 1")
+                .hasCauseInstanceOf(NodeClosedException.class);
+        assertThat(failureNow(neverSent)).as("never reached the core: certainly not applied")
+                .isInstanceOf(NodeClosedException.class);
+        assertThat(failureNow(read)).as("a read changes nothing").isInstanceOf(NodeClosedException.class);
+        assertThat(failureNow(queuedRead)).isInstanceOf(NodeClosedException.class);
+        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).as("the unknown outcome counted once")
+                .isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_proposals_dropped_total")).isZero();
     }
 
     @Test
@@ -491,7 +540,7 @@ class RaftNodeRuntimeTest {
         stale.thenRun(node::close);
 
         for (CompletableFuture<byte[]> f : pending) {
-            assertThat(failure(f)).isInstanceOf(NodeClosedException.class);
+            closedOutcomeIsUnknown(failure(f));
         }
     }
 
@@ -508,9 +557,10 @@ class RaftNodeRuntimeTest {
 
         Throwable t = failure(node.propose(bytes("x")));
 
-        assertThat(t).isInstanceOf(NodeClosedException.class);
-        assertThat(t.getCause()).isInstanceOf(StorageException.class);
-        assertThat(t.getCause().getCause()).hasMessage("disk on fire");
+        assertThat(t).as("accepted into the log before the sync failed").isInstanceOf(OutcomeUnknownException.class);
+        assertThat(t.getCause()).isInstanceOf(NodeClosedException.class);
+        assertThat(t.getCause().getCause()).isInstanceOf(StorageException.class);
+        assertThat(t.getCause().getCause().getCause()).hasMessage("disk on fire");
         assertThat(core.persistedSeen).as("nothing is reported persisted after a failed sync").isEmpty();
         assertThat(failure(node.propose(bytes("y")))).isInstanceOf(NodeClosedException.class);
     }

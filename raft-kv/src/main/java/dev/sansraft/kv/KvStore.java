@@ -298,11 +298,16 @@ public final class KvStore implements AutoCloseable {
                 } else {
                     backoffNanos = retryPolicy.backoffNanos(attempt); // an election is running
                 }
-            } else if (cause instanceof NodeClosedException && nodesById.size() > 1 && retryUnknown) {
-                // A node of an in-process cluster was stopped; the command may or may not have been appended
-                // (so only with a session), and another node will point at the leader.
+            } else if (cause instanceof NodeClosedException && nodesById.size() > 1) {
+                // A node of an in-process cluster was stopped before the command reached its log (one it had
+                // accepted fails as unknown instead), so it had no effect; another node will point at the leader.
                 target = nextNode(to);
                 backoffNanos = retryPolicy.backoffNanos(attempt); // its followers may still name it as leader
+            } else if (retryUnknown && isOutcomeUnknown(cause) && cause.getCause() instanceof NodeClosedException
+                    && nodesById.size() > 1) {
+                // Accepted by a node that then stopped: retry through the session, on a node that is still up.
+                target = nextNode(to);
+                backoffNanos = retryPolicy.backoffNanos(attempt);
             } else if (retryUnknown && isOutcomeUnknown(cause)
                     || retries.dropped() && cause instanceof ProposalDroppedException) {
                 backoffNanos = retryPolicy.backoffNanos(attempt);

@@ -60,6 +60,8 @@ public final class NodeSim {
     private long now;
     private long events;
     private long traceHash = 0xcbf29ce484222325L;
+    /** A failure raised where it could not be thrown (a future's callback), thrown after the current event. */
+    private RuntimeException raised;
     private SimStage running;
 
     private NodeSim(int n, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
@@ -181,8 +183,32 @@ public final class NodeSim {
             queue.schedule(now + 1, new SimEvent.Step(() -> runAsNode(this, task)));
         }
 
+        /*
+         * The apply hooks run inside StateMachine.apply, whose exceptions the runtime's apply stage takes for the
+         * state machine refusing a command (it fails that proposal and goes on): a violation found here is raised
+         * with the simulation too, which throws it after the event.
+         */
         @Override
         public void beforeApply(int slot, LogEntry entry) {
+            try {
+                checkBeforeApply(slot, entry);
+            } catch (RuntimeException e) {
+                raise(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public void afterApply(int slot, LogEntry entry, KvModel.Output output, long digest) {
+            try {
+                checkAfterApply(slot, entry, output, digest);
+            } catch (RuntimeException e) {
+                raise(e);
+                throw e;
+            }
+        }
+
+        private void checkBeforeApply(int slot, LogEntry entry) {
             if (options.checkInvariants()) {
                 checker.onApplySkippingNonClient(slot, entry, node.status().term());
                 KvBackend.ClientWrite w = stateMachine.backend().clientWrite(entry);
@@ -193,8 +219,7 @@ public final class NodeSim {
             }
         }
 
-        @Override
-        public void afterApply(int slot, LogEntry entry, KvModel.Output output, long digest) {
+        private void checkAfterApply(int slot, LogEntry entry, KvModel.Output output, long digest) {
             if (options.checkInvariants()) {
                 checker.onDigest(slot, stateMachine.backend().appliedIndex(), digest);
                 KvBackend.ClientWrite w = stateMachine.backend().clientWrite(entry);
@@ -213,7 +238,12 @@ public final class NodeSim {
         @Override
         public void restored(int slot, long index, long digest) {
             if (options.checkInvariants()) {
-                checker.onRestore(slot, index, digest);
+                try {
+                    checker.onRestore(slot, index, digest);
+                } catch (RuntimeException e) {
+                    raise(e); // inside the runtime's restore, where it would only stop the node
+                    throw e;
+                }
             }
             note("n" + member.id + " restored a snapshot at index " + index);
         }
@@ -579,6 +609,7 @@ public final class NodeSim {
         while (!queue.isEmpty() && queue.peekTime() <= until) {
             processOne();
         }
+        throwRaised();
         now = until;
     }
 
@@ -586,6 +617,7 @@ public final class NodeSim {
     public boolean runUntil(BooleanSupplier condition, long maxTicks) {
         long until = now + maxTicks * options.tickMicros();
         while (true) {
+            throwRaised();
             if (condition.getAsBoolean()) {
                 return true;
             }
@@ -602,7 +634,32 @@ public final class NodeSim {
         queue.schedule(now + delayMicros, new SimEvent.Callback(label, action));
     }
 
+    /**
+     * Records a failure found where throwing would lose it (inside a {@code CompletableFuture} callback, whose
+     * exception only completes a derived future); it is thrown once the current event has run, or at the next one
+     * when raised between events. The first one raised wins.
+     */
+    void raise(RuntimeException failure) {
+        if (raised == null) {
+            raised = failure;
+        }
+    }
+
+    private void throwRaised() {
+        RuntimeException failure = raised;
+        if (failure != null) {
+            raised = null;
+            throw failure;
+        }
+    }
+
     private void processOne() {
+        throwRaised();
+        processEvent();
+        throwRaised();
+    }
+
+    private void processEvent() {
         long time = queue.peekTime();
         SimEvent event = queue.poll();
         now = time;

@@ -27,10 +27,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Each client has one get, put or compare-and-set outstanding. Writes are proposed; reads are LINEARIZABLE or
  * (with the profile's lease fraction) LEASE queries. {@link NotLeaderException} and {@link OverloadedException} mean
- * the write was not taken: the client resends to the hinted leader. {@link ProposalDroppedException} means it was
- * certainly not applied: resent too. An unknown outcome ({@link OutcomeUnknownException}, a
- * {@link TimeoutException} or a closed node) makes a write indeterminate, unless sessions make a resend with the
- * same sequence safe. A call to a node that is down is refused at once (no effect).
+ * the write was not taken: the client resends to the hinted leader. {@link ProposalDroppedException} and
+ * {@link NodeClosedException} mean it was certainly not applied: resent too. An unknown outcome
+ * ({@link OutcomeUnknownException}, or a read's {@link TimeoutException}) makes a write indeterminate, unless sessions
+ * make a resend with the same sequence safe. A call to a node that is down is refused at once (no effect).
  *
  * <p>The client-visible invariants ({@link Invariant#CLIENT_OUTCOME}), checked as outcomes arrive and when a client
  * gives up:
@@ -48,6 +48,18 @@ import java.util.concurrent.TimeoutException;
  * <p>Not thread-safe: runs on the simulation's thread.
  */
 final class NodeSimClients implements NodeSimObserver {
+
+    /**
+     * A deliberate lie told about outcomes, so that a test can show the client-outcome checks catch it; {@code NONE}
+     * in every real run. The lie stands in for a runtime that reports the wrong outcome.
+     */
+    enum Misreport {
+        NONE,
+        /** A write failed with {@link ProposalDroppedException} (its entry overwritten) is reported a success. */
+        DROPPED_AS_SUCCESS,
+        /** A write whose outcome is unknown ({@link OutcomeUnknownException}) is reported dropped. */
+        UNKNOWN_AS_DROPPED
+    }
 
     /** One call to one node: a proposal or a query. */
     private static final class Attempt {
@@ -100,6 +112,8 @@ final class NodeSimClients implements NodeSimObserver {
     private final Map<byte[], Attempt> byPayload = new IdentityHashMap<>();
     private final List<Attempt> open = new ArrayList<>();
     private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
+    private Misreport misreport = Misreport.NONE;
+    private int scenarioClients;
     private boolean stopped;
     private long completed;
     private long indeterminate;
@@ -118,6 +132,35 @@ final class NodeSimClients implements NodeSimObserver {
             clients.add(new Client(i));
         }
         sim.addObserver(this);
+    }
+
+    /** Plants {@code lie} in every outcome reported from now on (see {@link Misreport}). */
+    void misreport(Misreport lie) {
+        this.misreport = lie;
+    }
+
+    /**
+     * A scenario step outside the closed loop: one client sends one write to node {@code nodeId} now, through the
+     * same checks as the swarm's clients; the node must be up. Returns the node's future.
+     */
+    CompletableFuture<byte[]> write(long nodeId, KvModel.Input input) {
+        Client c = new Client(1000 + scenarioClients++);
+        c.seq = 1;
+        c.opId = ((long) c.id << 40) | c.seq;
+        c.input = input;
+        NodeSim.Member m = sim.member(nodeId);
+        if (m.live == null) {
+            throw new IllegalStateException("node " + nodeId + " is down");
+        }
+        Attempt a = new Attempt(c, nodeId, m.live, true, sim.nowMicros(), m.pausedMicros());
+        sim.clientCall(c.id, nodeId, input);
+        byte[] payload = codec.encode(input, c.id, c.seq);
+        byPayload.put(payload, a);
+        a.future = m.live.node.propose(payload);
+        c.attempts.add(a);
+        open.add(a);
+        listen(a);
+        return a.future;
     }
 
     void start() {
@@ -247,9 +290,23 @@ final class NodeSimClients implements NodeSimObserver {
         }
         c.attempts.add(a);
         open.add(a);
-        // Runs where the future completes (a stage of the node, inside the simulation): the client hears of it one
-        // client-link latency later.
-        a.future.whenComplete((result, failure) -> outcome(a, result, failure));
+        listen(a);
+    }
+
+    /**
+     * Checks the attempt's outcome where its future completes (a stage of the node, inside the simulation); the
+     * client hears of it one client-link latency later. A {@code whenComplete} callback's exception only completes the
+     * derived future, which nobody reads, so a violation found here is handed to the simulation to throw after the
+     * event.
+     */
+    private void listen(Attempt a) {
+        a.future.whenComplete((result, failure) -> {
+            try {
+                outcome(a, result, failure);
+            } catch (RuntimeException e) {
+                sim.raise(e);
+            }
+        });
     }
 
     private void outcome(Attempt a, byte[] result, Throwable failure) {
@@ -257,6 +314,12 @@ final class NodeSimClients implements NodeSimObserver {
         Client c = a.client;
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        if (misreport == Misreport.DROPPED_AS_SUCCESS && cause instanceof ProposalDroppedException) {
+            cause = null;
+            result = KvNodeStateMachine.encodeOutput(KvModel.Output.ok(true));
+        } else if (misreport == Misreport.UNKNOWN_AS_DROPPED && cause instanceof OutcomeUnknownException) {
+            cause = new ProposalDroppedException("misreported: " + cause.getMessage());
+        }
         sim.clientOutcome(c.id, a.nodeId, c.input, result, cause);
         if (cause == null) {
             KvModel.Output out;
@@ -277,7 +340,9 @@ final class NodeSimClients implements NodeSimObserver {
             answerLater(c, a.opId, () -> retry(c, hint));
         } else if (cause instanceof OverloadedException) {
             answerLater(c, a.opId, () -> retry(c, a.nodeId));
-        } else if (cause instanceof ProposalDroppedException) {
+        } else if (cause instanceof ProposalDroppedException || cause instanceof NodeClosedException) {
+            // Both mean "certainly not applied": dropped after another entry committed in its place, or refused by
+            // a node that stopped before the request reached its log.
             droppedOutcomes++;
             a.dropped = true;
             if (a.appliedAnywhereAt >= 0) {
@@ -286,8 +351,7 @@ final class NodeSimClients implements NodeSimObserver {
                         + a.appliedAnywhereAt);
             }
             answerLater(c, a.opId, () -> retry(c, 0));
-        } else if (cause instanceof OutcomeUnknownException || cause instanceof TimeoutException
-                || cause instanceof NodeClosedException) {
+        } else if (cause instanceof OutcomeUnknownException || cause instanceof TimeoutException) {
             unknownOutcomes++;
             if (a.appliedByIncarnation) {
                 throw sim.violation(Invariant.CLIENT_OUTCOME, "node " + a.nodeId + " reported the outcome of client "

@@ -166,7 +166,7 @@ public final class RaftKvBackend implements KvBackend {
             return new UnavailableFailure("read timed out; retry");
         }
         if (cause instanceof NodeClosedException) {
-            return new UnavailableFailure("node is shutting down, outcome unknown; retry on another node");
+            return new UnavailableFailure("node is shutting down, not applied; retry on another node");
         }
         return cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }

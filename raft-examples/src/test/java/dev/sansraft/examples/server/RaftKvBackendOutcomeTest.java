@@ -42,5 +42,8 @@ class RaftKvBackendOutcomeTest {
                 .contains("outcome unknown").contains("Client-Id and Request-Seq");
         assertThat(RaftKvBackend.translate(new ProposalDroppedException("x")).getMessage()).contains("not applied");
         assertThat(RaftKvBackend.translate(new OverloadedException("x")).getMessage()).contains("not applied");
+        assertThat(RaftKvBackend.translate(new NodeClosedException("x")).getMessage()).contains("not applied");
+        assertThat(RaftKvBackend.translate(new OutcomeUnknownException("closed with it pending",
+                new NodeClosedException("x"))).getMessage()).contains("outcome unknown");
     }
 }
