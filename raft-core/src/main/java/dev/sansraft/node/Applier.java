@@ -108,6 +108,9 @@ final class Applier implements Runnable {
         } else if (task instanceof ApplyTask.Fail) {
             ApplyTask.Fail f = (ApplyTask.Fail) task;
             f.future().completeExceptionally(f.cause());
+        } else if (task instanceof ApplyTask.Complete) {
+            ApplyTask.Complete c = (ApplyTask.Complete) task;
+            c.future().complete(c.value());
         } else if (task instanceof ApplyTask.LeaderChange) {
             ApplyTask.LeaderChange c = (ApplyTask.LeaderChange) task;
             for (LeaderChangeListener l : listeners) {
@@ -144,6 +147,10 @@ final class Applier implements Runnable {
             PendingRequest.Proposal waiter = waiters == null ? null : waiters[i];
             if (e.kind() == EntryKind.NORMAL) {
                 applyNormal(e, waiter);
+            } else if (waiter != null && waiter.changes != null && e.kind() == EntryKind.CONFIG
+                    && waiter.term == e.term()) {
+                // A membership change is done once its configuration entry is committed (thesis ch. 4).
+                waiter.future.complete(e.payload());
             } else if (waiter != null) {
                 waiter.future.completeExceptionally(new ProposalDroppedException("proposal expected at index "
                         + e.index() + " term " + waiter.term + " but a " + e.kind() + " entry was committed there"));
@@ -232,6 +239,8 @@ final class Applier implements Runnable {
                 } else if (task instanceof ApplyTask.Fail) {
                     ApplyTask.Fail f = (ApplyTask.Fail) task;
                     f.future().completeExceptionally(f.cause());
+                } else if (task instanceof ApplyTask.Complete) {
+                    ((ApplyTask.Complete) task).future().completeExceptionally(cause);
                 }
             }
         }

@@ -26,6 +26,10 @@ sealed interface ApplyTask {
     record Query(long readIndex, PendingRequest.Read read) implements ApplyTask {
     }
 
+    /** Complete a future normally (a finished leadership transfer). */
+    record Complete(CompletableFuture<byte[]> future, byte[] value) implements ApplyTask {
+    }
+
     /** Fail a future (a rejection or a dropped proposal). */
     record Fail(CompletableFuture<byte[]> future, Throwable cause) implements ApplyTask {
     }
