@@ -6,6 +6,7 @@ import dev.sansraft.examples.cli.HelpRequested;
 import dev.sansraft.examples.cli.ParsedFlags;
 import dev.sansraft.examples.cli.UsageException;
 import dev.sansraft.examples.cluster.ClusterCommand;
+import dev.sansraft.examples.members.MembersCommand;
 import dev.sansraft.examples.server.ServerCommand;
 
 import java.io.PrintStream;
@@ -24,7 +25,7 @@ public final class Main {
     public static final int EXIT_DATA_DIRECTORY = 3;
 
     private static final List<Command> COMMANDS = List.of(new ServerCommand(), new ClusterCommand(),
-            new BenchCommand());
+            new BenchCommand(), new MembersCommand());
 
     private Main() {
     }
@@ -76,6 +77,7 @@ public final class Main {
                   server   run one node of a replicated key-value store with an HTTP API
                   cluster  start a local cluster of server processes (default 3)
                   bench    load-test a cluster over HTTP and print throughput and latency
+                  members  list or change a running cluster's members, or transfer its leadership
 
                 run 'raft-examples <command> --help' for the flags of a command
                 """;

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,15 @@ import java.util.function.Function;
  *   <tr><td>{@code DELETE /kv/{key}}</td><td>200 {@code {"index":n}}, 404 absent</td></tr>
  *   <tr><td>{@code GET /status}</td><td>200 JSON</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>200 Prometheus text</td></tr>
+ *   <tr><td>{@code GET /members}</td><td>200 {@code {"voters":[{"id":1,"endpoint":"127.0.0.1:9001/8001",
+ *       "match":42}],"learners":[],"joint":false}}, on any node</td></tr>
+ *   <tr><td>{@code POST /members} with form body {@code id=N&endpoint=host:raftPort/httpPort}</td><td>adds a
+ *       learner; 200 with the configuration once committed</td></tr>
+ *   <tr><td>{@code POST /members/{id}/promote}, {@code DELETE /members/{id}}</td><td>200 with the configuration
+ *       once committed; 404 unknown member; 409 another change in progress, a member already in that role, or a
+ *       learner that has not caught up</td></tr>
+ *   <tr><td>{@code POST /leader?to={id}}</td><td>200 {@code {"leader":id}} once the transfer is done; 404 unknown,
+ *       409 a learner or another transfer under way, 503 the target did not take over in time</td></tr>
  * </table>
  *
  * <p>On a node that cannot serve a request (a write or a linearizable or lease read on a follower) the answer is 307
@@ -86,14 +96,102 @@ final class KvApiHandler implements HttpHandler {
             requireMethod(method, "GET");
             requireNoQuery(exchange);
             send(exchange, 200, "application/json", statusJson(backend.status()), Map.of());
+        } else if (path.equals("/members") || path.startsWith("/members/")) {
+            routeMembers(exchange, method, path.substring("/members".length()));
+        } else if (path.equals("/leader")) {
+            requireMethod(method, "POST");
+            Map<String, String> query = PercentEncoding.query(exchange.getRequestURI().getRawQuery());
+            allowOnly(query, "to");
+            long target = memberId(query.get("to"), "to");
+            complete(exchange, backend.transferLeadership(target),
+                    leader -> json(200, Json.object().field("leader", leader).end()));
         } else if (path.equals("/metrics")) {
             requireMethod(method, "GET");
             requireNoQuery(exchange);
             send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
                     backend.metricsText().getBytes(StandardCharsets.UTF_8), Map.of());
         } else {
-            throw new HttpProblem(404, "no endpoint " + path + " (try /kv/{key}, /status, /metrics)");
+            throw new HttpProblem(404, "no endpoint " + path + " (try /kv/{key}, /status, /members, /metrics)");
         }
+    }
+
+    /**
+     * {@code GET /members}, {@code POST /members} (form body {@code id=N&endpoint=host:raftPort/httpPort}),
+     * {@code POST /members/{id}/promote} and {@code DELETE /members/{id}}.
+     */
+    private void routeMembers(HttpExchange exchange, String method, String rest) {
+        requireNoQuery(exchange);
+        if (rest.isEmpty()) {
+            switch (method) {
+                case "GET" -> send(exchange, 200, "application/json", membersJson(backend.members()), Map.of());
+                case "POST" -> {
+                    Map<String, String> form = PercentEncoding.query(new String(readBody(exchange),
+                            StandardCharsets.UTF_8).trim());
+                    allowOnly(form, "id", "endpoint");
+                    long id = memberId(form.get("id"), "id");
+                    String endpoint = form.get("endpoint") == null ? null : PercentEncoding.decodeText(
+                            form.get("endpoint"));
+                    if (endpoint == null || endpoint.isBlank()) {
+                        throw new HttpProblem(400, "POST /members needs a form body id=N&endpoint=host:raftPort/"
+                                + "httpPort");
+                    }
+                    complete(exchange, backend.addLearner(id, endpoint), m -> new Reply(200, "application/json",
+                            membersJson(m), Map.of()));
+                }
+                default -> throw methodNotAllowed("GET, POST");
+            }
+            return;
+        }
+        String[] parts = rest.substring(1).split("/", -1);
+        long id = memberId(parts[0], "member id");
+        if (parts.length == 2 && parts[1].equals("promote")) {
+            requireMethod(method, "POST");
+            complete(exchange, backend.promote(id), m -> new Reply(200, "application/json", membersJson(m),
+                    Map.of()));
+        } else if (parts.length == 1) {
+            requireMethod(method, "DELETE");
+            complete(exchange, backend.remove(id), m -> new Reply(200, "application/json", membersJson(m),
+                    Map.of()));
+        } else {
+            throw new HttpProblem(404, "no endpoint /members" + rest + " (try /members/{id}/promote)");
+        }
+    }
+
+    private static long memberId(String text, String what) {
+        if (text == null) {
+            throw new HttpProblem(400, what + " is required");
+        }
+        try {
+            long id = Long.parseLong(PercentEncoding.decodeText(text).trim());
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the offending text
+        }
+        throw new HttpProblem(400, what + " must be a positive integer, got '" + text + "'");
+    }
+
+    /** {@code {"voters":[{"id":1,"endpoint":"127.0.0.1:9001/8001","match":42}],"learners":[],"joint":false}}. */
+    static byte[] membersJson(KvBackend.Members m) {
+        String json = Json.object()
+                .rawField("voters", memberArray(m.voters()))
+                .rawField("learners", memberArray(m.learners()))
+                .field("joint", m.joint())
+                .end();
+        return (json + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String memberArray(List<KvBackend.Member> members) {
+        StringBuilder b = new StringBuilder("[");
+        for (KvBackend.Member member : members) {
+            if (b.length() > 1) {
+                b.append(',');
+            }
+            b.append(Json.object().field("id", member.id()).field("endpoint", member.endpoint())
+                    .field("match", member.match()).end());
+        }
+        return b.append(']').toString();
     }
 
     private void routeKey(HttpExchange exchange, String method, String rawKey) {
@@ -193,7 +291,7 @@ final class KvApiHandler implements HttpHandler {
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         String chunked = exchange.getRequestHeaders().getFirst("Transfer-Encoding");
         if (length == null && chunked == null) {
-            throw new HttpProblem(411, "PUT needs a Content-Length (or chunked) body");
+            throw new HttpProblem(411, exchange.getRequestMethod() + " needs a Content-Length (or chunked) body");
         }
         long declared = -1;
         if (length != null) {
@@ -292,6 +390,9 @@ final class KvApiHandler implements HttpHandler {
         }
         if (cause instanceof NotLeaderFailure nl) {
             String base = leaderUrls.get(nl.leaderHint());
+            if (base == null) {
+                base = backend.httpUrlOf(nl.leaderHint()); // a member added after this node started
+            }
             if (nl.leaderHint() != 0 && base != null) {
                 String target = base + exchange.getRequestURI().getRawPath()
                         + (exchange.getRequestURI().getRawQuery() == null ? ""

@@ -2,6 +2,7 @@ package dev.sansraft.examples.http;
 
 import dev.sansraft.core.RaftStatus;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,6 +29,55 @@ public interface KvBackend {
 
     /** The local node's metrics in the Prometheus text exposition format. */
     String metricsText();
+
+    /** The configuration as this node knows it, with each member's replication progress (see {@link Members}). */
+    default Members members() {
+        throw new HttpProblem(404, "this server has no membership API");
+    }
+
+    /** Adds a new member as a learner; completes with the configuration once the change is committed. */
+    default CompletableFuture<Members> addLearner(long id, String endpoint) {
+        return CompletableFuture.failedFuture(new HttpProblem(404, "this server has no membership API"));
+    }
+
+    /** Promotes a learner that has caught up to voter; completes once committed. */
+    default CompletableFuture<Members> promote(long id) {
+        return CompletableFuture.failedFuture(new HttpProblem(404, "this server has no membership API"));
+    }
+
+    /** Removes a voter or learner; completes once committed. */
+    default CompletableFuture<Members> remove(long id) {
+        return CompletableFuture.failedFuture(new HttpProblem(404, "this server has no membership API"));
+    }
+
+    /** Hands leadership to the voter {@code id}; completes with the new leader's id once it leads. */
+    default CompletableFuture<Long> transferLeadership(long id) {
+        return CompletableFuture.failedFuture(new HttpProblem(404, "this server has no membership API"));
+    }
+
+    /** The base URL of member {@code id}'s HTTP API as its endpoint gives it, or null when unknown. */
+    default String httpUrlOf(long id) {
+        return null;
+    }
+
+    /**
+     * One member: its id, its endpoint ({@code host:raftPort/httpPort}) and its match index, the last log index
+     * known to be replicated on it. The leader knows every member's; another node knows only its own and reports
+     * -1 for the others.
+     */
+    record Member(long id, String endpoint, long match) {
+    }
+
+    /**
+     * A configuration: {@code voters} are the voters of the newest configuration (C_new while {@code joint}, the
+     * joint consensus state in which the old voters must agree as well).
+     */
+    record Members(List<Member> voters, List<Member> learners, boolean joint) {
+        public Members {
+            voters = List.copyOf(voters);
+            learners = List.copyOf(learners);
+        }
+    }
 
     /** An exactly-once session tag from the {@code Client-Id} and {@code Request-Seq} headers (issue 7). */
     record ClientSession(long clientId, long sequence) {

@@ -1,5 +1,6 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.examples.http.KvHttpServer;
 import dev.sansraft.kv.KvCommandCodec;
@@ -56,10 +57,21 @@ public final class KvNode implements AutoCloseable {
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
                                Map<Long, String> httpUrls, int httpThreads) throws IOException {
+        return start(id, Membership.ofVoters(members), config, logStore, snapshotStore, transport, httpAddress,
+                httpUrls, httpThreads);
+    }
+
+    /**
+     * Starts the node from the configuration {@code bootstrap} (see {@link RaftNode.Builder#membership}:
+     * {@link Membership#EMPTY} for a node that joins, or rejoins with its configuration in its stores).
+     */
+    public static KvNode start(long id, Membership bootstrap, RaftConfig config, LogStore logStore,
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads) throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
                 .id(id)
-                .members(members)
+                .membership(bootstrap)
                 .config(config)
                 .logStore(logStore)
                 .transport(transport)

@@ -1,0 +1,116 @@
+package dev.sansraft.examples.members;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Calls a server's membership API. Requests follow the 307 a follower answers with to the leader, so any member's
+ * address will do. Every call returns the status and the body as text; it never throws for an HTTP status.
+ *
+ * <p>Thread-safe (the JDK client is).
+ */
+public final class MembershipClient {
+
+    /** One member as {@code GET /members} lists it. */
+    public record Member(long id, String endpoint, long match, boolean voter) {
+    }
+
+    /** A status and the response body. */
+    public record Answer(int status, String body) {
+        public boolean ok() {
+            return status == 200;
+        }
+
+        /** The body on one line, for messages. */
+        public String message() {
+            return body.strip().replace('\n', ' ');
+        }
+    }
+
+    private static final Pattern MEMBER = Pattern.compile(
+            "\\{\"id\":(\\d+),\"endpoint\":\"((?:[^\"\\\\]|\\\\.)*)\",\"match\":(-?\\d+)}");
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    private final String baseUrl;
+    private final Duration timeout;
+
+    /**
+     * @param baseUrl a member's HTTP base URL, e.g. {@code http://127.0.0.1:8001}
+     * @param timeout how long one request may take (a change answers once committed)
+     */
+    public MembershipClient(String baseUrl, Duration timeout) {
+        String url = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new IllegalArgumentException("'" + baseUrl + "' is not an http:// URL");
+        }
+        this.baseUrl = url;
+        this.timeout = timeout;
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public Answer list() throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members")).GET());
+    }
+
+    public Answer addLearner(long id, String endpoint) throws IOException, InterruptedException {
+        String form = "id=" + id + "&endpoint=" + URLEncoder.encode(endpoint, StandardCharsets.UTF_8);
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)));
+    }
+
+    public Answer promote(long id) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members/" + id + "/promote"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public Answer remove(long id) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members/" + id)).DELETE());
+    }
+
+    public Answer transferLeadership(long to) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/leader?to=" + to))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(request.timeout(timeout).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new Answer(r.statusCode(), r.body());
+    }
+
+    /**
+     * The members in a {@code GET /members} body, voters first.
+     *
+     * @throws IllegalArgumentException if the body is not of that shape
+     */
+    public static List<Member> parseMembers(String json) {
+        int learners = json.indexOf("\"learners\":");
+        if (!json.startsWith("{\"voters\":") || learners < 0) {
+            throw new IllegalArgumentException("not a /members answer: " + json.strip());
+        }
+        List<Member> members = new ArrayList<>();
+        Matcher m = MEMBER.matcher(json);
+        while (m.find()) {
+            members.add(new Member(Long.parseLong(m.group(1)), m.group(2).replace("\\\"", "\"")
+                    .replace("\\\\", "\\"), Long.parseLong(m.group(3)), m.start() < learners));
+        }
+        return members;
+    }
+}
