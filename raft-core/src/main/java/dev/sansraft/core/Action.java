@@ -55,7 +55,7 @@ public sealed interface Action
         permits Action.PersistHardState, Action.TruncateLog, Action.AppendLog, Action.Send, Action.Apply,
         Action.ProposalOutcome, Action.RoleChanged, Action.ReadReady, Action.ReadRejected, Action.TakeSnapshot,
         Action.CompactLog, Action.ResetLog, Action.SendSnapshotChunk, Action.WriteSnapshotChunk,
-        Action.RestoreSnapshot {
+        Action.RestoreSnapshot, Action.TransferOutcome {
 
     /** Durably record the term and vote before any later {@link Send} leaves the node. */
     record PersistHardState(HardState state) implements Action {
@@ -110,11 +110,40 @@ public sealed interface Action
         /** This node is not the leader; {@code leaderHint} names the leader if known, else 0. */
         NOT_LEADER,
         /** Too many uncommitted bytes are in flight ({@code maxUncommittedBytes}); retry later. */
-        OVERLOADED
+        OVERLOADED,
+        /**
+         * The leader is handing leadership over ({@link Event.TransferLeadership}) and accepts nothing meanwhile;
+         * retry shortly at {@code leaderHint}, the transfer's target.
+         */
+        LEADERSHIP_TRANSFER,
+        /**
+         * A membership change: another change is not committed yet (including the automatic step out of the joint
+         * state), or this leader has not yet committed an entry of its term; retry later.
+         */
+        MEMBERSHIP_CHANGE_IN_PROGRESS,
+        /**
+         * A membership change that does not apply to the current configuration (an unknown member, a member already
+         * in that role, no voter left); retrying it unchanged will fail again.
+         */
+        INVALID_MEMBERSHIP_CHANGE
     }
 
-    /** The proposal was refused and will never be applied. */
-    record ProposalRejected(long correlationId, RejectReason reason, long leaderHint) implements ProposalOutcome {
+    /**
+     * The proposal was refused and will never be applied.
+     *
+     * @param detail what was wrong, for a person; empty when {@code reason} says it all
+     */
+    record ProposalRejected(long correlationId, RejectReason reason, long leaderHint, String detail)
+            implements ProposalOutcome {
+        public ProposalRejected {
+            if (detail == null) {
+                detail = "";
+            }
+        }
+
+        public ProposalRejected(long correlationId, RejectReason reason, long leaderHint) {
+            this(correlationId, reason, leaderHint, "");
+        }
     }
 
     /**
@@ -151,14 +180,26 @@ public sealed interface Action
 
     /**
      * Take a snapshot of the state machine as of {@code index} (the last entry applied before this action) and store
-     * it with this position and membership; report it with {@link Event.SnapshotSaved} once durable.
+     * it with this position and configuration; report it with {@link Event.SnapshotSaved} once durable.
      */
-    record TakeSnapshot(long index, long term, List<Long> members) implements Action {
+    record TakeSnapshot(long index, long term, Membership membership) implements Action {
         public TakeSnapshot {
-            members = List.copyOf(members);
             if (index < 1 || term < 1) {
                 throw new IllegalArgumentException("snapshot position must be at least 1, got " + index + "@" + term);
             }
+            if (membership == null || membership.isEmpty()) {
+                throw new IllegalArgumentException("snapshot at " + index + " without a configuration");
+            }
+        }
+
+        /** A snapshot whose configuration is the simple one of {@code members}, all voters. */
+        public TakeSnapshot(long index, long term, List<Long> members) {
+            this(index, term, Membership.ofVoters(members));
+        }
+
+        /** Every voting member's id, ascending. */
+        public List<Long> members() {
+            return membership.allVoterIds();
         }
     }
 
@@ -225,5 +266,32 @@ public sealed interface Action
 
     /** Replace the state machine's state with the stored snapshot {@code snapshot}, in order with {@link Apply}. */
     record RestoreSnapshot(SnapshotInfo snapshot) implements Action {
+    }
+
+    /**
+     * The one answer to an {@link Event.TransferLeadership}.
+     *
+     * @param requestId  the request's id
+     * @param target     the node leadership was to go to
+     * @param result     how it ended
+     * @param leaderHint the leader known when it ended, or 0
+     */
+    record TransferOutcome(long requestId, long target, TransferResult result, long leaderHint) implements Action {
+    }
+
+    /** How a leadership transfer ended. */
+    enum TransferResult {
+        /** The target became leader. */
+        COMPLETED,
+        /** This node is not the leader; {@code leaderHint} names the leader if known. */
+        NOT_LEADER,
+        /** The target is not a voter of the current configuration (a learner, or unknown). */
+        INVALID_TARGET,
+        /** Another transfer is under way. */
+        IN_PROGRESS,
+        /** The target did not take over within an election timeout; the old leader continues. Retryable. */
+        TIMED_OUT,
+        /** Another node than the target became leader meanwhile. */
+        SUPERSEDED
     }
 }

@@ -9,7 +9,7 @@ public enum EntryKind {
     NORMAL((byte) 0),
     /** The empty entry a new leader appends in its term so that it can commit (Raft §5.4.2, §8). */
     NOOP((byte) 1),
-    /** A membership change; reserved for the membership-change work. */
+    /** A configuration (Raft thesis ch. 4); the payload is a {@link MembershipCodec} encoding. */
     CONFIG((byte) 2);
 
     private final byte code;

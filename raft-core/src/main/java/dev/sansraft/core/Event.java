@@ -1,12 +1,15 @@
 package dev.sansraft.core;
 
+import java.util.List;
+
 /**
  * An input to {@link RaftCore#step(Event)}. The {@code permits} list is everything that can happen to a node.
  *
  * <p>Immutable records; thread-safe.
  */
 public sealed interface Event
-        permits Event.Tick, Event.Receive, Event.Propose, Event.Persisted, Event.ReadIndex, Event.SnapshotSaved {
+        permits Event.Tick, Event.Receive, Event.Propose, Event.Persisted, Event.ReadIndex, Event.SnapshotSaved,
+        Event.ChangeMembership, Event.TransferLeadership {
 
     /** One logical clock tick. Timeouts are counted in ticks; the runtime decides how long a tick is. */
     record Tick() implements Event {
@@ -80,5 +83,35 @@ public sealed interface Event
                 throw new IllegalArgumentException("snapshot is null");
             }
         }
+    }
+
+    /**
+     * A client asks the leader to change the configuration (thesis ch. 4). The core answers like a {@link Propose}:
+     * exactly one immediate {@link Action.ProposalOutcome} for {@code correlationId}, and an accepted change is later
+     * applied (an {@link Action.Apply} carries its {@link EntryKind#CONFIG} entry) or dropped.
+     *
+     * <p>The changes are applied in order to the leader's current configuration. When they add or remove at most one
+     * voter the result is appended as one entry; otherwise the leader appends the joint configuration C_old,new, and
+     * once that commits it appends C_new by itself. The outcome belongs to the first entry: once it is committed the
+     * change can no longer be rolled back, and the leader finishes it. A change is refused with
+     * {@link Action.RejectReason#MEMBERSHIP_CHANGE_IN_PROGRESS} while another one (or the leader's first entry of
+     * its term) is uncommitted, and with {@link Action.RejectReason#INVALID_MEMBERSHIP_CHANGE} when it does not
+     * apply to the current configuration.
+     */
+    record ChangeMembership(long correlationId, List<MembershipChange> changes) implements Event {
+        public ChangeMembership {
+            if (changes == null || changes.isEmpty()) {
+                throw new IllegalArgumentException("membership change " + correlationId + " has no changes");
+            }
+            changes = List.copyOf(changes);
+        }
+    }
+
+    /**
+     * A client asks the leader to hand leadership to the voter {@code target} (thesis §3.10). The core answers with
+     * exactly one {@link Action.TransferOutcome} for {@code requestId}, at once when it refuses and otherwise when
+     * the transfer completes or is abandoned (after an election timeout).
+     */
+    record TransferLeadership(long requestId, long target) implements Event {
     }
 }

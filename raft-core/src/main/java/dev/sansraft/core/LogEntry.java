@@ -46,6 +46,11 @@ public record LogEntry(long index, long term, EntryKind kind, byte[] payload) {
         return new LogEntry(index, term, EntryKind.NORMAL, payload);
     }
 
+    /** A CONFIG entry carrying {@code membership} (see {@link MembershipCodec}). */
+    public static LogEntry config(long index, long term, Membership membership) {
+        return new LogEntry(index, term, EntryKind.CONFIG, MembershipCodec.encode(membership));
+    }
+
     /** The size this entry counts for against message and memory byte limits. */
     public long sizeBytes() {
         return OVERHEAD_BYTES + (long) payload.length;

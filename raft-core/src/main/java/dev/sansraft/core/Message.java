@@ -13,7 +13,7 @@ import java.util.List;
 public sealed interface Message
         permits Message.VoteRequest, Message.VoteResponse, Message.AppendRequest, Message.AppendResponse,
         Message.ReadIndexRequest, Message.ReadIndexResponse, Message.InstallSnapshot,
-        Message.InstallSnapshotResponse {
+        Message.InstallSnapshotResponse, Message.TimeoutNow {
 
     long from();
 
@@ -24,11 +24,27 @@ public sealed interface Message
     /**
      * RequestVote (Raft §5.2), or a PreVote probe (thesis §9.6) when {@code preVote} is set. A PreVote carries the
      * term the sender would campaign in, without the sender having moved to it.
+     *
+     * @param leadershipTransfer the candidate campaigns because its leader sent it {@link TimeoutNow} (thesis
+     *                           §3.10): voters grant it even though they heard from that leader recently. This does
+     *                           not weaken lease reads: the request is for the term after the transferring leader's,
+     *                           so the only lease it can bypass is that leader's, and a leader stops serving lease
+     *                           reads for the rest of its term as soon as it starts a transfer. Any later leader's
+     *                           voters are already in a term at least this one, where the usual one-vote rule holds.
      */
-    record VoteRequest(long from, long to, long term, long lastLogIndex, long lastLogTerm, boolean preVote)
-            implements Message {
+    record VoteRequest(long from, long to, long term, long lastLogIndex, long lastLogTerm, boolean preVote,
+                       boolean leadershipTransfer) implements Message {
         public VoteRequest {
             Messages.checkHeader(from, to, term);
+            if (preVote && leadershipTransfer) {
+                throw new IllegalArgumentException("a leadership transfer skips PreVote: vote request from " + from
+                        + " has both flags");
+            }
+        }
+
+        /** An ordinary vote request or pre-vote, not part of a leadership transfer. */
+        public VoteRequest(long from, long to, long term, long lastLogIndex, long lastLogTerm, boolean preVote) {
+            this(from, to, term, lastLogIndex, lastLogTerm, preVote, false);
         }
     }
 
@@ -187,6 +203,16 @@ public sealed interface Message
                 throw new IllegalArgumentException("negative field in install snapshot response: snapshotIndex="
                         + snapshotIndex + " nextOffset=" + nextOffset);
             }
+        }
+    }
+
+    /**
+     * A leader hands leadership to the receiver (thesis §3.10): the receiver's log matches the leader's, and it
+     * starts an election at once, without PreVote, with {@link VoteRequest#leadershipTransfer()} set.
+     */
+    record TimeoutNow(long from, long to, long term) implements Message {
+        public TimeoutNow {
+            Messages.checkHeader(from, to, term);
         }
     }
 }

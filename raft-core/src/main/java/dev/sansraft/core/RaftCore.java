@@ -27,8 +27,8 @@ public final class RaftCore {
     private static final long MAX_APPLY_BYTES = 8L << 20;
 
     private final long id;
-    private final long[] members;
-    private final long[] peers;
+    /** The configurations in the log and the quorum of the newest (thesis ch. 4). */
+    private final MembershipLog memberships;
     private final RaftConfig config;
     private final SplittableRandom random;
     private final RaftLog log;
@@ -54,6 +54,10 @@ public final class RaftCore {
     private boolean roundPending;
     private final LeaseTracker lease = new LeaseTracker();
     private final ReadQueue reads = new ReadQueue();
+    /** The leadership transfer under way, or null (thesis §3.10). */
+    private LeadershipTransfer transfer;
+    /** Set once this leader starts a transfer: no lease reads for the rest of its term (see VoteRequest). */
+    private boolean leaseRevoked;
 
     // Follower state: an acknowledgement waiting for the log to become durable.
     private long pendingAckIndex;
@@ -73,17 +77,26 @@ public final class RaftCore {
     private final ProposalTracker proposals = new ProposalTracker();
     private long lastCheckedCommit;
 
-    private RaftCore(long id, long[] members, RaftConfig config, LogView logView, HardState hardState,
+    private RaftCore(long id, Membership bootstrap, RaftConfig config, LogView logView, HardState hardState,
                      SnapshotInfo snapshot) {
         this.id = id;
-        this.members = members;
-        this.peers = Arrays.stream(members).filter(m -> m != id).toArray();
         this.config = config;
         this.random = new SplittableRandom(config.randomSeed() ^ (id * 0x9E3779B97F4A7C15L));
         this.log = new RaftLog(logView, snapshot == null ? 0 : snapshot.index());
         this.snapshot = snapshot;
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
+        // The newest configuration wins: a snapshot's over the bootstrap one, the log's over both.
+        this.memberships = snapshot == null ? new MembershipLog(id, 0, bootstrap)
+                : new MembershipLog(id, snapshot.index(), snapshot.membership());
+        long from = Math.max(snapshot == null ? 0 : snapshot.index(), logView.firstIndex() - 1) + 1;
+        while (from <= logView.lastIndex()) {
+            List<LogEntry> batch = logView.entries(from, logView.lastIndex() + 1, 4L << 20);
+            for (LogEntry e : batch) {
+                memberships.appended(e);
+            }
+            from += batch.size();
+        }
         resetElectionTimer();
     }
 
@@ -140,6 +153,27 @@ public final class RaftCore {
             throw new IllegalArgumentException("hard state votes for " + hardState.votedFor()
                     + ", not a member of " + members);
         }
+        return create(id, Membership.ofVoters(members), config, log, hardState, snapshot);
+    }
+
+    /**
+     * Builds a core from durable state, like {@link #create(long, Collection, RaftConfig, LogView, HardState,
+     * Optional)}, with a bootstrap configuration that may carry endpoints and learners, or be
+     * {@link Membership#EMPTY} for a node that waits to be added: it never campaigns, and it accepts the log from
+     * whichever leader contacts it (thesis §4.1). The configuration in effect is the newest of the bootstrap one,
+     * the snapshot's and those in the log; the log is read once here to find its configuration entries.
+     *
+     * @throws IllegalArgumentException with the offending value when an argument is invalid or the log and snapshot
+     *                                  do not fit together
+     */
+    public static RaftCore create(long id, Membership bootstrap, RaftConfig config, LogView log,
+                                  HardState hardState, Optional<SnapshotInfo> snapshot) {
+        if (id <= 0) {
+            throw new IllegalArgumentException("node id must be positive, got " + id);
+        }
+        if (bootstrap == null || config == null || log == null || hardState == null || snapshot == null) {
+            throw new IllegalArgumentException("bootstrap membership, config, log, hardState and snapshot are required");
+        }
         if (log.lastIndex() > 0 && log.term(log.lastIndex()) > hardState.term()) {
             throw new IllegalArgumentException("log ends at term " + log.term(log.lastIndex())
                     + ", beyond the hard state's term " + hardState.term());
@@ -155,7 +189,7 @@ public final class RaftCore {
             throw new IllegalArgumentException("the log starts at " + log.firstIndex()
                     + " but no snapshot covers the entries before it");
         }
-        return new RaftCore(id, sorted, config, log, hardState, snapshot.orElse(null));
+        return new RaftCore(id, bootstrap, config, log, hardState, snapshot.orElse(null));
     }
 
     /** Feeds one event and returns the actions to carry out, in order (see {@link Action}). */
@@ -233,13 +267,11 @@ public final class RaftCore {
 
     /** A snapshot of this node's state. */
     public RaftStatus status() {
-        List<Long> memberList = new ArrayList<>(members.length);
-        for (long m : members) {
-            memberList.add(m);
-        }
+        Membership membership = memberships.current();
         List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();
         return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
-                memberList, peerList, snapshot == null ? 0 : snapshot.index());
+                membership.allVoterIds(), peerList, snapshot == null ? 0 : snapshot.index(), membership,
+                transfer == null ? 0 : transfer.target);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -261,14 +293,27 @@ public final class RaftCore {
             read(r.readId(), 0, r.lease());
         } else if (event instanceof Event.SnapshotSaved) {
             snapshotSaved(((Event.SnapshotSaved) event).snapshot());
+        } else if (event instanceof Event.ChangeMembership) {
+            Event.ChangeMembership c = (Event.ChangeMembership) event;
+            changeMembership(c.correlationId(), c.changes());
+        } else if (event instanceof Event.TransferLeadership) {
+            Event.TransferLeadership t = (Event.TransferLeadership) event;
+            transferLeadership(t.requestId(), t.target());
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }
     }
 
     private void receive(Message m) {
-        if (m.to() != id || Arrays.binarySearch(members, m.from()) < 0 || m.from() == id) {
-            return; // misrouted or from a stranger: not ours to act on
+        if (m.to() != id || m.from() == id) {
+            return; // misrouted
+        }
+        if (!memberships.isMember(m.from()) && m.from() != leaderId && !(m instanceof Message.AppendRequest
+                || m instanceof Message.InstallSnapshot || m instanceof Message.VoteRequest)) {
+            // From a node outside the configuration: ignored, so a removed node's answers cannot disturb anyone.
+            // Requests are the exception (thesis §4.1): a node not yet told it was added, or a voter behind on
+            // the configuration, still takes the log from a leader and answers a candidate it does not know.
+            return;
         }
         if (m.term() > term) {
             if (m instanceof Message.VoteRequest) {
@@ -279,7 +324,8 @@ public final class RaftCore {
                 // timeout too, which is what keeps a leader's lease (LeaseTracker) valid across follower restarts.
                 boolean heardFromLeader = (leaderId != 0 && electionElapsed < config.electionTimeoutTicks())
                         || tickCount < config.electionTimeoutTicks();
-                if (heardFromLeader && (config.checkQuorum() || vr.preVote())) {
+                // A candidate the leader itself handed over to (TimeoutNow) is not a disruption; see VoteRequest.
+                if (heardFromLeader && !vr.leadershipTransfer() && (config.checkQuorum() || vr.preVote())) {
                     return;
                 }
                 if (!vr.preVote()) {
@@ -288,7 +334,8 @@ public final class RaftCore {
             } else if (m instanceof Message.VoteResponse && ((Message.VoteResponse) m).preVote()
                     && ((Message.VoteResponse) m).voteGranted()) {
                 // A granted pre-vote carries the term the candidate would campaign in; nobody has moved to it.
-            } else if (m instanceof Message.AppendRequest || m instanceof Message.InstallSnapshot) {
+            } else if (m instanceof Message.AppendRequest || m instanceof Message.InstallSnapshot
+                    || m instanceof Message.TimeoutNow) {
                 becomeFollower(m.term(), m.from());
             } else {
                 becomeFollower(m.term(), 0);
@@ -336,14 +383,19 @@ public final class RaftCore {
             return;
         }
         electionElapsed++;
-        if (peers.length == 0) {
+        tickTransfer();
+        if (!memberships.quorum().isVoter(id)) {
+            // Learners, removed nodes and nodes waiting to be added never campaign (thesis §4.2.2).
+            return;
+        }
+        if (memberships.isSoleVoter()) {
             // A single-node cluster is its own quorum: it elects itself on its first tick.
-            campaign();
+            campaign(false);
         } else if (electionElapsed >= randomizedElectionTimeout) {
             if (config.preVote()) {
                 preCampaign();
             } else {
-                campaign();
+                campaign(false);
             }
         }
     }
@@ -352,6 +404,7 @@ public final class RaftCore {
         heartbeatElapsed++;
         electionElapsed++;
         replication.tick();
+        tickTransfer();
         if (electionElapsed >= config.electionTimeoutTicks()) {
             electionElapsed = 0;
             if (config.checkQuorum() && !replication.checkQuorumActive()) {
@@ -369,27 +422,32 @@ public final class RaftCore {
 
     private void preCampaign() {
         setRole(Role.PRE_CANDIDATE, 0);
-        votes = new VoteTally(members);
+        votes = new VoteTally(memberships.quorum());
         votes.record(id, true);
         resetElectionTimer();
-        for (long peer : peers) {
-            send(new Message.VoteRequest(id, peer, term + 1, log.lastIndex(), log.lastTerm(), true));
+        for (long voter : memberships.quorum().voters()) {
+            if (voter != id) {
+                send(new Message.VoteRequest(id, voter, term + 1, log.lastIndex(), log.lastTerm(), true));
+            }
         }
         if (votes.result() == VoteTally.Result.WON) {
-            campaign();
+            campaign(false);
         }
     }
 
-    private void campaign() {
+    /** Starts an election; {@code transferred} when the leader handed over with TimeoutNow (thesis §3.10). */
+    private void campaign(boolean transferred) {
         setTerm(term + 1);
         votedFor = id;
         persistHardState();
         setRole(Role.CANDIDATE, 0);
-        votes = new VoteTally(members);
+        votes = new VoteTally(memberships.quorum());
         votes.record(id, true);
         resetElectionTimer();
-        for (long peer : peers) {
-            send(new Message.VoteRequest(id, peer, term, log.lastIndex(), log.lastTerm(), false));
+        for (long voter : memberships.quorum().voters()) {
+            if (voter != id) {
+                send(new Message.VoteRequest(id, voter, term, log.lastIndex(), log.lastTerm(), false, transferred));
+            }
         }
         if (votes.result() == VoteTally.Result.WON) {
             becomeLeader();
@@ -431,7 +489,7 @@ public final class RaftCore {
             VoteTally.Result result = votes.result();
             if (result == VoteTally.Result.WON) {
                 if (role == Role.PRE_CANDIDATE) {
-                    campaign();
+                    campaign(false);
                 } else {
                     becomeLeader();
                 }
@@ -463,9 +521,10 @@ public final class RaftCore {
         setRole(Role.LEADER, id);
         heartbeatElapsed = 0;
         electionElapsed = 0;
-        replication = new Replication(id, term, peers, log, config, out, this::releaseReads, this::maybeCommit,
-                () -> snapshot);
+        replication = new Replication(id, term, memberships.peers(), memberships.quorum(), log, config, out,
+                this::releaseReads, this::maybeCommit, () -> snapshot);
         lease.reset();
+        leaseRevoked = false;
         // Raft §8: a NOOP in the new term lets the leader commit, and so learn, everything before it.
         log.appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
         broadcastPending = true;
@@ -525,6 +584,9 @@ public final class RaftCore {
         } else if (m instanceof Message.ReadIndexRequest) {
             send(new Message.ReadIndexResponse(id, m.from(), term, ((Message.ReadIndexRequest) m).readId(), 0,
                     false));
+        } else if (m instanceof Message.TimeoutNow && m.from() == leaderId && memberships.quorum().isVoter(id)) {
+            // Thesis §3.10: the leader brought this node up to date and hands over; campaign now, without PreVote.
+            campaign(true);
         }
     }
 
@@ -543,7 +605,15 @@ public final class RaftCore {
             return;
         }
         // A truncated proposal is not dropped yet: the entry committed at its index decides (ProposalTracker).
-        log.appendFromLeader(ar.entries(), term);
+        long removedFrom = log.appendFromLeader(ar.entries(), term);
+        // Thesis §4.1: a configuration takes effect when appended, and is rolled back when truncated.
+        boolean changed = removedFrom > 0 && memberships.truncatedFrom(removedFrom);
+        for (LogEntry e : ar.entries()) {
+            changed |= memberships.appended(e);
+        }
+        if (changed) {
+            membershipChanged();
+        }
         long lastNew = ar.lastIndex();
         // Raft Figure 2, AppendEntries rule 5.
         log.commitTo(Math.min(ar.leaderCommit(), lastNew));
@@ -580,6 +650,9 @@ public final class RaftCore {
     private void stepLeader(Message m) {
         if (m instanceof Message.AppendResponse) {
             replication.onAppendResponse((Message.AppendResponse) m);
+            if (transfer != null && m.from() == transfer.target) {
+                maybeSendTimeoutNow();
+            }
         } else if (m instanceof Message.InstallSnapshotResponse) {
             replication.onSnapshotResponse((Message.InstallSnapshotResponse) m);
         } else if (m instanceof Message.ReadIndexRequest) {
@@ -606,8 +679,7 @@ public final class RaftCore {
     }
 
     private void propose(long correlationId, byte[] payload) {
-        if (role != Role.LEADER) {
-            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.NOT_LEADER, leaderId));
+        if (rejectProposal(correlationId)) {
             return;
         }
         LogEntry entry = LogEntry.normal(log.lastIndex() + 1, term, payload);
@@ -619,8 +691,142 @@ public final class RaftCore {
         proposals.accepted(correlationId, entry);
         out.add(new Action.ProposalAccepted(correlationId, entry.index(), term));
         broadcastPending = true;
-        if (peers.length == 0) {
+        if (memberships.isSoleVoter()) {
             maybeCommit();
+        }
+    }
+
+    /** Rejects a proposal this node cannot take now; returns whether it did. */
+    private boolean rejectProposal(long correlationId) {
+        if (role != Role.LEADER) {
+            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.NOT_LEADER, leaderId));
+            return true;
+        }
+        if (transfer != null && transfer.blocks(term)) {
+            // Thesis §3.10: the log must stop growing so that the target can catch up with it.
+            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.LEADERSHIP_TRANSFER,
+                    transfer.target));
+            return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Membership changes (thesis ch. 4) and leadership transfer (thesis §3.10)
+
+    private void changeMembership(long correlationId, List<MembershipChange> changes) {
+        if (rejectProposal(correlationId)) {
+            return;
+        }
+        Membership current = memberships.current();
+        // One change at a time, and only once this leader committed an entry of its term: a leader that has not
+        // may not know of a change a previous leader appended, and two uncommitted single-step changes could have
+        // disjoint majorities (the single-server change bug, Ongaro's raft-dev post of 2015).
+        if (current.isJoint() || memberships.hasUncommitted(log.commitIndex())
+                || log.term(log.commitIndex()) != term) {
+            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.MEMBERSHIP_CHANGE_IN_PROGRESS,
+                    id, "a membership change is still in progress (configuration at " + memberships.currentIndex()
+                    + ", commit index " + log.commitIndex() + ")"));
+            return;
+        }
+        Membership target;
+        try {
+            target = current.apply(changes);
+        } catch (IllegalArgumentException e) {
+            out.add(new Action.ProposalRejected(correlationId, Action.RejectReason.INVALID_MEMBERSHIP_CHANGE, id,
+                    e.getMessage()));
+            return;
+        }
+        LogEntry entry = appendConfiguration(current.transitionTo(target));
+        proposals.accepted(correlationId, entry);
+        out.add(new Action.ProposalAccepted(correlationId, entry.index(), term));
+    }
+
+    /** Appends a configuration entry as leader; like any configuration, it takes effect at once. */
+    private LogEntry appendConfiguration(Membership next) {
+        LogEntry entry = LogEntry.config(log.lastIndex() + 1, term, next);
+        log.appendLocal(entry);
+        memberships.appended(entry);
+        membershipChanged();
+        broadcastPending = true;
+        if (memberships.isSoleVoter()) {
+            maybeCommit();
+        }
+        return entry;
+    }
+
+    /** The configuration in effect changed: the leader replicates to the new members and counts the new quorum. */
+    private void membershipChanged() {
+        if (replication != null) {
+            replication.membershipChanged(memberships.peers(), memberships.quorum());
+        }
+    }
+
+    /** Thesis §4.3: once C_old,new is committed, the leader appends C_new by itself. */
+    private void leaveJointState() {
+        Membership current = memberships.current();
+        if (current.isJoint() && memberships.currentIndex() <= log.commitIndex()) {
+            appendConfiguration(current.leaveJoint());
+        }
+    }
+
+    /**
+     * Thesis §4.2.2: a leader removed from the configuration keeps leading, without counting itself in majorities,
+     * until the configuration without it is committed; then it steps down. It is called after the broadcast, so the
+     * followers hear of that commit first.
+     */
+    private void stepDownIfRemoved() {
+        if (!memberships.quorum().isVoter(id) && memberships.currentIndex() <= log.commitIndex()) {
+            becomeFollower(term, 0);
+        }
+    }
+
+    private void transferLeadership(long requestId, long target) {
+        if (role != Role.LEADER) {
+            out.add(new Action.TransferOutcome(requestId, target, Action.TransferResult.NOT_LEADER, leaderId));
+        } else if (transfer != null) {
+            out.add(new Action.TransferOutcome(requestId, target, Action.TransferResult.IN_PROGRESS, id));
+        } else if (target == id) {
+            out.add(new Action.TransferOutcome(requestId, target, Action.TransferResult.COMPLETED, id));
+        } else if (!memberships.current().voterIds().contains(target)) {
+            // Only a voter of the configuration being moved to can be elected and stay leader.
+            out.add(new Action.TransferOutcome(requestId, target, Action.TransferResult.INVALID_TARGET, id));
+        } else {
+            transfer = new LeadershipTransfer(requestId, target, term);
+            // Voters will grant the target's vote despite this leader's recent heartbeats: no more lease reads.
+            leaseRevoked = true;
+            lease.reset();
+            broadcastPending = true;
+            maybeSendTimeoutNow();
+        }
+    }
+
+    /** Sends TimeoutNow once the transfer's target holds this leader's whole log (thesis §3.10). */
+    private void maybeSendTimeoutNow() {
+        if (role != Role.LEADER || transfer.timeoutNowSent || !transfer.blocks(term)) {
+            return;
+        }
+        Progress pr = replication.progressOf(transfer.target);
+        if (pr != null && pr.matchIndex == log.lastIndex()) {
+            transfer.timeoutNowSent = true;
+            send(new Message.TimeoutNow(id, transfer.target, term));
+        }
+    }
+
+    /** Counts a tick against the transfer under way: it is abandoned after an election timeout. */
+    private void tickTransfer() {
+        if (transfer != null && ++transfer.elapsedTicks >= config.electionTimeoutTicks()) {
+            out.add(transfer.outcome(Action.TransferResult.TIMED_OUT, leaderId));
+            transfer = null;
+        }
+    }
+
+    /** Ends the transfer once a leader of a later term is known: the target, or another node. */
+    private void resolveTransfer() {
+        if (transfer != null && leaderId != 0 && term > transfer.term) {
+            out.add(transfer.outcome(leaderId == transfer.target ? Action.TransferResult.COMPLETED
+                    : Action.TransferResult.SUPERSEDED, leaderId));
+            transfer = null;
         }
     }
 
@@ -724,6 +930,8 @@ public final class RaftCore {
             } else {
                 proposals.coveredBySnapshot(s.index(), s.term(), out);
                 log.resetTo(s.index(), s.term(), term);
+                memberships.reset(s.index(), s.membership());
+                membershipChanged();
                 pendingAckIndex = 0;
                 out.add(new Action.RestoreSnapshot(s));
             }
@@ -761,11 +969,7 @@ public final class RaftCore {
                 || (config.snapshotBytes() > 0 && bytesSinceSnapshot >= config.snapshotBytes())) {
             snapshotRequested = applied;
             bytesSinceSnapshot = 0;
-            List<Long> memberList = new ArrayList<>(members.length);
-            for (long m : members) {
-                memberList.add(m);
-            }
-            out.add(new Action.TakeSnapshot(applied, log.term(applied), memberList));
+            out.add(new Action.TakeSnapshot(applied, log.term(applied), memberships.at(applied)));
         }
     }
 
@@ -790,7 +994,8 @@ public final class RaftCore {
             return;
         }
         long readIndex = log.commitIndex();
-        if (peers.length == 0 || (useLease && config.checkQuorum() && lease.isValid(tickCount, config))) {
+        if (memberships.isSoleVoter()
+                || (useLease && !leaseRevoked && config.checkQuorum() && lease.isValid(tickCount, config))) {
             readReady(readId, from, readIndex);
             return;
         }
@@ -850,13 +1055,17 @@ public final class RaftCore {
 
     /** Sends batched appends and read rounds, emits log writes and applies, then hands the actions over. */
     private List<Action> finishBatch() {
+        if (memberships.committed(log.commitIndex())) {
+            membershipChanged();
+        }
         if (role == Role.LEADER) {
+            leaveJointState();
             if (roundPending) {
                 long round = replication.startRound();
                 if (config.checkQuorum()) {
                     lease.roundSent(round, tickCount);
                 }
-                if (peers.length == 0) {
+                if (memberships.isSoleVoter()) {
                     releaseReads();
                 }
             }
@@ -865,7 +1074,9 @@ public final class RaftCore {
             }
             broadcastPending = false;
             roundPending = false;
+            stepDownIfRemoved();
         }
+        resolveTransfer();
         log.flushWrites(out, term);
         if (log.commitIndex() != lastCheckedCommit) {
             // Proposals are accepted in the current term, never below the committed entry's term, so checking

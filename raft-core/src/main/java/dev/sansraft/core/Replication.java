@@ -2,6 +2,7 @@ package dev.sansraft.core;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
 
 /**
@@ -9,15 +10,18 @@ import java.util.function.Supplier;
  * heartbeats, the reaction to their responses (Raft §5.3 with etcd-style probe/replicate flow control and fast
  * backtracking), snapshot streaming to followers that need compacted entries (Raft §7, chunked, paced by a window,
  * resumed from the follower's confirmed offset, abandoned after bounded retries), and the quorum arithmetic over
- * match indexes and acknowledged read rounds. A new instance is made
+ * match indexes and acknowledged read rounds, over a configuration that may change while it leads (thesis ch. 4):
+ * followers include learners, which get the log and snapshots but never count toward a quorum. A new instance is made
  * for each term a node leads and dropped when it steps down. Not thread-safe: owned by its {@link RaftCore}.
  */
 final class Replication {
 
     private final long id;
     private final long term;
-    private final long[] peers;
-    private final Progress[] progress;
+    private long[] peers;
+    private Progress[] progress;
+    /** The voters of the configuration in effect; this leader counts only where it is one of them. */
+    private JointQuorum quorum;
     private final RaftLog log;
     private final RaftConfig config;
     private final List<Action> out;
@@ -27,16 +31,19 @@ final class Replication {
     private final Runnable matchAdvanced;
     /** The newest durable snapshot, or null: what a follower that needs compacted entries is sent. */
     private final Supplier<SnapshotInfo> snapshot;
-    private final long[] quorumValues;
-    private final long[] quorumScratch;
     /** The newest heartbeat round started; every append carries it (see {@link Message.AppendRequest#round()}). */
     private long round;
+    /** Each voter's durable match index, the leader's own being its persisted index; kept to avoid allocating. */
+    private final LongUnaryOperator matchIndexOf = this::matchIndexOf;
+    /** Each voter's newest acknowledged round, the leader's own being the newest started. */
+    private final LongUnaryOperator ackedRoundOf = this::ackedRoundOf;
 
-    Replication(long id, long term, long[] peers, RaftLog log, RaftConfig config, List<Action> out,
-                Runnable roundAcknowledged, Runnable matchAdvanced, Supplier<SnapshotInfo> snapshot) {
+    Replication(long id, long term, long[] peers, JointQuorum quorum, RaftLog log, RaftConfig config,
+                List<Action> out, Runnable roundAcknowledged, Runnable matchAdvanced, Supplier<SnapshotInfo> snapshot) {
         this.id = id;
         this.term = term;
         this.peers = peers;
+        this.quorum = quorum;
         this.log = log;
         this.config = config;
         this.out = out;
@@ -45,12 +52,30 @@ final class Replication {
         this.snapshot = snapshot;
         this.progress = new Progress[peers.length];
         for (int i = 0; i < peers.length; i++) {
-            progress[i] = new Progress(peers[i], log.lastIndex() + 1, config.maxInflightAppends());
-            // A new leader gives every follower one CheckQuorum interval to answer.
-            progress[i].recentActive = true;
+            progress[i] = newProgress(peers[i]);
         }
-        this.quorumValues = new long[peers.length + 1];
-        this.quorumScratch = new long[peers.length + 1];
+    }
+
+    private Progress newProgress(long peer) {
+        Progress pr = new Progress(peer, log.lastIndex() + 1, config.maxInflightAppends());
+        // A new leader, or a new member, gets one CheckQuorum interval to answer.
+        pr.recentActive = true;
+        return pr;
+    }
+
+    /**
+     * The configuration changed: keep the progress of the followers that stay, start probing new ones at the end of
+     * the log, and forget removed ones (their answers are ignored from now on).
+     */
+    void membershipChanged(long[] newPeers, JointQuorum newQuorum) {
+        Progress[] next = new Progress[newPeers.length];
+        for (int i = 0; i < newPeers.length; i++) {
+            Progress kept = progressOf(newPeers[i]);
+            next[i] = kept != null ? kept : newProgress(newPeers[i]);
+        }
+        peers = newPeers;
+        progress = next;
+        quorum = newQuorum;
     }
 
     long round() {
@@ -263,21 +288,29 @@ final class Replication {
      * The highest index durable on a majority, the leader counting itself only up to its own persisted index
      * (the action contract lets its write still be in flight when followers already have the entries).
      */
-    long quorumMatchIndex() {
-        quorumValues[0] = log.persistedIndex();
-        for (int i = 0; i < progress.length; i++) {
-            quorumValues[i + 1] = progress[i].matchIndex;
+    private long matchIndexOf(long voter) {
+        if (voter == id) {
+            return log.persistedIndex();
         }
-        return QuorumMath.quorumValue(quorumValues, quorumScratch);
+        Progress pr = progressOf(voter);
+        return pr == null ? 0 : pr.matchIndex;
     }
 
-    /** The newest round a majority (the leader included) has acknowledged. */
-    long quorumAckedRound() {
-        quorumValues[0] = round;
-        for (int i = 0; i < progress.length; i++) {
-            quorumValues[i + 1] = progress[i].ackedRound;
+    private long ackedRoundOf(long voter) {
+        if (voter == id) {
+            return round;
         }
-        return QuorumMath.quorumValue(quorumValues, quorumScratch);
+        Progress pr = progressOf(voter);
+        return pr == null ? 0 : pr.ackedRound;
+    }
+
+    long quorumMatchIndex() {
+        return quorum.quorumValue(matchIndexOf);
+    }
+
+    /** The newest round a majority (of each half, the leader included if it votes) has acknowledged. */
+    long quorumAckedRound() {
+        return quorum.quorumValue(ackedRoundOf);
     }
 
     /**
@@ -285,16 +318,17 @@ final class Replication {
      * starts the next interval.
      */
     boolean checkQuorumActive() {
-        int active = 1;
-        for (Progress pr : progress) {
-            if (pr.recentActive) {
-                active++;
+        boolean active = quorum.hasQuorum(voter -> {
+            if (voter == id) {
+                return true;
             }
-        }
+            Progress pr = progressOf(voter);
+            return pr != null && pr.recentActive;
+        });
         for (Progress pr : progress) {
             pr.recentActive = false;
         }
-        return active >= QuorumMath.majority(peers.length + 1);
+        return active;
     }
 
     void markActive(long peer) {

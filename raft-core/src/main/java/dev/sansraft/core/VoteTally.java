@@ -3,8 +3,9 @@ package dev.sansraft.core;
 import java.util.Arrays;
 
 /**
- * Counts votes of one (pre-)election. Each voter's first answer counts; repeats and answers from non-members are
- * ignored. Not thread-safe: owned by its {@link RaftCore}.
+ * Counts votes of one (pre-)election over a configuration that may be joint: the candidate needs a majority of each
+ * half (thesis §4.3). Each voter's first answer counts; repeats and answers from non-voters are ignored. Not
+ * thread-safe: owned by its {@link RaftCore}.
  */
 final class VoteTally {
 
@@ -15,15 +16,21 @@ final class VoteTally {
     private static final byte GRANTED = 1;
     private static final byte REJECTED = 2;
 
+    private final JointQuorum quorum;
     private final long[] voters;
     private final byte[] answers;
 
     VoteTally(long[] sortedVoters) {
-        this.voters = sortedVoters;
-        this.answers = new byte[sortedVoters.length];
+        this(new JointQuorum(sortedVoters, new long[0]));
     }
 
-    /** Records {@code voter}'s answer if it is a member that has not answered yet. */
+    VoteTally(JointQuorum quorum) {
+        this.quorum = quorum;
+        this.voters = quorum.voters();
+        this.answers = new byte[voters.length];
+    }
+
+    /** Records {@code voter}'s answer if it is a voter that has not answered yet. */
     void record(long voter, boolean granted) {
         int slot = Arrays.binarySearch(voters, voter);
         if (slot >= 0 && answers[slot] == UNKNOWN) {
@@ -32,22 +39,7 @@ final class VoteTally {
     }
 
     Result result() {
-        int granted = 0;
-        int rejected = 0;
-        for (byte a : answers) {
-            if (a == GRANTED) {
-                granted++;
-            } else if (a == REJECTED) {
-                rejected++;
-            }
-        }
-        int majority = QuorumMath.majority(voters.length);
-        if (granted >= majority) {
-            return Result.WON;
-        }
-        if (rejected >= majority) {
-            return Result.LOST;
-        }
-        return Result.PENDING;
+        return quorum.tally(id -> answers[Arrays.binarySearch(voters, id)] == GRANTED,
+                id -> answers[Arrays.binarySearch(voters, id)] == REJECTED);
     }
 }

@@ -1,5 +1,7 @@
 package dev.sansraft.node;
 
+import dev.sansraft.core.Membership;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,6 +45,13 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     @Override
     public synchronized SnapshotWriter begin(long lastIncludedIndex, long lastIncludedTerm, List<Long> members) {
         SnapshotMeta.checkPosition(lastIncludedIndex, lastIncludedTerm, members);
+        return begin(lastIncludedIndex, lastIncludedTerm, Membership.ofVoters(members));
+    }
+
+    @Override
+    public synchronized SnapshotWriter begin(long lastIncludedIndex, long lastIncludedTerm, Membership membership) {
+        SnapshotMeta.checkPosition(lastIncludedIndex, lastIncludedTerm,
+                membership == null ? null : membership.allVoterIds());
         if (closed) {
             throw new IllegalStateException("snapshot store is closed");
         }
@@ -55,7 +64,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
             throw new IllegalArgumentException("snapshot index must grow: newest is " + newestIndex + ", got "
                     + lastIncludedIndex);
         }
-        openWriter = new Writer(lastIncludedIndex, lastIncludedTerm, List.copyOf(members));
+        openWriter = new Writer(lastIncludedIndex, lastIncludedTerm, membership);
         return openWriter;
     }
 
@@ -117,7 +126,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
             throw new IllegalStateException("snapshot writer at index " + writer.index + " is no longer open");
         }
         openWriter = null;
-        SnapshotMeta meta = new SnapshotMeta(writer.index, writer.term, writer.members, payload.length, checksum);
+        SnapshotMeta meta = new SnapshotMeta(writer.index, writer.term, writer.membership, payload.length, checksum);
         snapshots.add(0, new Stored(meta, payload));
         while (snapshots.size() > retainCount) {
             snapshots.remove(snapshots.size() - 1);
@@ -135,15 +144,15 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     private final class Writer extends SnapshotWriter {
         final long index;
         final long term;
-        final List<Long> members;
+        final Membership membership;
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         private final CRC32C crc = new CRC32C();
         private boolean finished;
 
-        Writer(long index, long term, List<Long> members) {
+        Writer(long index, long term, Membership membership) {
             this.index = index;
             this.term = term;
-            this.members = members;
+            this.membership = membership;
         }
 
         private void checkOpen() {

@@ -305,7 +305,8 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Adds the new member {@code memberId} as a learner reached at {@code endpoint}: it receives the log and
-     * snapshots but never votes (fails with {@code INVALID_CHANGE} if it is a member already). Completes once the configuration entry is committed; see {@link #changeMembership} for the failures.
+     * snapshots but never votes (fails with {@code INVALID_CHANGE} if it is a member already). Completes once the
+     * configuration entry is committed; see {@link #changeMembership} for the failures.
      */
     public CompletableFuture<Membership> addLearner(long memberId, String endpoint) {
         Objects.requireNonNull(endpoint, "endpoint");

@@ -1,31 +1,49 @@
 package dev.sansraft.node;
 
+import dev.sansraft.core.Membership;
+
 import java.util.HashSet;
 import java.util.List;
 
 /**
  * What a committed snapshot covers and how to check its bytes (Raft §7: a snapshot replaces the log up to and
- * including its last included entry, and keeps that entry's index and term and the membership at that point).
+ * including its last included entry, and keeps that entry's index and term and the configuration at that point:
+ * voters, learners and the joint state, so that a node restored from it has exactly that configuration).
  *
- * <p>Immutable and thread-safe; {@code members} is copied on construction.
+ * <p>Immutable and thread-safe.
  *
  * @param lastIncludedIndex index of the last entry the snapshot replaces, at least 1
  * @param lastIncludedTerm  term of that entry, at least 1
- * @param members           ids of the voting members at {@code lastIncludedIndex}; non-empty, distinct, each at
- *                          least 1
+ * @param membership        the configuration at {@code lastIncludedIndex}; it has at least one voter
  * @param sizeBytes         length of the state machine's bytes (the payload), not counting framing
  * @param checksum          CRC32C of the payload, as the unsigned value of {@link java.util.zip.CRC32C#getValue()}
  */
-public record SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, List<Long> members, long sizeBytes,
+public record SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, Membership membership, long sizeBytes,
                            long checksum) {
 
     public SnapshotMeta {
-        checkPosition(lastIncludedIndex, lastIncludedTerm, members);
-        members = List.copyOf(members);
+        checkPosition(lastIncludedIndex, lastIncludedTerm, membership == null ? null : membership.allVoterIds());
         if (sizeBytes < 0 || checksum < 0 || checksum > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("invalid snapshot meta at index " + lastIncludedIndex + ": size "
                     + sizeBytes + " bytes, checksum " + checksum);
         }
+    }
+
+    /** A snapshot whose configuration is the simple one of {@code members}, all voters with no endpoint. */
+    public SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, List<Long> members, long sizeBytes,
+                        long checksum) {
+        this(lastIncludedIndex, lastIncludedTerm, votersOf(lastIncludedIndex, lastIncludedTerm, members), sizeBytes,
+                checksum);
+    }
+
+    /** Every voting member's id (incoming and outgoing), ascending. */
+    public List<Long> members() {
+        return membership.allVoterIds();
+    }
+
+    private static Membership votersOf(long index, long term, List<Long> members) {
+        checkPosition(index, term, members);
+        return Membership.ofVoters(members);
     }
 
     /**

@@ -73,7 +73,7 @@ final class SnapshotRecovery {
             throw new StorageException("node " + nodeId + " cannot recover from its newest snapshot", e);
         }
         log.debug("node {} restored its state machine from snapshot {}", nodeId, meta);
-        return Optional.of(new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.members(),
+        return Optional.of(new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.membership(),
                 meta.sizeBytes(), meta.checksum()));
     }
 

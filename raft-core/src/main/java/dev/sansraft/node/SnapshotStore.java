@@ -1,5 +1,7 @@
 package dev.sansraft.node;
 
+import dev.sansraft.core.Membership;
+
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -39,6 +41,20 @@ public interface SnapshotStore extends AutoCloseable {
      * @throws IOException              if storage fails
      */
     SnapshotWriter begin(long lastIncludedIndex, long lastIncludedTerm, List<Long> members) throws IOException;
+
+    /**
+     * Starts writing a snapshot whose configuration is {@code membership} (voters, learners, joint state). A store
+     * must keep the whole configuration and give it back in {@link SnapshotMeta#membership()}; this default keeps
+     * only the voter ids and exists for stores written before configurations had more than voters.
+     *
+     * @throws IllegalArgumentException if the position is invalid or not above the newest committed snapshot
+     * @throws IllegalStateException    if another writer is still open, or the store is closed
+     * @throws IOException              if storage fails
+     */
+    default SnapshotWriter begin(long lastIncludedIndex, long lastIncludedTerm, Membership membership)
+            throws IOException {
+        return begin(lastIncludedIndex, lastIncludedTerm, membership.allVoterIds());
+    }
 
     /** Every valid snapshot, newest first; empty when there is none. */
     List<SnapshotMeta> list();

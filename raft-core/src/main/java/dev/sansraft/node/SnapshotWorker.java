@@ -1,6 +1,7 @@
 package dev.sansraft.node;
 
 import dev.sansraft.core.Action;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Event;
 import dev.sansraft.core.SnapshotInfo;
 import org.slf4j.Logger;
@@ -151,7 +152,7 @@ final class SnapshotWorker implements Runnable {
     }
 
     private boolean writeHoldingSlot(Action.TakeSnapshot take, SnapshotSource source) throws IOException {
-        SnapshotWriter writer = begin(take.index(), take.term(), take.members(), "its own");
+        SnapshotWriter writer = begin(take.index(), take.term(), take.membership(), "its own");
         if (writer == null) {
             return false;
         }
@@ -162,8 +163,8 @@ final class SnapshotWorker implements Runnable {
         }
         counters.snapshotsTaken.incrementAndGet();
         counters.snapshotBytesWritten.addAndGet(meta.sizeBytes());
-        report(new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.members(), meta.sizeBytes(),
-                meta.checksum()));
+        report(new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.membership(),
+                meta.sizeBytes(), meta.checksum()));
         return true;
     }
 
@@ -175,7 +176,7 @@ final class SnapshotWorker implements Runnable {
             writerSlot.acquireUninterruptibly();
             SnapshotWriter writer;
             try {
-                writer = begin(info.index(), info.term(), info.members(), "a received");
+                writer = begin(info.index(), info.term(), info.membership(), "a received");
             } catch (IOException | RuntimeException | Error e) {
                 writerSlot.release();
                 throw e;
@@ -229,9 +230,9 @@ final class SnapshotWorker implements Runnable {
     }
 
     /** Begins a writer, or returns null when the store already holds a snapshot at or above {@code index}. */
-    private SnapshotWriter begin(long index, long term, List<Long> members, String whose) throws IOException {
+    private SnapshotWriter begin(long index, long term, Membership membership, String whose) throws IOException {
         try {
-            return store.begin(index, term, members);
+            return store.begin(index, term, membership);
         } catch (IllegalArgumentException e) {
             long newest = store.newest().map(SnapshotMeta::lastIncludedIndex).orElse(0L);
             if (newest < index) {

@@ -46,6 +46,8 @@ final class TestCluster {
     /** State Machine Safety: the entry applied at each index by any node, index 1 first. */
     final List<LogEntry> appliedAnywhere = new ArrayList<>();
     private long restarts;
+    /** The members every node of the initial cluster was started with (nodes added later start with none). */
+    private List<Long> initialMembers = List.of();
 
     /** One simulated server. */
     static final class Node {
@@ -68,6 +70,8 @@ final class TestCluster {
         boolean unreportedWrites;
         /** The epoch of the newest AppendLog executed, echoed in Persisted. */
         long epoch;
+        /** Started with no configuration, waiting to be added (see {@link #addNode}). */
+        boolean joined;
 
         Node(long id, List<LogEntry> entries, HardState hardState) {
             this.id = id;
@@ -146,6 +150,7 @@ final class TestCluster {
     private TestCluster(RaftConfig config, Map<Long, List<LogEntry>> logs, Map<Long, HardState> hardStates) {
         this.config = config;
         List<Long> members = new ArrayList<>(logs.keySet());
+        this.initialMembers = List.copyOf(members);
         for (long id : members) {
             Node n = new Node(id, logs.get(id), hardStates.get(id));
             nodes.put(id, n);
@@ -391,11 +396,33 @@ final class TestCluster {
             }
             n.applied.addAll(decode(s.payload()));
         }
-        List<Long> members = new ArrayList<>(nodes.keySet());
+        // Like a runtime started with the same flags: the initial members, which the log and snapshot override.
+        Membership bootstrap = n.joined ? Membership.EMPTY : Membership.ofVoters(initialMembers);
         restarts++;
-        n.core = RaftCore.create(id, members,
+        n.core = RaftCore.create(id, bootstrap,
                 config.toBuilder().randomSeed(config.randomSeed() * 31 + id + 1000 * restarts).build(),
                 n.log, n.hardState, s == null ? Optional.empty() : Optional.of(s.info()));
+    }
+
+    /**
+     * Starts a new node with an empty log and no configuration: a member-to-be that waits for a leader to contact it
+     * (thesis §4.1). The cluster's membership changes it only through the log.
+     */
+    Node addNode(long id) {
+        if (nodes.containsKey(id)) {
+            throw new IllegalArgumentException("node " + id + " exists");
+        }
+        Node n = new Node(id, List.of(), HardState.INITIAL);
+        n.joined = true;
+        n.core = RaftCore.create(id, Membership.EMPTY, config.toBuilder().randomSeed(config.randomSeed() * 31 + id)
+                .build(), n.log, n.hardState, Optional.empty());
+        nodes.put(id, n);
+        return n;
+    }
+
+    /** Proposes a membership change at {@code id}. */
+    List<Action> changeMembership(long id, long correlationId, MembershipChange... changes) {
+        return step(id, new Event.ChangeMembership(correlationId, List.of(changes)));
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -424,7 +451,7 @@ final class TestCluster {
             EntryKind kind = EntryKind.values()[b.get()];
             byte[] data = new byte[b.getInt()];
             b.get(data);
-            entries.add(kind == EntryKind.NOOP ? LogEntry.noop(index, term) : LogEntry.normal(index, term, data));
+            entries.add(new LogEntry(index, term, kind, data));
         }
         return entries;
     }
@@ -500,8 +527,8 @@ final class TestCluster {
     }
 
     void deliver(Message m) {
-        if (!reachable(m)) {
-            return;
+        if (!reachable(m) || !nodes.containsKey(m.to())) {
+            return; // a node that does not exist (yet) loses what is sent to it
         }
         step(m.to(), new Event.Receive(m));
     }
@@ -603,7 +630,7 @@ final class TestCluster {
                             + n.applied.size() + " entries");
                 }
                 byte[] payload = encode(n.applied);
-                SnapshotInfo info = new SnapshotInfo(t.index(), t.term(), t.members(), payload.length,
+                SnapshotInfo info = new SnapshotInfo(t.index(), t.term(), t.membership(), payload.length,
                         crc(payload));
                 n.snapshots.add(new StoredSnapshot(info, payload));
                 n.unreportedSnapshots.add(info);

@@ -1,5 +1,7 @@
 package dev.sansraft.storage.file;
 
+import dev.sansraft.core.Membership;
+
 import dev.sansraft.node.CorruptSnapshotException;
 import dev.sansraft.node.SnapshotMeta;
 import dev.sansraft.node.SnapshotReader;
@@ -99,7 +101,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         if (retainCount < 1) {
             throw new IllegalArgumentException("retain count must be at least 1, got " + retainCount);
         }
-        int minChunk = SnapshotFraming.headerBytes(SnapshotFraming.MAX_MEMBERS) + SnapshotFraming.TRAILER_BYTES;
+        int minChunk = SnapshotFraming.MAX_HEADER_BYTES + SnapshotFraming.TRAILER_BYTES;
         if (chunkBytes < minChunk) {
             throw new IllegalArgumentException("chunk must hold the largest header, at least " + minChunk
                     + " bytes, got " + chunkBytes);
@@ -179,6 +181,19 @@ public final class FileSnapshotStore implements SnapshotStore {
             throw new IllegalArgumentException("snapshot at index " + lastIncludedIndex + " has " + members.size()
                     + " members, at most " + SnapshotFraming.MAX_MEMBERS + " are supported");
         }
+        return begin(lastIncludedIndex, lastIncludedTerm, Membership.ofVoters(members));
+    }
+
+    @Override
+    public synchronized SnapshotWriter begin(long lastIncludedIndex, long lastIncludedTerm, Membership membership)
+            throws IOException {
+        SnapshotMeta.checkPosition(lastIncludedIndex, lastIncludedTerm,
+                membership == null ? null : membership.allVoterIds());
+        if (SnapshotFraming.headerBytes(membership) > SnapshotFraming.MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("snapshot at index " + lastIncludedIndex + " has a configuration of "
+                    + SnapshotFraming.headerBytes(membership) + " header bytes, at most "
+                    + SnapshotFraming.MAX_HEADER_BYTES + " are supported: " + membership);
+        }
         if (closed) {
             throw new IllegalStateException("snapshot store " + dir + " is closed");
         }
@@ -198,7 +213,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         FileChannel channel = channels.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
         openWriter = new FileSnapshotWriter(this, temp, channel, writeBuffer, lastIncludedIndex, lastIncludedTerm,
-                List.copyOf(members));
+                membership);
         return openWriter;
     }
 

@@ -1,5 +1,7 @@
 package dev.sansraft.storage.file;
 
+import dev.sansraft.core.Membership;
+
 import dev.sansraft.node.SnapshotMeta;
 import dev.sansraft.node.SnapshotWriter;
 import org.slf4j.Logger;
@@ -33,7 +35,7 @@ final class FileSnapshotWriter extends SnapshotWriter {
     private final Path tempPath;
     private final long index;
     private final long term;
-    private final List<Long> members;
+    private final Membership membership;
     private final int headerBytes;
     private final FileChannel channel;
     /** Lent by the store for this writer's lifetime (one writer at a time); never grows. */
@@ -46,17 +48,17 @@ final class FileSnapshotWriter extends SnapshotWriter {
     private IOException failure;
 
     FileSnapshotWriter(FileSnapshotStore store, Path tempPath, FileChannel channel, ByteBuffer buf, long index,
-                       long term, List<Long> members) {
+                       long term, Membership membership) {
         this.store = store;
         this.tempPath = tempPath;
         this.channel = channel;
         this.buf = buf;
         this.index = index;
         this.term = term;
-        this.members = members;
-        this.headerBytes = SnapshotFraming.headerBytes(members.size());
+        this.membership = membership;
+        this.headerBytes = SnapshotFraming.headerBytes(membership);
         buf.clear();
-        SnapshotFraming.encodeHeader(buf, index, term, members);
+        SnapshotFraming.encodeHeader(buf, index, term, membership);
     }
 
     long index() {
@@ -138,7 +140,7 @@ final class FileSnapshotWriter extends SnapshotWriter {
         }
         SnapshotFraming.encodeTrailer(buf, payloadBytes, crc.getValue());
         flush();
-        SnapshotMeta meta = new SnapshotMeta(index, term, members, payloadBytes, crc.getValue());
+        SnapshotMeta meta = new SnapshotMeta(index, term, membership, payloadBytes, crc.getValue());
         try {
             // The data must be durable before the rename can make it visible (the rename itself is made durable by
             // the store's directory force).

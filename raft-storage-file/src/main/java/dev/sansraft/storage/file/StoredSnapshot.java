@@ -44,8 +44,7 @@ record StoredSnapshot(Path path, SnapshotMeta meta, int headerBytes) {
             buf.clear().limit(SnapshotFraming.HEADER_FIXED_BYTES);
             readFully(ch, buf, 0, name);
             buf.flip();
-            int count = SnapshotFraming.decodeMemberCount(buf, path);
-            int headerBytes = SnapshotFraming.headerBytes(count);
+            int headerBytes = SnapshotFraming.decodeHeaderBytes(buf, path);
             if (size < headerBytes + SnapshotFraming.TRAILER_BYTES) {
                 throw new CorruptSnapshotException(name, -1, "file is " + size + " bytes, too short for a header of "
                         + headerBytes + " bytes and a trailer");
@@ -75,7 +74,7 @@ record StoredSnapshot(Path path, SnapshotMeta meta, int headerBytes) {
             }
             SnapshotMeta meta;
             try {
-                meta = new SnapshotMeta(header.index(), header.term(), header.members(), trailer.payloadBytes(),
+                meta = new SnapshotMeta(header.index(), header.term(), header.membership(), trailer.payloadBytes(),
                         trailer.payloadCrc());
             } catch (IllegalArgumentException e) {
                 // Checksums matched, so these bytes were written like this: still not a snapshot we can serve.

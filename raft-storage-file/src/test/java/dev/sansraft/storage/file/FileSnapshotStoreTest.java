@@ -72,7 +72,7 @@ class FileSnapshotStoreTest {
         SplittableRandom random = new SplittableRandom(seed);
         try (FileSnapshotStore store = open()) {
             FileSnapshotWriter w = (FileSnapshotWriter) store.begin(100, 4, MEMBERS);
-            int header = SnapshotFraming.headerBytes(MEMBERS.size());
+            int header = SnapshotFraming.headerBytes(dev.sansraft.core.Membership.ofVoters(MEMBERS));
             long written = 0;
             while (written < size) {
                 int n = (int) Math.min(size - written, 1 + random.nextInt(CHUNK));

@@ -2,6 +2,8 @@ package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.EntryKind;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Membership;
+import dev.sansraft.core.MembershipCodec;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.Message.AppendRequest;
 import dev.sansraft.core.Message.AppendResponse;
@@ -9,6 +11,7 @@ import dev.sansraft.core.Message.InstallSnapshot;
 import dev.sansraft.core.Message.InstallSnapshotResponse;
 import dev.sansraft.core.Message.ReadIndexRequest;
 import dev.sansraft.core.Message.ReadIndexResponse;
+import dev.sansraft.core.Message.TimeoutNow;
 import dev.sansraft.core.Message.VoteRequest;
 import dev.sansraft.core.Message.VoteResponse;
 import dev.sansraft.core.SnapshotInfo;
@@ -44,9 +47,11 @@ public final class MessageCodec {
 
     /**
      * The wire format version written into every frame and the only one accepted. Version 2 added the snapshot
-     * messages; see {@code WIRE.md} for why version 1 peers are refused rather than half-supported.
+     * messages; version 3 added membership changes (TimeoutNow, the vote request's leadership-transfer flag and the
+     * snapshot's configuration block). See {@code WIRE.md} for why older peers are refused rather than
+     * half-supported.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The smallest allowed {@link #maxFrameBytes()}. */
     public static final int MIN_MAX_FRAME_BYTES = 1024;
 
@@ -63,6 +68,7 @@ public final class MessageCodec {
     static final int TYPE_READ_INDEX_RESPONSE = 6;
     static final int TYPE_INSTALL_SNAPSHOT = 7;
     static final int TYPE_INSTALL_SNAPSHOT_RESPONSE = 8;
+    static final int TYPE_TIMEOUT_NOW = 9;
     static final int TYPE_HELLO = 0x48;
 
     /** "SRFT": rejects a stranger speaking some other protocol at the first frame. */
@@ -86,6 +92,9 @@ public final class MessageCodec {
     private static final int MEMBER_BYTES = 8;
     private static final int CHUNK_LENGTH_BYTES = 4;
     private static final int INSTALL_SNAPSHOT_RESPONSE_BODY = ROUTING_BYTES + 17;
+    private static final int TIMEOUT_NOW_BODY = ROUTING_BYTES;
+    /** The length field of an InstallSnapshot's optional configuration block. */
+    private static final int CONFIGURATION_LENGTH_BYTES = 4;
 
     /**
      * The most members a snapshot may list on the wire. Far above any real Raft cluster, and low enough that a hostile
@@ -132,7 +141,13 @@ public final class MessageCodec {
         }
         if (message instanceof InstallSnapshot) {
             InstallSnapshot m = (InstallSnapshot) message;
-            return installSnapshotFrameBytes(m.snapshot().members().size(), m.data().length);
+            Membership configuration = configurationBlock(m.snapshot());
+            return installSnapshotFrameBytes(m.snapshot().members().size(), m.data().length)
+                    + (configuration == null ? 0 : CONFIGURATION_LENGTH_BYTES
+                    + MembershipCodec.encodedSize(configuration));
+        }
+        if (message instanceof TimeoutNow) {
+            return HEADER_BYTES + TIMEOUT_NOW_BODY;
         }
         if (message instanceof InstallSnapshotResponse) {
             return HEADER_BYTES + INSTALL_SNAPSHOT_RESPONSE_BODY;
@@ -158,11 +173,21 @@ public final class MessageCodec {
     /**
      * The size in bytes, length field included, of the {@link InstallSnapshot} frame of a snapshot with
      * {@code members} members carrying {@code chunkBytes} bytes: what {@code maxFrameBytes} must admit for a given
-     * {@code RaftConfig.snapshotChunkBytes}.
+     * {@code RaftConfig.snapshotChunkBytes}. A snapshot whose configuration has endpoints, learners or a joint state
+     * adds its configuration block ({@link MembershipCodec#encodedSize} plus 4 bytes), typically a few hundred bytes.
      */
     public static long installSnapshotFrameBytes(int members, int chunkBytes) {
         return HEADER_BYTES + INSTALL_SNAPSHOT_FIXED_BODY + (long) MEMBER_BYTES * members + CHUNK_LENGTH_BYTES
                 + chunkBytes;
+    }
+
+    /**
+     * The configuration an InstallSnapshot frame carries in its block, or null when the voter ids say it all (a
+     * simple configuration of voters without endpoints), so that frames of a static cluster stay as small as before.
+     */
+    private static Membership configurationBlock(SnapshotInfo snapshot) {
+        Membership m = snapshot.membership();
+        return m.equals(Membership.ofVoters(m.allVoterIds())) ? null : m;
     }
 
     /**
@@ -326,8 +351,9 @@ public final class MessageCodec {
                 long term = src.getLong();
                 long lastLogIndex = src.getLong();
                 long lastLogTerm = src.getLong();
-                int flags = flags(src, FLAG_A, type);
-                return new VoteRequest(from, to, term, lastLogIndex, lastLogTerm, flags == FLAG_A);
+                int flags = flags(src, FLAG_A | FLAG_B, type);
+                return new VoteRequest(from, to, term, lastLogIndex, lastLogTerm, (flags & FLAG_A) != 0,
+                        (flags & FLAG_B) != 0);
             }
             case TYPE_VOTE_RESPONSE: {
                 need(src, VOTE_RESPONSE_BODY, type);
@@ -374,6 +400,9 @@ public final class MessageCodec {
                 return new InstallSnapshotResponse(from, to, term, snapshotIndex, nextOffset, (flags & FLAG_A) != 0,
                         (flags & FLAG_B) != 0);
             }
+            case TYPE_TIMEOUT_NOW:
+                need(src, TIMEOUT_NOW_BODY, type);
+                return new TimeoutNow(src.getLong(), src.getLong(), src.getLong());
             default:
                 throw new FrameDecodeException("unknown message type " + typeName(type));
         }
@@ -451,7 +480,35 @@ public final class MessageCodec {
         byte[] data = new byte[length];
         src.get(data);
         SnapshotInfo snapshot = new SnapshotInfo(index, snapshotTerm, Arrays.asList(members), sizeBytes, checksum);
+        if (src.hasRemaining()) {
+            snapshot = new SnapshotInfo(index, snapshotTerm, readConfiguration(src, snapshot.members()), sizeBytes,
+                    checksum);
+        }
         return new InstallSnapshot(from, to, term, snapshot, offset, data);
+    }
+
+    /**
+     * The optional configuration block after a chunk: its length, then a {@link MembershipCodec} encoding that fills
+     * the rest of the frame and whose voters are exactly the frame's member list.
+     */
+    private static Membership readConfiguration(ByteBuffer src, List<Long> voters) throws FrameDecodeException {
+        if (src.remaining() < CONFIGURATION_LENGTH_BYTES) {
+            throw new FrameDecodeException(src.remaining() + " trailing bytes after the snapshot chunk are too few "
+                    + "for a configuration block");
+        }
+        int length = src.getInt();
+        if (length != src.remaining()) {
+            throw new FrameDecodeException("snapshot configuration block claims " + length + " bytes but "
+                    + src.remaining() + " remain in the frame (trailing bytes or truncation)");
+        }
+        ByteBuffer block = src.slice();
+        src.position(src.limit());
+        Membership m = MembershipCodec.decode(block);
+        if (block.hasRemaining() || !m.allVoterIds().equals(voters.stream().sorted().toList())) {
+            throw new FrameDecodeException("snapshot configuration block " + m + " does not match the member list "
+                    + voters);
+        }
+        return m;
     }
 
     private static void writeBody(Message message, ByteBuffer dst) {
@@ -477,6 +534,13 @@ public final class MessageCodec {
                 dst.putLong(members.get(i));
             }
             dst.putInt(m.data().length).put(m.data());
+            Membership configuration = configurationBlock(snapshot);
+            if (configuration != null) {
+                dst.putInt(MembershipCodec.encodedSize(configuration));
+                MembershipCodec.encode(configuration, dst);
+            }
+        } else if (message instanceof TimeoutNow) {
+            routing(dst, TYPE_TIMEOUT_NOW, message);
         } else if (message instanceof InstallSnapshotResponse) {
             InstallSnapshotResponse m = (InstallSnapshotResponse) message;
             routing(dst, TYPE_INSTALL_SNAPSHOT_RESPONSE, m);
@@ -490,7 +554,8 @@ public final class MessageCodec {
         } else if (message instanceof VoteRequest) {
             VoteRequest m = (VoteRequest) message;
             routing(dst, TYPE_VOTE_REQUEST, m);
-            dst.putLong(m.lastLogIndex()).putLong(m.lastLogTerm()).put(flag(m.preVote(), FLAG_A));
+            dst.putLong(m.lastLogIndex()).putLong(m.lastLogTerm())
+                    .put((byte) (flag(m.preVote(), FLAG_A) | flag(m.leadershipTransfer(), FLAG_B)));
         } else if (message instanceof VoteResponse) {
             VoteResponse m = (VoteResponse) message;
             routing(dst, TYPE_VOTE_RESPONSE, m);
@@ -566,6 +631,7 @@ public final class MessageCodec {
             case TYPE_READ_INDEX_RESPONSE: return "ReadIndexResponse";
             case TYPE_INSTALL_SNAPSHOT: return "InstallSnapshot";
             case TYPE_INSTALL_SNAPSHOT_RESPONSE: return "InstallSnapshotResponse";
+            case TYPE_TIMEOUT_NOW: return "TimeoutNow";
             case TYPE_HELLO: return "Hello";
             default: return "type " + type;
         }

@@ -77,6 +77,9 @@ class MessageCodecTest {
         List<Message> edges = List.of(
                 new VoteRequest(max, max, max, max, max, true),
                 new VoteRequest(1, 1, 0, Long.MIN_VALUE, Long.MIN_VALUE, false),
+                new VoteRequest(1, 2, 3, 4, 5, false, true),
+                new Message.TimeoutNow(max, max, max),
+                new Message.TimeoutNow(1, 2, 0),
                 new VoteResponse(max, 1, max, true, true),
                 new VoteResponse(1, max, 0, false, false),
                 new AppendRequest(1, 2, 0, 0, 0, List.of(), 0, 0),
@@ -175,18 +178,18 @@ class MessageCodecTest {
     @Test
     void otherVersionsAreRefusedAndAnOlderPeerIsNamedAsSuch() {
         ByteBuffer older = encode(new ReadIndexRequest(1, 2, 3, 4));
-        older.put(8, (byte) 1);
+        older.put(8, (byte) 2);
         fixChecksum(older);
         assertThatThrownBy(() -> codec.decode(older))
                 .isInstanceOf(FrameDecodeException.class)
-                .hasMessageContaining("version 1, this node speaks 2")
+                .hasMessageContaining("version 2, this node speaks 3")
                 .hasMessageContaining("older sansraft");
         ByteBuffer newer = encode(new ReadIndexRequest(1, 2, 3, 4));
-        newer.put(8, (byte) 3);
+        newer.put(8, (byte) 4);
         fixChecksum(newer);
         assertThatThrownBy(() -> codec.decode(newer))
                 .isInstanceOf(FrameDecodeException.class)
-                .hasMessageContaining("version 3");
+                .hasMessageContaining("version 4");
         ByteBuffer oldHello = ByteBuffer.allocate(512);
         codec.encodeHello(new Hello("c", 1), oldHello);
         oldHello.flip().put(8, (byte) 1);

@@ -2,6 +2,7 @@ package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.EntryKind;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.Message.AppendRequest;
 import dev.sansraft.core.Message.AppendResponse;
@@ -9,6 +10,7 @@ import dev.sansraft.core.Message.InstallSnapshot;
 import dev.sansraft.core.Message.InstallSnapshotResponse;
 import dev.sansraft.core.Message.ReadIndexRequest;
 import dev.sansraft.core.Message.ReadIndexResponse;
+import dev.sansraft.core.Message.TimeoutNow;
 import dev.sansraft.core.Message.VoteRequest;
 import dev.sansraft.core.Message.VoteResponse;
 import dev.sansraft.core.SnapshotInfo;
@@ -28,9 +30,13 @@ final class RandomMessages {
 
     Message next(long from, long to) {
         long term = nonNegative();
-        switch (random.nextInt(8)) {
-            case 0:
-                return new VoteRequest(from, to, term, anyLong(), anyLong(), random.nextBoolean());
+        switch (random.nextInt(9)) {
+            case 0: {
+                boolean preVote = random.nextBoolean();
+                return new VoteRequest(from, to, term, anyLong(), anyLong(), preVote, !preVote && random.nextBoolean());
+            }
+            case 7:
+                return new TimeoutNow(from, to, term);
             case 1:
                 return new VoteResponse(from, to, term, random.nextBoolean(), random.nextBoolean());
             case 2:
@@ -87,7 +93,34 @@ final class RandomMessages {
         long checksum = edge(0, 0xFFFF_FFFFL, random.nextLong(1L << 32));
         SnapshotInfo snapshot = new SnapshotInfo(edge(1, Long.MAX_VALUE, 1 + random.nextLong(1L << 40)),
                 edge(1, Long.MAX_VALUE, 1 + random.nextLong(1L << 30)), members, sizeBytes, checksum);
+        if (random.nextBoolean()) {
+            snapshot = new SnapshotInfo(snapshot.index(), snapshot.term(), configuration(members), sizeBytes,
+                    checksum);
+        }
         return new InstallSnapshot(from, to, term, snapshot, offset, data);
+    }
+
+    /**
+     * A configuration whose voters are {@code voterIds}, with endpoints, sometimes learners and sometimes the joint
+     * state (the outgoing voters then a subset of the voters plus a learner, like a demotion in progress).
+     */
+    Membership configuration(List<Long> voterIds) {
+        List<Membership.Member> voters = new ArrayList<>();
+        for (long id : voterIds) {
+            voters.add(new Membership.Member(id, "h" + id + ":" + random.nextInt(65536) + "/" + random.nextInt(9)));
+        }
+        List<Membership.Member> learners = new ArrayList<>();
+        for (int i = random.nextInt(3); i > 0; i--) {
+            long id = nodeId();
+            if (!voterIds.contains(id) && learners.stream().noneMatch(l -> l.id() == id)) {
+                learners.add(new Membership.Member(id, random.nextBoolean() ? "" : "ĺearner-" + id));
+            }
+        }
+        if (voters.size() >= 2 && random.nextBoolean()) {
+            // Joint: incoming voters are all but the first; the first is outgoing only (every id still a voter).
+            return new Membership(voters.subList(1, voters.size()), voters, learners);
+        }
+        return new Membership(voters, List.of(), learners);
     }
 
     long nodeId() {

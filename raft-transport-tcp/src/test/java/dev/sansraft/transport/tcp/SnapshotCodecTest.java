@@ -82,6 +82,35 @@ class SnapshotCodecTest {
     }
 
     @Test
+    void aSnapshotCarriesItsWholeConfigurationOnTheWire() throws Exception {
+        dev.sansraft.core.Membership joint = new dev.sansraft.core.Membership(
+                List.of(new dev.sansraft.core.Membership.Member(1, "h1:9001/8001"),
+                        new dev.sansraft.core.Membership.Member(4, "h4:9004/8004")),
+                List.of(new dev.sansraft.core.Membership.Member(1, "h1:9001/8001"),
+                        new dev.sansraft.core.Membership.Member(2, "h2:9002/8002"),
+                        new dev.sansraft.core.Membership.Member(3, "")),
+                List.of(new dev.sansraft.core.Membership.Member(7, "h7:9007/8007")));
+        InstallSnapshot chunk = new InstallSnapshot(1, 2, 5, new SnapshotInfo(9, 4, joint, 10, 3), 0, new byte[10]);
+        ByteBuffer frame = encode(codec, chunk);
+        assertThat(frame.remaining()).isEqualTo(MessageCodec.frameSize(chunk));
+        InstallSnapshot decoded = (InstallSnapshot) codec.decode(frame);
+        assertThat(decoded.snapshot().membership()).as("voters, learners, endpoints and the joint state")
+                .isEqualTo(joint);
+
+        InstallSnapshot plain = new InstallSnapshot(1, 2, 5, info(9, 4, THREE, 10, 3), 0, new byte[10]);
+        assertThat(MessageCodec.frameSize(plain)).as("a plain voter list needs no configuration block")
+                .isEqualTo(MessageCodec.installSnapshotFrameBytes(3, 10));
+
+        // A block whose voters differ from the frame's member list is refused.
+        ByteBuffer tampered = encode(codec, chunk);
+        int listStart = 10 + 24 + 36 + 4;
+        tampered.putLong(listStart, 5);
+        MessageCodecTest.fixChecksum(tampered);
+        assertThatThrownBy(() -> codec.decode(tampered)).isInstanceOf(FrameDecodeException.class)
+                .hasMessageContaining("does not match the member list");
+    }
+
+    @Test
     void moreMembersThanTheWireAllowsAreRefusedWhenEncoding() {
         List<Long> tooMany = LongStream.rangeClosed(1, MessageCodec.MAX_SNAPSHOT_MEMBERS + 1).boxed().toList();
         InstallSnapshot chunk = new InstallSnapshot(1, 2, 1, info(1, 1, tooMany, 0, 0), 0, new byte[0]);
