@@ -133,7 +133,7 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         return null;
     }
 
-    /** The ids of the incoming voters, ascending. */
+    /** The ids of the incoming voters, ascending; unmodifiable. */
     public List<Long> voterIds() {
         return idList(voters);
     }
@@ -143,14 +143,14 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         return idList(learners);
     }
 
-    /** Every voter's id (incoming and outgoing), ascending and distinct. */
+    /** Every voter's id (incoming and outgoing), ascending and distinct; unmodifiable. */
     public List<Long> allVoterIds() {
         long[] all = ids(voters, outgoingVoters);
         List<Long> list = new ArrayList<>(all.length);
         for (long id : all) {
             list.add(id);
         }
-        return list;
+        return List.copyOf(list);
     }
 
     /** The simple configuration this joint one leaves to: C_new, with the same learners. */
@@ -264,7 +264,7 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         for (Member m : members) {
             list.add(m.id());
         }
-        return list;
+        return List.copyOf(list);
     }
 
     private static List<Member> sorted(List<Member> members, String what) {
