@@ -50,6 +50,9 @@ final class EventLoop implements Runnable {
     private final List<InboundConnection> inbound = new ArrayList<>();
     private final Map<Long, InboundConnection> inboundByPeer = new HashMap<>();
     private final Consumer<SelectionKey> dispatcher = this::dispatch;
+    /** TLS connections holding decrypted input the socket will not signal again; served in the next round. */
+    private List<Connection> readAgain = new ArrayList<>();
+    private List<Connection> readingAgain = new ArrayList<>();
     private volatile boolean running = true;
     private Consumer<Message> consumer;
     private long now;
@@ -163,7 +166,7 @@ final class EventLoop implements Runnable {
                 applyPendingPeers();
                 long timeoutMillis = runTimers();
                 awake.set(false);
-                if (dirty.isEmpty() && pendingPeers.get() == null && running) {
+                if (dirty.isEmpty() && readAgain.isEmpty() && pendingPeers.get() == null && running) {
                     selector.select(dispatcher, timeoutMillis);
                 } else {
                     selector.selectNow(dispatcher);
@@ -171,6 +174,7 @@ final class EventLoop implements Runnable {
                 awake.set(true);
                 now = System.nanoTime();
                 drainDirty();
+                drainReadAgain();
             }
         } catch (IOException | RuntimeException e) {
             log.error("node {}: transport selector loop failed; closing every connection", config.nodeId(), e);
@@ -194,6 +198,41 @@ final class EventLoop implements Runnable {
         } catch (RuntimeException e) {
             log.error("node {}: unexpected failure on {}; closing it", config.nodeId(), connection, e);
             connection.fail("unexpected " + e);
+        }
+    }
+
+    /** Asks for {@code c} to be read again next round although its socket may signal nothing. Loop thread. */
+    void readAgain(Connection c) {
+        readAgain.add(c);
+    }
+
+    private void drainReadAgain() {
+        if (readAgain.isEmpty()) {
+            return;
+        }
+        List<Connection> batch = readAgain;
+        readAgain = readingAgain;
+        readingAgain = batch;
+        for (Connection c : batch) {
+            try {
+                c.onReady(SelectionKey.OP_READ);
+            } catch (RuntimeException e) {
+                log.error("node {}: unexpected failure on {}; closing it", config.nodeId(), c, e);
+                c.fail("unexpected " + e);
+            }
+        }
+        batch.clear();
+    }
+
+    /** Logs, counts and reports a connection refused before it carried a message. Loop thread. */
+    void refused(String remote, String direction, String reason) {
+        counters.handshakesRefused.incrementAndGet();
+        log.warn("node {}: refusing {} connection {} {}: {}", config.nodeId(), direction,
+                "inbound".equals(direction) ? "from" : "to", remote, reason);
+        try {
+            config.refusals().accept(new ConnectionRefusal(remote, direction, reason));
+        } catch (RuntimeException e) {
+            log.error("node {}: refusal listener threw", config.nodeId(), e);
         }
     }
 
@@ -250,8 +289,7 @@ final class EventLoop implements Runnable {
             now = System.nanoTime();
             long pending = inbound.stream().filter(c -> !c.isEstablished()).count();
             if (pending >= TransportConfig.MAX_PENDING_INBOUND) {
-                log.warn("node {}: refusing connection from {}: {} connections already awaiting their handshake",
-                        config.nodeId(), remote(channel), pending);
+                refused(remote(channel), "inbound", pending + " connections already await their handshake");
                 closeQuietly(channel);
                 continue;
             }

@@ -4,8 +4,10 @@ import dev.sansraft.core.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -17,6 +19,9 @@ import java.nio.channels.SocketChannel;
  * each message to the node runtime, checking that the message really comes from the handshaken peer and is addressed
  * to this node. Any bad byte closes this connection only: the peer reconnects, other peers never notice.
  *
+ * <p>With TLS, the TLS handshake comes first (the peer must present a client certificate the trust manager accepts),
+ * and the handshake frame is then refused unless the node id it claims is the one the certificate names.
+ *
  * <p>Not thread-safe: owned by the selector thread.
  */
 final class InboundConnection implements EventLoop.Connection {
@@ -25,17 +30,26 @@ final class InboundConnection implements EventLoop.Connection {
 
     private final EventLoop loop;
     private final SocketChannel channel;
+    /** Null for plaintext. */
+    private final TlsChannel tls;
+    /** What frames are read from and written to: {@link #tls} if set, else the socket. */
+    private final ByteChannel io;
     private final String remote;
     private final long handshakeDeadlineNanos;
     private final FrameReader reader;
     private final FrameReader.FrameSink sink = this::onFrame;
     private SelectionKey key;
+    /** With TLS, the node id the peer's certificate names, once the TLS handshake is complete. */
+    private long certifiedNodeId;
     private long peerId;
     private boolean closed;
 
     InboundConnection(EventLoop loop, SocketChannel channel, long handshakeDeadlineNanos) {
         this.loop = loop;
         this.channel = channel;
+        TransportTls settings = loop.config.tls();
+        this.tls = settings == null ? null : new TlsChannel(channel, settings.newEngine(false));
+        this.io = tls != null ? tls : channel;
         this.remote = EventLoop.remote(channel);
         this.handshakeDeadlineNanos = handshakeDeadlineNanos;
         this.reader = new FrameReader(2 * MessageCodec.MAX_HELLO_FRAME_BYTES, MessageCodec.MAX_HELLO_FRAME_BYTES);
@@ -56,11 +70,18 @@ final class InboundConnection implements EventLoop.Connection {
 
     @Override
     public void onReady(int readyOps) {
-        if ((readyOps & SelectionKey.OP_READ) == 0 || closed) {
+        if (closed) {
+            return;
+        }
+        if (tls != null && !tls.isHandshakeComplete()) {
+            if (!continueTls()) {
+                return;
+            }
+        } else if ((readyOps & SelectionKey.OP_READ) == 0) {
             return;
         }
         try {
-            boolean open = reader.readFrom(channel, sink, TransportConfig.IO_BUDGET_BYTES);
+            boolean open = reader.readFrom(io, sink, TransportConfig.IO_BUDGET_BYTES);
             loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
             if (!open && !closed) {
                 if (reader.hasPartialFrame()) {
@@ -71,16 +92,49 @@ final class InboundConnection implements EventLoop.Connection {
                     log.debug("node {}: connection from {} (peer {}) closed by the peer", nodeId(), remote, peerId);
                 }
                 close();
+            } else if (open && tls != null && tls.hasBufferedInput()) {
+                // The read budget ran out with records already taken off the socket: it will not wake us for them.
+                loop.readAgain(this);
             }
         } catch (FrameDecodeException e) {
             loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
             loop.counters.decodeErrors.incrementAndGet();
-            log.warn("node {}: closing connection from {} (peer {}): {}", nodeId(), remote, peerId, e.getMessage());
+            if (peerId == 0) {
+                refuse("bad handshake frame: " + e.getMessage(), 0);
+            } else {
+                log.warn("node {}: closing connection from {} (peer {}): {}", nodeId(), remote, peerId,
+                        e.getMessage());
+                close();
+            }
+        } catch (SSLException e) {
+            log.warn("node {}: closing connection from {} (peer {}): TLS failure: {}", nodeId(), remote, peerId,
+                    e.getMessage());
             close();
         } catch (IOException e) {
             log.debug("node {}: connection from {} (peer {}) failed: {}", nodeId(), remote, peerId, e.toString());
             close();
         }
+    }
+
+    /** Advances the TLS handshake; returns true once it is complete and the peer's certificate names a node. */
+    private boolean continueTls() {
+        try {
+            int waitFor = tls.handshake();
+            if (waitFor != 0) {
+                key.interestOps(waitFor);
+                return false;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            certifiedNodeId = TransportTls.nodeIdOf(tls.peerCertificate());
+            return true;
+        } catch (SSLException e) {
+            refuse("TLS handshake failed: " + e.getMessage(), 0);
+        } catch (TlsConfigException e) {
+            refuse("its certificate names no node: " + e.getMessage(), 0);
+        } catch (IOException e) {
+            refuse("connection failed during the TLS handshake: " + e.getMessage(), 0);
+        }
+        return false;
     }
 
     private boolean onFrame(ByteBuffer frame) throws FrameDecodeException {
@@ -103,6 +157,10 @@ final class InboundConnection implements EventLoop.Connection {
                     hello);
             return false;
         }
+        if (tls != null && certifiedNodeId != hello.nodeId()) {
+            refuse("it claims node " + hello.nodeId() + " but its certificate names node " + certifiedNodeId, hello);
+            return false;
+        }
         if (!loop.isPeer(hello.nodeId())) {
             refuse("node id " + hello.nodeId() + " is not a peer now", hello);
             return false;
@@ -111,14 +169,14 @@ final class InboundConnection implements EventLoop.Connection {
         loop.codec.encodeHello(loop.hello, answer);
         answer.flip();
         try {
-            int written = channel.write(answer);
+            int written = io.write(answer);
             loop.counters.bytesSent.addAndGet(written);
         } catch (IOException e) {
             log.debug("node {}: could not answer the handshake of {}: {}", nodeId(), remote, e.toString());
             close();
             return false;
         }
-        if (answer.hasRemaining()) {
+        if (answer.hasRemaining() || tls != null && tls.hasPendingOutput()) {
             // A fresh socket's send buffer always takes a few dozen bytes; anything else is not worth waiting for.
             log.warn("node {}: closing connection from {}: handshake answer did not fit the socket", nodeId(), remote);
             close();
@@ -133,8 +191,12 @@ final class InboundConnection implements EventLoop.Connection {
     }
 
     private void refuse(String why, Hello hello) {
-        loop.counters.handshakesRefused.incrementAndGet();
-        log.warn("node {}: refusing connection from {} claiming node {}: {}", nodeId(), remote, hello.nodeId(), why);
+        refuse(why, hello.nodeId());
+    }
+
+    private void refuse(String why, long claimedNodeId) {
+        String reason = claimedNodeId == 0 ? why : "claiming node " + claimedNodeId + ": " + why;
+        loop.refused(remote, "inbound", reason);
         close();
     }
 
@@ -144,9 +206,8 @@ final class InboundConnection implements EventLoop.Connection {
             return Long.MAX_VALUE;
         }
         if (loop.now() - handshakeDeadlineNanos >= 0) {
-            log.warn("node {}: closing connection from {}: no handshake within {} ms", nodeId(), remote,
-                    loop.config.connectTimeoutNanos() / 1_000_000);
-            close();
+            String stage = tls != null && !tls.isHandshakeComplete() ? "TLS handshake" : "handshake";
+            refuse("no complete " + stage + " within " + loop.config.connectTimeoutNanos() / 1_000_000 + " ms", 0);
             return Long.MAX_VALUE;
         }
         return handshakeDeadlineNanos;
@@ -171,7 +232,7 @@ final class InboundConnection implements EventLoop.Connection {
         if (key != null) {
             key.cancel();
         }
-        EventLoop.closeQuietly(channel);
+        EventLoop.closeQuietly(io);
         loop.closed(this);
     }
 

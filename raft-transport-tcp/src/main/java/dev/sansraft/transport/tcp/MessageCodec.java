@@ -258,8 +258,11 @@ public final class MessageCodec {
     static int frameSizeAt(ByteBuffer src, int maxFrameBytes) throws FrameDecodeException {
         int length = src.getInt(src.position());
         if (length < MIN_LENGTH_FIELD || length > maxFrameBytes - LENGTH_BYTES) {
+            // A TLS record starts with content type 22 (handshake) and major version 3.
+            String tls = (length >>> 16) == 0x1603 ? " (these bytes start a TLS handshake: is the peer configured "
+                    + "for TLS while this node is not?)" : "";
             throw new FrameDecodeException("frame length field " + length + " outside [" + MIN_LENGTH_FIELD + ", "
-                    + (maxFrameBytes - LENGTH_BYTES) + "]");
+                    + (maxFrameBytes - LENGTH_BYTES) + "]" + tls);
         }
         return length + LENGTH_BYTES;
     }

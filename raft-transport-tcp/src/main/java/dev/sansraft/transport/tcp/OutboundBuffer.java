@@ -115,7 +115,8 @@ final class OutboundBuffer {
     boolean writeTo(GatheringByteChannel channel) throws IOException {
         long written = channel.write(gather, 0, gatherCount);
         pendingBytes -= written;
-        if (pendingBytes > 0) {
+        if (pendingBytes > 0 || channel instanceof TlsChannel tls && tls.hasPendingOutput()) {
+            // A TLS channel takes plaintext once it is encrypted; the batch is written when its records are.
             return false;
         }
         clear();

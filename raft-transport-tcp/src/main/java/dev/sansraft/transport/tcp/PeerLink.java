@@ -5,10 +5,12 @@ import dev.sansraft.core.Message.InstallSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
@@ -64,6 +66,8 @@ final class PeerLink implements EventLoop.Connection {
 
     private State state = State.BACKOFF;
     private SocketChannel channel;
+    /** The TLS session over {@link #channel}, or null for plaintext. */
+    private TlsChannel tls;
     private SelectionKey key;
     private boolean writeInterest;
     /** In BACKOFF: when to dial next (initially long past); in CONNECTING and HANDSHAKING: when to give up. */
@@ -166,6 +170,48 @@ final class PeerLink implements EventLoop.Connection {
         state = State.HANDSHAKING;
         key.interestOps(SelectionKey.OP_READ);
         reader.maxFrameBytes(MessageCodec.MAX_HELLO_FRAME_BYTES);
+        TransportTls settings = loop.config.tls();
+        if (settings != null) {
+            tls = new TlsChannel(channel, settings.newEngine(true));
+            continueTls();
+            return;
+        }
+        sendHello();
+    }
+
+    /** Advances the TLS handshake; once it is complete and the certificate names {@link #peerId}, sends our hello. */
+    private void continueTls() {
+        long certified;
+        try {
+            int waitFor = tls.handshake();
+            if (waitFor != 0) {
+                key.interestOps(waitFor);
+                writeInterest = false;
+                return;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            writeInterest = false;
+            certified = TransportTls.nodeIdOf(tls.peerCertificate());
+        } catch (SSLException | TlsConfigException e) {
+            refuse("TLS handshake failed: " + e.getMessage());
+            return;
+        } catch (IOException e) {
+            fail("TLS handshake failed: " + e);
+            return;
+        }
+        if (certified != peerId) {
+            refuse("its certificate names node " + certified + ", expected node " + peerId);
+            return;
+        }
+        sendHello();
+    }
+
+    private void refuse(String reason) {
+        loop.refused(address.toString(), "outbound", "peer " + peerId + ": " + reason);
+        fail(reason);
+    }
+
+    private void sendHello() {
         out.appendHello(loop.hello);
         out.seal();
         writePending();
@@ -185,6 +231,10 @@ final class PeerLink implements EventLoop.Connection {
             onConnected();
             return;
         }
+        if (tls != null && !tls.isHandshakeComplete()) {
+            continueTls();
+            return;
+        }
         if ((readyOps & SelectionKey.OP_READ) != 0 && !readReply()) {
             return;
         }
@@ -196,11 +246,14 @@ final class PeerLink implements EventLoop.Connection {
     /** Reads the handshake answer, or notices that the peer closed; returns false if the link failed. */
     private boolean readReply() {
         try {
-            boolean open = reader.readFrom(channel, helloSink, MessageCodec.MAX_HELLO_FRAME_BYTES);
+            boolean open = reader.readFrom(tls != null ? tls : channel, helloSink, MessageCodec.MAX_HELLO_FRAME_BYTES);
             loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
             if (!open) {
                 fail("peer closed the connection");
                 return false;
+            }
+            if (tls != null && state != State.BACKOFF && tls.hasBufferedInput()) {
+                loop.readAgain(this);
             }
             return state != State.BACKOFF;
         } catch (FrameDecodeException e) {
@@ -222,11 +275,8 @@ final class PeerLink implements EventLoop.Connection {
         }
         Hello answer = loop.codec.decodeHello(frame);
         if (!answer.clusterId().equals(loop.config.clusterId()) || answer.nodeId() != peerId) {
-            loop.counters.handshakesRefused.incrementAndGet();
-            log.warn("node {}: refusing peer at {}: it answered as node {} of cluster '{}', expected node {} of "
-                    + "cluster '{}'", loop.config.nodeId(), address, answer.nodeId(), answer.clusterId(), peerId,
-                    loop.config.clusterId());
-            fail("handshake answer refused");
+            refuse("it answered as node " + answer.nodeId() + " of cluster '" + answer.clusterId()
+                    + "', expected node " + peerId + " of cluster '" + loop.config.clusterId() + "'");
             return false;
         }
         state = State.READY;
@@ -294,7 +344,7 @@ final class PeerLink implements EventLoop.Connection {
         long before = out.pendingBytes();
         int messages = out.batchMessages();
         try {
-            boolean done = out.writeTo(channel);
+            boolean done = out.writeTo(io());
             loop.counters.bytesSent.addAndGet(before - out.pendingBytes());
             if (done) {
                 loop.counters.sent.addAndGet(messages);
@@ -305,6 +355,11 @@ final class PeerLink implements EventLoop.Connection {
             fail("write failed: " + e);
             return false;
         }
+    }
+
+    /** The channel frames go through: the TLS session if there is one, else the socket. */
+    private GatheringByteChannel io() {
+        return tls != null ? tls : channel;
     }
 
     private void setWriteInterest(boolean on) {
@@ -368,10 +423,11 @@ final class PeerLink implements EventLoop.Connection {
             if (key != null) {
                 key.cancel();
             }
-            EventLoop.closeQuietly(channel);
+            EventLoop.closeQuietly(tls != null ? tls : channel);
             loop.counters.bytesReceived.addAndGet(reader.takeBytesRead());
         }
         channel = null;
+        tls = null;
         key = null;
         writeInterest = false;
     }

@@ -31,9 +31,18 @@ import java.util.random.RandomGenerator;
  * pair keeps per-link order trivial and gives each socket one owner. Each connection starts with a handshake that
  * carries the cluster id and node id; a peer with another cluster id or an unknown node id is refused with a log
  * line. A lost connection is re-dialed with exponential backoff and jitter. The peers are those given to the builder
- * until {@link #updatePeers} replaces them with the members of a new configuration. The handshake guards against
- * misconfiguration, not against attackers: the cluster id is not a secret and there is no encryption, so run the
- * cluster on a trusted network.
+ * until {@link #updatePeers} replaces them with the members of a new configuration. Without TLS the handshake guards
+ * against misconfiguration, not against attackers: the cluster id is not a secret and there is no encryption, so run
+ * such a cluster on a trusted network only (tests, loopback).
+ *
+ * <p>TLS: with {@link Builder#tls} every connection, in both directions, is mutual TLS 1.3 over the same selector
+ * (the JDK's {@link javax.net.ssl.SSLEngine}), and the handshake frame travels inside it. A node accepts a peer only if
+ * its certificate chains to the cluster CA, names the node id the peer claims, and that node is a member; see
+ * {@link TransportTls} for the certificate naming rule and for rotating certificates without a restart. A TLS
+ * transport never speaks plaintext and a plaintext one never speaks TLS: plaintext bytes on a TLS port fail the TLS
+ * handshake, and a TLS hello on a plaintext port is not a valid frame; both close the connection with a log line.
+ * Every refused connection is logged at WARN with its reason, counted in {@code handshakesRefused}, and reported to
+ * {@link Builder#refusalListener}.
  *
  * <p>Sending: {@link #send} never blocks. Each peer has a queue bounded both in frame bytes and in messages; a
  * message that does not fit is dropped and counted (Raft retransmits), so memory stays bounded when a peer is slow,
@@ -61,7 +70,8 @@ import java.util.random.RandomGenerator;
  * <p>Memory: per peer, at most {@code maxQueuedBytesPerPeer} of queued frames, a 256 KiB direct staging buffer and
  * one frame being written (kept for reuse up to 4 MiB); per accepted connection, a 1 KiB read buffer until its
  * handshake, then 256 KiB, plus one direct buffer for a frame larger than that (kept for reuse up to 4 MiB); at
- * most 32 accepted connections may wait for their handshake at a time.
+ * most 32 accepted connections may wait for their handshake at a time. With TLS, each connection adds two buffers of
+ * four TLS records (about 68 KiB each) and one of one record.
  *
  * <p>Thread-safety: {@link #send}, {@link #counters()} and {@link #close()} may be called from any thread;
  * {@link #start} once. Create instances with {@link #builder()}; {@link Builder#build()} binds the listening socket,
@@ -109,6 +119,11 @@ public final class TcpTransport implements Transport {
         return config.nodeId();
     }
 
+    /** True if this transport speaks TLS only. */
+    public boolean isTls() {
+        return config.tls() != null;
+    }
+
     /** The validated settings; for tests. */
     TransportConfig config() {
         return config;
@@ -153,8 +168,9 @@ public final class TcpTransport implements Transport {
             thread.setDaemon(true);
             thread.start();
         }
-        log.info("node {}: transport listening on {} for cluster '{}', peers {}", config.nodeId(), localAddress,
-                config.clusterId(), config.peers());
+        log.info("node {}: transport listening on {} ({}) for cluster '{}', peers {}", config.nodeId(), localAddress,
+                config.tls() != null ? "mutual " + TransportTls.PROTOCOL : "plaintext", config.clusterId(),
+                config.peers());
     }
 
     /**
@@ -310,6 +326,8 @@ public final class TcpTransport implements Transport {
         private Duration reconnectMax = DEFAULT_RECONNECT_MAX;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private RandomGenerator random;
+        private TransportTls tls;
+        private Consumer<ConnectionRefusal> refusalListener = refusal -> { };
         private Function<String, InetSocketAddress> endpointResolver = RaftEndpoint::parse;
 
         private Builder() {
@@ -437,7 +455,29 @@ public final class TcpTransport implements Transport {
             return reconnectBackoff(min.isZero() ? max : min, max);
         }
 
-        /** How long a connect plus handshake may take, for either side, before the connection is dropped. */
+        /**
+         * Mutual TLS 1.3 on every connection (see {@link TransportTls}); without it the transport speaks plaintext.
+         * Every node of a cluster must agree: a TLS node refuses plaintext peers and the reverse.
+         */
+        public Builder tls(TransportTls tls) {
+            this.tls = Objects.requireNonNull(tls, "TLS settings");
+            return this;
+        }
+
+        /**
+         * Told of every connection refused before it carried a message, with the reason also logged. Called on the
+         * selector thread: it must return quickly and not block. Default: nothing.
+         */
+        public Builder refusalListener(Consumer<ConnectionRefusal> listener) {
+            this.refusalListener = Objects.requireNonNull(listener, "refusal listener");
+            return this;
+        }
+
+        /**
+         * How long a connect plus handshake (TLS and the handshake frame) may take, for either side, before the
+         * connection is dropped. This also bounds how long a stalled or half-open connection holds one of the
+         * 32 slots for connections awaiting their handshake.
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = Objects.requireNonNull(timeout, "connect timeout");
             return this;
@@ -542,9 +582,17 @@ public final class TcpTransport implements Transport {
             if (timeoutNanos <= 0) {
                 throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout);
             }
+            if (tls != null) {
+                long own = tls.ownNodeId();
+                if (own != 0 && own != nodeId) {
+                    throw new IllegalArgumentException("the TLS certificate names node " + own + " but this is node "
+                            + nodeId);
+                }
+            }
             RandomGenerator jitter = random != null ? random : new SplittableRandom();
             return new TransportConfig(nodeId, clusterId, Map.copyOf(peers), maxFrameBytes, maxQueuedBytesPerPeer,
-                    maxQueuedMessagesPerPeer, maxQueuedSnapshotBytesPerPeer, minNanos, maxNanos, timeoutNanos, jitter);
+                    maxQueuedMessagesPerPeer, maxQueuedSnapshotBytesPerPeer, minNanos, maxNanos, timeoutNanos, jitter,
+                    tls, refusalListener);
         }
     }
 

@@ -2,18 +2,21 @@ package dev.sansraft.transport.tcp;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
  * The validated settings of one {@link TcpTransport}, produced by {@link TcpTransport.Builder}. Immutable apart from
  * {@code random}, which only the selector thread uses.
  *
- * @param peers node id to address, never containing {@code nodeId}
+ * @param peers    node id to address, never containing {@code nodeId}
+ * @param tls      null for plaintext
+ * @param refusals told of every refused connection, on the selector thread; never null
  */
 record TransportConfig(long nodeId, String clusterId, Map<Long, InetSocketAddress> peers, int maxFrameBytes,
                        long maxQueuedBytesPerPeer, int maxQueuedMessagesPerPeer, long maxQueuedSnapshotBytesPerPeer,
                        long reconnectMinNanos, long reconnectMaxNanos, long connectTimeoutNanos,
-                       RandomGenerator random) {
+                       RandomGenerator random, TransportTls tls, Consumer<ConnectionRefusal> refusals) {
 
     /**
      * Size of each established inbound connection's reused direct read buffer; frames up to this size are decoded in

@@ -16,10 +16,14 @@ package dev.sansraft.transport.tcp;
  * @param messagesDropped        messages given to {@code send} that will never be written: queue overflow, unknown
  *                               or self recipient, frame over the maximum, transport closed, or connection lost with
  *                               the message in a partly written batch
- * @param bytesSent              bytes written to sockets, handshakes included
- * @param bytesReceived          bytes read from sockets, handshakes and bad bytes included
+ * @param bytesSent              bytes written to sockets, handshakes included (with TLS: plaintext bytes)
+ * @param bytesReceived          bytes read from sockets, handshakes and bad bytes included (with TLS: plaintext
+ *                               bytes after decryption)
  * @param decodeErrors           connections closed because their bytes were not valid frames
- * @param handshakesRefused      handshakes refused for a wrong cluster id, an unknown node id or a wrong answer
+ * @param handshakesRefused      connections refused before they carried a message: a wrong cluster id, an unknown
+ *                               node id or a wrong answer, a failed TLS handshake or a certificate naming another
+ *                               node, a handshake that timed out, too many connections awaiting their handshake
+ *                               (each also logged and reported to the refusal listener)
  * @param connectionsEstablished outbound connections that completed the handshake
  * @param queuedMessages         messages waiting in the outbound queues now, summed over peers
  * @param queuedBytes            frame bytes waiting in the outbound queues now, summed over peers
