@@ -61,6 +61,9 @@ public final class SimBench {
         for (int run = 0; run < 3; run++) {
             throughput(entries / 4, batch, true);
         }
+        for (int run = 0; run < 3; run++) {
+            throughput(entries / 4, batch, false, 16);
+        }
     }
 
     /**
@@ -103,8 +106,18 @@ public final class SimBench {
 
     /** Commits {@code entries} 100-byte proposals on a calm 3-node cluster; prints entries per CPU second. */
     static void throughput(long entries, int batch, boolean checks) {
+        throughput(entries, batch, checks, 0);
+    }
+
+    /**
+     * As {@link #throughput(long, int, boolean)}, with {@code reads} linearizable reads (ReadIndex, no lease) in the
+     * leader's batch with every batch of proposals, so that their read round rides on the appends.
+     */
+    static void throughput(long entries, int batch, boolean checks, int reads) {
         SimOptions options = SimOptions.builder()
-                .raftConfig(RaftConfig.builder().maxUncommittedBytes(1L << 30).build())
+                .raftConfig(RaftConfig.builder().maxUncommittedBytes(1L << 30)
+                        // compactApplied stands in for snapshots; real ones would race it for the same prefix.
+                        .snapshotEntries(0).snapshotBytes(0).build())
                 .latency(100, 200).jitterMicros(0).diskLatency(100, 100)
                 .checkInvariants(checks).recentEventCount(8).build();
         SimCluster c = SimCluster.create(3, 42, options);
@@ -126,9 +139,14 @@ public final class SimBench {
         long wall0 = System.nanoTime();
         long gc0 = gcMillis();
         long rounds = 0;
+        long readIds = 0;
+        long requests0 = c.appendRequestsSent();
+        long responses0 = c.appendResponsesSent();
+        long messages0 = c.messagesSent();
         while (leaderNode.stateMachine.appliedIndex() < target) {
             if (proposed < target && proposed - leaderNode.stateMachine.appliedIndex() < window) {
-                proposed += c.proposeBatch(leader, payloads);
+                proposed += c.proposeBatch(leader, payloads, reads, readIds + 1);
+                readIds += reads;
             }
             c.runForMicros(50);
             if (!checks && ++rounds % 256 == 0) {
@@ -139,9 +157,11 @@ public final class SimBench {
         double cpu = (processCpuNanos() - cpu0) / 1e9;
         double wall = (System.nanoTime() - wall0) / 1e9;
         long committed = leaderNode.stateMachine.appliedIndex() - start;
-        System.out.printf("calm 3 nodes, 100-byte entries, batch %d, invariants %s: %d committed in %.2f CPU s = %.0f"
-                        + " entries/CPU s (%.2f s wall, %d ms in GC); %d events; %.0f%% of wall time inside RaftCore.step;"
-                + " %d messages%n", batch, checks ? "on" : "off", committed, cpu, committed / cpu, wall, gc,
-                c.eventsProcessed() - events0, 100.0 * c.engine().coreNanos / 1e9 / wall, c.messagesSent());
+        System.out.printf("calm 3 nodes, 100-byte entries, batch %d, %d reads per batch, invariants %s: %d committed in"
+                        + " %.2f CPU s = %.0f entries/CPU s (%.2f s wall, %d ms in GC); %d events; %.0f%% of wall time"
+                        + " inside RaftCore.step; %d messages, %d AppendRequests, %d AppendResponses%n", batch, reads,
+                checks ? "on" : "off", committed, cpu, committed / cpu, wall, gc, c.eventsProcessed() - events0,
+                100.0 * c.engine().coreNanos / 1e9 / wall, c.messagesSent() - messages0,
+                c.appendRequestsSent() - requests0, c.appendResponsesSent() - responses0);
     }
 }

@@ -170,6 +170,16 @@ public final class SimCluster {
         return network.messagesSent();
     }
 
+    /** Of {@link #messagesSent()}: the {@code AppendRequest}s. */
+    public long appendRequestsSent() {
+        return network.appendRequestsSent();
+    }
+
+    /** Of {@link #messagesSent()}: the {@code AppendResponse}s. */
+    public long appendResponsesSent() {
+        return network.appendResponsesSent();
+    }
+
     /** Header plus entry bytes of every message sent. */
     public long bytesSent() {
         return network.bytesSent();
@@ -343,6 +353,12 @@ public final class SimCluster {
     int proposeBatch(long id, List<byte[]> payloads) {
         node(id);
         return engine.proposeBatch(id, payloads);
+    }
+
+    /** As {@link #proposeBatch(long, List)}, with {@code reads} ReadIndex requests in the same batch. */
+    int proposeBatch(long id, List<byte[]> payloads, int reads, long firstReadId) {
+        node(id);
+        return engine.proposeBatch(id, payloads, reads, firstReadId);
     }
 
     void recordDropped(SimNode node, long correlationId, long index, long term) {

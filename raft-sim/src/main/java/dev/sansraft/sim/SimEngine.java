@@ -554,11 +554,22 @@ final class SimEngine implements InvariantChecker.Reporter {
      * @return how many proposals were accepted
      */
     int proposeBatch(long id, List<byte[]> payloads) {
+        return proposeBatch(id, payloads, 0, 0);
+    }
+
+    /**
+     * As {@link #proposeBatch(long, List)}, the batch led by {@code reads} linearizable reads (ReadIndex, no lease)
+     * numbered from {@code firstReadId}, as the node runtime batches whatever its queue holds.
+     */
+    int proposeBatch(long id, List<byte[]> payloads, int reads, long firstReadId) {
         SimNode node = nodes[(int) id - 1];
         if (!node.up || payloads.isEmpty()) {
             return 0;
         }
-        List<Event> batch = new ArrayList<>(payloads.size());
+        List<Event> batch = new ArrayList<>(payloads.size() + reads);
+        for (int r = 0; r < reads; r++) {
+            batch.add(new Event.ReadIndex(firstReadId + r, false));
+        }
         long first = nextCorrelationId;
         for (byte[] p : payloads) {
             batch.add(new Event.Propose(nextCorrelationId++, p));

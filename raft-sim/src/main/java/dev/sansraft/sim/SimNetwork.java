@@ -31,6 +31,9 @@ final class SimNetwork {
     private double duplicateRate;
     private double longTailRate;
     private long messagesSent;
+    /** Of {@link #messagesSent}: the appends and their answers, to count acknowledgements per append. */
+    private long appendRequestsSent;
+    private long appendResponsesSent;
     private long bytesSent;
     private long messagesDelivered;
     /** Test-only: sees every message sent and may drop or delay it; null in every real run. */
@@ -132,6 +135,11 @@ final class SimNetwork {
      */
     int send(Message m, long now, SplittableRandom random, long[] deliveryTimes) {
         messagesSent++;
+        if (m instanceof Message.AppendRequest) {
+            appendRequestsSent++;
+        } else if (m instanceof Message.AppendResponse) {
+            appendResponsesSent++;
+        }
         bytesSent += sizeBytes(m);
         int from = (int) m.from() - 1;
         int to = (int) m.to() - 1;
@@ -169,6 +177,14 @@ final class SimNetwork {
 
     long messagesSent() {
         return messagesSent;
+    }
+
+    long appendRequestsSent() {
+        return appendRequestsSent;
+    }
+
+    long appendResponsesSent() {
+        return appendResponsesSent;
     }
 
     long bytesSent() {

@@ -67,6 +67,7 @@ public final class FileLogStore implements LogStore {
     final ReentrantLock syncLock = new ReentrantLock();
     private final ByteBuffer writeBuffer;
     private final CRC32C crc = new CRC32C();
+    private final RecentEntries recent = new RecentEntries();
 
     private volatile Segment[] segments;
     private volatile long firstIndex;
@@ -154,7 +155,8 @@ public final class FileLogStore implements LogStore {
                     error = new IllegalArgumentException("index " + index + " is outside the log [" + first + ", "
                             + last + "] in " + dir);
                 } else {
-                    result = find(segments, index).termAt(index);
+                    LogEntry cached = recent.get(index);
+                    result = cached != null ? cached.term() : find(segments, index).termAt(index);
                 }
             } catch (RuntimeException x) {
                 error = x;
@@ -206,6 +208,16 @@ public final class FileLogStore implements LogStore {
         List<LogEntry> out = new ArrayList<>((int) Math.min(to - from, 1024));
         long bytes = 0;
         long i = from;
+        // The tail the writer appended recently is served from memory, as long as it is there.
+        LogEntry cached;
+        while (i < to && (cached = recent.get(i)) != null) {
+            if (!out.isEmpty() && bytes + cached.sizeBytes() > maxBytes) {
+                return out;
+            }
+            bytes += cached.sizeBytes();
+            out.add(cached);
+            i++;
+        }
         while (i < to) {
             Segment seg = find(segs, i);
             long segEnd = Math.min(to, seg.lastIndex() + 1);
@@ -299,6 +311,7 @@ public final class FileLogStore implements LogStore {
                 flush(seg);
             }
             RecordFormat.putHeader(writeBuffer, e, crc);
+            recent.put(e);
             byte[] payload = e.payload();
             int copied = 0;
             while (copied < payload.length) {

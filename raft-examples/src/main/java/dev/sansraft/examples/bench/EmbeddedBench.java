@@ -1,0 +1,269 @@
+package dev.sansraft.examples.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The library-level benchmark: three JVMs on loopback, each one {@link EmbeddedBenchNode} (a {@code RaftNode} with
+ * {@code FileLogStore}, {@code TcpTransport} and a state machine that does nothing), and the load generated inside
+ * the leader's process, so that no client protocol is measured. For each operation (100-byte writes, linearizable
+ * reads) and each number of operations in flight it prints ops/s, p50/p99/p999 latency and the CPU seconds per
+ * 1,000 operations summed over all three processes, each process reading its own CPU time; every figure is the median
+ * of {@code --runs} runs, each run's line printed too.
+ *
+ * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads]
+ * [--concurrency 1,16,64,256] [--warmup-ms 2000] [--duration-ms 5000] [--value-size 100] [--runs 3]
+ * [--jvm-options "-Xmx512m -XX:+UseParallelGC"] [--dir DIR]}
+ *
+ * <p>Not thread-safe; a command-line tool.
+ */
+public final class EmbeddedBench {
+
+    private EmbeddedBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> ops = List.of("writes", "reads");
+        int[] concurrency = {1, 16, 64, 256};
+        long warmupMillis = 2_000;
+        long durationMillis = 5_000;
+        int valueSize = 100;
+        int runs = 3;
+        List<String> jvmOptions = List.of("-Xmx512m");
+        Path dir = null;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+                case "--ops" -> ops = List.of(v.split(","));
+                case "--concurrency" -> concurrency = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--warmup-ms" -> warmupMillis = Long.parseLong(v);
+                case "--duration-ms" -> durationMillis = Long.parseLong(v);
+                case "--value-size" -> valueSize = Integer.parseInt(v);
+                case "--runs" -> runs = Integer.parseInt(v);
+                case "--jvm-options" -> jvmOptions = List.of(v.trim().split("\\s+"));
+                case "--dir" -> dir = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+            }
+        }
+        for (String op : ops) {
+            if (!op.equals("writes") && !op.equals("reads")) {
+                throw new IllegalArgumentException("--ops takes writes and/or reads, got " + op);
+            }
+        }
+        boolean ownDir = dir == null;
+        Path base = ownDir ? Files.createTempDirectory("sansraft-embedded-bench") : dir;
+        PrintStream out = System.out;
+        List<Child> nodes = new ArrayList<>();
+        try {
+            int[] ports = freePorts(3);
+            for (int id = 1; id <= 3; id++) {
+                nodes.add(Child.start(id, base.resolve("node-" + id), ports, jvmOptions));
+            }
+            out.printf(Locale.ROOT, "embedded bench: 3 JVMs on loopback (FileLogStore, fsync on; TcpTransport), load in"
+                    + " the leader's JVM, %d B values, %d ms warm-up + %d ms measured, median of %d runs; cpu = CPU s"
+                    + " per 1,000 ops summed over the 3 processes; JVM options %s; %d cores%n", valueSize, warmupMillis,
+                    durationMillis, runs, jvmOptions, Runtime.getRuntime().availableProcessors());
+            for (String op : ops) {
+                for (int c : concurrency) {
+                    List<RunResult> results = new ArrayList<>();
+                    for (int run = 0; run < runs; run++) {
+                        RunResult r = runOnce(nodes, op, c, warmupMillis, durationMillis, valueSize);
+                        results.add(r);
+                        out.printf(Locale.ROOT, "  run %d: %s%n", run + 1, r.render(op, c));
+                    }
+                    out.printf(Locale.ROOT, "median: %s%n", RunResult.median(results).render(op, c));
+                }
+            }
+        } finally {
+            for (Child n : nodes) {
+                n.quit();
+            }
+            if (ownDir) {
+                deleteTree(base);
+            }
+        }
+    }
+
+    private static RunResult runOnce(List<Child> nodes, String op, int c, long warmupMillis, long durationMillis,
+                                     int valueSize) throws IOException, InterruptedException {
+        Child leader = findLeader(nodes);
+        leader.send("load " + op + " " + c + " " + warmupMillis + " " + durationMillis + " " + valueSize);
+        leader.expect("MEASURING");
+        long[] followerCpu0 = new long[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i) != leader) {
+                followerCpu0[i] = nodes.get(i).cpu();
+            }
+        }
+        String[] result = leader.expect("RESULT").split(" ");
+        long cpu = Long.parseLong(result[7]);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i) != leader) {
+                cpu += nodes.get(i).cpu() - followerCpu0[i];
+            }
+        }
+        long ops = Long.parseLong(result[1]);
+        double seconds = Long.parseLong(result[2]) / 1e9;
+        return new RunResult(ops / seconds, Long.parseLong(result[3]), Long.parseLong(result[4]),
+                Long.parseLong(result[5]), Long.parseLong(result[6]), ops == 0 ? Double.NaN : cpu / 1e9 / ops * 1000);
+    }
+
+    private static Child findLeader(List<Child> nodes) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() - deadline < 0) {
+            for (Child n : nodes) {
+                if (n.role().equals("leader")) {
+                    return n;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no leader within 60 s");
+    }
+
+    /** One run's figures; latencies in nanoseconds. */
+    record RunResult(double opsPerSecond, long p50, long p99, long p999, long errors, double cpuPerThousand) {
+
+        static RunResult median(List<RunResult> runs) {
+            return new RunResult(median(runs, RunResult::opsPerSecond), (long) median(runs, r -> r.p50),
+                    (long) median(runs, r -> r.p99), (long) median(runs, r -> r.p999),
+                    (long) median(runs, r -> r.errors), median(runs, RunResult::cpuPerThousand));
+        }
+
+        private static double median(List<RunResult> runs, java.util.function.ToDoubleFunction<RunResult> f) {
+            double[] v = runs.stream().mapToDouble(f).sorted().toArray();
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        String render(String op, int c) {
+            return String.format(Locale.ROOT, "%-6s C=%-3d %,10.0f ops/s  p50 %7.3f ms  p99 %7.3f ms  p999 %7.3f ms"
+                    + "  cpu %.3f s/1k ops  errors %d", op, c, opsPerSecond, p50 / 1e6, p99 / 1e6, p999 / 1e6,
+                    cpuPerThousand, errors);
+        }
+    }
+
+    /** A node process and its command pipe. */
+    private static final class Child {
+        private final long id;
+        private final Process process;
+        private final BufferedReader in;
+        private final PrintStream out;
+
+        private Child(long id, Process process) {
+            this.id = id;
+            this.process = process;
+            this.in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.out = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        }
+
+        static Child start(long id, Path dir, int[] ports, List<String> jvmOptions) throws IOException {
+            Files.createDirectories(dir);
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command()
+                    .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(jvmOptions);
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(EmbeddedBenchNode.class.getName());
+            command.add(Long.toString(id));
+            command.add(dir.toString());
+            command.add("embedded-bench");
+            for (int p : ports) {
+                command.add(Integer.toString(p));
+            }
+            Process p = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("node.log").toFile()))
+                    .start();
+            return new Child(id, p);
+        }
+
+        void send(String command) {
+            out.println(command);
+        }
+
+        /** Reads lines until one starts with {@code prefix}; fails if the process ends first. */
+        String expect(String prefix) throws IOException {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+                if (line.startsWith("ERROR")) {
+                    throw new IllegalStateException("node " + id + ": " + line);
+                }
+            }
+            throw new IllegalStateException("node " + id + " exited (code " + exitCode() + ") waiting for " + prefix);
+        }
+
+        private String exitCode() {
+            try {
+                return Integer.toString(process.waitFor());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "unknown";
+            }
+        }
+
+        String role() throws IOException {
+            send("role");
+            return expect("ROLE").substring(5);
+        }
+
+        long cpu() throws IOException {
+            send("cpu");
+            return Long.parseLong(expect("CPU").substring(4));
+        }
+
+        void quit() throws InterruptedException {
+            out.println("quit");
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : sockets) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
