@@ -8,6 +8,7 @@ import dev.sansraft.examples.cluster.ServerProcess;
 import dev.sansraft.examples.server.PeerList;
 import dev.sansraft.examples.server.PeerSpec;
 
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -15,10 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 /**
  * Heal-to-caught-up time after a partition, over real TCP between three {@code server} processes:
@@ -122,6 +125,9 @@ public final class PartitionHealBench {
                 p.kill();
             }
             proxies.values().forEach(TcpProxy::close);
+            try (Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
         }
     }
 
