@@ -10,14 +10,20 @@ import java.util.function.Supplier;
  * connection errors until a deadline. Thread-safe.
  */
 public final class ClusterClient {
-    private final Http http = new Http();
+    private final Http http;
     private final Supplier<List<String>> baseUrls;
     private final Duration timeout;
 
     /** @param baseUrls the current base URLs of the live nodes (re-read on every attempt) */
     public ClusterClient(Supplier<List<String>> baseUrls, Duration timeout) {
+        this(baseUrls, timeout, new Http());
+    }
+
+    /** As above, sending through {@code http} (HTTPS trust, an auth header). */
+    public ClusterClient(Supplier<List<String>> baseUrls, Duration timeout, Http http) {
         this.baseUrls = baseUrls;
         this.timeout = timeout;
+        this.http = http;
     }
 
     /** The base URL of the node every live node agrees is the leader. */

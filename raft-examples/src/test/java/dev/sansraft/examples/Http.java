@@ -1,5 +1,6 @@
 package dev.sansraft.examples;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -8,15 +9,39 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A small blocking HTTP client for tests; never follows redirects, so tests see every 307. Thread-safe. */
+/**
+ * A small blocking HTTP(S) client for tests; never follows redirects, so tests see every 307. Thread-safe.
+ */
 public final class Http {
-    private final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client;
+    private final String[] defaultHeaders;
+
+    /** Plain HTTP (or HTTPS trusting the JDK's default CAs), no extra headers. */
+    public Http() {
+        this(null);
+    }
+
+    /**
+     * Trusting the CAs of {@code tls} for HTTPS (null: the JDK default) and adding {@code defaultHeaders} (name, value,
+     * ...) to every request, for example an {@code Authorization} header.
+     */
+    public Http(SSLContext tls, String... defaultHeaders) {
+        HttpClient.Builder b = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.client = b.build();
+        this.defaultHeaders = defaultHeaders.clone();
+    }
 
     public HttpResponse<String> send(String method, String url, String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
+        if (defaultHeaders.length > 0) {
+            b.headers(defaultHeaders);
+        }
         if (headers.length > 0) {
             b.headers(headers);
         }

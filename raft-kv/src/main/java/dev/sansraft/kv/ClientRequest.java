@@ -9,16 +9,25 @@ package dev.sansraft.kv;
  * is rejected with {@link KvError#STALE_SEQUENCE}, and a newer one is applied. A client using this tag has at most one
  * write outstanding; the Java {@link KvStore} pipelines several and tags them itself.
  *
- * @param clientId any 64-bit value chosen by the client; should be random so that clients do not collide
+ * @param clientId the client's id, for example a random UUID: unique per client incarnation, so that clients do not
+ *                 share a session (see {@link ClientId})
  * @param sequence the write's number, at least 1
  */
-public record ClientRequest(long clientId, long sequence) {
+public record ClientRequest(ClientId clientId, long sequence) {
 
     public ClientRequest {
+        if (clientId == null) {
+            throw new IllegalArgumentException("request without a client id (sequence " + sequence + ")");
+        }
         if (sequence < 1) {
             throw new IllegalArgumentException("request sequence must be >= 1, got " + sequence
                     + " (client " + clientId + ")");
         }
+    }
+
+    /** A request of the numeric client {@code clientId} (see {@link ClientId#of(long)}). */
+    public ClientRequest(long clientId, long sequence) {
+        this(ClientId.of(clientId), sequence);
     }
 
     /** The wire tag: one outstanding write, so every response below {@code sequence} is acknowledged. */

@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 final class ClientSession {
 
-    final long clientId;
+    final ClientId clientId;
     /** The capture generation this object belongs to; see the class comment. */
     final long generation;
     long lastSeenIndex;
@@ -28,7 +28,7 @@ final class ClientSession {
     private byte[][] responses;
     private int size;
 
-    ClientSession(long clientId, long floor, long lastSeenIndex, long generation) {
+    ClientSession(ClientId clientId, long floor, long lastSeenIndex, long generation) {
         this.clientId = clientId;
         this.generation = generation;
         this.floor = floor;
@@ -139,7 +139,7 @@ final class ClientSession {
 
     /** A hash of this session's whole state, for {@link KvStateMachine#digest()}. */
     long hash() {
-        long h = Hash64.mix(clientId ^ 0x5E55_10A5L);
+        long h = Hash64.mix(clientId.hash64() ^ 0x5E55_10A5L);
         h = Hash64.mix(h + lastSeenIndex);
         h = Hash64.mix(h + floor);
         for (int i = 0; i < size; i++) {

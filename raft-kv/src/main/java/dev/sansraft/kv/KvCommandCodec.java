@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   version  1 byte   = 1
  *   op       1 byte   1 put, 2 delete, 3 compare-and-set, 4 get
- *   flags    1 byte   bit 0: a session follows; other bits must be 0
- *   [session]         clientId (8 bytes, big-endian), sequence (varint), sequence - lowestUnacked (varint)
+ *   flags    1 byte   bit 0: a session follows; bit 1: its client id is text; other bits must be 0
+ *   [session]         clientId, sequence (varint), sequence - lowestUnacked (varint)
+ *                     clientId: bit 1 clear: 8 bytes, big-endian, the value of a canonical decimal id
+ *                               bit 1 set:   varint length (1..128), the id's ASCII bytes ('!'..'~')
  *   key               varint length, bytes
  *   put:              value: varint length, bytes
  *   cas:              expected: varint length, bytes; new value: varint length, bytes
@@ -43,6 +45,11 @@ public final class KvCommandCodec {
     static final int OP_GET = 4;
     static final int RESULT_FAILURE = 5;
     private static final int FLAG_SESSION = 1;
+    /**
+     * The session's client id is text rather than 8 bytes. Set exactly when the id is not canonical decimal, so that
+     * every command has one encoding, and numeric ids keep the encoding they had before text ids existed.
+     */
+    private static final int FLAG_TEXT_CLIENT_ID = 2;
     /** Failure messages are short, human-readable lines; this bounds what a decoder allocates for one. */
     static final int MAX_MESSAGE_BYTES = 1024;
 
@@ -78,8 +85,10 @@ public final class KvCommandCodec {
         limits.checkKey(key.length);
         SessionTag session = command.session();
         int size = 3 + ByteWriter.lengthPrefixedSize(key.length);
+        boolean textId = session != null && !session.clientId().isCanonicalNumber();
+        byte[] idText = textId ? session.clientId().bytes() : null;
         if (session != null) {
-            size += Long.BYTES + ByteWriter.varlongSize(session.sequence())
+            size += (textId ? ByteWriter.lengthPrefixedSize(idText.length) : Long.BYTES) + ByteWriter.varlongSize(session.sequence())
                     + ByteWriter.varlongSize(session.sequence() - session.lowestUnacked());
         }
         int op;
@@ -106,9 +115,14 @@ public final class KvCommandCodec {
             size += ByteWriter.lengthPrefixedSize(second.length);
         }
         ByteWriter w = new ByteWriter(size).writeByte(VERSION).writeByte(op)
-                .writeByte(session == null ? 0 : FLAG_SESSION);
+                .writeByte(session == null ? 0 : textId ? FLAG_SESSION | FLAG_TEXT_CLIENT_ID : FLAG_SESSION);
         if (session != null) {
-            w.writeFixedLong(session.clientId()).writeVarlong(session.sequence())
+            if (textId) {
+                w.writeLengthPrefixed(idText);
+            } else {
+                w.writeFixedLong(session.clientId().asNumber());
+            }
+            w.writeVarlong(session.sequence())
                     .writeVarlong(session.sequence() - session.lowestUnacked());
         }
         w.writeLengthPrefixed(key);
@@ -135,10 +149,14 @@ public final class KvCommandCodec {
         int opOffset = r.position();
         int op = r.readUnsignedByte("op code");
         int flags = r.readUnsignedByte("flags");
-        if ((flags & ~FLAG_SESSION) != 0) {
+        if ((flags & ~(FLAG_SESSION | FLAG_TEXT_CLIENT_ID)) != 0) {
             throw new KvCodecException("unknown flag bits 0x" + Integer.toHexString(flags), opOffset + 1);
         }
-        SessionTag session = (flags & FLAG_SESSION) != 0 ? readSession(r) : null;
+        if (flags == FLAG_TEXT_CLIENT_ID) {
+            throw new KvCodecException("text client id flag without a session", opOffset + 1);
+        }
+        SessionTag session = (flags & FLAG_SESSION) != 0
+                ? readSession(r, (flags & FLAG_TEXT_CLIENT_ID) != 0) : null;
         Bytes key = Bytes.wrap(r.readLengthPrefixed("key", limits.maxKeyBytes()));
         KvCommand command;
         switch (op) {
@@ -166,9 +184,18 @@ public final class KvCommandCodec {
         return Bytes.wrap(r.readLengthPrefixed(what, limits.maxValueBytes()));
     }
 
-    private static SessionTag readSession(ByteReader r) {
+    private static SessionTag readSession(ByteReader r, boolean textId) {
         int start = r.position();
-        long clientId = r.readFixedLong("client id");
+        ClientId clientId;
+        if (textId) {
+            clientId = ClientId.fromBytes(r.readLengthPrefixed("client id", ClientId.MAX_LENGTH));
+            if (clientId == null || clientId.isCanonicalNumber()) {
+                // A canonical number in text form would give one command two encodings.
+                throw new KvCodecException("client id is not a valid non-numeric token", start + 1);
+            }
+        } else {
+            clientId = ClientId.of(r.readFixedLong("client id"));
+        }
         long sequence = r.readVarlong("sequence");
         long unackedDistance = r.readVarlong("unacked distance");
         if (sequence < 1) {

@@ -45,13 +45,14 @@ import java.util.concurrent.atomic.AtomicReference;
 final class KvSnapshotCapture implements SnapshotSource {
 
     /** The frozen state; cleared once streamed. */
-    private record Frozen(FrozenTrie<Bytes, Bytes> map, FrozenTrie<Long, ClientSession> sessions) {
+    private record Frozen(FrozenTrie<Bytes, Bytes> map, FrozenTrie<ClientId, ClientSession> sessions) {
     }
 
     private final long lastAppliedIndex;
     private final AtomicReference<Frozen> frozen;
 
-    KvSnapshotCapture(long lastAppliedIndex, FrozenTrie<Bytes, Bytes> map, FrozenTrie<Long, ClientSession> sessions) {
+    KvSnapshotCapture(long lastAppliedIndex, FrozenTrie<Bytes, Bytes> map,
+                      FrozenTrie<ClientId, ClientSession> sessions) {
         this.lastAppliedIndex = lastAppliedIndex;
         this.frozen = new AtomicReference<>(new Frozen(map, sessions));
     }

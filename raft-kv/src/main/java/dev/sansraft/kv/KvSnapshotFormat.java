@@ -21,20 +21,24 @@ import java.util.zip.CheckedOutputStream;
  * Reads and writes the {@link KvStateMachine} snapshot format (see {@code raft-kv/FORMAT.md}). All integers are
  * big-endian and fixed-width so that a reader can stream without look-ahead:
  * <pre>
- *   magic "SRKV" (4) · version (1) = 1 · lastAppliedIndex (8) · entry count (8)
+ *   magic "SRKV" (4) · version (1) = 2 · lastAppliedIndex (8) · entry count (8)
  *   entries, keys strictly ascending in unsigned byte order: key length (4) · key · value length (4) · value
  *   session count (4)
- *   sessions, lastSeenIndex strictly ascending: clientId (8) · lastSeenIndex (8) · floor (8) · response count (4) ·
+ *   sessions, lastSeenIndex strictly ascending: clientId · lastSeenIndex (8) · floor (8) · response count (4) ·
  *       responses, sequence strictly ascending and >= floor: sequence (8) · length (4) · encoded result
  *   end marker "END!" (4) · CRC32C (4) of every byte before it
  * </pre>
+ * The client id is its length (1 byte, 1..128) and its ASCII text (see {@link ClientId}). Version 1, read but no
+ * longer written, differs only there: its client ids were 8-byte numbers, read as their unsigned decimal text.
  * Stateless and thread-safe.
  */
 final class KvSnapshotFormat {
 
     static final int MAGIC = 0x5352_4B56; // "SRKV"
     static final int END_MARKER = 0x454E_4421; // "END!"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The version with 8-byte numeric client ids; still read. */
+    static final int VERSION_NUMERIC_CLIENT_IDS = 1;
     static final int MAX_RESPONSES_PER_SESSION = 1 << 16;
     /** An encoded result is a value plus a few header bytes. */
     private static final int RESULT_OVERHEAD_BYTES = 64;
@@ -50,7 +54,7 @@ final class KvSnapshotFormat {
      * write on top of the frozen state itself.
      */
     static void write(OutputStream out, long lastAppliedIndex, FrozenTrie<Bytes, Bytes> map,
-                      FrozenTrie<Long, ClientSession> sessions) throws IOException {
+                      FrozenTrie<ClientId, ClientSession> sessions) throws IOException {
         // Buffer above the checksum so that the CRC and the caller's stream see 64 KiB chunks, not single bytes.
         CRC32C crc = new CRC32C();
         OutputStream unclosable = new FilterOutputStream(out) {
@@ -92,7 +96,9 @@ final class KvSnapshotFormat {
         ordered.sort(Comparator.comparingLong(s -> s.lastSeenIndex));
         d.writeInt(ordered.size());
         for (ClientSession s : ordered) {
-            d.writeLong(s.clientId);
+            byte[] id = s.clientId.bytes();
+            d.writeByte(id.length);
+            d.write(id);
             d.writeLong(s.lastSeenIndex);
             d.writeLong(s.floor());
             d.writeInt(s.size());
@@ -174,7 +180,8 @@ final class KvSnapshotFormat {
         try {
             check(d.readInt() == MAGIC, "bad magic, not a kv snapshot", counted);
             int version = d.readUnsignedByte();
-            check(version == VERSION, "unsupported snapshot version " + version, counted);
+            check(version == VERSION || version == VERSION_NUMERIC_CLIENT_IDS, "unsupported snapshot version "
+                    + version, counted);
             long lastAppliedIndex = d.readLong();
             check(lastAppliedIndex >= 0, "negative applied index " + lastAppliedIndex, counted);
             long entries = d.readLong();
@@ -192,7 +199,8 @@ final class KvSnapshotFormat {
                     + " outside 0.." + sessions.maxSessions(), counted);
             long previousSeen = 0;
             for (int i = 0; i < sessionCount; i++) {
-                long clientId = d.readLong();
+                ClientId clientId = version == VERSION_NUMERIC_CLIENT_IDS ? ClientId.of(d.readLong())
+                        : readClientId(d, counted);
                 long lastSeen = d.readLong();
                 long floor = d.readLong();
                 int responses = d.readInt();
@@ -224,6 +232,17 @@ final class KvSnapshotFormat {
         } catch (EOFException e) {
             throw new KvSnapshotException("truncated", counted.count, e);
         }
+    }
+
+    private static ClientId readClientId(DataInputStream d, CountingInputStream counted) throws IOException {
+        int length = d.readUnsignedByte();
+        check(length >= 1 && length <= ClientId.MAX_LENGTH, "client id length " + length + " outside 1.."
+                + ClientId.MAX_LENGTH, counted);
+        byte[] bytes = new byte[length];
+        d.readFully(bytes);
+        ClientId id = ClientId.fromBytes(bytes);
+        check(id != null, "client id is not 1 to " + ClientId.MAX_LENGTH + " visible ASCII characters", counted);
+        return id;
     }
 
     private static byte[] readBytes(DataInputStream d, int max, String what, CountingInputStream counted)

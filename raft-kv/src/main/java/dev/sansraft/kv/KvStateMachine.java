@@ -127,7 +127,7 @@ public final class KvStateMachine implements StateMachine {
         session.acknowledgeBelow(tag.lowestUnacked());
         if (tag.sequence() < session.floor()) {
             return codec.encodeResult(new KvResult.Failure(KvError.STALE_SEQUENCE, "sequence " + tag.sequence()
-                    + " of client " + Long.toUnsignedString(tag.clientId())
+                    + " of client " + tag.clientId()
                     + " is stale: responses below " + session.floor() + " were already acknowledged or evicted",
                     index));
         }

@@ -2,6 +2,7 @@ package dev.sansraft.kv;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Every live client session, in the order the clients were last seen, with deterministic expiry, and an O(1)
@@ -25,17 +26,20 @@ final class SessionTable {
 
     private final long expiryEntries;
     private final int maxSessions;
-    private final LinkedHashMap<Long, ClientSession> sessions = new LinkedHashMap<>(16, 0.75f, true);
-    private final HashTrie<Long, ClientSession> versions = new HashTrie<>(SessionTable::hashClientId);
+    private final LinkedHashMap<ClientId, ClientSession> sessions = new LinkedHashMap<>(16, 0.75f, true);
+    /** Keyed by the whole id; the hash only places it (see {@link ClientId} on collisions). */
+    private final HashTrie<ClientId, ClientSession> versions;
     private long generation;
 
     SessionTable(long expiryEntries, int maxSessions) {
-        this.expiryEntries = expiryEntries;
-        this.maxSessions = maxSessions;
+        this(expiryEntries, maxSessions, ClientId::hash64);
     }
 
-    private static long hashClientId(Long clientId) {
-        return Hash64.mix(clientId ^ 0x5E55_10A5_C0FFEEL);
+    /** With another id hash: tests force collisions with it. */
+    SessionTable(long expiryEntries, int maxSessions, ToLongFunction<ClientId> idHash) {
+        this.expiryEntries = expiryEntries;
+        this.maxSessions = maxSessions;
+        this.versions = new HashTrie<>(idHash);
     }
 
     /** Drops every session last seen more than {@code expiryEntries} before {@code index}. */
@@ -58,7 +62,7 @@ final class SessionTable {
      * The session of {@code clientId}, created if unknown, marked as seen at {@code index}. The returned session
      * belongs to the current generation, so the caller may change it until the next {@link #freeze()}.
      */
-    ClientSession touch(long clientId, long lowestUnacked, long index) {
+    ClientSession touch(ClientId clientId, long lowestUnacked, long index) {
         ClientSession session = sessions.get(clientId);
         if (session == null) {
             session = new ClientSession(clientId, lowestUnacked, index, generation);
@@ -102,7 +106,7 @@ final class SessionTable {
     }
 
     /** Every session as of now, in O(1); later changes copy sessions instead of changing the captured ones. */
-    FrozenTrie<Long, ClientSession> freeze() {
+    FrozenTrie<ClientId, ClientSession> freeze() {
         generation++;
         return versions.freeze();
     }

@@ -8,17 +8,25 @@ package dev.sansraft.kv;
  * and rejects any later retry of them as stale. A client with one write outstanding sends
  * {@code lowestUnacked == sequence}.
  *
- * @param clientId      the client's 64-bit id
+ * @param clientId      the client's id (see {@link ClientId} for how ids map to sessions)
  * @param sequence      this write's number, at least 1
  * @param lowestUnacked the lowest sequence whose response the client still awaits; {@code 1 <= lowestUnacked <=
  *                      sequence}
  */
-public record SessionTag(long clientId, long sequence, long lowestUnacked) {
+public record SessionTag(ClientId clientId, long sequence, long lowestUnacked) {
 
     public SessionTag {
+        if (clientId == null) {
+            throw new IllegalArgumentException("session tag without a client id (sequence " + sequence + ")");
+        }
         if (sequence < 1 || lowestUnacked < 1 || lowestUnacked > sequence) {
             throw new IllegalArgumentException("session tag needs 1 <= lowestUnacked <= sequence, got lowestUnacked="
                     + lowestUnacked + " sequence=" + sequence + " (client " + clientId + ")");
         }
+    }
+
+    /** A tag of the numeric client {@code clientId} (see {@link ClientId#of(long)}). */
+    public SessionTag(long clientId, long sequence, long lowestUnacked) {
+        this(ClientId.of(clientId), sequence, lowestUnacked);
     }
 }

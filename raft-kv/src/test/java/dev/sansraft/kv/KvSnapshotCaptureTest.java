@@ -147,7 +147,7 @@ class KvSnapshotCaptureTest {
         image.entry("a", "1");
         image.entry("b", "2");
         image.sessionCount(1);
-        image.session(7, 2, 1, new long[]{1}, new byte[][]{response});
+        image.session("7", 2, 1, new long[]{1}, new byte[][]{response});
         byte[] documented = image.finish();
 
         assertThat(written(sm)).as("writeSnapshot, keys in unsigned byte order").isEqualTo(documented);
@@ -273,8 +273,8 @@ class KvSnapshotCaptureTest {
     void sessionsWithEqualLastSeenIndexesAreRejectedBecauseTheirOrderWouldBeAmbiguous() {
         SnapshotImage image = new SnapshotImage(10, 0);
         image.sessionCount(2);
-        image.session(1, 5, 1, new long[0], new byte[0][]);
-        image.session(2, 5, 1, new long[0], new byte[0][]);
+        image.session("1", 5, 1, new long[0], new byte[0][]);
+        image.session("2", 5, 1, new long[0], new byte[0][]);
         byte[] tie = image.finish();
         KvStateMachine target = machine();
         assertThatThrownBy(() -> target.restoreSnapshot(new ByteArrayInputStream(tie)))
@@ -333,7 +333,7 @@ class KvSnapshotCaptureTest {
         SnapshotImage(long lastAppliedIndex, long entryCount) {
             io(() -> {
                 out.write("SRKV".getBytes(StandardCharsets.US_ASCII));
-                out.writeByte(1);
+                out.writeByte(2);
                 out.writeLong(lastAppliedIndex);
                 out.writeLong(entryCount);
             });
@@ -354,9 +354,11 @@ class KvSnapshotCaptureTest {
             io(() -> out.writeInt(count));
         }
 
-        void session(long clientId, long lastSeenIndex, long floor, long[] sequences, byte[][] responses) {
+        void session(String clientId, long lastSeenIndex, long floor, long[] sequences, byte[][] responses) {
             io(() -> {
-                out.writeLong(clientId);
+                byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
+                out.writeByte(id.length);
+                out.write(id);
                 out.writeLong(lastSeenIndex);
                 out.writeLong(floor);
                 out.writeInt(sequences.length);

@@ -131,15 +131,20 @@ final class RaftKvBackend implements KvBackend {
         }
         if (command instanceof KvCommand.Put) {
             KvCommand.Put put = (KvCommand.Put) command;
-            return new ClientWrite((int) (session.clientId() - 1), session.sequence(), keyOf(put.key()),
+            return new ClientWrite(clientIndex(session), session.sequence(), keyOf(put.key()),
                     value(put.value().toByteArray()));
         }
         if (command instanceof KvCommand.CompareAndSet) {
             KvCommand.CompareAndSet cas = (KvCommand.CompareAndSet) command;
-            return new ClientWrite((int) (session.clientId() - 1), session.sequence(), keyOf(cas.key()),
+            return new ClientWrite(clientIndex(session), session.sequence(), keyOf(cas.key()),
                     value(cas.newValue().toByteArray()));
         }
         return null;
+    }
+
+    /** The simulated client's index: this backend tags client {@code i}'s writes with the numeric id {@code i + 1}. */
+    private static int clientIndex(SessionTag session) {
+        return (int) (Long.parseUnsignedLong(session.clientId().text()) - 1);
     }
 
     private static int keyOf(Bytes key) {

@@ -52,9 +52,15 @@ final class SwarmRun {
      * every {@link #FORCED_RETRY_TICKS}, so a write lands in the log twice and is applied twice.
      */
     static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
+        return run(seed, ticks, nodes, profileName, sabotage, null);
+    }
+
+    /** The same run, recorded by {@code recorder} when it is not null (see {@link SimTrace}). */
+    static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
+                      TraceRecorder recorder) {
         boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
         return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
-                duplicates ? FORCED_RETRY_TICKS : 0);
+                duplicates ? FORCED_RETRY_TICKS : 0, recorder);
     }
 
     /**
@@ -62,11 +68,11 @@ final class SwarmRun {
      * ticks, far more often than the swarm's default, to exercise the sessions hard.
      */
     static Result runWithForcedRetries(long seed, long ticks, int nodes, String profileName) {
-        return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS);
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS, null);
     }
 
     private static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
-                              Boolean backendOverride, long forcedRetryTicks) {
+                              Boolean backendOverride, long forcedRetryTicks, TraceRecorder recorder) {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
         SimOptions options = SimOptions.builder()
@@ -82,6 +88,9 @@ final class SwarmRun {
         boolean drawn = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
         boolean raftKv = backendOverride != null ? backendOverride : drawn;
         SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
+        if (recorder != null) {
+            recorder.attach(cluster);
+        }
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
         cluster.engine().sabotageSnapshots = sabotage == Sabotage.CORRUPT_SNAPSHOTS;
         if (profile.crashes()) {
@@ -114,11 +123,17 @@ final class SwarmRun {
             if (lin.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
                 throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
             }
+            if (recorder != null) {
+                recorder.finish(cluster.nowMicros(), clients.history(), lin, null);
+            }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
                     clients.indeterminate(), profile, raftKv, lin.verdict(), clients.resends(),
                     cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
                     cluster.engine().proposalsUnknown(), null);
         } catch (InvariantViolation v) {
+            if (recorder != null) {
+                recorder.finish(cluster.nowMicros(), clients.history(), null, v);
+            }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
                     clients.indeterminate(), profile, raftKv, null, clients.resends(),
                     cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),

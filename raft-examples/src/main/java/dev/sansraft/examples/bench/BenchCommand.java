@@ -33,7 +33,10 @@ public final class BenchCommand implements Command {
                 .flag("value-size", "BYTES", "100", "size of each written value")
                 .flag("reads", "FRACTION", "0.0", "fraction of requests that are GETs, 0.0 to 1.0")
                 .flag("consistency", "LEVEL", "linearizable", "GET consistency: linearizable, lease, stale or log")
-                .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)");
+                .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)")
+                .flag("cacert", "PEM", "", "CA bundle to trust for an https:// target (e.g. DIR/tls/ca.pem of"
+                        + " cluster --tls)")
+                .flag("auth-token-file", "FILE", "", "send 'Authorization: Bearer <token>' (the file's content)");
     }
 
     @Override
@@ -47,11 +50,12 @@ public final class BenchCommand implements Command {
                 flags.doubleValue("reads", 0.0, 1.0),
                 flags.choice("consistency", "linearizable", "lease", "stale", "log"),
                 flags.intValue("keys", 1, 10_000_000));
-        URI leader = LeaderLocator.find(config.target(), Duration.ofSeconds(30));
+        BenchAccess access = BenchAccess.of(flags.string("cacert"), flags.string("auth-token-file"));
+        URI leader = LeaderLocator.find(config.target(), Duration.ofSeconds(30), access);
         out.printf(Locale.ROOT, "bench: leader %s, concurrency %d, %s measured after %s warm-up, values %d B,"
                         + " reads %.0f%% (%s)%n", leader, config.concurrency(), format(config.duration()),
                 format(config.warmup()), config.valueSize(), config.readFraction() * 100, config.consistency());
-        BenchResult result = new BenchRun(config, leader).run();
+        BenchResult result = new BenchRun(config, leader, access).run();
         out.print(result.render());
         if (config.concurrency() == 1 && result.latency().percentile(50) > 30_000_000L) {
             out.println("warning: p50 above 30 ms on one connection; is TCP_NODELAY off on the server"
@@ -67,10 +71,12 @@ public final class BenchCommand implements Command {
     static URI parseTarget(String text) {
         try {
             URI uri = new URI(text.trim());
-            if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new UsageException("flag --target: '" + text + "' is not an http://host:port URL");
+            boolean https = "https".equals(uri.getScheme());
+            if (!https && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new UsageException("flag --target: '" + text + "' is not an http(s)://host:port URL");
             }
-            return new URI("http", null, uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort(), null, null, null);
+            int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
+            return new URI(uri.getScheme(), null, uri.getHost(), port, null, null, null);
         } catch (URISyntaxException e) {
             throw new UsageException("flag --target: '" + text + "' is not a URL (" + e.getReason() + ")");
         }

@@ -20,11 +20,17 @@ import java.util.concurrent.locks.LockSupport;
 final class BenchRun {
     private final BenchConfig config;
     private final URI leader;
+    private final BenchAccess access;
     private final String[] putPaths;
     private final String[] getPaths;
     private final byte[] value;
 
     BenchRun(BenchConfig config, URI leader) {
+        this(config, leader, BenchAccess.PLAIN);
+    }
+
+    BenchRun(BenchConfig config, URI leader, BenchAccess access) {
+        this.access = access;
         this.config = config;
         this.leader = leader;
         this.putPaths = new String[config.keys()];
@@ -133,7 +139,7 @@ final class BenchRun {
         private int request(String method, String path, byte[] body) {
             try {
                 if (connection == null) {
-                    connection = new HttpConnection(target, 10_000);
+                    connection = new HttpConnection(target, 10_000, access);
                 }
                 HttpConnection.Response r = connection.send(method, path, body);
                 if (r.status() == 307 && r.location() != null) {

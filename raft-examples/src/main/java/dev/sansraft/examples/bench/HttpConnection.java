@@ -24,6 +24,8 @@ final class HttpConnection implements AutoCloseable {
 
     private final String hostHeader;
     private final Socket socket;
+    /** Header lines sent with every request (an Authorization header), or "". */
+    private final String defaultHeaders;
     private final InputStream in;
     private final OutputStream out;
     private byte[] request = new byte[4096];
@@ -39,13 +41,34 @@ final class HttpConnection implements AutoCloseable {
     }
 
     HttpConnection(URI base, int timeoutMillis) throws IOException {
+        this(base, timeoutMillis, BenchAccess.PLAIN);
+    }
+
+    /** Connects to {@code base} ({@code http://} or, with {@code access.tls()}, {@code https://}). */
+    HttpConnection(URI base, int timeoutMillis, BenchAccess access) throws IOException {
         String host = base.getHost();
-        int port = base.getPort() < 0 ? 80 : base.getPort();
+        boolean https = "https".equals(base.getScheme());
+        int port = base.getPort() < 0 ? (https ? 443 : 80) : base.getPort();
         this.hostHeader = host + ":" + port;
-        this.socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout(timeoutMillis);
-        socket.connect(new InetSocketAddress(host, port), timeoutMillis);
+        this.defaultHeaders = access.authHeader();
+        Socket plain = new Socket();
+        plain.setTcpNoDelay(true);
+        plain.setSoTimeout(timeoutMillis);
+        plain.connect(new InetSocketAddress(host, port), timeoutMillis);
+        if (https) {
+            if (access.tls() == null) {
+                plain.close();
+                throw new IOException(base + " is HTTPS: give the CA bundle with --cacert");
+            }
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) access.tls().createSocket(plain, host, port, true);
+            javax.net.ssl.SSLParameters p = tls.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(p);
+            tls.startHandshake();
+            this.socket = tls;
+        } else {
+            this.socket = plain;
+        }
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
     }
@@ -59,7 +82,7 @@ final class HttpConnection implements AutoCloseable {
     Response send(String method, String pathAndQuery, byte[] body, String extraHeaders) throws IOException {
         int bodyLength = body == null ? 0 : body.length;
         String head = method + " " + pathAndQuery + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n"
-                + (extraHeaders == null ? "" : extraHeaders)
+                + defaultHeaders + (extraHeaders == null ? "" : extraHeaders)
                 + (body == null ? "" : "Content-Length: " + bodyLength + "\r\n") + "\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
         int length = headBytes.length + bodyLength;

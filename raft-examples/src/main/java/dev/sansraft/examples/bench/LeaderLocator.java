@@ -18,6 +18,10 @@ final class LeaderLocator {
     }
 
     static URI find(URI start, Duration timeout) throws TimeoutException, InterruptedException {
+        return find(start, timeout, BenchAccess.PLAIN);
+    }
+
+    static URI find(URI start, Duration timeout, BenchAccess access) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         URI current = start;
         String last = "no answer yet";
@@ -25,7 +29,7 @@ final class LeaderLocator {
             if (Thread.interrupted()) {
                 throw new InterruptedException("interrupted while looking for the leader");
             }
-            try (HttpConnection c = new HttpConnection(current, 5000)) {
+            try (HttpConnection c = new HttpConnection(current, 5000, access)) {
                 HttpConnection.Response r = c.send("PUT", PROBE_PATH, new byte[]{'1'});
                 if (r.status() == 200) {
                     return current;
@@ -33,7 +37,7 @@ final class LeaderLocator {
                 last = current + " answered " + r.status() + " " + r.bodyText().trim();
                 if (r.status() == 307 && r.location() != null) {
                     URI loc = new URI(r.location());
-                    current = new URI("http", null, loc.getHost(), loc.getPort(), null, null, null);
+                    current = new URI(start.getScheme(), null, loc.getHost(), loc.getPort(), null, null, null);
                     continue;
                 }
             } catch (IOException | URISyntaxException e) {

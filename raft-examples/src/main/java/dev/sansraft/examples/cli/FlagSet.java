@@ -40,6 +40,14 @@ public final class FlagSet {
         return this;
     }
 
+    /**
+     * Declares a switch: {@code --name} alone turns it on ({@link ParsedFlags#isSet} is then true); it takes no
+     * value, though {@code --name=true} and {@code --name=false} are accepted.
+     */
+    public FlagSet toggle(String name, String help) {
+        return flag(name, null, "false", help);
+    }
+
     /** Parses {@code args} (without the subcommand name). */
     public ParsedFlags parse(List<String> args) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -59,6 +67,13 @@ public final class FlagSet {
                 value = arg.substring(eq + 1);
             } else {
                 name = arg.substring(2);
+                Flag declared = flags.get(name);
+                if (declared != null && declared.valueName() == null) {
+                    if (values.put(name, "true") != null) {
+                        throw new UsageException("flag --" + name + " given more than once");
+                    }
+                    continue;
+                }
                 if (i + 1 >= args.size()) {
                     requireKnown(name);
                     throw new UsageException("flag --" + name + " needs a value");
@@ -94,7 +109,7 @@ public final class FlagSet {
         List<String> lines = new ArrayList<>();
         int width = 0;
         for (Flag flag : flags.values()) {
-            String left = "--" + flag.name() + " " + flag.valueName();
+            String left = flag.valueName() == null ? "--" + flag.name() : "--" + flag.name() + " " + flag.valueName();
             if (flag.defaultValue() == null) {
                 out.append(' ').append(left);
             }
@@ -106,7 +121,7 @@ public final class FlagSet {
         for (Flag flag : flags.values()) {
             String left = lines.get(i++);
             out.append("  ").append(left).append(" ".repeat(width - left.length() + 2)).append(flag.help());
-            if (flag.defaultValue() != null && !flag.defaultValue().isEmpty()) {
+            if (flag.defaultValue() != null && !flag.defaultValue().isEmpty() && flag.valueName() != null) {
                 out.append(" (default ").append(flag.defaultValue()).append(')');
             }
             out.append('\n');

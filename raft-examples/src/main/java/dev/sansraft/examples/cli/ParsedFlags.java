@@ -14,6 +14,18 @@ public final class ParsedFlags {
         this.values = Map.copyOf(values);
     }
 
+    /** The value of a switch declared with {@link FlagSet#toggle}. */
+    public boolean isSet(String name) {
+        String v = string(name);
+        if (v.equals("true")) {
+            return true;
+        }
+        if (v.equals("false")) {
+            return false;
+        }
+        throw new UsageException("flag --" + name + " takes no value (or =true / =false), got '" + v + "'");
+    }
+
     public String string(String name) {
         String value = values.get(name);
         if (value == null) {

@@ -39,7 +39,9 @@ public final class ClusterCommand implements Command {
                 .flag("http-port", "PORT", "8001", "HTTP port of node 1; node i uses PORT+i-1")
                 .flag("cluster-id", "NAME", "sansraft", "cluster id recorded in every data directory")
                 .flag("http-threads", "N", "4", "HTTP handler threads of each server")
-                .flag("java-opts", "OPTS", "", "space-separated JVM options for each server (e.g. -Xmx256m)");
+                .flag("java-opts", "OPTS", "", "space-separated JVM options for each server (e.g. -Xmx256m)")
+                .toggle("tls", "generate a throwaway CA and node certificates into DIR/tls (with the JDK's"
+                        + " keytool) and run mutual TLS between nodes and HTTPS for the API");
         return ServerCommand.withSnapshotFlags(flags);
     }
 
@@ -55,6 +57,9 @@ public final class ClusterCommand implements Command {
         SnapshotSettings snapshots = ServerCommand.snapshotSettings(flags);
         List<String> jvmOptions = flags.string("java-opts").isBlank() ? List.of()
                 : Arrays.asList(flags.string("java-opts").trim().split("\\s+"));
+
+        boolean tls = flags.isSet("tls");
+        ClusterTls certificates = tls ? ClusterTls.generate(dir.resolve("tls"), nodes, out) : null;
 
         List<PeerSpec> specs = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
@@ -72,10 +77,13 @@ public final class ClusterCommand implements Command {
                         "--peers", peers.toString(), "--cluster-id", clusterId,
                         "--http-threads", Integer.toString(httpThreads)));
                 args.addAll(ServerCommand.snapshotArgs(snapshots));
+                if (certificates != null) {
+                    args.addAll(certificates.serverArgs(p.id()));
+                }
                 children.add(ServerProcess.start(p.id(), jvmOptions, args, null, sink));
             }
         }
-        sink.accept(banner(peers, dir));
+        sink.accept(banner(peers, dir, certificates));
         List<CompletableFuture<Process>> exits = new ArrayList<>();
         for (ServerProcess child : children) {
             exits.add(child.process().onExit().whenComplete((p, e) ->
@@ -109,24 +117,40 @@ public final class ClusterCommand implements Command {
     }
 
     static String banner(PeerList peers, Path dir) {
+        return banner(peers, dir, null);
+    }
+
+    static String banner(PeerList peers, Path dir, ClusterTls tls) {
         StringBuilder b = new StringBuilder();
         b.append("[cluster] ").append(peers.peers().size()).append(" servers, data under ")
                 .append(dir.toAbsolutePath().normalize()).append('\n');
         for (PeerSpec p : peers.peers()) {
             b.append("[cluster]   node ").append(p.id()).append(": raft ").append(p.host()).append(':')
-                    .append(p.raftPort()).append(", http ").append(p.httpBaseUrl()).append('\n');
+                    .append(p.raftPort()).append(tls != null ? " (mutual TLS)" : "").append(", http ")
+                    .append(url(p, tls)).append('\n');
         }
-        String base = peers.peers().get(0).httpBaseUrl();
+        String base = url(peers.peers().get(0), tls);
+        String curl = tls != null ? "curl --cacert " + tls.caPem() + " " : "curl ";
+        if (tls != null) {
+            b.append("[cluster] TLS: CA and node certificates in ").append(tls.dir()).append(" (throwaway, local"
+                    + " use only)\n");
+        }
         b.append("[cluster] try (a follower answers writes with 307: use curl -L):\n");
-        b.append("[cluster]   curl -L -X PUT --data-binary hello ").append(base).append("/kv/greeting\n");
-        b.append("[cluster]   curl -L ").append(base).append("/kv/greeting\n");
-        b.append("[cluster]   curl ").append(base).append("/kv/greeting?consistency=stale\n");
-        b.append("[cluster]   curl -L -X PUT --data-binary world '").append(base)
+        b.append("[cluster]   ").append(curl).append("-L -X PUT --data-binary hello ").append(base)
+                .append("/kv/greeting\n");
+        b.append("[cluster]   ").append(curl).append("-L ").append(base).append("/kv/greeting\n");
+        b.append("[cluster]   ").append(curl).append(base).append("/kv/greeting?consistency=stale\n");
+        b.append("[cluster]   ").append(curl).append("-L -X PUT --data-binary world '").append(base)
                 .append("/kv/greeting?expect=hello'\n");
-        b.append("[cluster]   curl -L -X DELETE ").append(base).append("/kv/greeting\n");
-        b.append("[cluster]   curl ").append(base).append("/status\n");
-        b.append("[cluster]   curl ").append(base).append("/metrics\n");
+        b.append("[cluster]   ").append(curl).append("-L -X DELETE ").append(base).append("/kv/greeting\n");
+        b.append("[cluster]   ").append(curl).append(base).append("/status\n");
+        b.append("[cluster]   ").append(curl).append(base).append("/metrics\n");
         b.append("[cluster] Ctrl-C stops every server");
         return b.toString();
+    }
+
+    private static String url(PeerSpec p, ClusterTls tls) {
+        String http = p.httpBaseUrl();
+        return tls != null ? "https://" + http.substring("http://".length()) : http;
     }
 }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.sansraft.core.RaftStatus;
+import dev.sansraft.kv.ClientId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -262,7 +263,10 @@ final class KvApiHandler implements HttpHandler {
         };
     }
 
-    /** Reads the {@code Client-Id} and {@code Request-Seq} headers: both or neither, each a positive integer. */
+    /**
+     * Reads the {@code Client-Id} and {@code Request-Seq} headers: both or neither; the id a token of 1 to 128 visible
+     * ASCII characters (see {@link ClientId}), the sequence a positive integer.
+     */
     static KvBackend.ClientSession session(Headers headers) {
         String clientId = headers.getFirst("Client-Id");
         String sequence = headers.getFirst("Request-Seq");
@@ -272,7 +276,13 @@ final class KvApiHandler implements HttpHandler {
         if (clientId == null || sequence == null) {
             throw new HttpProblem(400, "Client-Id and Request-Seq go together");
         }
-        return new KvBackend.ClientSession(positive("Client-Id", clientId), positive("Request-Seq", sequence));
+        String id = clientId.trim();
+        String problem = ClientId.problem(id);
+        if (problem != null) {
+            throw new HttpProblem(400, "Client-Id " + problem + " (any token of 1 to " + ClientId.MAX_LENGTH
+                    + " visible ASCII characters, a UUID for example)");
+        }
+        return new KvBackend.ClientSession(ClientId.of(id), positive("Request-Seq", sequence));
     }
 
     private static long positive(String header, String text) {

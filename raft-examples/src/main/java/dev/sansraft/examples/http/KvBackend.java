@@ -1,6 +1,7 @@
 package dev.sansraft.examples.http;
 
 import dev.sansraft.core.RaftStatus;
+import dev.sansraft.kv.ClientId;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -79,8 +80,11 @@ public interface KvBackend {
         }
     }
 
-    /** An exactly-once session tag from the {@code Client-Id} and {@code Request-Seq} headers (issue 7). */
-    record ClientSession(long clientId, long sequence) {
+    /**
+     * An exactly-once session tag from the {@code Client-Id} and {@code Request-Seq} headers (issue 7); the id is any
+     * token of 1 to 128 visible ASCII characters, a UUID for example (issue 15).
+     */
+    record ClientSession(ClientId clientId, long sequence) {
     }
 
     /** A write's log index. */

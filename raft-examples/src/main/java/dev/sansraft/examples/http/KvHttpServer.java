@@ -1,12 +1,17 @@
 package dev.sansraft.examples.http;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API of one node, on the JDK's built-in server. Endpoints and status codes are documented on
- * {@link KvApiHandler}.
+ * {@link KvApiHandler}; {@code GET /} (the live cluster page) and {@code GET /cluster/status} on {@link ClusterPage}.
+ * Every request's time goes into the {@code sansraft_http_request_seconds} histogram of {@code GET /metrics}
+ * ({@link RequestTimer}).
  *
  * <p>Threads: the JDK server's dispatcher thread accepts and parses; a small fixed pool runs the handlers and sends
  * the responses. A handler never waits for Raft: it registers a callback on the backend's future and returns, so a
@@ -52,6 +59,15 @@ public final class KvHttpServer implements AutoCloseable {
      */
     public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
                                      int handlerThreads) throws IOException {
+        return start(address, backend, leaderUrls, handlerThreads, HttpSecurity.NONE);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, KvBackend, Map, int)}, with HTTPS and a bearer token as {@code security}
+     * says (see {@link BearerTokenFilter} for what the token guards).
+     */
+    public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
+                                     int handlerThreads, HttpSecurity security) throws IOException {
         if (handlerThreads < 1) {
             throw new IllegalArgumentException("handlerThreads must be >= 1, got " + handlerThreads);
         }
@@ -62,11 +78,27 @@ public final class KvHttpServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        HttpServer server = HttpServer.create(address, 1024);
+        HttpServer server;
+        if (security.tls() != null) {
+            HttpsServer https = HttpsServer.create(address, 1024);
+            https.setHttpsConfigurator(new Tls12And13(security.tls()));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 1024);
+        }
         server.setExecutor(pool);
-        server.createContext("/", new KvApiHandler(backend, leaderUrls, pool));
+        HttpRequestMetrics httpMetrics = new HttpRequestMetrics();
+        KvBackend metered = new MeteredBackend(backend, httpMetrics);
+        HttpContext context = server.createContext("/", new KvApiHandler(metered, leaderUrls, pool));
+        // Timing first, so refused requests (401) are counted too; the cluster page sits behind the token check.
+        context.getFilters().add(new RequestTimer(httpMetrics));
+        if (security.bearerToken() != null) {
+            context.getFilters().add(new BearerTokenFilter(security.bearerToken()));
+        }
+        context.getFilters().add(new ClusterPage(metered, leaderUrls, pool, security.bearerToken()));
         server.start();
-        log.info("HTTP API listening on {}", server.getAddress());
+        log.info("HTTP API listening on {} ({}{})", server.getAddress(), security.scheme(),
+                security.bearerToken() != null ? ", bearer token required" : "");
         return new KvHttpServer(server, pool);
     }
 
@@ -77,6 +109,24 @@ public final class KvHttpServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return server.getAddress();
+    }
+
+    /**
+     * Offers TLS 1.3 and 1.2 on each HTTPS connection (curl and browsers speak both) and asks for no client
+     * certificate: the bearer token authenticates clients.
+     */
+    private static final class Tls12And13 extends HttpsConfigurator {
+        Tls12And13(SSLContext context) {
+            super(context);
+        }
+
+        @Override
+        public void configure(HttpsParameters params) {
+            javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+            p.setProtocols(new String[]{"TLSv1.3", "TLSv1.2"});
+            p.setNeedClientAuth(false);
+            params.setSSLParameters(p);
+        }
     }
 
     @Override

@@ -2,10 +2,12 @@ package dev.sansraft.examples.server;
 
 import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftConfig;
+import dev.sansraft.examples.http.HttpSecurity;
 import dev.sansraft.examples.http.KvHttpServer;
 import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.node.LogStore;
+import dev.sansraft.node.QueueLimits;
 import dev.sansraft.node.RaftNode;
 import dev.sansraft.node.SnapshotStore;
 import dev.sansraft.node.Transport;
@@ -50,24 +52,40 @@ public final class KvNode implements AutoCloseable {
     /**
      * Starts the node and its HTTP API.
      *
-     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default
+     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default (allowed
+     *                      only with an in-memory log store)
      * @param httpAddress   where the API listens (port 0 picks one)
      * @param httpUrls      node id to HTTP base URL, for redirects to the leader
      */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
                                Map<Long, String> httpUrls, int httpThreads) throws IOException {
-        return start(id, Membership.ofVoters(members), config, logStore, snapshotStore, transport, httpAddress,
-                httpUrls, httpThreads);
+        return start(id, members, config, logStore, snapshotStore, transport, httpAddress, httpUrls, httpThreads,
+                HttpSecurity.NONE, QueueLimits.forThisHeap());
     }
 
     /**
-     * Starts the node from the configuration {@code bootstrap} (see {@link RaftNode.Builder#membership}:
+     * As above, with HTTPS and a bearer token on the API as {@code security} says, and the node's queue limits (a
+     * request beyond them gets 503).
+     */
+    public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security,
+                               QueueLimits queueLimits)
+            throws IOException {
+        return start(id, Membership.ofVoters(members), config, logStore, snapshotStore, transport, httpAddress,
+                httpUrls, httpThreads, security, queueLimits);
+    }
+
+    /**
+     * As above, starting the node from the configuration {@code bootstrap} (see {@link RaftNode.Builder#membership}:
      * {@link Membership#EMPTY} for a node that joins, or rejoins with its configuration in its stores).
      */
     public static KvNode start(long id, Membership bootstrap, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
-                               Map<Long, String> httpUrls, int httpThreads) throws IOException {
+                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security,
+                               QueueLimits queueLimits)
+            throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
                 .id(id)
@@ -75,7 +93,8 @@ public final class KvNode implements AutoCloseable {
                 .config(config)
                 .logStore(logStore)
                 .transport(transport)
-                .stateMachine(stateMachine);
+                .stateMachine(stateMachine)
+                .queueLimits(queueLimits);
         if (snapshotStore != null) {
             builder.snapshotStore(snapshotStore);
         }
@@ -83,7 +102,7 @@ public final class KvNode implements AutoCloseable {
         node.start();
         try {
             KvHttpServer http = KvHttpServer.start(httpAddress,
-                    new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads);
+                    new RaftKvBackend(node, KvCommandCodec.withDefaultLimits()), httpUrls, httpThreads, security);
             return new KvNode(node, stateMachine, http);
         } catch (IOException | RuntimeException e) {
             node.close();

@@ -42,11 +42,21 @@ public final class NodeServer implements AutoCloseable {
      * @throws IOException            if the log or the snapshot store cannot be opened or a port cannot be bound
      */
     public static NodeServer start(NodeSettings settings) throws IOException {
-        return start(settings, null);
+        return start(settings, null, ServerSecurity.NONE);
+    }
+
+    /** As {@link #start(NodeSettings)}, with TLS and an API token as {@code security} says. */
+    public static NodeServer start(NodeSettings settings, ServerSecurity security) throws IOException {
+        return start(settings, null, security);
     }
 
     /** As {@link #start(NodeSettings)}, taking over an already bound raft listening channel when given. */
     static NodeServer start(NodeSettings settings, ServerSocketChannel boundRaftChannel) throws IOException {
+        return start(settings, boundRaftChannel, ServerSecurity.NONE);
+    }
+
+    private static NodeServer start(NodeSettings settings, ServerSocketChannel boundRaftChannel,
+                                    ServerSecurity security) throws IOException {
         settings.identity().claim(settings.dataDir(), LOG_DIR);
         LogStore logStore = FileLogStore.builder(settings.dataDir().resolve(LOG_DIR))
                 .segmentSizeBytes(settings.logSegmentBytes())
@@ -58,11 +68,16 @@ public final class NodeServer implements AutoCloseable {
             closeQuietly(logStore, settings);
             throw e;
         }
+        HeapBudget heap = HeapBudget.ofThisProcess();
         TcpTransport transport;
         try {
             TcpTransport.Builder b = TcpTransport.builder()
                     .nodeId(settings.id())
                     .clusterId(settings.identity().clusterId());
+            heap.applyTo(b);
+            if (security.tls() != null) {
+                b.tls(security.tls());
+            }
             if (boundRaftChannel != null) {
                 b.listen(boundRaftChannel);
             } else {
@@ -77,9 +92,10 @@ public final class NodeServer implements AutoCloseable {
             throw e;
         }
         // Each process draws its own seed so that nodes started together do not time out in lockstep.
-        RaftConfig config = settings.snapshots()
-                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong()))
+        RaftConfig config = heap.applyTo(settings.snapshots()
+                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong())))
                 .build();
+        log.info("node {}: memory limits from the {}", settings.id(), heap);
         if (settings.snapshots().isDisabled()) {
             log.warn("node {}: snapshots are disabled (--snapshot-entries 0 --snapshot-bytes 0): the log in {} grows"
                     + " without bound and a restart replays all of it", settings.id(), settings.dataDir());
@@ -90,8 +106,8 @@ public final class NodeServer implements AutoCloseable {
             Membership bootstrap = settings.bootstrap() ? Membership.of(settings.peers().peers().stream()
                     .map(p -> new Membership.Member(p.id(), p.endpoint())).toList(), List.of()) : Membership.EMPTY;
             return new NodeServer(KvNode.start(settings.id(), bootstrap, config, logStore, snapshotStore,
-                    transport, settings.self().httpAddress(), settings.peers().httpBaseUrls(),
-                    settings.httpThreads()));
+                    transport, settings.self().httpAddress(), security.withScheme(settings.peers().httpBaseUrls()),
+                    settings.httpThreads(), security.http(), heap.queueLimits()));
         } catch (IOException | RuntimeException e) {
             transport.close();
             closeQuietly(snapshotStore, settings);

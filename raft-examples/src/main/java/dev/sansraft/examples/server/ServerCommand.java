@@ -43,7 +43,13 @@ public final class ServerCommand implements Command {
                 .flag("join", "URL", "", "any member's HTTP address, e.g. http://127.0.0.1:8001: ask the cluster to"
                         + " add this node (on an empty data directory), catch up, and be promoted to voter")
                 .flag("cluster-id", "NAME", "sansraft", "cluster name recorded in the data directory")
-                .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses");
+                .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses")
+                .flag("tls-cert", "PEM", "", "this node's certificate chain (CN=node-<id>); with --tls-key and"
+                        + " --tls-ca turns on mutual TLS on the raft port and HTTPS on the HTTP port")
+                .flag("tls-key", "PEM", "", "the certificate's private key, unencrypted PKCS#8 (BEGIN PRIVATE KEY)")
+                .flag("tls-ca", "PEM", "", "the cluster CA bundle every node's certificate must chain to")
+                .flag("auth-token-file", "FILE", "", "require 'Authorization: Bearer <token>' (the file's content)"
+                        + " on every request but GET /status and GET /metrics");
         return withSnapshotFlags(flags)
                 .flag("log-segment-bytes", "SIZE", ByteSize.format(NodeSettings.DEFAULT_LOG_SEGMENT_BYTES),
                         "log segment file size; compaction frees disk a whole segment at a time");
@@ -82,6 +88,7 @@ public final class ServerCommand implements Command {
     @Override
     public int run(ParsedFlags flags, PrintStream out, PrintStream err) throws Exception {
         NodeSettings settings = settings(flags);
+        ServerSecurity security = ServerSecurity.fromFlags(flags);
         String joinUrl = flags.string("join");
         JoinProcedure join = null;
         if (!settings.bootstrap()) {
@@ -104,7 +111,7 @@ public final class ServerCommand implements Command {
         }
         NodeServer server;
         try {
-            server = NodeServer.start(settings);
+            server = NodeServer.start(settings, security);
         } catch (DataDirectoryException e) {
             err.println("error: " + e.getMessage());
             return Main.EXIT_DATA_DIRECTORY;
@@ -133,7 +140,9 @@ public final class ServerCommand implements Command {
             }
         });
         out.println("node " + settings.id() + " running: raft " + settings.self().host() + ":"
-                + settings.self().raftPort() + ", http " + settings.self().httpBaseUrl());
+                + settings.self().raftPort() + (security.tls() != null ? " (mutual TLS)" : "") + ", http "
+                + security.withScheme(java.util.Map.of(settings.id(), settings.self().httpBaseUrl()))
+                .get(settings.id()) + (security.authToken() != null ? " (bearer token required)" : ""));
         stopped.await();
         if (fatal.get() != null) {
             err.println("error: node " + settings.id() + " stopped after a fatal error: " + fatal.get());

@@ -10,6 +10,8 @@ import dev.sansraft.examples.server.PeerSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +39,10 @@ class ServerProcessClusterTest {
     @TempDir
     Path dir;
 
-    private final Http http = new Http();
+    private Http http = new Http();
+    /** Extra server flags: TLS certificates and the API token when the test runs with TLS. */
+    private java.util.function.LongFunction<List<String>> security = id -> List.of();
+    private String scheme = "http";
     private final Map<Long, ServerProcess> running = new TreeMap<>();
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final Consumer<String> sink = output::add;
@@ -51,8 +56,10 @@ class ServerProcessClusterTest {
     }
 
     private void start(long id) {
-        List<String> args = List.of("--id", Long.toString(id), "--data", dir.resolve("node-" + id).toString(),
-                "--peers", peers.toString(), "--cluster-id", "proc-test", "--http-threads", "2");
+        List<String> args = new ArrayList<>(List.of("--id", Long.toString(id), "--data",
+                dir.resolve("node-" + id).toString(), "--peers", peers.toString(), "--cluster-id", "proc-test",
+                "--http-threads", "2"));
+        args.addAll(security.apply(id));
         try {
             running.put(id, ServerProcess.start(id, JVM_OPTIONS, args, dir, sink));
         } catch (IOException e) {
@@ -61,11 +68,52 @@ class ServerProcessClusterTest {
     }
 
     private List<String> liveUrls() {
-        return LoopbackPeers.httpBaseUrls(peers, running.keySet());
+        return LoopbackPeers.httpBaseUrls(peers, running.keySet()).stream().map(this::withScheme).toList();
+    }
+
+    private String withScheme(String httpUrl) {
+        return scheme + httpUrl.substring("http".length());
     }
 
     private long idOf(String url) {
-        return LoopbackPeers.idOf(peers, url);
+        return LoopbackPeers.idOf(peers, "http" + url.substring(scheme.length()));
+    }
+
+    /**
+     * Turns on mutual TLS between the nodes, HTTPS and a bearer token for every server this test starts: a throwaway
+     * CA and node certificates made with keytool in the temporary directory.
+     */
+    private void useTls() throws IOException {
+        Path tls = dir.resolve("tls");
+        dev.sansraft.transport.tcp.ThrowawayCa ca = dev.sansraft.transport.tcp.ThrowawayCa.create(tls, "proc-test CA",
+                2);
+        for (long id = 1; id <= 3; id++) {
+            ca.issueNode(id);
+        }
+        String token = "proc-test-token-0123456789abcdef";
+        Path tokenFile = dir.resolve("token");
+        java.nio.file.Files.writeString(tokenFile, token + "\n");
+        security = id -> List.of("--tls-cert", tls.resolve("node-" + id + ".pem").toString(),
+                "--tls-key", tls.resolve("node-" + id + ".key").toString(), "--tls-ca", ca.caPem().toString(),
+                "--auth-token-file", tokenFile.toString());
+        scheme = "https";
+        http = new Http(trusting(ca.caPem()), "Authorization", "Bearer " + token);
+    }
+
+    private static javax.net.ssl.SSLContext trusting(Path caPem) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(caPem)) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + caPem, e);
+        }
     }
 
     private String log() {
@@ -74,13 +122,17 @@ class ServerProcessClusterTest {
         }
     }
 
-    @Test
-    void killedLeaderIsReplacedAndEveryAcknowledgedWriteSurvives() throws Exception {
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
+    void killedLeaderIsReplacedAndEveryAcknowledgedWriteSurvives(boolean tls) throws Exception {
         peers = LoopbackPeers.pick(3);
+        if (tls) {
+            useTls();
+        }
         for (long id = 1; id <= 3; id++) {
             start(id);
         }
-        ClusterClient client = new ClusterClient(this::liveUrls, TIMEOUT);
+        ClusterClient client = new ClusterClient(this::liveUrls, TIMEOUT, http);
         Map<String, String> acknowledged = new LinkedHashMap<>();
         for (int i = 0; i < 10; i++) {
             client.put("a" + i, "v" + i);
@@ -99,7 +151,7 @@ class ServerProcessClusterTest {
         }
 
         start(oldLeader);
-        String oldLeaderUrl = peers.find(oldLeader).orElseThrow().httpBaseUrl();
+        String oldLeaderUrl = withScheme(peers.find(oldLeader).orElseThrow().httpBaseUrl());
         long target = lastIndex;
         Poll.untilTrue(TIMEOUT, "killed node " + oldLeader + " to restart and catch up to " + target, () ->
                 Http.jsonLong(http.get(oldLeaderUrl + "/status").body(), "appliedIndex") >= target);
@@ -114,6 +166,16 @@ class ServerProcessClusterTest {
         for (Map.Entry<String, String> e : acknowledged.entrySet()) {
             assertThat(client.get(e.getKey()).body()).as("acknowledged %s after a full restart", e.getKey())
                     .isEqualTo(e.getValue());
+        }
+        if (tls) {
+            String url = client.leaderUrl() + "/kv/a0";
+            Http noToken = new Http(trusting(dir.resolve("tls").resolve("ca.pem")));
+            assertThat(noToken.get(url).statusCode()).as("no token").isEqualTo(401);
+            assertThat(noToken.send("GET", url, null, "Authorization", "Bearer wrong-token-0123456789").statusCode())
+                    .as("wrong token").isEqualTo(401);
+            assertThat(noToken.get(client.leaderUrl() + "/status").statusCode()).as("status is open").isEqualTo(200);
+            assertThat(http.get(url).statusCode()).as("right token").isEqualTo(200);
+            assertThat(log()).as("nodes speak mutual TLS").contains("mutual TLSv1.3");
         }
     }
 

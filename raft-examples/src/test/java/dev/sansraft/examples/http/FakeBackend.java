@@ -2,6 +2,7 @@ package dev.sansraft.examples.http;
 
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
+import dev.sansraft.kv.ClientId;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FakeBackend implements KvBackend {
     final Map<ByteBuffer, byte[]> data = new ConcurrentHashMap<>();
-    final Map<Long, Object[]> sessions = new ConcurrentHashMap<>();
+    final Map<ClientId, Object[]> sessions = new ConcurrentHashMap<>();
     final AtomicLong index = new AtomicLong();
     final AtomicLong applied = new AtomicLong();
     volatile long leader = 1;

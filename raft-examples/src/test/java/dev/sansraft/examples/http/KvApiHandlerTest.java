@@ -143,7 +143,10 @@ class KvApiHandlerTest {
         assertThat(post.headers().firstValue("Allow")).hasValue("GET, PUT, DELETE");
         assertBad(send("PUT", "/status", "x"), 405, "use GET");
         assertBad(send("PUT", "/kv/a", "v", "Client-Id", "7"), 400, "go together");
-        assertBad(send("PUT", "/kv/a", "v", "Client-Id", "x", "Request-Seq", "1"), 400, "Client-Id must be");
+        assertBad(send("PUT", "/kv/a", "v", "Client-Id", "x".repeat(129), "Request-Seq", "1"), 400,
+                "Client-Id is 129 characters long, at most 128 allowed");
+        assertBad(send("PUT", "/kv/a", "v", "Client-Id", "two words", "Request-Seq", "1"), 400,
+                "Client-Id may hold only visible ASCII characters");
         assertBad(send("PUT", "/kv/a", "v", "Client-Id", "1", "Request-Seq", "0"), 400, "Request-Seq must be");
         assertBad(send("PUT", "/kv/a", "x".repeat(KvApiHandler.MAX_VALUE_BYTES + 1)), 413, "limit");
         assertThat(rawStatus("PUT /kv/a HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n"))
@@ -169,6 +172,20 @@ class KvApiHandlerTest {
             byte[] head = in.readNBytes(12);
             return Integer.parseInt(new String(head, StandardCharsets.ISO_8859_1).substring(9, 12));
         }
+    }
+
+    @Test
+    void uuidAndNameClientIdsAreSessionsOfTheirOwn() throws Exception {
+        String uuid = "3f2c9a1e-6b7d-4e58-9a0b-1c2d3e4f5a6b";
+        String[] first = {"Client-Id", uuid, "Request-Seq", "1"};
+        HttpResponse<String> write = send("PUT", "/kv/u", "a", first);
+        assertThat(write.statusCode()).as(write.body()).isEqualTo(200);
+        assertThat(send("PUT", "/kv/u", "a", first).body()).as("retry answers the saved response")
+                .isEqualTo(write.body());
+        assertThat(backend.applied.get()).as("applications").isEqualTo(1);
+        String name = "x".repeat(128);
+        assertThat(send("PUT", "/kv/u", "b", "Client-Id", name, "Request-Seq", "1").statusCode()).isEqualTo(200);
+        assertThat(backend.applied.get()).as("another id is another session").isEqualTo(2);
     }
 
     @Test

@@ -6,12 +6,16 @@ import dev.sansraft.core.Message.AppendRequest;
 import dev.sansraft.core.Message.InstallSnapshot;
 import dev.sansraft.core.SnapshotInfo;
 import dev.sansraft.transport.tcp.TcpTransport;
+import dev.sansraft.transport.tcp.ThrowawayCa;
+import dev.sansraft.transport.tcp.TransportTls;
 import dev.sansraft.transport.tcp.TransportCounters;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -23,12 +27,16 @@ import java.util.function.LongFunction;
  * divided by wall time (cores used by both transports and the sending thread together), the throughput per
  * CPU-second, and the bytes the receiving selector thread allocates per message (decoding included).
  *
+ * <p>With {@code --tls} every case runs twice in the same JVM, plaintext first and then mutual TLS 1.3 (certificates
+ * made with keytool in a temporary directory), and the TLS line adds its throughput as a share of the plaintext one;
+ * {@code cpu ns/msg} is the process CPU time (both transports, the sender) per delivered message.
+ *
  * <p>Not run by {@code mvn verify}. From the repository root:
  * <pre>
  * mvn -o -q -pl raft-transport-tcp -am test-compile
  * java -cp raft-transport-tcp/target/test-classes:raft-transport-tcp/target/classes:raft-core/target/classes:\
  * $HOME/.m2/repository/org/slf4j/slf4j-api/2.0.20/slf4j-api-2.0.20.jar \
- *   dev.sansraft.transport.tcp.bench.TransportBench [seconds per case, default 5]
+ *   dev.sansraft.transport.tcp.bench.TransportBench [seconds per case, default 5] [--tls]
  * </pre>
  */
 public final class TransportBench {
@@ -37,36 +45,78 @@ public final class TransportBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int seconds = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 5;
+        boolean tls = List.of(args).contains("--tls");
         System.out.printf("java %s, %d available processors%n", System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
-        run("heartbeat (empty AppendRequest, 70 B frame)", seconds, 50_000,
-                round -> new AppendRequest(1, 2, 7, 1000, 7, List.of(), 1000, round));
+        TransportTls[] certs = tls ? certificates() : null;
+        // 100-byte entries: the small-message case of issue 15.
+        byte[] small = new byte[100];
+        new SplittableRandom(3).nextBytes(small);
+        compare("append (one 100 B entry)", seconds, 50_000,
+                round -> new AppendRequest(1, 2, 7, round, 7, List.of(LogEntry.normal(round + 1, 7, small)), round,
+                        round), certs);
+        compare("heartbeat (empty AppendRequest, 70 B frame)", seconds, 50_000,
+                round -> new AppendRequest(1, 2, 7, 1000, 7, List.of(), 1000, round), certs);
         byte[] payload = new byte[64 * 1024];
         new SplittableRandom(1).nextBytes(payload);
-        run("append (one 64 KiB entry, 65,619 B frame)", seconds, 256,
+        compare("append (one 64 KiB entry, 65,619 B frame)", seconds, 256,
                 round -> new AppendRequest(1, 2, 7, round, 7, List.of(LogEntry.normal(round + 1, 7, payload)), round,
-                        round));
+                        round), certs);
         // A fresh array per chunk, as the runtime reads each chunk from the snapshot store into a new one.
         byte[] chunk = new byte[1 << 20];
         new SplittableRandom(2).nextBytes(chunk);
         SnapshotInfo snapshot = new SnapshotInfo(1_000_000, 7, List.of(1L, 2L, 3L), Long.MAX_VALUE / 2, 0);
-        run("snapshot chunk (1 MiB InstallSnapshot, 1,048,678 B frame)", seconds, 4,
-                round -> new InstallSnapshot(1, 2, 7, snapshot, round << 20, chunk.clone()));
+        compare("snapshot chunk (1 MiB InstallSnapshot, 1,048,678 B frame)", seconds, 4,
+                round -> new InstallSnapshot(1, 2, 7, snapshot, round << 20, chunk.clone()), certs);
     }
 
-    private static void run(String name, int seconds, int window, LongFunction<Message> message) throws Exception {
+    /** Runs the case in plaintext and, if {@code certs} is given, over TLS, and prints the TLS share. */
+    private static void compare(String name, int seconds, int window, LongFunction<Message> message,
+                                TransportTls[] certs) throws Exception {
+        double plain = run(name, seconds, window, message, null);
+        if (certs != null) {
+            double tls = run("  TLS: " + name, seconds, window, message, certs);
+            System.out.printf("  TLS keeps %.0f%% of plaintext throughput%n", 100 * tls / plain);
+        }
+    }
+
+    /** Node 1 and node 2 certificates of a throwaway CA. */
+    private static TransportTls[] certificates() throws Exception {
+        Path dir = Files.createTempDirectory("transport-bench-tls");
+        ThrowawayCa ca = ThrowawayCa.create(dir, "bench CA", 2);
+        TransportTls[] certs = new TransportTls[2];
+        for (int id = 1; id <= 2; id++) {
+            ThrowawayCa.Issued issued = ca.issueNode(id);
+            certs[id - 1] = TransportTls.fromPem(issued.certificateChain(), issued.privateKey(), ca.caPem());
+        }
+        return certs;
+    }
+
+    /** Returns the messages per second. */
+    private static double run(String name, int seconds, int window, LongFunction<Message> message,
+                              TransportTls[] certs) throws Exception {
         ServerSocketChannel l1 = bind();
         ServerSocketChannel l2 = bind();
-        try (TcpTransport t1 = TcpTransport.builder().nodeId(1).clusterId("bench").listen(l1)
-                .peer(2, (InetSocketAddress) l2.getLocalAddress()).build();
-             TcpTransport t2 = TcpTransport.builder().nodeId(2).clusterId("bench").listen(l2)
-                     .peer(1, (InetSocketAddress) l1.getLocalAddress()).build()) {
+        TcpTransport.Builder b1 = TcpTransport.builder().nodeId(1).clusterId("bench").listen(l1)
+                .peer(2, (InetSocketAddress) l2.getLocalAddress());
+        TcpTransport.Builder b2 = TcpTransport.builder().nodeId(2).clusterId("bench").listen(l2)
+                .peer(1, (InetSocketAddress) l1.getLocalAddress());
+        if (certs != null) {
+            b1.tls(certs[0]);
+            b2.tls(certs[1]);
+        }
+        try (TcpTransport t1 = b1.build(); TcpTransport t2 = b2.build()) {
             Receiver receiver = new Receiver();
             t1.start(m -> { });
             t2.start(receiver);
+            // Connect (and, with TLS, handshake) before the clock starts: one message through.
+            t1.send(message.apply(0));
+            while (receiver.count < 1) {
+                LockSupport.parkNanos(1_000_000);
+            }
             // Warm up for a second, then measure.
-            long round = send(t1, receiver, message, window, 0, System.nanoTime() + 1_000_000_000L);
+            long round = send(t1, receiver, message, window, 1, System.nanoTime() + 1_000_000_000L);
             TransportCounters before = t2.counters();
             long allocatedBefore = allocatedBytes(receiver.threadId);
             long cpuBefore = processCpuNanos();
@@ -84,11 +134,13 @@ public final class TransportBench {
             double secs = wall / 1e9;
             double cpuSecs = cpu / 1e9;
             // Per CPU-second figures stay meaningful on a shared machine where the process gets a varying share.
-            System.out.printf("%-45s %,12.0f msg/s %9.1f MB/s  cpu %.2f cores  per cpu-second: %,.0f msg, %.1f MB"
-                            + "  receiver allocates %,.0f B/msg  (%,d messages in %.2f s, dropped %d)%n",
-                    name, messages / secs, bytes / secs / 1e6, cpuSecs / secs, messages / cpuSecs,
-                    bytes / cpuSecs / 1e6, (double) allocated / messages, messages, secs,
+            System.out.printf("%-45s %,12.0f msg/s %9.1f MB/s  cpu %.2f cores  cpu %,.0f ns/msg  per cpu-second:"
+                            + " %,.0f msg, %.1f MB  receiver allocates %,.0f B/msg  (%,d messages in %.2f s,"
+                            + " dropped %d)%n",
+                    name, messages / secs, bytes / secs / 1e6, cpuSecs / secs, (double) cpu / messages,
+                    messages / cpuSecs, bytes / cpuSecs / 1e6, (double) allocated / messages, messages, secs,
                     t1.counters().messagesDropped());
+            return messages / secs;
         }
     }
 

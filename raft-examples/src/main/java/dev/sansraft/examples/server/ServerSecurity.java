@@ -1,0 +1,90 @@
+package dev.sansraft.examples.server;
+
+import dev.sansraft.examples.cli.ParsedFlags;
+import dev.sansraft.examples.cli.UsageException;
+import dev.sansraft.examples.http.HttpSecurity;
+import dev.sansraft.transport.tcp.TlsConfigException;
+import dev.sansraft.transport.tcp.TransportTls;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@code server} command's security settings: mutual TLS between nodes and HTTPS for the API from
+ * {@code --tls-cert}, {@code --tls-key} and {@code --tls-ca} (all three or none), and a bearer token for the API from
+ * {@code --auth-token-file}. Immutable.
+ *
+ * @param tls       the node's TLS settings, or null for plaintext
+ * @param authToken the token the API requires, or null for an open API
+ */
+public record ServerSecurity(TransportTls tls, String authToken) {
+
+    /** Plaintext, open API. */
+    public static final ServerSecurity NONE = new ServerSecurity(null, null);
+    private static final List<String> TLS_FLAGS = List.of("tls-cert", "tls-key", "tls-ca");
+
+    /** Reads the flags; absent flags have the empty default. */
+    static ServerSecurity fromFlags(ParsedFlags flags) {
+        List<String> given = TLS_FLAGS.stream().filter(f -> !flags.string(f).isBlank()).toList();
+        TransportTls tls = null;
+        if (given.size() == TLS_FLAGS.size()) {
+            try {
+                tls = TransportTls.fromPem(Path.of(flags.string("tls-cert")), Path.of(flags.string("tls-key")),
+                        Path.of(flags.string("tls-ca")));
+            } catch (TlsConfigException e) {
+                throw new UsageException("TLS: " + e.getMessage());
+            }
+        } else if (!given.isEmpty()) {
+            throw new UsageException("--tls-cert, --tls-key and --tls-ca go together; got only --"
+                    + String.join(", --", given));
+        }
+        String token = null;
+        String tokenFile = flags.string("auth-token-file");
+        if (!tokenFile.isBlank()) {
+            token = readToken(Path.of(tokenFile));
+        }
+        return new ServerSecurity(tls, token);
+    }
+
+    /** The token in {@code file}: its content without surrounding whitespace, at least 16 characters. */
+    static String readToken(Path file) {
+        String token;
+        try {
+            token = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UsageException("--auth-token-file: cannot read " + file + ": " + e);
+        }
+        if (token.length() < 16) {
+            throw new UsageException("--auth-token-file: the token in " + file + " is " + token.length()
+                    + " characters; use at least 16 (e.g. openssl rand -hex 32)");
+        }
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < '!' || c > '~') {
+                throw new UsageException("--auth-token-file: the token in " + file + " must be visible ASCII"
+                        + " without spaces (character " + i + " is not)");
+            }
+        }
+        return token;
+    }
+
+    /** The HTTP API's share: HTTPS with the node's certificate if TLS is on, and the token. */
+    public HttpSecurity http() {
+        return new HttpSecurity(tls != null ? tls.context() : null, authToken);
+    }
+
+    /** {@code urls} with the {@code http://} scheme replaced by {@code https://} when TLS is on. */
+    public Map<Long, String> withScheme(Map<Long, String> urls) {
+        if (tls == null) {
+            return urls;
+        }
+        Map<Long, String> https = new TreeMap<>();
+        urls.forEach((id, url) -> https.put(id, url.startsWith("http://") ? "https://" + url.substring(7) : url));
+        return https;
+    }
+}
