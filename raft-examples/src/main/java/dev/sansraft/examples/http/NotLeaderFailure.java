@@ -14,6 +14,7 @@ public final class NotLeaderFailure extends RuntimeException {
         this.leaderHint = leaderHint;
     }
 
+    /** {@return the leader's node id, or 0 when unknown} */
     public long leaderHint() {
         return leaderHint;
     }
