@@ -153,7 +153,10 @@ public final class RaftNode implements AutoCloseable {
         this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0);
     }
 
-    /** A builder; {@code id}, {@code members}, {@code logStore}, {@code transport} and {@code stateMachine} are required. */
+    /**
+     * {@return a builder; {@code id}, {@code members}, {@code logStore}, {@code transport} and {@code stateMachine} are
+     * required}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -238,6 +241,7 @@ public final class RaftNode implements AutoCloseable {
      * and applied on this node, or fails (see the class comment). Only the leader accepts proposals.
      *
      * @param command the command bytes, owned by the node from now on
+     * @return a future of the state machine's result for the command
      */
     public CompletableFuture<byte[]> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
@@ -251,6 +255,8 @@ public final class RaftNode implements AutoCloseable {
      * when none is known.
      *
      * @param request the query bytes, owned by the node from now on
+     * @param consistency how fresh the read must be; not null
+     * @return a future of the query's result
      */
     public CompletableFuture<byte[]> query(byte[] request, ReadConsistency consistency) {
         Objects.requireNonNull(request, "request");
@@ -307,12 +313,12 @@ public final class RaftNode implements AutoCloseable {
         loop.submit(event);
     }
 
-    /** This node's id. */
+    /** {@return this node's id} */
     public long id() {
         return id;
     }
 
-    /** A snapshot of the core's state as of its last batch, with the apply thread's applied index. */
+    /** {@return a snapshot of the core's state as of its last batch, with the apply thread's applied index} */
     public RaftStatus status() {
         EventLoop l = loop;
         if (l == null) {
@@ -327,7 +333,11 @@ public final class RaftNode implements AutoCloseable {
                 s.members(), s.peers(), s.snapshotIndex(), s.membership(), s.transferTarget());
     }
 
-    /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
+    /**
+     * Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}).
+     *
+     * @param listener the listener; not null
+     */
     public void addLeaderChangeListener(LeaderChangeListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -336,12 +346,19 @@ public final class RaftNode implements AutoCloseable {
      * Registers a listener for role, leader, snapshot and fail-stop events, called on the node's listener thread
      * (see {@link RaftNodeListener}); it sees the events produced from now on. May be called before or after
      * {@link #start()}.
+     *
+     * @param listener the listener
      */
     public void addListener(RaftNodeListener listener) {
         nodeListeners.add(listener);
     }
 
-    /** Unregisters {@code listener}; true if it was registered. Events already queued may still reach it. */
+    /**
+     * Unregisters {@code listener}; true if it was registered. Events already queued may still reach it.
+     *
+     * @param listener the listener to remove
+     * @return true if it was registered
+     */
     public boolean removeListener(RaftNodeListener listener) {
         return nodeListeners.remove(listener);
     }
@@ -383,6 +400,8 @@ public final class RaftNode implements AutoCloseable {
      *   snapshot stored or recovered), {@code sansraft_log_compactions_total} and
      *   {@code sansraft_log_resets_total}.</li>
      * </ul>
+     *
+     * @return the metrics as of this call
      */
     public NodeMetrics metrics() {
         RaftStatus s = status();
@@ -471,6 +490,8 @@ public final class RaftNode implements AutoCloseable {
      * Completes when the node has stopped: normally after {@link #close()}, exceptionally with the cause when a fatal
      * error (a storage failure, a broken invariant) stopped it. A process embedding the node can exit on the latter
      * so that a supervisor restarts it.
+     *
+     * @return the termination future; it never completes while the node runs
      */
     public CompletableFuture<Void> terminated() {
         return termination;
@@ -580,25 +601,45 @@ public final class RaftNode implements AutoCloseable {
         private Builder() {
         }
 
-        /** This node's id; positive and one of the members. Required. */
+        /**
+         * This node's id; positive and one of the members. Required.
+         *
+         * @param id this node's id
+         * @return this builder
+         */
         public Builder id(long id) {
             this.id = id;
             return this;
         }
 
-        /** Every voting member's id, this node included; positive and distinct. Required. */
+        /**
+         * Every voting member's id, this node included; positive and distinct. Required.
+         *
+         * @param members the voters' ids
+         * @return this builder
+         */
         public Builder members(Collection<Long> members) {
             this.members = members == null ? null : new ArrayList<>(members);
             return this;
         }
 
-        /** Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks. */
+        /**
+         * Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks.
+         *
+         * @param config the core tuning
+         * @return this builder
+         */
         public Builder config(RaftConfig config) {
             this.config = config;
             return this;
         }
 
-        /** The durable log and hard state; the node closes it on {@link RaftNode#close()}. Required. */
+        /**
+         * The durable log and hard state; the node closes it on {@link RaftNode#close()}. Required.
+         *
+         * @param logStore the log store, owned by the node from now on
+         * @return this builder
+         */
         public Builder logStore(LogStore logStore) {
             this.logStore = logStore;
             return this;
@@ -611,6 +652,9 @@ public final class RaftNode implements AutoCloseable {
          * does too (such as {@code FileSnapshotStore}): once the log is compacted, the entries before its first
          * index exist only in a snapshot, and a node that finds a compacted log but no snapshot covering it refuses
          * to start.
+         *
+         * @param snapshotStore the snapshot store, owned by the node from now on
+         * @return this builder
          */
         public Builder snapshotStore(SnapshotStore snapshotStore) {
             this.snapshotStore = snapshotStore;
@@ -623,25 +667,42 @@ public final class RaftNode implements AutoCloseable {
          * the default {@link InMemorySnapshotStore}) next to a durable log store. Without this, {@link #build()}
          * refuses that pairing: after a compaction, such a node loses the snapshot that its log depends on in a
          * restart and refuses to start. For tests and for nodes that never restart from their log.
+         *
+         * @return this builder
          */
         public Builder allowVolatileSnapshots() {
             this.volatileSnapshotsAllowed = true;
             return this;
         }
 
-        /** The message transport; the node starts it and closes it. Required. */
+        /**
+         * The message transport; the node starts it and closes it. Required.
+         *
+         * @param transport the transport, owned by the node from now on
+         * @return this builder
+         */
         public Builder transport(Transport transport) {
             this.transport = transport;
             return this;
         }
 
-        /** The replicated state machine; it must start empty (see {@link RaftNode}). Required. */
+        /**
+         * The replicated state machine; it must start empty (see {@link RaftNode}). Required.
+         *
+         * @param stateMachine the state machine, empty
+         * @return this builder
+         */
         public Builder stateMachine(StateMachine stateMachine) {
             this.stateMachine = stateMachine;
             return this;
         }
 
-        /** How long one core tick lasts; default 100 ms. */
+        /**
+         * How long one core tick lasts; default 100 ms.
+         *
+         * @param tickInterval the wall-clock length of one tick; positive
+         * @return this builder
+         */
         public Builder tickInterval(Duration tickInterval) {
             this.tickInterval = tickInterval;
             return this;
@@ -650,6 +711,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * How long a proposal or read may wait for its outcome; default 5 s. A proposal then fails with
          * {@link OutcomeUnknownException}, a read with a {@link java.util.concurrent.TimeoutException}.
+         *
+         * @param requestTimeout the per-request deadline; positive
+         * @return this builder
          */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
@@ -659,6 +723,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * Runs the tick timer on this scheduler instead of a thread of the node's own; the node cancels its task on
          * close but never shuts the scheduler down.
+         *
+         * @param scheduler the scheduler; the caller keeps owning it
+         * @return this builder
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = scheduler;
@@ -668,13 +735,21 @@ public final class RaftNode implements AutoCloseable {
         /**
          * The limits of the node's queues, in entries and bytes (see {@link QueueLimits}); default
          * {@link QueueLimits#forThisHeap()}, sized from {@link Runtime#maxMemory()}.
+         *
+         * @param queueLimits the queue bounds
+         * @return this builder
          */
         public Builder queueLimits(QueueLimits queueLimits) {
             this.queueLimits = queueLimits;
             return this;
         }
 
-        /** The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}. */
+        /**
+         * The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}.
+         *
+         * @param nanoTime a monotonic clock in nanoseconds
+         * @return this builder
+         */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
             this.nanoTimeSet = true;
@@ -686,6 +761,9 @@ public final class RaftNode implements AutoCloseable {
          * {@link NodeScheduler}): a simulator passes one that runs every node on one deterministic thread with
          * virtual time. It replaces {@link #scheduler} and {@link #nanoTime}, which must then not be set. The node
          * never closes it.
+         *
+         * @param nodeScheduler the scheduler; the caller keeps owning it
+         * @return this builder
          */
         public Builder nodeScheduler(NodeScheduler nodeScheduler) {
             this.nodeScheduler = nodeScheduler;
@@ -695,6 +773,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * Adds a listener for role, leader, snapshot and fail-stop events, registered before the node starts so it
          * sees every event (see {@link RaftNodeListener} for the thread it runs on). May be called more than once.
+         *
+         * @param listener the listener; not null
+         * @return this builder
          */
         public Builder listener(RaftNodeListener listener) {
             nodeListeners.add(Objects.requireNonNull(listener, "listener"));
@@ -707,7 +788,11 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first missing or invalid setting */
+        /**
+         * @throws IllegalArgumentException naming the first missing or invalid setting
+         *
+         * @return the node, not yet started
+         */
         public RaftNode build() {
             require(id > 0, "id must be positive, got " + id);
             require(members != null && !members.isEmpty(), "members must name at least this node, got " + members);
