@@ -2,6 +2,9 @@ package dev.sansraft.node;
 
 import dev.sansraft.core.Event;
 import dev.sansraft.core.HardState;
+import dev.sansraft.core.Membership;
+import dev.sansraft.core.MembershipChange;
+import dev.sansraft.core.MembershipCodec;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
@@ -90,8 +93,13 @@ public final class RaftNode implements AutoCloseable {
     private static final int RUNNING = 1;
     private static final int CLOSED = 2;
 
+    /** How far, in entries, a learner's match index may trail the commit index for {@link #promote} to proceed. */
+    public static final long PROMOTE_MAX_LAG_ENTRIES = 1024;
+
     private final long id;
     private final List<Long> members;
+    /** The configuration the node starts from when its log and snapshot hold none (EMPTY: a member-to-be). */
+    private final Membership bootstrap;
     private final RaftConfig config;
     private final LogStore logStore;
     private final SnapshotStore snapshotStore;
@@ -125,9 +133,8 @@ public final class RaftNode implements AutoCloseable {
 
     private RaftNode(Builder b) {
         this.id = b.id;
-        List<Long> sorted = new ArrayList<>(b.members);
-        sorted.sort(null);
-        this.members = List.copyOf(sorted);
+        this.bootstrap = b.membership != null ? b.membership : Membership.ofVoters(b.members);
+        this.members = bootstrap.allVoterIds();
         this.config = b.config;
         this.logStore = b.logStore;
         this.snapshotStore = b.snapshotStore != null ? b.snapshotStore : new InMemorySnapshotStore();
@@ -150,7 +157,7 @@ public final class RaftNode implements AutoCloseable {
             nodeListeners.add(l);
         }
         this.budgets = new QueueBudgets(b.queueLimits);
-        this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0);
+        this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0, bootstrap, 0);
     }
 
     /**
@@ -207,7 +214,7 @@ public final class RaftNode implements AutoCloseable {
                 counters, nodeListeners);
         Optional<SnapshotInfo> snapshot = new SnapshotRecovery(id, logStore, snapshotStore, snapshots).recover();
         snapshot.ifPresent(info -> counters.lastSnapshotIndex.set(info.index()));
-        ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState, snapshot);
+        ConsensusCore core = coreFactory.create(id, bootstrap, config, logStore, hardState, snapshot);
         // The state machine now holds everything up to the snapshot; the core applies the log after it again.
         long appliedIndex = snapshot.isPresent() ? snapshot.get().index() : core.status().appliedIndex();
         applier = new Applier(id, stateMachine, snapshots, listeners, counters, this::failStop,
@@ -333,11 +340,105 @@ public final class RaftNode implements AutoCloseable {
                 s.members(), s.peers(), s.snapshotIndex(), s.membership(), s.transferTarget());
     }
 
+    // ---------------------------------------------------------------------------------------------------------
+    // Membership changes and leadership transfer (Raft thesis ch. 4, §3.10)
+
     /**
-     * Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}).
-     *
-     * @param listener the listener; not null
+     * Adds the new member {@code memberId} as a learner reached at {@code endpoint}: it receives the log and
+     * snapshots but never votes (fails with {@code INVALID_CHANGE} if it is a member already). Completes once the
+     * configuration entry is committed; see {@link #changeMembership} for the failures.
      */
+    public CompletableFuture<Membership> addLearner(long memberId, String endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        RaftStatus s = status();
+        if (s.isLeader() && s.membership().contains(memberId)) {
+            // A learner change on a voter would demote it; this method only adds new members.
+            return CompletableFuture.failedFuture(new MembershipChangeException(
+                    MembershipChangeException.Reason.INVALID_CHANGE, "node " + memberId + " is already a "
+                    + (s.membership().isLearner(memberId) ? "learner" : "voter")));
+        }
+        return changeMembership(List.of(MembershipChange.addLearner(memberId, endpoint)));
+    }
+
+    /**
+     * Promotes the learner {@code memberId} to voter. On the leader the learner must have caught up first: its
+     * match index within {@link #PROMOTE_MAX_LAG_ENTRIES} of the commit index, or the future fails with
+     * {@link MembershipChangeException.Reason#NOT_CAUGHT_UP} (retry later), so that a promotion never leaves the
+     * cluster waiting for a voter that still has to fetch most of the log.
+     */
+    public CompletableFuture<Membership> promote(long memberId) {
+        RaftStatus s = status();
+        if (s.isLeader()) {
+            Membership m = s.membership();
+            if (!m.contains(memberId)) {
+                return CompletableFuture.failedFuture(unknownMember(memberId, m));
+            }
+            if (m.isLearner(memberId)) {
+                long match = s.matchIndexOf(memberId);
+                if (match + PROMOTE_MAX_LAG_ENTRIES < s.commitIndex()) {
+                    return CompletableFuture.failedFuture(new MembershipChangeException(
+                            MembershipChangeException.Reason.NOT_CAUGHT_UP, "learner " + memberId
+                            + " has not caught up: match index " + Math.max(match, 0) + ", commit index "
+                            + s.commitIndex() + " (at most " + PROMOTE_MAX_LAG_ENTRIES + " behind to be promoted)"));
+                }
+            }
+        }
+        return changeMembership(List.of(MembershipChange.promote(memberId)));
+    }
+
+    /**
+     * Removes {@code memberId}, voter or learner. A removed leader leads until the configuration without it is
+     * committed, then steps down (thesis §4.2.2).
+     */
+    public CompletableFuture<Membership> remove(long memberId) {
+        RaftStatus s = status();
+        if (s.isLeader() && !s.membership().contains(memberId)) {
+            return CompletableFuture.failedFuture(unknownMember(memberId, s.membership()));
+        }
+        return changeMembership(List.of(MembershipChange.remove(memberId)));
+    }
+
+    /**
+     * Applies {@code changes} together as one configuration change on the leader: in one step when at most one voter
+     * is added or removed, otherwise through the joint configuration C_old,new, which the leader leaves by itself
+     * once it is committed (thesis §4.3). Completes with the configuration appended once its entry is committed (for
+     * a joint change, the joint configuration: the change can no longer be rolled back then). Fails with
+     * {@link NotLeaderException} on a follower, {@link MembershipChangeException} when the change does not apply
+     * ({@code UNKNOWN_MEMBER}, {@code INVALID_CHANGE}) or another change is in progress ({@code CHANGE_IN_PROGRESS},
+     * retryable), and like a proposal otherwise (timeout, dropped in a leader change, node closed).
+     */
+    public CompletableFuture<Membership> changeMembership(List<MembershipChange> changes) {
+        Objects.requireNonNull(changes, "changes");
+        if (changes.isEmpty()) {
+            throw new IllegalArgumentException("a membership change needs at least one change");
+        }
+        long now = nanoTime.getAsLong();
+        PendingRequest.Proposal p = new PendingRequest.Proposal(changes, now, now + requestTimeoutNanos);
+        return enqueue(p).thenApply(MembershipCodec::decode);
+    }
+
+    /**
+     * Hands leadership to the voter {@code target} (thesis §3.10): the leader stops taking proposals (they fail
+     * with {@link NotLeaderException} naming the target), brings the target up to date and tells it to campaign at
+     * once. Completes when the target is leader; fails with {@link NotLeaderException} on a follower and with
+     * {@link LeadershipTransferException} when the target is not a voter, another transfer is under way, or the
+     * target did not take over within an election timeout (the old leader then continues).
+     */
+    public CompletableFuture<Void> transferLeadership(long target) {
+        if (target < 1) {
+            throw new IllegalArgumentException("target must be a positive node id, got " + target);
+        }
+        long now = nanoTime.getAsLong();
+        PendingRequest.Transfer t = new PendingRequest.Transfer(target, now, now + requestTimeoutNanos);
+        return enqueue(t).thenApply(done -> null);
+    }
+
+    private MembershipChangeException unknownMember(long memberId, Membership m) {
+        return new MembershipChangeException(MembershipChangeException.Reason.UNKNOWN_MEMBER, "node " + memberId
+                + " is not a member: voters " + m.voterIds() + ", learners " + m.learnerIds());
+    }
+
+    /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
     public void addLeaderChangeListener(LeaderChangeListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -581,6 +682,7 @@ public final class RaftNode implements AutoCloseable {
     public static final class Builder {
         private long id;
         private List<Long> members;
+        private Membership membership;
         private RaftConfig config = RaftConfig.defaults();
         private LogStore logStore;
         private SnapshotStore snapshotStore;
@@ -613,10 +715,8 @@ public final class RaftNode implements AutoCloseable {
         }
 
         /**
-         * Every voting member's id, this node included; positive and distinct. Required.
-         *
-         * @param members the voters' ids
-         * @return this builder
+         * Every voting member's id, this node included; positive and distinct. This or {@link #membership} is
+         * required. The members get no endpoints: the transport must know their addresses already.
          */
         public Builder members(Collection<Long> members) {
             this.members = members == null ? null : new ArrayList<>(members);
@@ -624,11 +724,18 @@ public final class RaftNode implements AutoCloseable {
         }
 
         /**
-         * Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks.
-         *
-         * @param config the core tuning
-         * @return this builder
+         * The configuration to start from, with each member's endpoint (which reaches the transport through
+         * {@link Transport#updatePeers}); it must name this node. {@link Membership#EMPTY} starts a member-to-be: a
+         * node that never campaigns and waits for a leader to add it and send it the log (its transport must be
+         * able to answer that leader). Either way a configuration found in the log or snapshot at start wins, so a
+         * restarted node keeps the membership it had. Replaces {@link #members}.
          */
+        public Builder membership(Membership membership) {
+            this.membership = Objects.requireNonNull(membership, "membership");
+            return this;
+        }
+
+        /** Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks. */
         public Builder config(RaftConfig config) {
             this.config = config;
             return this;
@@ -795,13 +902,20 @@ public final class RaftNode implements AutoCloseable {
          */
         public RaftNode build() {
             require(id > 0, "id must be positive, got " + id);
-            require(members != null && !members.isEmpty(), "members must name at least this node, got " + members);
-            Set<Long> distinct = new HashSet<>();
-            for (Long m : members) {
-                require(m != null && m > 0, "member ids must be positive, got " + m + " in " + members);
-                require(distinct.add(m), "member " + m + " is listed twice in " + members);
+            if (membership != null) {
+                require(members == null, "set members or membership, not both");
+                require(membership.isEmpty() || membership.contains(id), "id " + id + " is not in the membership "
+                        + membership);
+            } else {
+                require(members != null && !members.isEmpty(), "members must name at least this node, got "
+                        + members);
+                Set<Long> distinct = new HashSet<>();
+                for (Long m : members) {
+                    require(m != null && m > 0, "member ids must be positive, got " + m + " in " + members);
+                    require(distinct.add(m), "member " + m + " is listed twice in " + members);
+                }
+                require(distinct.contains(id), "id " + id + " is not one of the members " + members);
             }
-            require(distinct.contains(id), "id " + id + " is not one of the members " + members);
             require(config != null, "config is required");
             require(logStore != null, "logStore is required");
             require(!snapshotStoreSet || snapshotStore != null, "snapshotStore must not be null");

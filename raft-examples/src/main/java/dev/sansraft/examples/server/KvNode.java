@@ -1,5 +1,6 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.examples.http.HttpSecurity;
 import dev.sansraft.examples.http.KvHttpServer;
@@ -102,10 +103,23 @@ public final class KvNode implements AutoCloseable {
                                Map<Long, String> httpUrls, int httpThreads, HttpSecurity security,
                                QueueLimits queueLimits)
             throws IOException {
+        return start(id, Membership.ofVoters(members), config, logStore, snapshotStore, transport, httpAddress,
+                httpUrls, httpThreads, security, queueLimits);
+    }
+
+    /**
+     * As above, starting the node from the configuration {@code bootstrap} (see {@link RaftNode.Builder#membership}:
+     * {@link Membership#EMPTY} for a node that joins, or rejoins with its configuration in its stores).
+     */
+    public static KvNode start(long id, Membership bootstrap, RaftConfig config, LogStore logStore,
+                               SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
+                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security,
+                               QueueLimits queueLimits)
+            throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
                 .id(id)
-                .members(members)
+                .membership(bootstrap)
                 .config(config)
                 .logStore(logStore)
                 .transport(transport)

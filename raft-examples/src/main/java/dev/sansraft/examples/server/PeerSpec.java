@@ -38,7 +38,40 @@ public record PeerSpec(long id, String host, int raftPort, int httpPort) {
         }
     }
 
-    /** {@return the address of this peer's Raft transport} */
+    /**
+     * Reads a member's endpoint, {@code host:raftPort/httpPort} (an IPv6 host in brackets).
+     *
+     * @throws IllegalArgumentException naming the endpoint when it is not of that form
+     */
+    public static PeerSpec parseEndpoint(long id, String endpoint) {
+        if (endpoint == null) {
+            throw new IllegalArgumentException("member " + id + " has no endpoint");
+        }
+        int slash = endpoint.lastIndexOf('/');
+        int colon = slash < 0 ? -1 : endpoint.lastIndexOf(':', slash);
+        if (slash < 0 || colon <= 0) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "' of member " + id
+                    + " is not host:raftPort/httpPort");
+        }
+        String host = endpoint.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            return new PeerSpec(id, host, Integer.parseInt(endpoint.substring(colon + 1, slash)),
+                    Integer.parseInt(endpoint.substring(slash + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("endpoint '" + endpoint + "' of member " + id
+                    + " has a non-numeric port");
+        }
+    }
+
+    /** The endpoint string a configuration carries for this member: {@code host:raftPort/httpPort}. */
+    public String endpoint() {
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return h + ":" + raftPort + "/" + httpPort;
+    }
+
     public InetSocketAddress raftAddress() {
         return new InetSocketAddress(host, raftPort);
     }
