@@ -347,6 +347,10 @@ public final class RaftNode implements AutoCloseable {
      * Adds the new member {@code memberId} as a learner reached at {@code endpoint}: it receives the log and
      * snapshots but never votes (fails with {@code INVALID_CHANGE} if it is a member already). Completes once the
      * configuration entry is committed; see {@link #changeMembership} for the failures.
+     *
+     * @param memberId the new member's node id, positive
+     * @param endpoint how the transport reaches it; not null
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> addLearner(long memberId, String endpoint) {
         Objects.requireNonNull(endpoint, "endpoint");
@@ -365,6 +369,9 @@ public final class RaftNode implements AutoCloseable {
      * match index within {@link #PROMOTE_MAX_LAG_ENTRIES} of the commit index, or the future fails with
      * {@link MembershipChangeException.Reason#NOT_CAUGHT_UP} (retry later), so that a promotion never leaves the
      * cluster waiting for a voter that still has to fetch most of the log.
+     *
+     * @param memberId the learner's node id
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> promote(long memberId) {
         RaftStatus s = status();
@@ -389,6 +396,9 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Removes {@code memberId}, voter or learner. A removed leader leads until the configuration without it is
      * committed, then steps down (thesis §4.2.2).
+     *
+     * @param memberId the member's node id
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> remove(long memberId) {
         RaftStatus s = status();
@@ -406,6 +416,9 @@ public final class RaftNode implements AutoCloseable {
      * {@link NotLeaderException} on a follower, {@link MembershipChangeException} when the change does not apply
      * ({@code UNKNOWN_MEMBER}, {@code INVALID_CHANGE}) or another change is in progress ({@code CHANGE_IN_PROGRESS},
      * retryable), and like a proposal otherwise (timeout, dropped in a leader change, node closed).
+     *
+     * @param changes the changes, applied in order; at least one
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> changeMembership(List<MembershipChange> changes) {
         Objects.requireNonNull(changes, "changes");
@@ -423,6 +436,9 @@ public final class RaftNode implements AutoCloseable {
      * once. Completes when the target is leader; fails with {@link NotLeaderException} on a follower and with
      * {@link LeadershipTransferException} when the target is not a voter, another transfer is under way, or the
      * target did not take over within an election timeout (the old leader then continues).
+     *
+     * @param target the voter to lead next, positive
+     * @return a future completing when {@code target} leads
      */
     public CompletableFuture<Void> transferLeadership(long target) {
         if (target < 1) {
@@ -438,7 +454,11 @@ public final class RaftNode implements AutoCloseable {
                 + " is not a member: voters " + m.voterIds() + ", learners " + m.learnerIds());
     }
 
-    /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
+    /**
+     * Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}).
+     *
+     * @param listener the listener; not null
+     */
     public void addLeaderChangeListener(LeaderChangeListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -717,6 +737,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * Every voting member's id, this node included; positive and distinct. This or {@link #membership} is
          * required. The members get no endpoints: the transport must know their addresses already.
+         *
+         * @param members the voters' ids
+         * @return this builder
          */
         public Builder members(Collection<Long> members) {
             this.members = members == null ? null : new ArrayList<>(members);
@@ -729,13 +752,21 @@ public final class RaftNode implements AutoCloseable {
          * node that never campaigns and waits for a leader to add it and send it the log (its transport must be
          * able to answer that leader). Either way a configuration found in the log or snapshot at start wins, so a
          * restarted node keeps the membership it had. Replaces {@link #members}.
+         *
+         * @param membership the starting configuration; not null
+         * @return this builder
          */
         public Builder membership(Membership membership) {
             this.membership = Objects.requireNonNull(membership, "membership");
             return this;
         }
 
-        /** Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks. */
+        /**
+         * Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks.
+         *
+         * @param config the core tuning
+         * @return this builder
+         */
         public Builder config(RaftConfig config) {
             this.config = config;
             return this;

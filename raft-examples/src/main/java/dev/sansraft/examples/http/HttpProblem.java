@@ -8,6 +8,7 @@ import java.util.Map;
  */
 public final class HttpProblem extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The HTTP status, 3xx to 5xx. */
     private final int status;
     private final transient Map<String, String> headers;
 

@@ -110,6 +110,20 @@ public final class KvNode implements AutoCloseable {
     /**
      * As above, starting the node from the configuration {@code bootstrap} (see {@link RaftNode.Builder#membership}:
      * {@link Membership#EMPTY} for a node that joins, or rejoins with its configuration in its stores).
+     *
+     * @param id this node's id, positive
+     * @param bootstrap the configuration to start from, or {@link Membership#EMPTY} to wait to be added
+     * @param config the Raft settings
+     * @param logStore the log store, owned by the node from now on
+     * @param snapshotStore the snapshot store, or null for the in-memory default (only with an in-memory log)
+     * @param transport the transport, owned by the node from now on
+     * @param httpAddress where the API listens (port 0 picks one)
+     * @param httpUrls node id to HTTP base URL, for redirects to the leader
+     * @param httpThreads threads for the HTTP API, at least 1
+     * @param security TLS and bearer-token settings of the API
+     * @param queueLimits the node's request queue bounds
+     * @return the running node
+     * @throws IOException if the log or snapshot store cannot be read or the HTTP port cannot be bound
      */
     public static KvNode start(long id, Membership bootstrap, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,

@@ -41,6 +41,9 @@ public record PeerSpec(long id, String host, int raftPort, int httpPort) {
     /**
      * Reads a member's endpoint, {@code host:raftPort/httpPort} (an IPv6 host in brackets).
      *
+     * @param id the member's node id
+     * @param endpoint the endpoint from the configuration
+     * @return the member
      * @throws IllegalArgumentException naming the endpoint when it is not of that form
      */
     public static PeerSpec parseEndpoint(long id, String endpoint) {
@@ -66,12 +69,13 @@ public record PeerSpec(long id, String host, int raftPort, int httpPort) {
         }
     }
 
-    /** The endpoint string a configuration carries for this member: {@code host:raftPort/httpPort}. */
+    /** {@return the endpoint string a configuration carries for this member: {@code host:raftPort/httpPort}} */
     public String endpoint() {
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return h + ":" + raftPort + "/" + httpPort;
     }
 
+    /** {@return the address of this peer's Raft transport} */
     public InetSocketAddress raftAddress() {
         return new InetSocketAddress(host, raftPort);
     }
