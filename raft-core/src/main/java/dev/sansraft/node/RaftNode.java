@@ -224,9 +224,9 @@ public final class RaftNode implements AutoCloseable {
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
                 counters, budgets, nodeListeners, nanoTime, this::failStop, this::closedException);
-        nodeListeners.start();
         long tickNanos = tickInterval.toNanos();
         eventLoop.startTicks(tickNanos);
+        nodeListeners.bind(scheduler);
         snapshotWorker.bind(scheduler);
         snapshotSender.bind(scheduler);
         applier.bind(scheduler);

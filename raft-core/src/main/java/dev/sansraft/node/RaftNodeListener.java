@@ -11,8 +11,9 @@ import java.util.List;
  * {@link RaftNode.Builder#listener} or, at any time, {@link RaftNode#addListener}.
  *
  * <h2>Threads</h2>
- * Methods are called on the node's own listener thread ({@code sansraft-<id>-listener}), one event at a time, in the
- * order the node produced them, never on the event loop, storage, apply or snapshot threads. The node hands events
+ * Methods are called on the node's own listener thread ({@code sansraft-<id>-listener}, the listener stage of the
+ * default {@link NodeScheduler}), one event at a time, in the order the node produced them, never on the event loop,
+ * storage, apply or snapshot threads. The node hands events
  * over through a bounded queue ({@value ListenerQueue#CAPACITY} events) with a non-blocking offer, so a slow or
  * blocked listener cannot stall Raft: it only delays later events. When the queue is full the node drops the new
  * event, counts it in {@code sansraft_listener_events_dropped_total} and logs a warning; a listener that must not
