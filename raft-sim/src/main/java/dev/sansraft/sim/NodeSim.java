@@ -836,6 +836,27 @@ public final class NodeSim {
         return checker;
     }
 
+    /**
+     * Every message nodes have sent, including those the network then lost.
+     *
+     * @return the count
+     */
+    public long messagesSent() {
+        return network.messagesSent();
+    }
+
+    /**
+     * The full, non-incremental invariant check over every node's log: the store's log of a live node (what it has
+     * handed to storage), the durable log of a node that is down.
+     */
+    public void checkAll() {
+        List<dev.sansraft.core.InMemoryLog> logs = new ArrayList<>();
+        for (Member m : members) {
+            logs.add(m.live != null ? m.live.log.log() : m.disk.durableLog());
+        }
+        checker.checkLogs(logs);
+    }
+
     void addObserver(NodeSimObserver observer) {
         observers.add(observer);
     }

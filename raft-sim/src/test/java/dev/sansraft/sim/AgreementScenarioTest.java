@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Log agreement scenarios in the style of the MIT 6.824 Raft tests (2B), on the deterministic simulator. */
+/** Log agreement scenarios in the style of the MIT 6.824 Raft tests (2B), on real RaftNodes under the simulator. */
 class AgreementScenarioTest {
 
     static byte[] cmd(long v) {
@@ -19,7 +19,7 @@ class AgreementScenarioTest {
 
     @Test
     void basicAgreementAtIndexesOneToThree() {
-        SimCluster c = SimCluster.create(3, 21);
+        NodeCluster c = NodeCluster.create(3, 21);
         long leader = c.checkOneLeader();
         // Index 1 is the new leader's NOOP (Raft §8); wait for it so client commands take the next indexes.
         assertThat(c.runUntil(() -> c.nCommitted(1) == 3, 20)).isTrue();
@@ -36,7 +36,7 @@ class AgreementScenarioTest {
 
     @Test
     void progressWithOneFollowerDown() {
-        SimCluster c = SimCluster.create(3, 22);
+        NodeCluster c = NodeCluster.create(3, 22);
         c.one(cmd(101), 3, false);
         long leader = c.checkOneLeader();
         c.disconnect(leader % 3 + 1);
@@ -50,13 +50,13 @@ class AgreementScenarioTest {
 
     @Test
     void noCommitWithAMajorityDown() {
-        SimCluster c = SimCluster.create(5, 23);
+        NodeCluster c = NodeCluster.create(5, 23);
         c.one(cmd(10), 5, false);
         long leader = c.checkOneLeader();
         for (int k = 1; k <= 3; k++) {
             c.disconnect((leader + k - 1) % 5 + 1);
         }
-        SimCluster.ProposeResult r = c.propose(leader, cmd(20));
+        NodeCluster.ProposeResult r = c.propose(leader, cmd(20));
         assertThat(r.accepted()).isTrue();
         c.runFor(20);
         assertThat(c.nCommitted(r.index())).as("nodes that applied index %d without a majority", r.index())
@@ -65,7 +65,7 @@ class AgreementScenarioTest {
             c.connect(id);
         }
         long leader2 = c.checkOneLeader();
-        SimCluster.ProposeResult r2 = c.propose(leader2, cmd(30));
+        NodeCluster.ProposeResult r2 = c.propose(leader2, cmd(30));
         assertThat(r2.accepted()).isTrue();
         assertThat(r2.index()).isBetween(2L, 4L);
         c.one(cmd(1000), 5, true);
@@ -73,13 +73,13 @@ class AgreementScenarioTest {
 
     @Test
     void partitionedOldLeaderRejoinsAndItsUncommittedEntriesAreOverwritten() {
-        SimCluster c = SimCluster.create(3, 24);
+        NodeCluster c = NodeCluster.create(3, 24);
         c.one(cmd(101), 3, true);
         long leader1 = c.checkOneLeader();
         c.disconnect(leader1);
         List<Long> stale = new ArrayList<>();
         for (int v = 102; v <= 104; v++) {
-            SimCluster.ProposeResult r = c.propose(leader1, cmd(v));
+            NodeCluster.ProposeResult r = c.propose(leader1, cmd(v));
             assertThat(r.accepted()).isTrue();
             stale.add((long) v);
         }
@@ -104,7 +104,7 @@ class AgreementScenarioTest {
 
     @Test
     void fastBackupOverFiftyEntryDivergentLogsOnFiveNodes() {
-        SimCluster c = SimCluster.create(5, 25);
+        NodeCluster c = NodeCluster.create(5, 25);
         SplittableRandom r = new SplittableRandom(25);
         c.one(cmd(r.nextLong()), 5, true);
         long leader1 = c.checkOneLeader();
@@ -159,14 +159,14 @@ class AgreementScenarioTest {
 
     @Test
     void agreementNeedsFewMessagesPerCommand() {
-        SimCluster c = SimCluster.create(3, 26);
+        NodeCluster c = NodeCluster.create(3, 26);
         c.one(cmd(1), 3, false);
         long leader = c.checkOneLeader();
         long before = c.messagesSent();
         long term = c.status(leader).term();
         long last = 0;
         for (int i = 0; i < 10; i++) {
-            SimCluster.ProposeResult r = c.propose(leader, cmd(100 + i));
+            NodeCluster.ProposeResult r = c.propose(leader, cmd(100 + i));
             assertThat(r.accepted()).isTrue();
             last = r.index();
         }

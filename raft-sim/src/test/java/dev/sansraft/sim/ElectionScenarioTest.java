@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Leader election scenarios in the style of the MIT 6.824 Raft tests (2A), on the deterministic simulator. */
+/** Leader election scenarios in the style of the MIT 6.824 Raft tests (2A), on real RaftNodes under the simulator. */
 class ElectionScenarioTest {
 
     @Test
     void initialElectionProducesOneStableLeader() {
-        SimCluster c = SimCluster.create(3, 11);
+        NodeCluster c = NodeCluster.create(3, 11);
         long leader = c.checkOneLeader();
         long term = c.checkTerms();
         assertThat(term).as("term after the first election").isGreaterThanOrEqualTo(1);
@@ -21,7 +21,7 @@ class ElectionScenarioTest {
 
     @Test
     void reElectionAfterTheLeaderIsCutOffAndTheOldLeaderRejoinsWithoutDisruption() {
-        SimCluster c = SimCluster.create(3, 12);
+        NodeCluster c = NodeCluster.create(3, 12);
         long leader1 = c.checkOneLeader();
         c.disconnect(leader1);
         long leader2 = c.checkOneLeader();
@@ -47,7 +47,7 @@ class ElectionScenarioTest {
 
     @Test
     void noLeaderWithoutAQuorum() {
-        SimCluster c = SimCluster.create(5, 13);
+        NodeCluster c = NodeCluster.create(5, 13);
         long leader = c.checkOneLeader();
         int cut = 0;
         for (long id = 1; id <= 5 && cut < 3; id++) {
@@ -65,7 +65,7 @@ class ElectionScenarioTest {
 
     @Test
     void manyElectionsWithRandomDisconnectsOnSevenNodes() {
-        SimCluster c = SimCluster.create(7, 14);
+        NodeCluster c = NodeCluster.create(7, 14);
         SplittableRandom r = new SplittableRandom(14);
         c.checkOneLeader();
         for (int iter = 0; iter < 10; iter++) {
@@ -87,17 +87,17 @@ class ElectionScenarioTest {
 
     @Test
     void electingALeaderOnThreeNodesTakesAFewDozenMessagesAtMost() {
-        SimCluster c = SimCluster.create(3, 15);
+        NodeCluster c = NodeCluster.create(3, 15);
         c.checkOneLeader();
         // checkOneLeader lets heartbeats run too; count from a fresh cluster up to the first leader instead.
-        SimCluster fresh = SimCluster.create(3, 15);
+        NodeCluster fresh = NodeCluster.create(3, 15);
         assertThat(fresh.runUntil(() -> fresh.leader() != 0, 100)).isTrue();
         assertThat(fresh.messagesSent()).as("messages sent until the first leader").isLessThanOrEqualTo(36);
     }
 
     @Test
     void idleHeartbeatsAreAboutTenPerSecondPerFollower() {
-        SimCluster c = SimCluster.create(3, 16);
+        NodeCluster c = NodeCluster.create(3, 16);
         c.checkOneLeader();
         c.one(new byte[] {1}, 3, false);
         c.runFor(10);
