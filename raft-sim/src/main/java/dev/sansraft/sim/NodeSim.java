@@ -110,7 +110,11 @@ public final class NodeSim {
     final class Member {
         final int slot;
         final long id;
-        final double clockRate;
+        /** How fast this node's clock runs against simulated time; see {@link #setClockRate}. */
+        double clockRate;
+        /** When the rate last changed, and the node's clock reading (less its base) at that moment. */
+        long rateSinceMicros;
+        double nanosAtRateChange;
         final SimDisk disk = new SimDisk();
         final InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
         Incarnation live;
@@ -125,6 +129,11 @@ public final class NodeSim {
             this.slot = slot;
             this.id = slot + 1L;
             this.clockRate = clockRate;
+        }
+
+        /** Nanoseconds the node's clock advanced since time 0, at its rate(s). */
+        double clockNanos() {
+            return nanosAtRateChange + (now - rateSinceMicros) * 1000.0 * clockRate;
         }
 
         /** Microseconds this node spent paused so far, the current pause included. */
@@ -162,7 +171,7 @@ public final class NodeSim {
 
         @Override
         public long nanoTime() {
-            return clockBaseNanos + (long) (now * 1000.0 * member.clockRate);
+            return clockBaseNanos + (long) member.clockNanos();
         }
 
         @Override
@@ -176,8 +185,8 @@ public final class NodeSim {
 
         @Override
         public Timer everyPeriod(long nodeId, long periodNanos, Runnable tick) {
-            SimTimer t = new SimTimer(this, Math.max(1, Math.round(periodNanos / 1000.0 / member.clockRate)), tick);
-            t.due = now + t.periodMicros;
+            SimTimer t = new SimTimer(this, periodNanos, tick);
+            t.due = now + t.periodMicros();
             queue.schedule(t.due, new SimEvent.Step(t));
             return t;
         }
@@ -338,15 +347,20 @@ public final class NodeSim {
     /** The tick timer of one incarnation, at a fixed rate in the node's own (possibly skewed) time. */
     private final class SimTimer implements NodeScheduler.Timer, Runnable {
         final Incarnation inc;
-        final long periodMicros;
+        final long periodNanos;
         final Runnable tick;
         long due;
         boolean cancelled;
 
-        SimTimer(Incarnation inc, long periodMicros, Runnable tick) {
+        SimTimer(Incarnation inc, long periodNanos, Runnable tick) {
             this.inc = inc;
-            this.periodMicros = periodMicros;
+            this.periodNanos = periodNanos;
             this.tick = tick;
+        }
+
+        /** The period in simulated time: the node's own period at its clock's current rate. */
+        long periodMicros() {
+            return Math.max(1, Math.round(periodNanos / 1000.0 / inc.member.clockRate));
         }
 
         @Override
@@ -354,7 +368,7 @@ public final class NodeSim {
             if (cancelled || inc.dead) {
                 return;
             }
-            due += periodMicros;
+            due += periodMicros();
             queue.schedule(due, new SimEvent.Step(this));
             runAsNode(inc, tick);
         }
@@ -451,6 +465,25 @@ public final class NodeSim {
         Member m = member(id);
         start(m);
         note("restart n" + id + " (incarnation " + m.incarnations + ")");
+    }
+
+    /**
+     * From now on, the clock of {@code id} runs at {@code rate} times simulated time (1 = true time, 0.5 = half
+     * speed), across its restarts: its ticks come at that rate and its monotonic clock advances at it, as on a machine
+     * whose clock drifts. The clock stays continuous and monotonic across the change.
+     *
+     * @param id   the node
+     * @param rate the new rate, positive
+     */
+    public void setClockRate(long id, double rate) {
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("a clock rate must be positive, got " + rate + " for node " + id);
+        }
+        Member m = member(id);
+        m.nanosAtRateChange = m.clockNanos();
+        m.rateSinceMicros = now;
+        m.clockRate = rate;
+        note("clock of n" + id + " runs at " + rate + " times true time");
     }
 
     /**

@@ -40,14 +40,14 @@ class DeterminismTest {
     void scenarioHarnessIsDeterministicToo(long seed) {
         long[] hashes = new long[2];
         for (int k = 0; k < 2; k++) {
-            SimCluster c = SimCluster.create(3, seed);
+            NodeCluster c = NodeCluster.create(3, seed);
             long leader = c.checkOneLeader();
             c.one(new byte[] {1}, 3, false);
             c.crash(leader);
             c.one(new byte[] {2}, 2, true);
             c.restart(leader);
             c.one(new byte[] {3}, 3, true);
-            hashes[k] = c.traceHash();
+            hashes[k] = c.sim().traceHash();
         }
         assertThat(hashes[1]).isEqualTo(hashes[0]);
     }

@@ -2,6 +2,7 @@ package dev.sansraft.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sansraft.node.ReadConsistency;
 import dev.sansraft.sim.linearizability.KvModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Lease reads against the classic hazard: a deposed leader that still believes in its lease must not serve a value
+ * Lease reads on real RaftNodes against the classic hazard: a deposed leader that still believes in its lease must not serve a value
  * that a newer leader has already overwritten.
  *
  * <p>Story: the old leader and f1 are cut off from f2, so f2 campaigns in vain (f1 still hears from the leader and
@@ -37,22 +38,17 @@ class LeaseReadScenarioTest {
      * @param leaderClockSlowdown the old leader's tick period relative to the others' once it leads (1 = same rate)
      */
     static List<String> staleLeaseReads(long seed, boolean restartFollower, double leaderClockSlowdown) {
-        SimCluster c = SimCluster.create(3, seed);
+        NodeCluster c = NodeCluster.create(3, seed);
         List<long[]> served = new ArrayList<>();
-        c.addObserver(new SimObserver() {
-            @Override
-            public void onReadServable(SimNode node, long readId) {
-                served.add(new long[] {node.id, node.stateMachine.get(0), c.nowMicros()});
-            }
-        });
         long old = c.checkOneLeader();
-        c.node(old).tickPeriodMicros = Math.round(c.options().tickMicros() * leaderClockSlowdown);
+        // A slower tick period is a slower clock: the node's monotonic clock runs at the inverse rate.
+        c.sim().setClockRate(old, 1.0 / leaderClockSlowdown);
         c.one(put(1, 1), 3, false);
         long f1 = old % 3 + 1;
         long f2 = f1 % 3 + 1;
-        c.partition(new long[] {old, f1}, new long[] {f2});
+        c.sim().partition(new long[] {old, f1}, new long[] {f2});
         c.runFor(25);
-        c.partition(new long[] {old}, new long[] {f1, f2});
+        c.sim().partition(new long[] {old}, new long[] {f1, f2});
         if (restartFollower) {
             c.restart(f1);
         }
@@ -61,12 +57,14 @@ class LeaseReadScenarioTest {
             c.runForMicros(c.options().tickMicros() / 4);
             long leader = c.status(f2).isLeader() ? f2 : c.status(f1).isLeader() ? f1 : 0;
             if (leader != 0) {
-                SimCluster.ProposeResult r = c.propose(leader, put(2, 2 + step));
+                NodeCluster.ProposeResult r = c.propose(leader, put(2, 2 + step));
                 if (r.accepted() && c.runUntil(() -> c.nCommitted(r.index()) >= 2, 10)) {
-                    writeAt = c.nowMicros();
+                    writeAt = c.sim().nowMicros();
                 }
             }
-            c.readIndex(old, 1000 + step, true);
+            // The value the old leader serves, and when it serves it, as the client sees them.
+            c.sim().node(old).query(KvNodeStateMachine.encodeRead(0), ReadConsistency.LEASE).thenAccept(value ->
+                    served.add(new long[] {old, KvNodeStateMachine.decodeValue(value), c.sim().nowMicros()}));
         }
         c.runFor(2);
         c.checkAll();
