@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -28,7 +27,7 @@ import java.util.function.Supplier;
  * <p>Thread-safety: {@link #submit}, {@link #stop} and {@link #appliedIndex} from any thread; everything else runs on
  * the apply thread, or after it has terminated ({@link #failRemaining}).
  */
-final class Applier implements Runnable {
+final class Applier implements NodeScheduler.Body {
 
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
 
@@ -39,10 +38,12 @@ final class Applier implements Runnable {
     private final NodeCounters counters;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
-    private final WorkQueue<List<ApplyTask>> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
+    private final WorkQueue<List<ApplyTask>> inbox = new WorkQueue<>();
     private final PriorityQueue<ApplyTask.Query> waitingReads =
             new PriorityQueue<>(Comparator.comparingLong(ApplyTask.Query::readIndex));
     private volatile long appliedIndex;
+    /** Set by a round that failed (apply stage only). */
+    private boolean failed;
 
     Applier(long nodeId, StateMachine stateMachine, StateMachineSnapshots snapshots,
             List<LeaderChangeListener> listeners, NodeCounters counters, Consumer<Throwable> onFatal,
@@ -57,8 +58,8 @@ final class Applier implements Runnable {
         this.appliedIndex = initialAppliedIndex;
     }
 
-    void bind(Thread thread) {
-        inbox.bind(thread);
+    void bind(NodeScheduler scheduler) {
+        inbox.bind(scheduler.stage(nodeId, "apply", this));
     }
 
     void submit(List<ApplyTask> tasks) {
@@ -77,21 +78,40 @@ final class Applier implements Runnable {
         inbox.stop();
     }
 
+    /** One list of tasks, as the event loop flushed it, handled in order. */
     @Override
-    public void run() {
+    public boolean runRound() {
+        if (failed) {
+            return false;
+        }
+        List<ApplyTask> tasks = inbox.take();
+        if (tasks == null) {
+            return false;
+        }
         try {
-            List<ApplyTask> tasks;
-            while ((tasks = inbox.take()) != null) {
-                for (ApplyTask task : tasks) {
-                    handle(task);
-                }
+            for (ApplyTask task : tasks) {
+                handle(task);
             }
         } catch (RuntimeException | Error e) {
+            failed = true;
             onFatal.accept(e);
-        } finally {
-            // Covers close() called from a callback running on this very thread, which cannot join it.
-            failRemaining(closedCause.get());
         }
+        return true;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return !failed && inbox.hasWork();
+    }
+
+    @Override
+    public void exit() {
+        // Covers close() called from a callback running in this very stage, which cannot wait for it.
+        failRemaining(closedCause.get());
+    }
+
+    boolean awaitEnd() {
+        return inbox.awaitEnd();
     }
 
     private void handle(ApplyTask task) {
@@ -107,7 +127,9 @@ final class Applier implements Runnable {
             }
         } else if (task instanceof ApplyTask.Fail) {
             ApplyTask.Fail f = (ApplyTask.Fail) task;
-            f.future().completeExceptionally(f.cause());
+            if (f.future().completeExceptionally(f.cause()) && f.outcomeCounter() != null) {
+                f.outcomeCounter().incrementAndGet();
+            }
         } else if (task instanceof ApplyTask.LeaderChange) {
             ApplyTask.LeaderChange c = (ApplyTask.LeaderChange) task;
             for (LeaderChangeListener l : listeners) {
@@ -145,12 +167,13 @@ final class Applier implements Runnable {
             if (e.kind() == EntryKind.NORMAL) {
                 applyNormal(e, waiter);
             } else if (waiter != null) {
-                waiter.future.completeExceptionally(new ProposalDroppedException("proposal expected at index "
-                        + e.index() + " term " + waiter.term + " but a " + e.kind() + " entry was committed there"));
+                drop(waiter, new ProposalDroppedException("proposal expected at index " + e.index() + " term "
+                        + waiter.term + " but a " + e.kind() + " entry was committed there"));
             }
             applied = e.index();
         }
         counters.entriesApplied.addAndGet(entries.size());
+        counters.commitToApply.observe(counters.nanoTime() - batch.committedNanos(), entries.size());
         appliedIndex = applied;
     }
 
@@ -161,8 +184,11 @@ final class Applier implements Runnable {
         } catch (RuntimeException ex) {
             counters.applyErrors.incrementAndGet();
             log.warn("node {} state machine failed to apply entry {}", nodeId, e, ex);
-            if (waiter != null) {
-                waiter.future.completeExceptionally(ex);
+            // Applied (committed and handed to the state machine), with the state machine's refusal as its result.
+            if (waiter != null && waiter.term == e.term() && waiter.future.completeExceptionally(ex)) {
+                counters.proposalsApplied.incrementAndGet();
+            } else if (waiter != null && waiter.term != e.term()) {
+                drop(waiter, overwritten(e, waiter));
             }
             return;
         }
@@ -170,11 +196,23 @@ final class Applier implements Runnable {
             return;
         }
         if (waiter.term == e.term()) {
-            waiter.future.complete(result == null ? new byte[0] : result);
+            if (waiter.future.complete(result == null ? new byte[0] : result)) {
+                counters.proposalsApplied.incrementAndGet();
+            }
         } else {
-            // Raft §5.3: another leader's entry took the index, so this proposal's command was never committed.
-            waiter.future.completeExceptionally(new ProposalDroppedException("proposal at index " + e.index()
-                    + " term " + waiter.term + " was overwritten by an entry of term " + e.term()));
+            drop(waiter, overwritten(e, waiter));
+        }
+    }
+
+    /** Raft §5.3: another leader's entry took the index, so this proposal's command was never committed. */
+    private static ProposalDroppedException overwritten(LogEntry e, PendingRequest.Proposal waiter) {
+        return new ProposalDroppedException("proposal at index " + e.index() + " term " + waiter.term
+                + " was overwritten by an entry of term " + e.term());
+    }
+
+    private void drop(PendingRequest.Proposal waiter, ProposalDroppedException cause) {
+        if (waiter.future.completeExceptionally(cause)) {
+            counters.proposalsDropped.incrementAndGet();
         }
     }
 

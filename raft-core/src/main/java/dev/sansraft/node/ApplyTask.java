@@ -6,6 +6,7 @@ import dev.sansraft.core.SnapshotInfo;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Work for the apply thread. Every client future the node completes normally is completed there, so that callers'
@@ -17,17 +18,25 @@ sealed interface ApplyTask {
 
     /**
      * Committed entries in index order; {@code waiters[i]} is the local proposal that expects {@code entries[i]}, or
-     * null. {@code waiters} is null when no entry has one.
+     * null. {@code waiters} is null when no entry has one. {@code committedNanos} is when the event loop learned
+     * that they committed (node clock), the start of the commit-to-apply histogram.
      */
-    record Entries(List<LogEntry> entries, PendingRequest.Proposal[] waiters) implements ApplyTask {
+    record Entries(List<LogEntry> entries, PendingRequest.Proposal[] waiters, long committedNanos)
+            implements ApplyTask {
     }
 
     /** Run {@code read} once the applied index reaches {@code readIndex} (0 for a stale read: at once). */
     record Query(long readIndex, PendingRequest.Read read) implements ApplyTask {
     }
 
-    /** Fail a future (a rejection or a dropped proposal). */
-    record Fail(CompletableFuture<byte[]> future, Throwable cause) implements ApplyTask {
+    /**
+     * Fail a future (a rejection, or a dropped or unknown proposal); {@code outcomeCounter}, if not null, counts the
+     * outcome once the failure is the future's first completion (a timeout may have come first).
+     */
+    record Fail(CompletableFuture<byte[]> future, Throwable cause, AtomicLong outcomeCounter) implements ApplyTask {
+        Fail(CompletableFuture<byte[]> future, Throwable cause) {
+            this(future, cause, null);
+        }
     }
 
     /** Tell the listeners about a new leader. */

@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -35,17 +35,33 @@ import java.util.function.Supplier;
  * in order with the applies; {@link Action.CompactLog} and {@link Action.ResetLog} go to the storage thread in order
  * with the log writes; {@link Action.WriteSnapshotChunk}s go to the {@link SnapshotWorker} and
  * {@link Action.SendSnapshotChunk}s to the {@link SnapshotSender}, both gated behind a pending hard-state save like a
- * send (through the storage thread) since both end in a send. {@link Action.ProposalUnknown} fails the proposal with
- * {@link OutcomeUnknownException}.
+ * send (through the storage thread) since both end in a send.
+ *
+ * <p>Outcomes: a proposal waits here by its accepted index until the core decides its fate. An {@link Action.Apply}
+ * of an entry with its term completes it with the result; an entry of another term at its index, or
+ * {@link Action.ProposalDropped}, fails it with {@link ProposalDroppedException} (certainly not applied);
+ * {@link Action.ProposalUnknown} fails it with {@link OutcomeUnknownException}. Two proposals may wait at one index
+ * (one from an earlier leadership whose entry this node lost, which may still commit elsewhere), so neither is given
+ * up on until the core decides: only what is committed tells which one, if any, took effect.
  *
  * <p>Timeouts: requests are queued in deadline order (every request gets the same timeout); each tick expires the
- * overdue ones with {@link TimeoutException} wherever they are, so no future outlives its deadline by more than a
- * tick while the loop runs.
+ * overdue ones wherever they are, so no future outlives its deadline by more than a tick while the loop runs. An
+ * overdue accepted proposal fails with {@link OutcomeUnknownException} (its cause a {@link TimeoutException}), an
+ * overdue read with {@link TimeoutException}.
  *
- * <p>Thread-safety: {@link #submit}, {@link #stop}, {@link #status()} and {@link #inflight()} from any thread;
- * everything else on the loop thread, or after it terminated ({@link #failRemaining}).
+ * <p>Bounds ({@link QueueLimits}): the loop takes room in the queued-writes budget for the entries of every storage
+ * batch and in the queued-applies budget for every apply batch, and gives it back once the storage stage's
+ * completed batch or the apply stage's applied index has passed them (checked at every batch, and every tick). An
+ * inbound append request whose entries do not fit the inbound-payloads budget, or that arrives while writes or
+ * applies are full, is queued without its entries: Raft sees a lost append, and the empty one still does a
+ * heartbeat's work (election timer, commit index, read round, a response). A snapshot chunk that does not fit is
+ * dropped; the leader resends it after its chunk timeout.
+ *
+ * <p>Thread-safety: {@link #submit}, {@link #receive}, {@link #stop}, {@link #status()} and {@link #inflight()} from
+ * any thread; everything else in the loop's rounds (its stage, see {@link NodeScheduler}), or after the stage ended
+ * ({@link #failRemaining}).
  */
-final class EventLoop implements Runnable {
+final class EventLoop implements NodeScheduler.Body {
 
     /** The most inputs stepped before actions are flushed, bounding the latency a burst adds. */
     static final int MAX_BATCH = 1024;
@@ -60,13 +76,17 @@ final class EventLoop implements Runnable {
     private final SnapshotWorker snapshotWorker;
     private final SnapshotSender snapshotSender;
     private final NodeCounters counters;
+    private final QueueBudgets budgets;
+    private final ListenerQueue listeners;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
     private final Supplier<RaftException> closedCause;
-    private final WorkQueue<Object> inbox = new WorkQueue<>(TimeUnit.SECONDS.toNanos(1));
+    private final WorkQueue<Object> inbox = new WorkQueue<>();
 
     // Owned by the loop thread.
+    /** Accepted proposals by index; a chain through {@code olderAtIndex} when several wait at one index. */
     private final Map<Long, PendingRequest.Proposal> proposalsByIndex = new HashMap<>();
+    private int trackedProposals;
     private final Map<Long, PendingRequest.Read> readsById = new HashMap<>();
     private final ArrayDeque<PendingRequest> byDeadline = new ArrayDeque<>();
     private long nextCorrelationId;
@@ -84,15 +104,36 @@ final class EventLoop implements Runnable {
     /** Snapshot chunk writes and sends that need not wait for a hard-state save. */
     private final List<Action> snapshotOps = new ArrayList<>();
     private List<ApplyTask> applyTasks = new ArrayList<>();
+    /** The clock read once per batch for the latency histograms; 0 until the batch needs it. */
+    private long batchNanos;
     private long notifiedLeader;
     private long notifiedTerm;
+    /** Room taken in the queued-writes budget per storage batch, by batch sequence; oldest first. */
+    private final ArrayDeque<Held> heldWrites = new ArrayDeque<>();
+    /** Room taken in the queued-applies budget per apply batch, by its last index; oldest first. */
+    private final ArrayDeque<Held> heldApplies = new ArrayDeque<>();
+
+    /** Room held in a budget until {@code until} (a storage batch sequence or an applied index) is passed. */
+    private record Held(long until, long entries, long bytes) {
+    }
+
+    /** An inbound message whose payload holds room in the inbound-payloads budget until the loop takes it. */
+    private record InboundPayload(Event.Receive receive, long bytes) {
+    }
 
     private volatile RaftStatus status;
     private volatile int inflight;
+    /** Set by a round that failed: the loop takes nothing more (loop stage only). */
+    private boolean failed;
+    /** The clock reading ticks are counted from, the tick length, and the ticks stepped so far (see runRound). */
+    private long tickBaseNanos;
+    private long tickNanos;
+    private long ticksStepped;
 
     EventLoop(long nodeId, ConsensusCore core, Transport transport, StorageWriter storage, Applier applier,
               SnapshotWorker snapshotWorker, SnapshotSender snapshotSender, NodeCounters counters,
-              LongSupplier nanoTime, Consumer<Throwable> onFatal, Supplier<RaftException> closedCause) {
+              QueueBudgets budgets, ListenerQueue listeners, LongSupplier nanoTime, Consumer<Throwable> onFatal,
+              Supplier<RaftException> closedCause) {
         this.nodeId = nodeId;
         this.core = core;
         this.transport = transport;
@@ -101,14 +142,26 @@ final class EventLoop implements Runnable {
         this.snapshotWorker = snapshotWorker;
         this.snapshotSender = snapshotSender;
         this.counters = counters;
+        this.budgets = budgets;
+        this.listeners = listeners;
         this.nanoTime = nanoTime;
         this.onFatal = onFatal;
         this.closedCause = closedCause;
         this.status = core.status();
     }
 
-    void bind(Thread thread) {
-        inbox.bind(thread);
+    /**
+     * Starts counting ticks of {@code tickNanos} from now; call before {@link #bind}. From then on the core is
+     * stepped one {@link Event.Tick} per {@code tickNanos} the clock has moved, counted at the start of every round,
+     * whatever the timer delivered: the timer's ticks only wake the loop.
+     */
+    void startTicks(long tickNanos) {
+        this.tickNanos = tickNanos;
+        this.tickBaseNanos = nanoTime.getAsLong();
+    }
+
+    void bind(NodeScheduler scheduler) {
+        inbox.bind(scheduler.stage(nodeId, "loop", this));
     }
 
     /** Queues an {@link Event} or a {@link PendingRequest} for the loop. */
@@ -116,13 +169,39 @@ final class EventLoop implements Runnable {
         inbox.offer(input);
     }
 
-    /** The transport's inbound consumer: queues a message addressed to this node. Never blocks. */
+    /**
+     * The transport's inbound consumer: queues a message addressed to this node, shedding its payload when the node
+     * is full (see the class comment). Never blocks.
+     */
     void receive(Message message) {
         if (message.to() != nodeId) {
             log.debug("node {} drops a message addressed to node {}: {}", nodeId, message.to(), message);
             return;
         }
-        inbox.offer(new Event.Receive(message));
+        if (message instanceof Message.AppendRequest && !((Message.AppendRequest) message).entries().isEmpty()) {
+            Message.AppendRequest a = (Message.AppendRequest) message;
+            long bytes = 0;
+            for (int i = 0, n = a.entries().size(); i < n; i++) {
+                bytes += a.entries().get(i).sizeBytes();
+            }
+            if (budgets.backedUp() == null && budgets.inboundPayloads.tryAcquire(1, bytes)) {
+                inbox.offer(new InboundPayload(new Event.Receive(message), bytes));
+            } else {
+                counters.inboundPayloadsShed.incrementAndGet();
+                inbox.offer(new Event.Receive(new Message.AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(),
+                        a.prevLogTerm(), List.of(), a.leaderCommit(), a.round())));
+            }
+        } else if (message instanceof Message.InstallSnapshot) {
+            long bytes = ((Message.InstallSnapshot) message).data().length;
+            if (budgets.backedUp() == null && budgets.inboundPayloads.tryAcquire(1, bytes)) {
+                inbox.offer(new InboundPayload(new Event.Receive(message), bytes));
+            } else {
+                counters.inboundPayloadsShed.incrementAndGet();
+                log.debug("node {} sheds a snapshot chunk: it is full", nodeId);
+            }
+        } else {
+            inbox.offer(new Event.Receive(message));
+        }
     }
 
     /** The core's status as of the last flushed batch. */
@@ -139,35 +218,75 @@ final class EventLoop implements Runnable {
         inbox.stop();
     }
 
+    /** One batch: every queued input up to {@link #MAX_BATCH}, stepped at once, then its actions flushed. */
     @Override
-    public void run() {
+    public boolean runRound() {
+        if (failed) {
+            return false;
+        }
+        Object input = inbox.take();
+        if (input == null) {
+            return false;
+        }
         try {
-            Object input;
-            while ((input = inbox.take()) != null) {
-                int n = 0;
-                do {
-                    collect(input);
-                    n++;
-                } while (n < MAX_BATCH && (input = inbox.poll()) != null);
-                stepBatch();
-                counters.eventLoopBatches.incrementAndGet();
-                counters.eventLoopEvents.addAndGet(n);
-                flush();
-            }
+            // The ticks the clock owes come first, so that whatever this batch asks (a lease read above all) is
+            // answered as of now. Counting them from the timer instead would let a read queued behind late ticks (a
+            // paused process, a stalled timer) be served from a lease that ran out meanwhile (thesis §6.4.1).
+            stepOwedTicks();
+            int n = 0;
+            do {
+                collect(input);
+                n++;
+            } while (n < MAX_BATCH && (input = inbox.take()) != null);
+            stepBatch();
+            counters.eventLoopBatches.incrementAndGet();
+            counters.eventLoopEvents.addAndGet(n);
+            flush();
         } catch (RuntimeException | Error e) {
             // The core may be half-way through a step whose actions were lost; carrying on could break safety.
+            failed = true;
             onFatal.accept(e);
-        } finally {
-            // Covers close() called from a callback running on this very thread, which cannot join it.
-            failRemaining(closedCause.get());
+        }
+        return true;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return !failed && inbox.hasWork();
+    }
+
+    @Override
+    public void exit() {
+        // Covers close() called from a callback running in this very stage, which cannot wait for it.
+        failRemaining(closedCause.get());
+    }
+
+    /** Waits for the loop's stage to end; false if it did not (see {@link NodeScheduler.Stage#awaitEnd()}). */
+    boolean awaitEnd() {
+        return inbox.awaitEnd();
+    }
+
+    private void stepOwedTicks() {
+        if (tickNanos <= 0) {
+            return;
+        }
+        long due = (nanoTime.getAsLong() - tickBaseNanos) / tickNanos;
+        for (; ticksStepped < due; ticksStepped++) {
+            events.add(Event.Tick.INSTANCE);
+            tickInBatch = true;
         }
     }
 
     /** Turns one input into core events (client requests are registered first, so outcomes can find them). */
     private void collect(Object input) {
+        if (input instanceof InboundPayload) {
+            InboundPayload p = (InboundPayload) input;
+            budgets.inboundPayloads.release(1, p.bytes());
+            input = p.receive();
+        }
         if (input instanceof Event.Tick) {
+            // Only a wake-up: the ticks themselves are counted from the clock (stepOwedTicks).
             tickInBatch = true;
-            events.add((Event) input);
         } else if (input instanceof Event.Receive) {
             counters.messagesReceived.incrementAndGet();
             events.add((Event) input);
@@ -187,6 +306,7 @@ final class EventLoop implements Runnable {
      * instead of one per proposal.
      */
     private void stepBatch() {
+        batchNanos = 0;
         if (!events.isEmpty()) {
             List<Action> actions = core.stepAll(events);
             events.clear();
@@ -199,8 +319,8 @@ final class EventLoop implements Runnable {
             if (!p.answered) {
                 // Contract rule 5 promises an immediate outcome; do not leave the caller hanging if it is broken.
                 log.error("node {} core gave no outcome for proposal {}", nodeId, batchFirstCorrelationId + i);
-                applyTasks.add(new ApplyTask.Fail(p.future, new ProposalDroppedException("node " + nodeId
-                        + " lost track of the proposal")));
+                applyTasks.add(new ApplyTask.Fail(p.future, new OutcomeUnknownException("node " + nodeId
+                        + " lost track of the proposal; it may or may not take effect"), counters.proposalsUnknown));
             }
         }
         batchProposals.clear();
@@ -283,6 +403,7 @@ final class EventLoop implements Runnable {
             Action.ReadReady r = (Action.ReadReady) a;
             PendingRequest.Read read = readsById.remove(r.readId());
             if (read != null) {
+                counters.readIndexRound.observe(batchNanos() - read.createdNanos);
                 applyTasks.add(new ApplyTask.Query(r.readIndex(), read));
             }
         } else if (a instanceof Action.ReadRejected) {
@@ -315,20 +436,28 @@ final class EventLoop implements Runnable {
 
     private void onApply(List<LogEntry> entries) {
         PendingRequest.Proposal[] waiters = null;
+        long now = batchNanos();
         if (!proposalsByIndex.isEmpty()) {
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry e = entries.get(i);
                 PendingRequest.Proposal p = proposalsByIndex.remove(e.index());
-                if (p != null) {
-                    if (waiters == null) {
-                        waiters = new PendingRequest.Proposal[entries.size()];
+                for (; p != null; p = p.olderAtIndex) {
+                    trackedProposals--;
+                    if (p.term == e.term()) {
+                        if (waiters == null) {
+                            waiters = new PendingRequest.Proposal[entries.size()];
+                        }
+                        waiters[i] = p; // the applier checks the term again (and the entry's kind)
+                        counters.proposeToCommit.observe(now - p.createdNanos);
+                    } else {
+                        // Raft §5.3: another entry committed at its index, so this proposal never will.
+                        fail(p, new ProposalDroppedException("proposal at index " + p.index + " term " + p.term
+                                + " was overwritten by an entry of term " + e.term()), counters.proposalsDropped);
                     }
-                    // The applier checks the term: a different term at this index means the proposal was dropped.
-                    waiters[i] = p;
                 }
             }
         }
-        applyTasks.add(new ApplyTask.Entries(entries, waiters));
+        applyTasks.add(new ApplyTask.Entries(entries, waiters, now));
     }
 
     private void onAccepted(Action.ProposalAccepted a) {
@@ -336,15 +465,34 @@ final class EventLoop implements Runnable {
         counters.proposalsAccepted.incrementAndGet();
         p.index = a.index();
         p.term = a.term();
-        PendingRequest.Proposal previous = proposalsByIndex.put(a.index(), p);
-        if (previous != null && previous.future.completeExceptionally(new java.util.concurrent.TimeoutException(
-                "outcome unknown: proposal at index " + previous.index + " term " + previous.term
-                        + " is no longer tracked once a proposal of term " + a.term()
-                        + " took its index here; another leader may still commit it"))) {
-            // Not "dropped": its entry may survive on other nodes and commit; only the core knows, from what commits.
-            counters.proposalsDropped.incrementAndGet();
-        }
+        // An older proposal at this index stays tracked: its entry may survive on other nodes and commit, and the
+        // core reports its fate from what commits (ProposalTracker keeps both too).
+        p.olderAtIndex = proposalsByIndex.put(a.index(), p);
+        trackedProposals++;
         byDeadline.add(p);
+    }
+
+    /** Removes and returns the proposal waiting at {@code index} with {@code term}, or null. */
+    private PendingRequest.Proposal untrack(long index, long term) {
+        PendingRequest.Proposal head = proposalsByIndex.get(index);
+        PendingRequest.Proposal previous = null;
+        for (PendingRequest.Proposal p = head; p != null; previous = p, p = p.olderAtIndex) {
+            if (p.term == term) {
+                if (previous == null) {
+                    if (p.olderAtIndex == null) {
+                        proposalsByIndex.remove(index);
+                    } else {
+                        proposalsByIndex.put(index, p.olderAtIndex);
+                    }
+                } else {
+                    previous.olderAtIndex = p.olderAtIndex;
+                }
+                p.olderAtIndex = null;
+                trackedProposals--;
+                return p;
+            }
+        }
+        return null;
     }
 
     private void onRejected(Action.ProposalRejected a) {
@@ -354,36 +502,36 @@ final class EventLoop implements Runnable {
         RaftException cause = a.reason() == Action.RejectReason.OVERLOADED
                 ? new OverloadedException("node " + nodeId + " has too many uncommitted bytes in flight; retry later")
                 : new NotLeaderException(nodeId, a.leaderHint());
+        p.rejection = cause; // a timeout that beats the apply thread to it reports the same, known, outcome
         applyTasks.add(new ApplyTask.Fail(p.future, cause));
     }
 
     private void onDropped(Action.ProposalDropped a) {
-        PendingRequest.Proposal p = proposalsByIndex.get(a.index());
-        if (p != null && p.term == a.term()) {
-            proposalsByIndex.remove(a.index());
+        PendingRequest.Proposal p = untrack(a.index(), a.term());
+        if (p != null) {
             fail(p, new ProposalDroppedException("proposal at index " + a.index() + " term " + a.term()
-                    + " will never be applied: another entry committed at its index or before it"));
+                    + " will never be applied: another entry committed at its index or before it"),
+                    counters.proposalsDropped);
         }
     }
 
     private void onUnknown(Action.ProposalUnknown a) {
-        PendingRequest.Proposal p = proposalsByIndex.get(a.index());
-        if (p != null && p.term == a.term()) {
-            proposalsByIndex.remove(a.index());
-            counters.proposalsUnknown.incrementAndGet();
-            applyTasks.add(new ApplyTask.Fail(p.future, new OutcomeUnknownException("outcome of the proposal at index "
-                    + a.index() + " term " + a.term() + " is unknown: node " + nodeId + " installed a snapshot "
-                    + "covering it before applying it; it may or may not have taken effect, retry it idempotently")));
+        PendingRequest.Proposal p = untrack(a.index(), a.term());
+        if (p != null) {
+            fail(p, new OutcomeUnknownException("outcome of the proposal at index " + a.index() + " term " + a.term()
+                    + " is unknown: node " + nodeId + " installed a snapshot covering it before applying it; it may"
+                    + " or may not have taken effect, retry it idempotently"), counters.proposalsUnknown);
         }
     }
 
-    private void fail(PendingRequest.Proposal p, RaftException cause) {
-        counters.proposalsDropped.incrementAndGet();
-        applyTasks.add(new ApplyTask.Fail(p.future, cause));
+    /** Fails an accepted proposal on the apply thread; {@code outcome} counts it if that is its first completion. */
+    private void fail(PendingRequest.Proposal p, RaftException cause, AtomicLong outcome) {
+        applyTasks.add(new ApplyTask.Fail(p.future, cause, outcome));
     }
 
     private void onRoleChanged(Action.RoleChanged a) {
         counters.roleChanges.incrementAndGet();
+        listeners.post(l -> l.onRoleChange(a.role(), a.term(), a.leaderId()));
         log.info("node {} is {} in term {}, leader {}", nodeId, a.role(), a.term(),
                 a.leaderId() == 0 ? "unknown" : a.leaderId());
         // Tell listeners about a new leader, or about losing it, but not about every term a candidate tries.
@@ -395,7 +543,16 @@ final class EventLoop implements Runnable {
             notifiedLeader = a.leaderId();
             notifiedTerm = a.term();
             applyTasks.add(new ApplyTask.LeaderChange(a.leaderId(), a.term()));
+            listeners.post(l -> l.onLeaderChange(a.leaderId(), a.term()));
         }
+    }
+
+    /** The node clock, read at most once per batch: one reading stamps every commit and read of the batch. */
+    private long batchNanos() {
+        if (batchNanos == 0) {
+            batchNanos = nanoTime.getAsLong();
+        }
+        return batchNanos;
     }
 
     /** Fails, with a TimeoutException, every request whose deadline has passed. */
@@ -413,24 +570,37 @@ final class EventLoop implements Runnable {
     }
 
     private void expire(PendingRequest p) {
-        String what;
         if (p instanceof PendingRequest.Proposal) {
             PendingRequest.Proposal proposal = (PendingRequest.Proposal) p;
-            proposalsByIndex.remove(proposal.index, proposal);
-            what = "proposal at index " + proposal.index + " term " + proposal.term + " was not applied";
+            if (proposal.rejection != null) {
+                // Refused, and the apply thread has not said so yet: the outcome is known, report it.
+                proposal.future.completeExceptionally(proposal.rejection);
+                return;
+            }
+            untrack(proposal.index, proposal.term);
+            String what = "proposal at index " + proposal.index + " term " + proposal.term;
+            TimeoutException timeout = new TimeoutException(what + " was not applied before its deadline on node "
+                    + nodeId);
+            if (p.future.completeExceptionally(new OutcomeUnknownException(what + " timed out on node " + nodeId
+                    + "; it may or may not take effect, retry it idempotently", timeout))) {
+                counters.requestsTimedOut.incrementAndGet();
+                counters.proposalsUnknown.incrementAndGet();
+            }
         } else {
             PendingRequest.Read read = (PendingRequest.Read) p;
             readsById.remove(read.readId, read);
-            what = read.consistency + " read " + read.readId + " was not served";
-        }
-        if (p.future.completeExceptionally(new TimeoutException(what + " before its deadline on node " + nodeId))) {
-            counters.requestsTimedOut.incrementAndGet();
+            if (p.future.completeExceptionally(new TimeoutException(read.consistency + " read " + read.readId
+                    + " was not served before its deadline on node " + nodeId))) {
+                counters.requestsTimedOut.incrementAndGet();
+            }
         }
     }
 
     private void flush() {
+        releaseDone();
         if (!storageOps.isEmpty()) {
             long seq = ++storageSeq;
+            holdWrites(seq, storageOps);
             storage.submit(new StorageWriter.Batch(seq, storageOps));
             if (storageOpsGateSends) {
                 gateSeq = seq;
@@ -458,11 +628,65 @@ final class EventLoop implements Runnable {
             snapshotOps.clear();
         }
         if (!applyTasks.isEmpty()) {
+            holdApplies(applyTasks);
             applier.submit(applyTasks);
             applyTasks = new ArrayList<>();
         }
         status = core.status();
-        inflight = proposalsByIndex.size() + readsById.size();
+        inflight = trackedProposals + readsById.size();
+    }
+
+    private void holdWrites(long seq, List<Action> ops) {
+        long entries = 0;
+        long bytes = 0;
+        for (int i = 0, n = ops.size(); i < n; i++) {
+            if (ops.get(i) instanceof Action.AppendLog) {
+                List<LogEntry> appended = ((Action.AppendLog) ops.get(i)).entries();
+                entries += appended.size();
+                for (int j = 0, m = appended.size(); j < m; j++) {
+                    bytes += appended.get(j).sizeBytes();
+                }
+            }
+        }
+        if (entries > 0) {
+            budgets.queuedWrites.acquire(entries, bytes);
+            heldWrites.add(new Held(seq, entries, bytes));
+        }
+    }
+
+    private void holdApplies(List<ApplyTask> tasks) {
+        long entries = 0;
+        long bytes = 0;
+        long last = 0;
+        for (int i = 0, n = tasks.size(); i < n; i++) {
+            if (tasks.get(i) instanceof ApplyTask.Entries) {
+                List<LogEntry> batch = ((ApplyTask.Entries) tasks.get(i)).entries();
+                entries += batch.size();
+                for (int j = 0, m = batch.size(); j < m; j++) {
+                    bytes += batch.get(j).sizeBytes();
+                }
+                last = batch.get(batch.size() - 1).index();
+            }
+        }
+        if (entries > 0) {
+            budgets.queuedApplies.acquire(entries, bytes);
+            heldApplies.add(new Held(last, entries, bytes));
+        }
+    }
+
+    /** Gives back the room of storage batches the storage thread has finished and of entries already applied. */
+    private void releaseDone() {
+        Held h;
+        long completed = storage.completedSeq();
+        while ((h = heldWrites.peek()) != null && h.until() <= completed) {
+            heldWrites.poll();
+            budgets.queuedWrites.release(h.entries(), h.bytes());
+        }
+        long applied = applier.appliedIndex();
+        while ((h = heldApplies.peek()) != null && h.until() <= applied) {
+            heldApplies.poll();
+            budgets.queuedApplies.release(h.entries(), h.bytes());
+        }
     }
 
     /**
@@ -486,6 +710,7 @@ final class EventLoop implements Runnable {
         }
         byDeadline.clear();
         proposalsByIndex.clear();
+        trackedProposals = 0;
         readsById.clear();
         inflight = 0;
     }

@@ -98,4 +98,10 @@ public final class InMemoryLogStore implements LogStore {
     public void close() {
         // Nothing to release.
     }
+
+    /** False: the entries live on the heap and die with the process. */
+    @Override
+    public boolean isDurable() {
+        return false;
+    }
 }

@@ -255,4 +255,10 @@ public final class InMemorySnapshotStore implements SnapshotStore {
             }
         }
     }
+
+    /** False: the snapshots live on the heap and die with the process. */
+    @Override
+    public boolean isDurable() {
+        return false;
+    }
 }

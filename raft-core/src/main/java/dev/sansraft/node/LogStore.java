@@ -59,6 +59,16 @@ public interface LogStore extends LogView, AutoCloseable {
     /** Saves the hard state durably before returning. */
     void saveHardState(HardState state) throws IOException;
 
+    /**
+     * Whether what this store holds survives a restart of the process. {@link RaftNode.Builder#build()} refuses a
+     * durable log paired with a snapshot store that is not durable: once such a log is compacted, the entries before
+     * its first index live only in a snapshot, and a restarted node that finds none refuses to start. Default true,
+     * the safe assumption for that check; an in-memory store answers false.
+     */
+    default boolean isDurable() {
+        return true;
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -1,6 +1,7 @@
 package dev.sansraft.node;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -9,12 +10,20 @@ import java.util.TreeMap;
  * snake_case, base units; counters end in {@code _total}). Values are read without a global lock, so two values of
  * one snapshot may be a few operations apart.
  *
- * <p>Immutable and thread-safe: the map is an unmodifiable copy, iterated in name order.
+ * <p>Latency and size distributions come as {@link HistogramSnapshot}s, rendered as Prometheus histograms.
  *
- * @param nodeId the node the values belong to, rendered as the {@code node} label
- * @param values metric name to value
+ * <p>Immutable and thread-safe: the map and list are unmodifiable copies, the map iterated in name order.
+ *
+ * @param nodeId     the node the values belong to, rendered as the {@code node} label
+ * @param values     metric name to value
+ * @param histograms histograms, those of one family next to each other
  */
-public record NodeMetrics(long nodeId, Map<String, Double> values) {
+public record NodeMetrics(long nodeId, Map<String, Double> values, List<HistogramSnapshot> histograms) {
+
+    /** Gauges and counters only, no histograms. */
+    public NodeMetrics(long nodeId, Map<String, Double> values) {
+        this(nodeId, values, List.of());
+    }
 
     public NodeMetrics {
         for (String name : values.keySet()) {
@@ -24,6 +33,17 @@ public record NodeMetrics(long nodeId, Map<String, Double> values) {
             }
         }
         values = Collections.unmodifiableMap(new TreeMap<>(values));
+        histograms = List.copyOf(histograms);
+    }
+
+    /** The histogram named {@code name} without extra labels, or null when this snapshot has none. */
+    public HistogramSnapshot histogram(String name) {
+        for (HistogramSnapshot h : histograms) {
+            if (h.name().equals(name) && h.labels().isEmpty()) {
+                return h;
+            }
+        }
+        return null;
     }
 
     /** The value of {@code name}, or {@code NaN} when this snapshot has no such metric. */
@@ -33,19 +53,38 @@ public record NodeMetrics(long nodeId, Map<String, Double> values) {
     }
 
     /**
-     * Renders the snapshot in the Prometheus text exposition format (version 0.0.4): a {@code # TYPE} line per metric
-     * (counter when the name ends in {@code _total}, gauge otherwise) and one sample labelled {@code node="<id>"}.
+     * Renders the snapshot in the Prometheus text exposition format (version 0.0.4): a {@code # HELP} and a
+     * {@code # TYPE} line per metric (counter when the name ends in {@code _total}, gauge otherwise) and one sample
+     * labelled {@code node="<id>"}; then each histogram family with {@code _bucket}, {@code _sum} and {@code _count}.
      */
     public String toPrometheus() {
-        StringBuilder out = new StringBuilder(values.size() * 64);
+        StringBuilder out = new StringBuilder(values.size() * 120 + histograms.size() * 1200);
         for (Map.Entry<String, Double> e : values.entrySet()) {
             String name = e.getKey();
+            out.append("# HELP ").append(name).append(' ').append(MetricHelp.of(name)).append('\n');
             out.append("# TYPE ").append(name).append(name.endsWith("_total") ? " counter\n" : " gauge\n");
             out.append(name).append("{node=\"").append(nodeId).append("\"} ");
             appendValue(out, e.getValue());
             out.append('\n');
         }
+        appendHistograms(out, nodeId, histograms);
         return out.toString();
+    }
+
+    /**
+     * Appends histogram families in the text format: {@code # HELP} and {@code # TYPE} once per family (a family's
+     * label sets must be next to each other in the list), then every label set's samples.
+     */
+    public static void appendHistograms(StringBuilder out, long nodeId, List<HistogramSnapshot> histograms) {
+        String family = null;
+        for (HistogramSnapshot h : histograms) {
+            if (!h.name().equals(family)) {
+                family = h.name();
+                out.append("# HELP ").append(family).append(' ').append(h.help()).append('\n');
+                out.append("# TYPE ").append(family).append(" histogram\n");
+            }
+            h.appendSamples(out, nodeId);
+        }
     }
 
     private static void appendValue(StringBuilder out, double v) {

@@ -1,10 +1,18 @@
 package dev.sansraft.node;
 
 /**
- * An accepted proposal's outcome cannot be known on this node: before the node applied the proposal's index, it
- * installed a snapshot from the leader that covers that index (Raft §7). The command may or may not have taken effect
- * in the cluster, and its result was never computed here. The caller should retry it idempotently, for example
- * through a client session that deduplicates retries, or read the state to find out.
+ * The one way a proposal fails when it <em>may or may not</em> have been applied. The leader accepted it into its log,
+ * and then this node could not see it through:
+ * <ul>
+ *   <li>its {@code requestTimeout} passed before the entry was applied here (the cause is then a
+ *   {@link java.util.concurrent.TimeoutException}): it may still commit later, on this or another leader;</li>
+ *   <li>before applying its index, the node installed a snapshot from the leader that covers it (Raft §7), so the
+ *   result was never computed here;</li>
+ *   <li>the runtime lost track of it (a broken contract, logged as an error).</li>
+ * </ul>
+ * The caller should retry it idempotently, for example through a client session that deduplicates retries (as
+ * {@code KvStore} does), or read the state to find out. Compare {@link ProposalDroppedException}: certainly not
+ * applied.
  *
  * <p>Immutable; thread-safe.
  */
@@ -14,5 +22,9 @@ public final class OutcomeUnknownException extends RaftException {
 
     public OutcomeUnknownException(String message) {
         super(message);
+    }
+
+    public OutcomeUnknownException(String message, Throwable cause) {
+        super(message, cause);
     }
 }

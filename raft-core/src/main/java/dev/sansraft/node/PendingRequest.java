@@ -12,22 +12,39 @@ import java.util.concurrent.CompletableFuture;
 abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingRequest.Read {
 
     final CompletableFuture<byte[]> future = new CompletableFuture<>();
+    /** When the caller made the request, on the node's clock; the start of its latency histogram. */
+    final long createdNanos;
     final long deadlineNanos;
 
-    private PendingRequest(long deadlineNanos) {
+    private PendingRequest(long createdNanos, long deadlineNanos) {
+        this.createdNanos = createdNanos;
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** A command to append; {@code index} and {@code term} are known once the leader accepted it. */
+    /** The bytes the request holds on the heap while pending, for the pending-requests budget. */
+    abstract long sizeBytes();
+
+    /**
+     * A command to append; {@code index} and {@code term} are known once the leader accepted it. {@code olderAtIndex}
+     * links a proposal of an earlier leadership that still waits at the same index (the core keeps both until what
+     * commits there decides, see {@link EventLoop}); {@code rejection} is set when the core refused it.
+     */
     static final class Proposal extends PendingRequest {
         final byte[] command;
         long index;
         long term;
         boolean answered;
+        Proposal olderAtIndex;
+        RaftException rejection;
 
-        Proposal(byte[] command, long deadlineNanos) {
-            super(deadlineNanos);
+        Proposal(byte[] command, long createdNanos, long deadlineNanos) {
+            super(createdNanos, deadlineNanos);
             this.command = command;
+        }
+
+        @Override
+        long sizeBytes() {
+            return command.length;
         }
     }
 
@@ -37,10 +54,15 @@ abstract sealed class PendingRequest permits PendingRequest.Proposal, PendingReq
         final ReadConsistency consistency;
         long readId;
 
-        Read(byte[] request, ReadConsistency consistency, long deadlineNanos) {
-            super(deadlineNanos);
+        Read(byte[] request, ReadConsistency consistency, long createdNanos, long deadlineNanos) {
+            super(createdNanos, deadlineNanos);
             this.request = request;
             this.consistency = consistency;
+        }
+
+        @Override
+        long sizeBytes() {
+            return request.length;
         }
     }
 }

@@ -1,8 +1,10 @@
 package dev.sansraft.node;
 
 /**
- * An accepted proposal will never be applied: a later leader overwrote its log entry (Raft §5.3), or the node lost
- * track of it. The command had no effect; the caller may retry it (with a client session to stay exactly-once).
+ * An accepted proposal will certainly never be applied: another entry was committed at its index (a later leader
+ * overwrote it, Raft §5.3), or an entry of a newer term was committed before it. The command had no effect anywhere,
+ * so retrying it is safe even without a client session. Only what is committed decides this; a proposal whose fate
+ * this node cannot tell fails with {@link OutcomeUnknownException} instead.
  *
  * <p>Immutable; thread-safe.
  */

@@ -2,8 +2,9 @@ package dev.sansraft.node;
 
 /**
  * The base of every failure the node runtime reports to its callers, usually as the cause of a failed
- * {@link java.util.concurrent.CompletableFuture}. Timeouts are the exception: they fail futures with
- * {@link java.util.concurrent.TimeoutException}, as the JDK's own {@code orTimeout} does.
+ * {@link java.util.concurrent.CompletableFuture}. Reads that time out are the exception: they fail with a
+ * {@link java.util.concurrent.TimeoutException}, as the JDK's own {@code orTimeout} does (a read changes nothing, so
+ * its outcome is never in doubt); a proposal that times out fails with {@link OutcomeUnknownException}.
  *
  * <p>Immutable once thrown; thread-safe.
  */

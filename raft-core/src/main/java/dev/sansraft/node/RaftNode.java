@@ -22,10 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -52,15 +49,27 @@ import java.util.function.LongSupplier;
  *   <li>The <b>snapshot sender thread</b> reads the chunks of a stored snapshot that the leader streams to a lagging
  *   follower (one open reader per follower) and sends them.</li>
  * </ul>
+ * Each of these is a stage of the node's {@link NodeScheduler}: by default every stage has a thread of its own
+ * ({@link ThreadScheduler}), as described here; a simulator passes a scheduler that runs every stage of every node on
+ * one thread, interleaved as its seed draws, with virtual time ({@link Builder#nodeScheduler}).
  * Futures are completed on the apply thread, or on the event loop for timeouts, or on the closing thread by
  * {@link #close()}: callbacks attached with the non-async {@code CompletableFuture} methods must be quick and never
  * block; use the {@code *Async} variants for anything slower.
  *
  * <h2>Outcomes</h2>
- * Every future returned by {@link #propose} or {@link #query} completes: with the state machine's result, or
- * exceptionally with {@link NotLeaderException}, {@link OverloadedException}, {@link ProposalDroppedException},
- * {@link OutcomeUnknownException} (a snapshot from the leader covered the proposal before this node applied it),
- * {@link java.util.concurrent.TimeoutException} (after {@code requestTimeout}) or {@link NodeClosedException}.
+ * Every future returned by {@link #propose} or {@link #query} completes exactly once, with one honest outcome:
+ * <ul>
+ *   <li>the state machine's result (or the exception {@link StateMachine#apply} threw for the command);</li>
+ *   <li>not applied, so a retry is safe: {@link NotLeaderException} or {@link OverloadedException} (refused before
+ *   it was appended), {@link ProposalDroppedException} (appended, but another entry committed in its place);</li>
+ *   <li>{@link OutcomeUnknownException}: accepted, and it may or may not take effect (its {@code requestTimeout}
+ *   passed, its cause then a {@link java.util.concurrent.TimeoutException}; or a snapshot from the leader covered it
+ *   before this node applied it). Retry it through a session that deduplicates, or read to find out;</li>
+ *   <li>a read that is not served within {@code requestTimeout} fails with
+ *   {@link java.util.concurrent.TimeoutException} (it changed nothing);</li>
+ *   <li>{@link NodeClosedException}: the node stopped, and a proposal it had accepted may still take effect through
+ *   the other nodes.</li>
+ * </ul>
  *
  * <h2>Ownership and restarts</h2>
  * Once built, the node owns its log store, snapshot store and transport and closes them in {@link #close()}. The
@@ -90,14 +99,18 @@ public final class RaftNode implements AutoCloseable {
     private final StateMachine stateMachine;
     private final Duration tickInterval;
     private final long requestTimeoutNanos;
-    private final ScheduledExecutorService givenScheduler;
+    private final NodeScheduler scheduler;
+    /** The scheduler this node created and must close, or null when the caller gave one. */
+    private final ThreadScheduler ownScheduler;
     private final LongSupplier nanoTime;
     private final ConsensusCore.Factory coreFactory;
+    private final QueueBudgets budgets;
 
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final AtomicBoolean failed = new AtomicBoolean();
     private final List<LeaderChangeListener> listeners = new CopyOnWriteArrayList<>();
-    private final NodeCounters counters = new NodeCounters();
+    private final ListenerQueue nodeListeners;
+    private final NodeCounters counters;
     private final RaftStatus initialStatus;
 
     private volatile Throwable fatalCause;
@@ -108,13 +121,7 @@ public final class RaftNode implements AutoCloseable {
     private Applier applier;
     private SnapshotWorker snapshotWorker;
     private SnapshotSender snapshotSender;
-    private Thread loopThread;
-    private Thread storageThread;
-    private Thread applyThread;
-    private Thread snapshotThread;
-    private Thread senderThread;
-    private ScheduledExecutorService ownScheduler;
-    private ScheduledFuture<?> ticker;
+    private NodeScheduler.Timer ticker;
 
     private RaftNode(Builder b) {
         this.id = b.id;
@@ -128,9 +135,21 @@ public final class RaftNode implements AutoCloseable {
         this.stateMachine = b.stateMachine;
         this.tickInterval = b.tickInterval;
         this.requestTimeoutNanos = b.requestTimeout.toNanos();
-        this.givenScheduler = b.scheduler;
-        this.nanoTime = b.nanoTime;
+        if (b.nodeScheduler != null) {
+            this.scheduler = b.nodeScheduler;
+            this.ownScheduler = null;
+        } else {
+            this.ownScheduler = new ThreadScheduler(b.nanoTime, b.scheduler);
+            this.scheduler = ownScheduler;
+        }
+        this.nanoTime = scheduler::nanoTime;
         this.coreFactory = b.coreFactory;
+        this.counters = new NodeCounters(b.nanoTime);
+        this.nodeListeners = new ListenerQueue(b.id, counters.listenerEventsDropped);
+        for (RaftNodeListener l : b.nodeListeners) {
+            nodeListeners.add(l);
+        }
+        this.budgets = new QueueBudgets(b.queueLimits);
         this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0);
     }
 
@@ -180,9 +199,9 @@ public final class RaftNode implements AutoCloseable {
             throw new StorageException("node " + id + " cannot load its hard state", e);
         }
         snapshotWorker = new SnapshotWorker(id, snapshotStore, transport, this::submitInternal, counters,
-                this::failStop);
+                nodeListeners, this::failStop);
         StateMachineSnapshots snapshots = new StateMachineSnapshots(id, stateMachine, snapshotStore, snapshotWorker,
-                counters);
+                counters, nodeListeners);
         Optional<SnapshotInfo> snapshot = new SnapshotRecovery(id, logStore, snapshotStore, snapshots).recover();
         snapshot.ifPresent(info -> counters.lastSnapshotIndex.set(info.index()));
         ConsensusCore core = coreFactory.create(id, members, config, logStore, hardState, snapshot);
@@ -190,38 +209,25 @@ public final class RaftNode implements AutoCloseable {
         long appliedIndex = snapshot.isPresent() ? snapshot.get().index() : core.status().appliedIndex();
         applier = new Applier(id, stateMachine, snapshots, listeners, counters, this::failStop,
                 this::closedException, appliedIndex);
-        snapshotSender = new SnapshotSender(id, snapshotStore, transport, counters, this::failStop);
+        snapshotSender = new SnapshotSender(id, snapshotStore, transport, counters, nodeListeners, this::failStop);
         storage = new StorageWriter(id, logStore, transport, snapshotWorker, snapshotSender, this::submitInternal,
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
-                counters, nanoTime, this::failStop, this::closedException);
-        loopThread = thread("loop", eventLoop);
-        storageThread = thread("storage", storage);
-        applyThread = thread("apply", applier);
-        snapshotThread = thread("snapshot", snapshotWorker);
-        senderThread = thread("snapshot-sender", snapshotSender);
-        eventLoop.bind(loopThread);
-        storage.bind(storageThread);
-        applier.bind(applyThread);
-        snapshotWorker.bind(snapshotThread);
-        snapshotSender.bind(senderThread);
-        loop = eventLoop;
-        snapshotThread.start();
-        senderThread.start();
-        applyThread.start();
-        storageThread.start();
-        loopThread.start();
-        transport.start(eventLoop::receive);
-        ScheduledExecutorService scheduler = givenScheduler;
-        if (scheduler == null) {
-            ownScheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sansraft-" + id + "-tick"));
-            scheduler = ownScheduler;
-        }
+                counters, budgets, nodeListeners, nanoTime, this::failStop, this::closedException);
+        nodeListeners.start();
         long tickNanos = tickInterval.toNanos();
-        // Fixed rate, not fixed delay: after a stall the missed ticks are delivered, so the core's tick count keeps
-        // up with real time. A lease read is safe only if the leader's clock does not run slow (thesis §6.4.1).
-        ticker = scheduler.scheduleAtFixedRate(() -> eventLoop.submit(Event.Tick.INSTANCE), tickNanos, tickNanos,
-                TimeUnit.NANOSECONDS);
+        eventLoop.startTicks(tickNanos);
+        snapshotWorker.bind(scheduler);
+        snapshotSender.bind(scheduler);
+        applier.bind(scheduler);
+        storage.bind(scheduler);
+        eventLoop.bind(scheduler);
+        loop = eventLoop;
+        transport.start(eventLoop::receive);
+        // The timer only wakes the loop; the loop steps as many ticks as the clock says have passed, so the core's
+        // tick count keeps up with real time however late the timer or the loop runs. A lease read is safe only if
+        // the leader's clock does not run slow (thesis §6.4.1).
+        ticker = scheduler.everyPeriod(id, tickNanos, () -> eventLoop.submit(Event.Tick.INSTANCE));
         log.info("node {} started: members={} term={} votedFor={} snapshotIndex={} lastLogIndex={} tick={}ms", id,
                 members, hardState.term(), hardState.votedFor(), snapshot.map(SnapshotInfo::index).orElse(0L),
                 logStore.lastIndex(), tickInterval.toMillis());
@@ -235,7 +241,8 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<byte[]> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
-        return enqueue(new PendingRequest.Proposal(command, nanoTime.getAsLong() + requestTimeoutNanos));
+        long now = nanoTime.getAsLong();
+        return enqueue(new PendingRequest.Proposal(command, now, now + requestTimeoutNanos));
     }
 
     /**
@@ -248,7 +255,8 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<byte[]> query(byte[] request, ReadConsistency consistency) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(consistency, "consistency");
-        return enqueue(new PendingRequest.Read(request, consistency, nanoTime.getAsLong() + requestTimeoutNanos));
+        long now = nanoTime.getAsLong();
+        return enqueue(new PendingRequest.Read(request, consistency, now, now + requestTimeoutNanos));
     }
 
     private CompletableFuture<byte[]> enqueue(PendingRequest request) {
@@ -261,12 +269,38 @@ public final class RaftNode implements AutoCloseable {
             request.future.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
             return request.future;
         }
+        OverloadedException refusal = admit(request);
+        if (refusal != null) {
+            counters.requestsOverloaded.incrementAndGet();
+            request.future.completeExceptionally(refusal);
+            return request.future;
+        }
         l.submit(request);
         // close() sets CLOSED before it drains the queue: either the drain saw this request or we see CLOSED here.
         if (state.get() == CLOSED) {
             request.future.completeExceptionally(closedException());
         }
         return request.future;
+    }
+
+    /**
+     * Takes the request's room in the pending-requests budget, given back when its future completes; or says why
+     * there is none: that budget is spent, or the storage or apply queue is full.
+     */
+    private OverloadedException admit(PendingRequest request) {
+        QueueBudget full = budgets.backedUp();
+        if (full != null) {
+            return new OverloadedException("node " + id + " cannot take more work: its " + full + " is full; retry"
+                    + " later");
+        }
+        long size = request.sizeBytes();
+        QueueBudget pending = budgets.pendingRequests;
+        if (!pending.tryAcquire(1, size)) {
+            return new OverloadedException("node " + id + " has too many requests in flight (" + pending
+                    + "); retry later");
+        }
+        request.future.whenComplete((r, e) -> pending.release(1, size));
+        return null;
     }
 
     private void submitInternal(Event event) {
@@ -299,14 +333,40 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * Registers a listener for role, leader, snapshot and fail-stop events, called on the node's listener thread
+     * (see {@link RaftNodeListener}); it sees the events produced from now on. May be called before or after
+     * {@link #start()}.
+     */
+    public void addListener(RaftNodeListener listener) {
+        nodeListeners.add(listener);
+    }
+
+    /** Unregisters {@code listener}; true if it was registered. Events already queued may still reach it. */
+    public boolean removeListener(RaftNodeListener listener) {
+        return nodeListeners.remove(listener);
+    }
+
+    /**
      * A snapshot of this node's counters and gauges, all labelled with the node id:
      * <ul>
      *   <li>gauges {@code sansraft_term}, {@code sansraft_role} (0 follower, 1 pre-candidate, 2 candidate,
      *   3 leader), {@code sansraft_is_leader}, {@code sansraft_leader_id}, {@code sansraft_commit_index},
      *   {@code sansraft_applied_index}, {@code sansraft_last_log_index}, {@code sansraft_inflight_requests};</li>
-     *   <li>client counters {@code sansraft_proposals_total} (and {@code _accepted}, {@code _rejected},
-     *   {@code _dropped}), {@code sansraft_requests_timed_out_total}, {@code sansraft_reads_total} (linearizable
-     *   and lease), {@code sansraft_reads_rejected_total}, {@code sansraft_stale_reads_total};</li>
+     *   <li>client counters {@code sansraft_proposals_total}, split into {@code sansraft_proposals_accepted_total}
+     *   and {@code sansraft_proposals_rejected_total} (not leader, overloaded); each accepted proposal's outcome is
+     *   counted once, in {@code sansraft_proposals_applied_total}, {@code sansraft_proposals_dropped_total}
+     *   (certainly not applied) or {@code sansraft_proposals_unknown_total} (may or may not be applied: timed out,
+     *   or covered by a snapshot), unless the node closed first; {@code sansraft_requests_timed_out_total} counts
+     *   the timeouts of proposals and reads (a cause, not an outcome: a timed-out proposal is also one of the
+     *   unknown); {@code sansraft_reads_total} (linearizable and lease), {@code sansraft_reads_rejected_total},
+     *   {@code sansraft_stale_reads_total}; {@code sansraft_requests_overloaded_total} (refused at the door with
+     *   {@link OverloadedException} because a {@link QueueLimits} queue was full; not counted in
+     *   {@code sansraft_proposals_total});</li>
+     *   <li>queues ({@link QueueLimits}): gauges {@code sansraft_pending_requests},
+     *   {@code sansraft_pending_request_bytes}, {@code sansraft_queued_write_bytes},
+     *   {@code sansraft_queued_apply_bytes}, {@code sansraft_queued_inbound_bytes}, and the counter
+     *   {@code sansraft_inbound_payloads_shed_total} (append requests delivered without their entries, and snapshot
+     *   chunks dropped, because the node was full);</li>
      *   <li>apply counters {@code sansraft_entries_applied_total}, {@code sansraft_apply_errors_total};</li>
      *   <li>storage counters {@code sansraft_storage_batches_total}, {@code sansraft_storage_entries_written_total},
      *   {@code sansraft_storage_syncs_total}, {@code sansraft_storage_sync_seconds_total} (time spent in
@@ -320,8 +380,8 @@ public final class RaftNode implements AutoCloseable {
      *   {@code sansraft_snapshots_installed_total} (restored into the state machine after a transfer),
      *   {@code sansraft_snapshot_bytes_written_total} (of own snapshots), {@code sansraft_snapshot_bytes_sent_total},
      *   {@code sansraft_snapshot_bytes_received_total}, the gauge {@code sansraft_snapshot_last_index} (the newest
-     *   snapshot stored or recovered), {@code sansraft_log_compactions_total}, {@code sansraft_log_resets_total} and
-     *   {@code sansraft_proposals_unknown_total}.</li>
+     *   snapshot stored or recovered), {@code sansraft_log_compactions_total} and
+     *   {@code sansraft_log_resets_total}.</li>
      * </ul>
      */
     public NodeMetrics metrics() {
@@ -336,12 +396,22 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_applied_index", (double) s.appliedIndex());
         v.put("sansraft_last_log_index", (double) s.lastLogIndex());
         v.put("sansraft_inflight_requests", l == null ? 0.0 : l.inflight());
+        QueueBudgets q = budgets;
+        v.put("sansraft_pending_requests", (double) q.pendingRequests.entries());
+        v.put("sansraft_pending_request_bytes", (double) q.pendingRequests.bytes());
+        v.put("sansraft_queued_write_bytes", (double) q.queuedWrites.bytes());
+        v.put("sansraft_queued_apply_bytes", (double) q.queuedApplies.bytes());
+        v.put("sansraft_queued_inbound_bytes", (double) q.inboundPayloads.bytes());
         NodeCounters c = counters;
         v.put("sansraft_proposals_total", (double) c.proposals.get());
         v.put("sansraft_proposals_accepted_total", (double) c.proposalsAccepted.get());
         v.put("sansraft_proposals_rejected_total", (double) c.proposalsRejected.get());
+        v.put("sansraft_proposals_applied_total", (double) c.proposalsApplied.get());
         v.put("sansraft_proposals_dropped_total", (double) c.proposalsDropped.get());
+        v.put("sansraft_proposals_unknown_total", (double) c.proposalsUnknown.get());
         v.put("sansraft_requests_timed_out_total", (double) c.requestsTimedOut.get());
+        v.put("sansraft_requests_overloaded_total", (double) c.requestsOverloaded.get());
+        v.put("sansraft_inbound_payloads_shed_total", (double) c.inboundPayloadsShed.get());
         v.put("sansraft_reads_total", (double) c.reads.get());
         v.put("sansraft_reads_rejected_total", (double) c.readsRejected.get());
         v.put("sansraft_stale_reads_total", (double) c.staleReads.get());
@@ -358,7 +428,6 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_leader_changes_total", (double) c.leaderChanges.get());
         v.put("sansraft_event_loop_batches_total", (double) c.eventLoopBatches.get());
         v.put("sansraft_event_loop_events_total", (double) c.eventLoopEvents.get());
-        v.put("sansraft_proposals_unknown_total", (double) c.proposalsUnknown.get());
         v.put("sansraft_snapshots_taken_total", (double) c.snapshotsTaken.get());
         v.put("sansraft_snapshots_received_total", (double) c.snapshotsReceived.get());
         v.put("sansraft_snapshots_installed_total", (double) c.snapshotsInstalled.get());
@@ -368,7 +437,8 @@ public final class RaftNode implements AutoCloseable {
         v.put("sansraft_snapshot_last_index", (double) c.lastSnapshotIndex.get());
         v.put("sansraft_log_compactions_total", (double) c.logCompactions.get());
         v.put("sansraft_log_resets_total", (double) c.logResets.get());
-        return new NodeMetrics(id, v);
+        v.put("sansraft_listener_events_dropped_total", (double) c.listenerEventsDropped.get());
+        return new NodeMetrics(id, v, c.histograms());
     }
 
     /**
@@ -394,6 +464,7 @@ public final class RaftNode implements AutoCloseable {
         } else {
             termination.completeExceptionally(fatalCause);
         }
+        nodeListeners.close();
     }
 
     /**
@@ -407,10 +478,7 @@ public final class RaftNode implements AutoCloseable {
 
     private synchronized void shutDown() {
         if (ticker != null) {
-            ticker.cancel(false);
-        }
-        if (ownScheduler != null) {
-            ownScheduler.shutdownNow();
+            ticker.cancel();
         }
         transport.close();
         loop.stop();
@@ -418,11 +486,14 @@ public final class RaftNode implements AutoCloseable {
         applier.stop();
         snapshotWorker.stop();
         snapshotSender.stop();
-        boolean loopDone = join(loopThread);
-        boolean storageDone = join(storageThread);
-        boolean applyDone = join(applyThread);
-        boolean snapshotDone = join(snapshotThread);
-        boolean senderDone = join(senderThread);
+        boolean loopDone = loop.awaitEnd();
+        boolean storageDone = storage.awaitEnd();
+        boolean applyDone = applier.awaitEnd();
+        boolean snapshotDone = snapshotWorker.awaitEnd();
+        boolean senderDone = snapshotSender.awaitEnd();
+        if (ownScheduler != null) {
+            ownScheduler.close();
+        }
         RaftException closed = closedException();
         if (loopDone) {
             loop.failRemaining(closed);
@@ -459,22 +530,6 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private boolean join(Thread t) {
-        if (t == null || t == Thread.currentThread()) {
-            return t == null;
-        }
-        try {
-            t.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            log.warn("node {}: thread {} did not stop within 30 s; its requests stay pending", id, t.getName());
-            return false;
-        }
-        return true;
-    }
-
     private RaftException closedException() {
         Throwable cause = fatalCause;
         return cause == null
@@ -489,17 +544,8 @@ public final class RaftNode implements AutoCloseable {
         }
         fatalCause = cause;
         log.error("node {} stops after a fatal error", id, cause);
-        daemon(this::close, "sansraft-" + id + "-failstop").start();
-    }
-
-    private Thread thread(String role, Runnable body) {
-        return daemon(body, "sansraft-" + id + "-" + role);
-    }
-
-    private static Thread daemon(Runnable body, String name) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        return t;
+        nodeListeners.post(l -> l.onFailStop(cause));
+        scheduler.runDetached(id, "failstop", this::close);
     }
 
     @Override
@@ -523,8 +569,13 @@ public final class RaftNode implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private ScheduledExecutorService scheduler;
         private LongSupplier nanoTime = System::nanoTime;
+        private boolean nanoTimeSet;
+        private NodeScheduler nodeScheduler;
         private ConsensusCore.Factory coreFactory = ConsensusCore.RAFT;
+        private QueueLimits queueLimits = QueueLimits.forThisHeap();
+        private final List<RaftNodeListener> nodeListeners = new ArrayList<>();
         private boolean snapshotStoreSet;
+        private boolean volatileSnapshotsAllowed;
 
         private Builder() {
         }
@@ -567,6 +618,17 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Accepts a snapshot store that does not survive restarts ({@link SnapshotStore#isDurable()} false, such as
+         * the default {@link InMemorySnapshotStore}) next to a durable log store. Without this, {@link #build()}
+         * refuses that pairing: after a compaction, such a node loses the snapshot that its log depends on in a
+         * restart and refuses to start. For tests and for nodes that never restart from their log.
+         */
+        public Builder allowVolatileSnapshots() {
+            this.volatileSnapshotsAllowed = true;
+            return this;
+        }
+
         /** The message transport; the node starts it and closes it. Required. */
         public Builder transport(Transport transport) {
             this.transport = transport;
@@ -585,7 +647,10 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** How long a proposal or read may wait before it fails with a TimeoutException; default 5 s. */
+        /**
+         * How long a proposal or read may wait for its outcome; default 5 s. A proposal then fails with
+         * {@link OutcomeUnknownException}, a read with a {@link java.util.concurrent.TimeoutException}.
+         */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
             return this;
@@ -600,9 +665,39 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The limits of the node's queues, in entries and bytes (see {@link QueueLimits}); default
+         * {@link QueueLimits#forThisHeap()}, sized from {@link Runtime#maxMemory()}.
+         */
+        public Builder queueLimits(QueueLimits queueLimits) {
+            this.queueLimits = queueLimits;
+            return this;
+        }
+
         /** The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}. */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
+            this.nanoTimeSet = true;
+            return this;
+        }
+
+        /**
+         * Runs the node's stages, ticks and clock on this scheduler instead of threads of its own (see
+         * {@link NodeScheduler}): a simulator passes one that runs every node on one deterministic thread with
+         * virtual time. It replaces {@link #scheduler} and {@link #nanoTime}, which must then not be set. The node
+         * never closes it.
+         */
+        public Builder nodeScheduler(NodeScheduler nodeScheduler) {
+            this.nodeScheduler = nodeScheduler;
+            return this;
+        }
+
+        /**
+         * Adds a listener for role, leader, snapshot and fail-stop events, registered before the node starts so it
+         * sees every event (see {@link RaftNodeListener} for the thread it runs on). May be called more than once.
+         */
+        public Builder listener(RaftNodeListener listener) {
+            nodeListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
@@ -625,6 +720,14 @@ public final class RaftNode implements AutoCloseable {
             require(config != null, "config is required");
             require(logStore != null, "logStore is required");
             require(!snapshotStoreSet || snapshotStore != null, "snapshotStore must not be null");
+            boolean snapshotsDurable = snapshotStore != null && snapshotStore.isDurable();
+            require(volatileSnapshotsAllowed || !logStore.isDurable() || snapshotsDurable, "the log store ("
+                    + logStore.getClass().getSimpleName() + ") survives restarts but the snapshot store ("
+                    + (snapshotStore == null ? "the default InMemorySnapshotStore" : snapshotStore.getClass()
+                    .getSimpleName()) + ") does not: once the log is compacted, a restarted node finds no snapshot "
+                    + "covering it and refuses to start. Pass a durable one, such as .snapshotStore("
+                    + "FileSnapshotStore.open(dir)) from raft-storage-file, or call .allowVolatileSnapshots() if "
+                    + "losing snapshots on restart is intended");
             require(transport != null, "transport is required");
             require(stateMachine != null, "stateMachine is required");
             require(tickInterval != null && !tickInterval.isNegative() && !tickInterval.isZero()
@@ -632,6 +735,9 @@ public final class RaftNode implements AutoCloseable {
             require(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(),
                     "requestTimeout must be positive, got " + requestTimeout);
             require(nanoTime != null, "nanoTime is required");
+            require(queueLimits != null, "queueLimits is required");
+            require(nodeScheduler == null || (scheduler == null && !nanoTimeSet),
+                    "nodeScheduler brings its own ticks and clock; do not also set scheduler or nanoTime");
             return new RaftNode(this);
         }
 

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +29,7 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safety: {@link #submit} and {@link #stop} from any thread; the rest runs on the sender thread.
  */
-final class SnapshotSender implements Runnable {
+final class SnapshotSender implements NodeScheduler.Body {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotSender.class);
 
@@ -38,22 +37,26 @@ final class SnapshotSender implements Runnable {
     private final SnapshotStore store;
     private final Transport transport;
     private final NodeCounters counters;
+    private final ListenerQueue listeners;
     private final Consumer<Throwable> onFatal;
-    private final WorkQueue<Action.SendSnapshotChunk> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
+    private final WorkQueue<Action.SendSnapshotChunk> inbox = new WorkQueue<>();
     /** The open reader of each peer's transfer; sender-thread only. */
     private final Map<Long, SnapshotReader> readers = new HashMap<>();
+    /** Set by a round that failed (sender stage only). */
+    private boolean failed;
 
     SnapshotSender(long nodeId, SnapshotStore store, Transport transport, NodeCounters counters,
-                   Consumer<Throwable> onFatal) {
+                   ListenerQueue listeners, Consumer<Throwable> onFatal) {
         this.nodeId = nodeId;
         this.store = store;
         this.transport = transport;
         this.counters = counters;
+        this.listeners = listeners;
         this.onFatal = onFatal;
     }
 
-    void bind(Thread thread) {
-        inbox.bind(thread);
+    void bind(NodeScheduler scheduler) {
+        inbox.bind(scheduler.stage(nodeId, "snapshot-sender", this));
     }
 
     void submit(Action.SendSnapshotChunk chunk) {
@@ -64,24 +67,44 @@ final class SnapshotSender implements Runnable {
         inbox.stop();
     }
 
+    /** One chunk read and sent. */
     @Override
-    public void run() {
+    public boolean runRound() {
+        if (failed) {
+            return false;
+        }
+        Action.SendSnapshotChunk chunk = inbox.take();
+        if (chunk == null) {
+            return false;
+        }
         try {
-            Action.SendSnapshotChunk chunk;
-            while ((chunk = inbox.take()) != null) {
-                send(chunk);
-            }
+            send(chunk);
         } catch (IOException e) {
+            failed = true;
             onFatal.accept(new StorageException("node " + nodeId + " cannot read a stored snapshot; the node stops",
                     e));
         } catch (RuntimeException | Error e) {
+            failed = true;
             onFatal.accept(e);
-        } finally {
-            for (Iterator<SnapshotReader> it = readers.values().iterator(); it.hasNext(); ) {
-                close(it.next());
-                it.remove();
-            }
         }
+        return true;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return !failed && inbox.hasWork();
+    }
+
+    @Override
+    public void exit() {
+        for (Iterator<SnapshotReader> it = readers.values().iterator(); it.hasNext(); ) {
+            close(it.next());
+            it.remove();
+        }
+    }
+
+    boolean awaitEnd() {
+        return inbox.awaitEnd();
     }
 
     private void send(Action.SendSnapshotChunk chunk) throws IOException {
@@ -108,6 +131,8 @@ final class SnapshotSender implements Runnable {
         counters.snapshotBytesSent.addAndGet(data.length);
         if (chunk.offset() + chunk.length() == info.sizeBytes()) {
             close(readers.remove(chunk.to())); // a resend after a timeout reopens it
+            long follower = chunk.to();
+            listeners.post(l -> l.onSnapshotSent(follower, info));
         }
     }
 

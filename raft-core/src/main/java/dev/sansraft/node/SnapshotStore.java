@@ -98,4 +98,12 @@ public interface SnapshotStore extends AutoCloseable {
     /** Releases the store; a writer still open can no longer commit. Idempotent. */
     @Override
     void close() throws IOException;
+
+    /**
+     * Whether stored snapshots survive a restart of the process; see {@link LogStore#isDurable()}. Default true; an
+     * in-memory store answers false.
+     */
+    default boolean isDurable() {
+        return true;
+    }
 }

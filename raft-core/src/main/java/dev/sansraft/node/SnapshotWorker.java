@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +38,7 @@ import java.util.function.Consumer;
  * <p>Thread-safety: {@link #submit}, {@link #stop} and {@link #writeOnCallingThread} from any thread; the rest runs
  * on the snapshot thread.
  */
-final class SnapshotWorker implements Runnable {
+final class SnapshotWorker implements NodeScheduler.Body {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotWorker.class);
 
@@ -60,27 +59,31 @@ final class SnapshotWorker implements Runnable {
     private final Transport transport;
     private final Consumer<Event> savedSink;
     private final NodeCounters counters;
+    private final ListenerQueue listeners;
     private final Consumer<Throwable> onFatal;
-    private final WorkQueue<Job> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
+    private final WorkQueue<Job> inbox = new WorkQueue<>();
     private final Semaphore writerSlot = new Semaphore(1);
 
     // The snapshot being received; snapshot-thread only. Non-null receiving means this thread holds the writer slot.
     private SnapshotWriter receiving;
     private SnapshotInfo receivingInfo;
     private long receivedBytes;
+    /** Set by a round that failed (snapshot stage only). */
+    private boolean failed;
 
     SnapshotWorker(long nodeId, SnapshotStore store, Transport transport, Consumer<Event> savedSink,
-                   NodeCounters counters, Consumer<Throwable> onFatal) {
+                   NodeCounters counters, ListenerQueue listeners, Consumer<Throwable> onFatal) {
         this.nodeId = nodeId;
         this.store = store;
         this.transport = transport;
         this.savedSink = savedSink;
         this.counters = counters;
+        this.listeners = listeners;
         this.onFatal = onFatal;
     }
 
-    void bind(Thread thread) {
-        inbox.bind(thread);
+    void bind(NodeScheduler scheduler) {
+        inbox.bind(scheduler.stage(nodeId, "snapshot", this));
     }
 
     void submit(Job job) {
@@ -91,24 +94,44 @@ final class SnapshotWorker implements Runnable {
         inbox.stop();
     }
 
+    /** One job: a captured snapshot streamed into the store, or one received chunk written. */
     @Override
-    public void run() {
+    public boolean runRound() {
+        if (failed) {
+            return false;
+        }
+        Job job = inbox.take();
+        if (job == null) {
+            return false;
+        }
         try {
-            Job job;
-            while ((job = inbox.take()) != null) {
-                if (job instanceof Capture) {
-                    stream((Capture) job);
-                } else {
-                    write(((Chunk) job).write());
-                }
+            if (job instanceof Capture) {
+                stream((Capture) job);
+            } else {
+                write(((Chunk) job).write());
             }
         } catch (IOException e) {
+            failed = true;
             onFatal.accept(new StorageException("snapshot store of node " + nodeId + " failed; the node stops", e));
         } catch (RuntimeException | Error e) {
+            failed = true;
             onFatal.accept(e);
-        } finally {
-            abandonReceiving("the node stops");
         }
+        return true;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return !failed && inbox.hasWork();
+    }
+
+    @Override
+    public void exit() {
+        abandonReceiving("the node stops");
+    }
+
+    boolean awaitEnd() {
+        return inbox.awaitEnd();
     }
 
     private void stream(Capture job) throws IOException {
@@ -163,8 +186,10 @@ final class SnapshotWorker implements Runnable {
         }
         counters.snapshotsTaken.incrementAndGet();
         counters.snapshotBytesWritten.addAndGet(meta.sizeBytes());
-        report(new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.membership(),
-                meta.sizeBytes(), meta.checksum()));
+        SnapshotInfo taken = new SnapshotInfo(meta.lastIncludedIndex(), meta.lastIncludedTerm(), meta.membership(),
+                meta.sizeBytes(), meta.checksum());
+        report(taken);
+        listeners.post(l -> l.onSnapshotTaken(taken));
         return true;
     }
 

@@ -33,15 +33,17 @@ final class StateMachineSnapshots {
     private final SnapshotStore store;
     private final SnapshotWorker worker;
     private final NodeCounters counters;
+    private final ListenerQueue listeners;
     private boolean unsupported;
 
     StateMachineSnapshots(long nodeId, StateMachine stateMachine, SnapshotStore store, SnapshotWorker worker,
-                          NodeCounters counters) {
+                          NodeCounters counters, ListenerQueue listeners) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.store = store;
         this.worker = worker;
         this.counters = counters;
+        this.listeners = listeners;
     }
 
     /**
@@ -104,6 +106,7 @@ final class StateMachineSnapshots {
             throw new StorageException("node " + nodeId + " failed to restore snapshot " + info, e);
         }
         counters.snapshotsInstalled.incrementAndGet();
+        listeners.post(l -> l.onSnapshotInstalled(info));
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.sansraft.core.LogEntry;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -30,10 +29,10 @@ import java.util.function.LongSupplier;
  * <p>An {@link IOException} or runtime failure of the store is fatal: the writer stops and reports it once
  * (fail-stop), so nothing after the failure is ever acknowledged.
  *
- * <p>Thread-safety: {@link #submit}, {@link #stop} and {@link #completedSeq} from any thread; the rest runs on the
- * storage thread.
+ * <p>Thread-safety: {@link #submit}, {@link #stop} and {@link #completedSeq} from any thread; the rest runs in the
+ * storage stage's rounds (see {@link NodeScheduler}).
  */
-final class StorageWriter implements Runnable {
+final class StorageWriter implements NodeScheduler.Body {
 
     /** Actions of one event-loop batch, numbered in submission order starting at 1. */
     record Batch(long seq, List<Action> actions) {
@@ -48,10 +47,14 @@ final class StorageWriter implements Runnable {
     private final NodeCounters counters;
     private final LongSupplier nanoTime;
     private final Consumer<Throwable> onFatal;
-    private final WorkQueue<Batch> inbox = new WorkQueue<>(TimeUnit.MILLISECONDS.toNanos(100));
+    private final WorkQueue<Batch> inbox = new WorkQueue<>();
     /** The newest append of the current round; storage-thread only. */
     private Action.AppendLog lastAppend;
+    /** Entries appended in the current group-commit round, for the sync batch-size histogram. */
+    private int roundEntries;
     private volatile long completedSeq;
+    /** Set by a round that failed: fail-stop, nothing after the failure is performed (storage stage only). */
+    private boolean failed;
 
     StorageWriter(long nodeId, LogStore store, Transport transport, SnapshotWorker snapshotWorker,
                   SnapshotSender snapshotSender, Consumer<Event> persistedSink, NodeCounters counters,
@@ -67,8 +70,8 @@ final class StorageWriter implements Runnable {
         this.onFatal = onFatal;
     }
 
-    void bind(Thread thread) {
-        inbox.bind(thread);
+    void bind(NodeScheduler scheduler) {
+        inbox.bind(scheduler.stage(nodeId, "storage", this));
     }
 
     void submit(Batch batch) {
@@ -84,24 +87,46 @@ final class StorageWriter implements Runnable {
         inbox.stop();
     }
 
+    /** One group-commit round: every batch queued, performed in order, then one sync. */
     @Override
-    public void run() {
+    public boolean runRound() {
+        if (failed) {
+            return false;
+        }
+        Batch batch = inbox.take();
+        if (batch == null) {
+            return false;
+        }
         try {
-            Batch batch;
-            while ((batch = inbox.take()) != null) {
-                writeRound(batch);
-            }
+            writeRound(batch);
         } catch (IOException | RuntimeException | Error e) {
+            failed = true;
             onFatal.accept(new StorageException("log store of node " + nodeId + " failed; the node stops", e));
         }
+        return true;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return !failed && inbox.hasWork();
+    }
+
+    @Override
+    public void exit() {
+        // Nothing to fail: batches hold no futures, and a stopped node acknowledges nothing more.
+    }
+
+    boolean awaitEnd() {
+        return inbox.awaitEnd();
     }
 
     /** Performs {@code first} and every batch queued behind it, then syncs once. */
     private void writeRound(Batch first) throws IOException {
         boolean wroteLog = false;
         lastAppend = null;
+        roundEntries = 0;
         long lastSeq = first.seq();
-        for (Batch b = first; b != null; b = inbox.isStopping() ? null : inbox.poll()) {
+        for (Batch b = first; b != null; b = inbox.take()) {
             counters.storageBatches.incrementAndGet();
             for (Action a : b.actions()) {
                 wroteLog |= perform(a);
@@ -111,7 +136,10 @@ final class StorageWriter implements Runnable {
         if (wroteLog) {
             long start = nanoTime.getAsLong();
             store.sync();
-            counters.storageSyncNanos.addAndGet(nanoTime.getAsLong() - start);
+            long syncNanos = nanoTime.getAsLong() - start;
+            counters.storageSyncNanos.addAndGet(syncNanos);
+            counters.syncDuration.observe(syncNanos);
+            counters.syncBatchEntries.observe(roundEntries);
             counters.storageSyncs.incrementAndGet();
             if (lastAppend != null) {
                 LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
@@ -128,6 +156,7 @@ final class StorageWriter implements Runnable {
             List<LogEntry> entries = lastAppend.entries();
             store.append(entries);
             counters.storageEntriesWritten.addAndGet(entries.size());
+            roundEntries += entries.size();
             return true;
         }
         if (a instanceof Action.TruncateLog) {

@@ -1,63 +1,70 @@
 package dev.sansraft.node;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
+
 /**
- * The input queue of one of the node's worker threads (event loop, storage, apply): a {@link Mailbox} plus the stop
- * flag that ends the worker's loop. Keeping the two together gives every worker the same stop handshake: set the flag,
- * then wake the consumer so that it sees the flag without waiting out its park timeout.
+ * The input queue of one of the node's stages (event loop, storage, apply, snapshot writer, snapshot sender): a
+ * multi-producer, single-consumer queue that wakes its stage through the {@link NodeScheduler} whenever something is
+ * queued, plus the stop flag that ends the stage. Keeping the two together gives every stage the same stop handshake:
+ * set the flag, then stop the stage so that it starts no further round.
  *
- * <p>Thread-safety: {@link #offer}, {@link #stop} and {@link #isStopping} from any thread; {@link #take} only from the
- * consumer thread given to {@link #bind}; {@link #poll} from the consumer, or from anyone once it has terminated.
+ * <p>Thread-safety: {@link #offer}, {@link #stop}, {@link #isStopping} and {@link #isEmpty} from any thread;
+ * {@link #poll} from the stage's rounds, or from anyone once the stage has ended.
  */
 final class WorkQueue<T> {
 
-    private final Mailbox<T> mailbox = new Mailbox<>();
-    private final long idleParkNanos;
+    private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
+    private volatile NodeScheduler.Stage stage;
     private volatile boolean stopping;
 
-    /** @param idleParkNanos how long the consumer parks at a time while the queue is empty */
-    WorkQueue(long idleParkNanos) {
-        if (idleParkNanos <= 0) {
-            throw new IllegalArgumentException("idle park must be positive, got " + idleParkNanos + " ns");
-        }
-        this.idleParkNanos = idleParkNanos;
-    }
-
-    /** Names the consumer thread; must happen before that thread starts. */
-    void bind(Thread consumer) {
-        mailbox.bind(consumer);
+    /** Names the stage to wake; must happen before anything is offered. */
+    void bind(NodeScheduler.Stage stage) {
+        this.stage = stage;
     }
 
     void offer(T item) {
-        mailbox.offer(item);
+        queue.offer(item);
+        NodeScheduler.Stage s = stage;
+        if (s != null) {
+            s.wake();
+        }
     }
 
-    /** Makes {@link #take} return null from its next check on; items still queued stay for {@link #poll}. */
+    /** No round takes anything after this; items still queued stay for {@link #poll}. */
     void stop() {
         stopping = true;
-        mailbox.wake();
+        NodeScheduler.Stage s = stage;
+        if (s != null) {
+            s.stop();
+        }
     }
 
     boolean isStopping() {
         return stopping;
     }
 
-    /** The next queued item, or null when none is queued; never parks. */
-    T poll() {
-        return mailbox.poll();
+    boolean isEmpty() {
+        return queue.isEmpty();
     }
 
-    /**
-     * The next item, parking while the queue is empty; null once {@link #stop} has been called. The stop flag is
-     * checked before every poll, so a stopped worker takes nothing more even if items are queued.
-     */
+    /** The next queued item, or null when none is queued; never blocks. */
+    T poll() {
+        return queue.poll();
+    }
+
+    /** The next item for a round: null once {@link #stop} was called, even if items are queued. */
     T take() {
-        while (!stopping) {
-            T item = mailbox.poll();
-            if (item != null) {
-                return item;
-            }
-            mailbox.await(idleParkNanos);
-        }
-        return null;
+        return stopping ? null : queue.poll();
+    }
+
+    /** Whether the stage should be woken by its scheduler: work is queued and it has not stopped. */
+    boolean hasWork() {
+        return !stopping && !queue.isEmpty();
+    }
+
+    /** Waits for the stage to end; see {@link NodeScheduler.Stage#awaitEnd()}. True when it was never bound. */
+    boolean awaitEnd() {
+        NodeScheduler.Stage s = stage;
+        return s == null || s.awaitEnd();
     }
 }

@@ -3,6 +3,7 @@ package dev.sansraft.node;
 import dev.sansraft.core.Action;
 import dev.sansraft.core.Event;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
 import dev.sansraft.core.SnapshotInfo;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -31,12 +33,18 @@ class FakeCore implements ConsensusCore {
     final List<SnapshotInfo> snapshotsSaved = new CopyOnWriteArrayList<>();
     /** The snapshot the runtime built this core with. */
     volatile Optional<SnapshotInfo> startSnapshot;
+    /** Every message the runtime delivered, in order. */
+    final List<Message> receivedMessages = new CopyOnWriteArrayList<>();
+    /** When set, stepping a received VoteRequest waits for it: the event loop stalls, and its inbox fills. */
+    volatile CountDownLatch stallOnVoteRequest;
     /** When non-negative, the read index every ReadIndex gets instead of the log's last index. */
     volatile long readIndexOverride = -1;
 
     private final long id;
     private final List<LogEntry> log = new ArrayList<>();
-    private final long term = 3;
+    /** Changed only on the loop thread, by {@link #loseEntriesAndBecomeLeaderOf} at a tick. */
+    private volatile long term = 3;
+    private final Queue<Long> newTerms = new ConcurrentLinkedQueue<>();
     private long commitIndex;
 
     FakeCore(long id) {
@@ -62,6 +70,12 @@ class FakeCore implements ConsensusCore {
     List<Action> step(Event event) {
         List<Action> out = new ArrayList<>();
         if (event instanceof Event.Tick) {
+            Long newTerm = newTerms.poll();
+            if (newTerm != null) {
+                log.clear();
+                term = newTerm;
+                out.add(new Action.TruncateLog(1));
+            }
             List<Action> scripted = onNextTick.poll();
             if (scripted != null) {
                 out.addAll(scripted);
@@ -77,6 +91,17 @@ class FakeCore implements ConsensusCore {
                 log.add(e);
                 out.add(new Action.AppendLog(List.of(e), term));
                 out.add(new Action.ProposalAccepted(p.correlationId(), e.index(), e.term()));
+            }
+        } else if (event instanceof Event.Receive) {
+            Message m = ((Event.Receive) event).message();
+            receivedMessages.add(m);
+            CountDownLatch stall = stallOnVoteRequest;
+            if (m instanceof Message.VoteRequest && stall != null) {
+                try {
+                    stall.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         } else if (event instanceof Event.Persisted) {
             persistedSeen.add(event);
@@ -94,6 +119,18 @@ class FakeCore implements ConsensusCore {
             snapshotsSaved.add(((Event.SnapshotSaved) event).snapshot());
         }
         return out;
+    }
+
+    /**
+     * At the next tick, forgets its whole log and leads in {@code newTerm}, as a leader that was deposed, had its
+     * uncommitted entries truncated, and was elected again would.
+     */
+    void loseEntriesAndBecomeLeaderOf(long newTerm) {
+        newTerms.add(newTerm);
+    }
+
+    long term() {
+        return term;
     }
 
     @Override

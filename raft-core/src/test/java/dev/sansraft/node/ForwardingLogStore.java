@@ -16,6 +16,11 @@ class ForwardingLogStore implements LogStore {
     }
 
     @Override
+    public boolean isDurable() {
+        return delegate.isDurable();
+    }
+
+    @Override
     public long firstIndex() {
         return delegate.firstIndex();
     }

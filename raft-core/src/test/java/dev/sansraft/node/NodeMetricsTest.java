@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NodeMetricsTest {
 
     @Test
-    void rendersSortedSamplesWithTypesAndTheNodeLabel() {
+    void rendersSortedSamplesWithHelpTypesAndTheNodeLabel() {
         Map<String, Double> values = new LinkedHashMap<>();
         values.put("sansraft_term", 7.0);
         values.put("sansraft_messages_sent_total", 12.0);
@@ -20,10 +20,13 @@ class NodeMetricsTest {
         String text = new NodeMetrics(3, values).toPrometheus();
 
         assertThat(text).isEqualTo(
-                "# TYPE sansraft_messages_sent_total counter\n"
+                "# HELP sansraft_messages_sent_total Raft messages handed to the transport.\n"
+                        + "# TYPE sansraft_messages_sent_total counter\n"
                         + "sansraft_messages_sent_total{node=\"3\"} 12\n"
+                        + "# HELP sansraft_storage_sync_seconds_total Time spent in log store syncs.\n"
                         + "# TYPE sansraft_storage_sync_seconds_total counter\n"
                         + "sansraft_storage_sync_seconds_total{node=\"3\"} 0.25\n"
+                        + "# HELP sansraft_term Current term of this node.\n"
                         + "# TYPE sansraft_term gauge\n"
                         + "sansraft_term{node=\"3\"} 7\n");
     }

@@ -51,6 +51,14 @@ class RaftNodeBuilderTest {
     }
 
     @Test
+    void aNodeSchedulerExcludesTheTickSchedulerAndTheClock() {
+        ManualScheduler scheduler = new ManualScheduler();
+        assertThatThrownBy(() -> valid().nodeScheduler(scheduler).nanoTime(() -> 0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nodeScheduler");
+        assertThat(valid().nodeScheduler(scheduler).build()).isNotNull();
+    }
+
+    @Test
     void rejectsMissingParts() {
         assertThatThrownBy(() -> valid().logStore(null).build()).hasMessageContaining("logStore is required");
         assertThatThrownBy(() -> valid().transport(null).build()).hasMessageContaining("transport is required");
@@ -59,6 +67,38 @@ class RaftNodeBuilderTest {
         assertThatThrownBy(() -> valid().config(null).build()).hasMessageContaining("config is required");
         assertThatThrownBy(() -> valid().snapshotStore(null).build())
                 .hasMessageContaining("snapshotStore must not be null");
+    }
+
+    /** Stands in for a log on disk: the builder knows it only by what it says about itself. */
+    private static LogStore durableLog() {
+        return new ForwardingLogStore(new InMemoryLogStore()) {
+            @Override
+            public boolean isDurable() {
+                return true;
+            }
+        };
+    }
+
+    @Test
+    void aDurableLogWithTheDefaultInMemorySnapshotStoreIsRefusedWithWhatToPassInstead() {
+        assertThatThrownBy(() -> valid().logStore(durableLog()).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("survives restarts but the snapshot store (the default InMemorySnapshotStore)")
+                .hasMessageContaining(".snapshotStore(FileSnapshotStore.open(dir))")
+                .hasMessageContaining(".allowVolatileSnapshots()");
+        assertThatThrownBy(() -> valid().logStore(durableLog()).snapshotStore(new InMemorySnapshotStore()).build())
+                .as("an explicit in-memory snapshot store is refused too")
+                .hasMessageContaining("snapshot store (InMemorySnapshotStore) does not");
+    }
+
+    @Test
+    void aDurableLogIsAcceptedWithADurableSnapshotStoreOrAnExplicitOptIn() {
+        SnapshotStore durableSnapshots = new ForwardingSnapshotStore(new InMemorySnapshotStore());
+        valid().logStore(durableLog()).snapshotStore(durableSnapshots).build().close();
+        valid().logStore(durableLog()).allowVolatileSnapshots().build().close();
+        valid().build().close(); // in-memory log, in-memory snapshots: nothing to lose in a restart
+        assertThat(new InMemoryLogStore().isDurable()).isFalse();
+        assertThat(new InMemorySnapshotStore().isDurable()).isFalse();
     }
 
     @Test

@@ -242,23 +242,79 @@ class RaftNodeRuntimeTest {
         assertThat(node.metrics().get("sansraft_proposals_rejected_total")).isEqualTo(1.0);
     }
 
+    /** A node on the deterministic scheduler: nothing runs until the test runs it, and time is virtual. */
+    private RaftNode startManual(FakeCore core, StateMachine sm, ManualScheduler scheduler) {
+        RaftNode node = RaftNode.builder().id(1).members(List.of(1L)).logStore(new InMemoryLogStore())
+                .transport(new RecordingTransport()).stateMachine(sm).tickInterval(Duration.ofMillis(5))
+                .requestTimeout(Duration.ofSeconds(5)).coreFactory(FakeCore.factory(core)).nodeScheduler(scheduler)
+                .build();
+        nodes.add(node);
+        node.start();
+        return node;
+    }
+
+    private static Throwable failureNow(CompletableFuture<?> f) {
+        assertThat(f).as("completed").isDone();
+        return failure(f);
+    }
+
     @Test
     void proposalThatIsNeverCommittedTimesOut() {
         FakeCore core = new FakeCore(1);
         core.mode = FakeCore.Mode.NEVER_COMMIT;
-        AtomicLong clock = new AtomicLong();
-        RaftNode node = start(core, new InMemoryLogStore(), new RecordingTransport(), new CountingStateMachine(),
-                clock);
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(core, new CountingStateMachine(), scheduler);
         CompletableFuture<byte[]> f = node.propose(bytes("x"));
-        Poll.until("accepted", () -> node.metrics().get("sansraft_proposals_accepted_total") == 1.0);
+        scheduler.runUntilIdle();
+        assertThat(node.metrics().get("sansraft_proposals_accepted_total")).isEqualTo(1.0);
+
+        scheduler.advance(Duration.ofMillis(4_990));
         assertThat(f).as("not yet at its deadline").isNotDone();
+        scheduler.advance(Duration.ofMillis(20));
 
-        clock.addAndGet(Duration.ofSeconds(6).toNanos());
+        assertThat(failureNow(f)).as("accepted, so it may still commit: unknown, not dropped")
+                .isInstanceOf(OutcomeUnknownException.class).hasMessageContaining("index 1")
+                .hasCauseInstanceOf(TimeoutException.class);
+        assertThat(node.metrics().get("sansraft_requests_timed_out_total")).isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).isEqualTo(1.0);
+        assertThat(node.metrics().get("sansraft_proposals_dropped_total")).isZero();
+        assertThat(node.metrics().get("sansraft_inflight_requests")).isEqualTo(0.0);
+    }
 
-        assertThat(failure(f)).isInstanceOf(TimeoutException.class).hasMessageContaining("index 1");
-        // The event loop counts the timeout just after failing the future, so the counter may trail it briefly.
-        Poll.until("timeout counted", () -> node.metrics().get("sansraft_requests_timed_out_total") == 1.0);
-        Poll.until("inflight drops to 0", () -> node.metrics().get("sansraft_inflight_requests") == 0.0);
+    /**
+     * A lease is measured in ticks, so the core must have counted every tick the clock owes when a read reaches it:
+     * a read queued behind late ticks (a stalled timer, a paused process) would otherwise be answered from a lease
+     * that ran out meanwhile.
+     */
+    @Test
+    void aReadIsSteppedAfterEveryTickTheClockOwesEvenIfTheTimerIsLate() {
+        AtomicLong ticks = new AtomicLong();
+        AtomicLong ticksAtRead = new AtomicLong(-1);
+        FakeCore core = new FakeCore(1) {
+            @Override
+            List<Action> step(Event event) {
+                if (event instanceof Event.Tick) {
+                    ticks.incrementAndGet();
+                } else if (event instanceof Event.ReadIndex) {
+                    ticksAtRead.set(ticks.get());
+                }
+                return super.step(event);
+            }
+        };
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(core, new CountingStateMachine(), scheduler);
+        scheduler.advance(Duration.ofMillis(50));
+        assertThat(ticks.get()).as("ticks of 5 ms in 50 ms").isEqualTo(10);
+
+        scheduler.moveClockWithoutTicks(Duration.ofMillis(100));
+        CompletableFuture<byte[]> read = node.query(bytes("count"), ReadConsistency.LEASE);
+        scheduler.runUntilIdle();
+
+        assertThat(ticksAtRead.get()).as("ticks the core had counted when the read reached it").isEqualTo(30);
+        assertThat(read).isDone();
+        assertThat(ticks.get()).as("no tick counted twice once the late timer fires").isEqualTo(30);
+        scheduler.advance(Duration.ofMillis(5));
+        assertThat(ticks.get()).isEqualTo(31);
     }
 
     @Test
@@ -273,6 +329,34 @@ class RaftNodeRuntimeTest {
         core.onNextTick.add(List.of(new Action.ProposalDropped(1, 1, 3)));
 
         assertThat(failure(f)).isInstanceOf(ProposalDroppedException.class);
+        // Counted by the thread that completed the future, just after it did.
+        Poll.until("the drop counted", () -> node.metrics().get("sansraft_proposals_dropped_total") == 1.0);
+        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).isZero();
+    }
+
+    @Test
+    void aProposalWhoseIndexIsRetakenInALaterTermWaitsForWhatCommitsThere() throws Exception {
+        FakeCore core = new FakeCore(1);
+        core.mode = FakeCore.Mode.NEVER_COMMIT;
+        CountingStateMachine sm = new CountingStateMachine();
+        RaftNode node = start(core, new InMemoryLogStore(), new RecordingTransport(), sm, null);
+        CompletableFuture<byte[]> old = node.propose(bytes("old"));
+        Poll.until("accepted in term 3", () -> node.metrics().get("sansraft_proposals_accepted_total") == 1.0);
+        core.loseEntriesAndBecomeLeaderOf(4);
+        Poll.until("leading in term 4", () -> core.term() == 4);
+
+        CompletableFuture<byte[]> retaken = node.propose(bytes("new"));
+        Poll.until("accepted at index 1 again", () -> node.metrics().get("sansraft_proposals_accepted_total") == 2.0);
+        assertThat(old).as("another node may still hold (1, 3) and commit it: not given up").isNotDone();
+
+        core.onNextTick.add(List.of(new Action.Apply(List.of(LogEntry.normal(1, 3, bytes("old"))))));
+
+        assertThat(string(old.get(10, TimeUnit.SECONDS))).as("the old entry committed after all")
+                .isEqualTo("applied:old");
+        assertThat(failure(retaken)).isInstanceOf(ProposalDroppedException.class).hasMessageContaining("term 4");
+        Poll.until("both outcomes counted", () -> node.metrics().get("sansraft_proposals_applied_total") == 1.0
+                && node.metrics().get("sansraft_proposals_dropped_total") == 1.0);
+        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).isZero();
     }
 
     @Test
@@ -287,20 +371,25 @@ class RaftNodeRuntimeTest {
         core.onNextTick.add(List.of(new Action.Apply(List.of(LogEntry.normal(1, 4, bytes("theirs"))))));
 
         assertThat(failure(f)).isInstanceOf(ProposalDroppedException.class).hasMessageContaining("term 4");
+        Poll.until("a drop found at apply time counts",
+                () -> node.metrics().get("sansraft_proposals_dropped_total") == 1.0);
         Poll.until("the other entry is applied", () -> sm.size() == 1);
         assertThat(sm.applied).containsExactly("theirs");
     }
 
     @Test
-    void aCommandTheStateMachineRejectsFailsOnlyItsOwnFuture() throws Exception {
+    void aCommandTheStateMachineRejectsFailsOnlyItsOwnFuture() {
         CountingStateMachine sm = new CountingStateMachine();
-        RaftNode node = start(new FakeCore(1), new InMemoryLogStore(), new RecordingTransport(), sm, null);
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = startManual(new FakeCore(1), sm, scheduler);
 
         CompletableFuture<byte[]> bad = node.propose(bytes("boom"));
         CompletableFuture<byte[]> good = node.propose(bytes("fine"));
+        scheduler.runUntilIdle();
 
-        assertThat(failure(bad)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("boom");
-        assertThat(string(good.get(10, TimeUnit.SECONDS))).isEqualTo("applied:fine");
+        assertThat(failureNow(bad)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("boom");
+        assertThat(good).as("the next command is applied").isDone();
+        assertThat(string(good.join())).isEqualTo("applied:fine");
         assertThat(node.metrics().get("sansraft_apply_errors_total")).isEqualTo(1.0);
         assertThat(node.status().appliedIndex()).as("the failed entry still counts as applied").isEqualTo(2);
     }
@@ -510,5 +599,26 @@ class RaftNodeRuntimeTest {
         assertThat(text).contains("# TYPE sansraft_proposals_total counter\nsansraft_proposals_total{node=\"1\"} 1\n");
         assertThat(text).contains("# TYPE sansraft_term gauge\nsansraft_term{node=\"1\"} 3\n");
         assertThat(text).contains("sansraft_storage_sync_seconds_total{node=\"1\"} ");
+        assertThat(text).contains("# HELP sansraft_proposals_total ");
+    }
+
+    @Test
+    void latencyHistogramsCountEachProposalReadAndSync() throws Exception {
+        AtomicLong clock = new AtomicLong(1_000_000_000L);
+        RaftNode node = start(new FakeCore(1), new InMemoryLogStore(), new RecordingTransport(),
+                new CountingStateMachine(), clock);
+        node.propose(bytes("x")).get(10, TimeUnit.SECONDS);
+        node.query(bytes("count"), ReadConsistency.LINEARIZABLE).get(10, TimeUnit.SECONDS);
+
+        NodeMetrics m = node.metrics();
+
+        assertThat(m.histogram("sansraft_propose_to_commit_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_commit_to_apply_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_read_index_round_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_storage_sync_duration_seconds").count()).isEqualTo(1);
+        assertThat(m.histogram("sansraft_storage_sync_batch_entries").sum()).as("one entry made durable")
+                .isEqualTo(1.0);
+        assertThat(m.toPrometheus()).contains("# TYPE sansraft_propose_to_commit_seconds histogram\n")
+                .contains("sansraft_propose_to_commit_seconds_bucket{node=\"1\",le=\"5.0E-5\"} 1\n");
     }
 }

@@ -111,7 +111,8 @@ class RaftNodeSnapshotClusterTest {
             assertThat(stranded).isCompletedExceptionally();
             Throwable cause = stranded.handle((r, e) -> e).join();
             assertThat(cause).isInstanceOf(OutcomeUnknownException.class);
-            assertThat(metric(old, "sansraft_proposals_unknown_total")).isEqualTo(1.0);
+            Poll.until("the unknown outcome counted (just after the future failed)",
+                    () -> metric(old, "sansraft_proposals_unknown_total") == 1.0);
             Poll.until("the old leader installs the snapshot",
                     () -> metric(old, "sansraft_snapshots_installed_total") > 0);
             for (long id : c.ids) {

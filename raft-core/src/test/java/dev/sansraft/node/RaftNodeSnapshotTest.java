@@ -485,7 +485,8 @@ class RaftNodeSnapshotTest {
 
         assertThat(failure(f)).isInstanceOf(OutcomeUnknownException.class).isInstanceOf(RaftException.class)
                 .hasMessageContaining("index 1 term 3").hasMessageContaining("retry it idempotently");
-        assertThat(node.metrics().get("sansraft_proposals_unknown_total")).isEqualTo(1.0);
+        // Counted by the apply thread just after it failed the future.
+        Poll.until("the unknown outcome counted", () -> node.metrics().get("sansraft_proposals_unknown_total") == 1.0);
     }
 
     // ---- Recovery on start ----

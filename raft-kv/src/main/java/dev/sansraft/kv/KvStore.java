@@ -2,6 +2,7 @@ package dev.sansraft.kv;
 
 import dev.sansraft.node.NodeClosedException;
 import dev.sansraft.node.NotLeaderException;
+import dev.sansraft.node.OutcomeUnknownException;
 import dev.sansraft.node.OverloadedException;
 import dev.sansraft.node.ProposalDroppedException;
 import dev.sansraft.node.RaftNode;
@@ -27,11 +28,12 @@ import java.util.function.Function;
  * <p><b>Writes</b> ({@link #put}, {@link #delete}, {@link #compareAndSet}) go through the log and must be made on the
  * leader; on a follower they fail with {@link NotLeaderException}, whose {@link NotLeaderException#leaderHint()}
  * names the leader for the caller to redirect to. With sessions on (the default) every write carries this store's
- * client id and a fresh sequence number, and a write whose outcome is unknown (it failed with
- * {@link TimeoutException} or {@link ProposalDroppedException}) is retried with the same sequence under the
- * {@link RetryPolicy}: the state machine applies it at most once and a retry returns the first application's result.
- * With sessions off no write is retried after such a failure, because a retried compare-and-set or delete could
- * apply twice. {@link OverloadedException} is never retried, a closed node only with failover nodes (below). At most
+ * client id and a fresh sequence number, and a write whose outcome is unknown ({@link OutcomeUnknownException}: it
+ * timed out, or a snapshot covered it) is retried with the same sequence under the {@link RetryPolicy}, within its
+ * deadline: the state machine applies it at most once and a retry returns the first application's result. With
+ * sessions off no write is retried after an unknown outcome, because a retried compare-and-set or delete could apply
+ * twice. A write that certainly was not applied ({@link ProposalDroppedException}) is retried either way.
+ * {@link OverloadedException} is never retried, a closed node only with failover nodes (below). At most
  * {@code maxPendingWrites} session writes may be outstanding at once; beyond that a write fails at once with
  * {@link OverloadedException}.
  *
@@ -45,8 +47,8 @@ import java.util.function.Function;
  *
  * <p><b>Reads</b> ({@link #get}) run as queries against the state machine with a {@link Consistency}:
  * {@link Consistency#LINEARIZABLE} by default (ReadIndex, Raft thesis §6.4; works on followers too), LEASE or STALE on
- * request. Reads change nothing, so they are retried on timeouts too. {@link #getThroughLog} reads through the log,
- * for comparison benchmarks.
+ * request. Reads change nothing, so they are retried on timeouts ({@link TimeoutException}) too.
+ * {@link #getThroughLog} reads through the log, for comparison benchmarks.
  *
  * <p><b>Session-tagged variants</b> taking a {@link ClientRequest} are for servers relaying remote clients (HTTP
  * {@code Client-Id} / {@code Request-Seq}): they send exactly that tag, once; the remote client retries.
@@ -174,7 +176,7 @@ public final class KvStore implements AutoCloseable {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(GetResult.class, n -> n.query(request, rc), true);
+        return send(GetResult.class, n -> n.query(request, rc), true, true);
     }
 
     /** A read of {@code key} through the log: linearizable without ReadIndex, at the cost of a log write. */
@@ -186,7 +188,7 @@ public final class KvStore implements AutoCloseable {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(GetResult.class, n -> n.propose(command), true);
+        return send(GetResult.class, n -> n.propose(command), true, true);
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -206,7 +208,7 @@ public final class KvStore implements AutoCloseable {
             } catch (IllegalArgumentException | IllegalStateException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return send(type, n -> n.propose(command), false);
+            return send(type, n -> n.propose(command), false, true);
         }
         SessionTag tag;
         byte[] command;
@@ -230,7 +232,7 @@ public final class KvStore implements AutoCloseable {
         long sequence = tag.sequence();
         // The caller's future completes only after the window has moved, so a write issued from its callback (or
         // after join) finds the slot free again.
-        return send(type, n -> n.propose(command), true).whenComplete((r, e) -> window.close(sequence));
+        return send(type, n -> n.propose(command), true, true).whenComplete((r, e) -> window.close(sequence));
     }
 
     private <R extends KvResult> CompletableFuture<R> writeTagged(Class<R> type, ClientRequest session,
@@ -245,23 +247,30 @@ public final class KvStore implements AutoCloseable {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(type, n -> n.propose(command), false);
+        return send(type, n -> n.propose(command), false, false);
     }
 
     /**
-     * Sends through {@code call} with retries: after an outcome-unknown failure only if {@code retryUnknown}, after
-     * {@code NotLeaderException} only with failover nodes.
+     * Sends through {@code call} with retries, within the policy's deadline: after an outcome-unknown failure only if
+     * {@code retryUnknown}, after a not-applied one ({@code ProposalDroppedException}) only if {@code retryDropped},
+     * after {@code NotLeaderException} only with failover nodes.
      */
     private <R extends KvResult> CompletableFuture<R> send(Class<R> type, Function<RaftNode,
-            CompletableFuture<byte[]>> call, boolean retryUnknown) {
+            CompletableFuture<byte[]>> call, boolean retryUnknown, boolean retryDropped) {
         CompletableFuture<R> result = new CompletableFuture<>();
-        attempt(1, type, call, retryUnknown, result);
+        long deadlineNanos = System.nanoTime() + retryPolicy.deadline().toNanos();
+        attempt(1, type, call, new Retries(retryUnknown, retryDropped, deadlineNanos), result);
         return result;
+    }
+
+    /** What one call may retry, and until when ({@link System#nanoTime()}). */
+    private record Retries(boolean unknown, boolean dropped, long deadlineNanos) {
     }
 
     private <R extends KvResult> void attempt(int attempt, Class<R> type,
                                               Function<RaftNode, CompletableFuture<byte[]>> call,
-                                              boolean retryUnknown, CompletableFuture<R> result) {
+                                              Retries retries, CompletableFuture<R> result) {
+        boolean retryUnknown = retries.unknown();
         RaftNode to = target;
         CompletableFuture<byte[]> future;
         try {
@@ -294,9 +303,16 @@ public final class KvStore implements AutoCloseable {
                 // (so only with a session), and another node will point at the leader.
                 target = nextNode(to);
                 backoffNanos = retryPolicy.backoffNanos(attempt); // its followers may still name it as leader
-            } else if (retryUnknown && isOutcomeUnknown(cause)) {
+            } else if (retryUnknown && isOutcomeUnknown(cause)
+                    || retries.dropped() && cause instanceof ProposalDroppedException) {
                 backoffNanos = retryPolicy.backoffNanos(attempt);
             } else {
+                result.completeExceptionally(cause);
+                return;
+            }
+            if (System.nanoTime() + backoffNanos - retries.deadlineNanos() > 0) {
+                log.debug("client {} gives up a {} after {} attempts: the retry deadline {} has passed",
+                        Long.toUnsignedString(clientId), type.getSimpleName(), attempt, retryPolicy.deadline());
                 result.completeExceptionally(cause);
                 return;
             }
@@ -304,10 +320,10 @@ public final class KvStore implements AutoCloseable {
                     Long.toUnsignedString(clientId), type.getSimpleName(), attempt + 1, retryPolicy.maxAttempts(),
                     backoffNanos / 1000, cause.toString());
             if (backoffNanos == 0) {
-                attempt(attempt + 1, type, call, retryUnknown, result);
+                attempt(attempt + 1, type, call, retries, result);
             } else {
                 CompletableFuture.delayedExecutor(backoffNanos, TimeUnit.NANOSECONDS)
-                        .execute(() -> attempt(attempt + 1, type, call, retryUnknown, result));
+                        .execute(() -> attempt(attempt + 1, type, call, retries, result));
             }
         });
     }
@@ -345,8 +361,9 @@ public final class KvStore implements AutoCloseable {
         return nodesById.get(best != Long.MAX_VALUE ? best : lowest);
     }
 
+    /** Proposals report an unknown outcome one way; a read that timed out changed nothing and may simply retry. */
     private static boolean isOutcomeUnknown(Throwable cause) {
-        return cause instanceof TimeoutException || cause instanceof ProposalDroppedException;
+        return cause instanceof OutcomeUnknownException || cause instanceof TimeoutException;
     }
 
     private static Throwable unwrap(Throwable t) {

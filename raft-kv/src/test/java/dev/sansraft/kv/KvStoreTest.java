@@ -3,6 +3,7 @@ package dev.sansraft.kv;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.node.NotLeaderException;
+import dev.sansraft.node.OutcomeUnknownException;
 import dev.sansraft.node.OverloadedException;
 import dev.sansraft.node.RaftNode;
 import org.junit.jupiter.api.AfterEach;
@@ -156,6 +157,30 @@ class KvStoreTest {
             }
             assertThat(copies).as("the command is in the log more than once but applied once").isGreaterThan(1);
         }
+    }
+
+    @Test
+    void retriesOfAnUnknownOutcomeStopAtThePolicysDeadline() {
+        cluster = new KvCluster(id -> RaftConfig.builder().randomSeed(id).checkQuorum(false).preVote(false)
+                .electionTimeoutTicks(id == 1 ? 10 : 100_000).build(), Duration.ofMillis(100));
+        RaftNode leader = cluster.node(1);
+        Poll.until("node 1 leads", 10_000, () -> leader.status().isLeader());
+        // Attempts enough for hours; only the deadline can end the retries.
+        RetryPolicy bounded = new RetryPolicy(Integer.MAX_VALUE, Duration.ofMillis(5), Duration.ofMillis(10),
+                Duration.ofMillis(500));
+        try (KvStore kv = KvStore.builder().node(leader).retryPolicy(bounded).build()) {
+            join(kv.put(b("k"), b("old")));
+            cluster.network.disconnect(2);
+            cluster.network.disconnect(3);
+
+            assertThatThrownBy(() -> kv.put(b("k"), b("new")).orTimeout(60, TimeUnit.SECONDS).join())
+                    .as("the last attempt's unknown outcome, once the deadline passed")
+                    .cause().isInstanceOf(OutcomeUnknownException.class);
+            assertThat(leader.metrics().get("sansraft_proposals_unknown_total")).as("it was retried")
+                    .isGreaterThan(1.0);
+        }
+        assertThatThrownBy(() -> new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadline must be positive");
     }
 
     @Test

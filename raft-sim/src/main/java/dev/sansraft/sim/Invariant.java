@@ -33,6 +33,19 @@ public enum Invariant {
      * checksum announced; the core's snapshot actions follow the action contract (items 6-8).
      */
     SNAPSHOT,
+    /**
+     * What a client learns from a {@code RaftNode} future is true: every future of a live node completes by its
+     * deadline; a successful write was applied (so committed); a write reported dropped is never applied; a node
+     * that applied a write does not report its outcome unknown.
+     */
+    CLIENT_OUTCOME,
+    /**
+     * The node runtime carries out the core's actions in the contract's order: no message leaves before the hard
+     * state it depends on is durable (a message's term is durable at the sender, and so is a vote it grants).
+     */
+    ACTION_ORDER,
+    /** A real node runtime under the simulator stopped on a fatal error (an invariant of the runtime broke). */
+    NODE_FAILURE,
     /** The clients' history is linearizable. */
     LINEARIZABILITY,
     /** The core threw while handling an event. */

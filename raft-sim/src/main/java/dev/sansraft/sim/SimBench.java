@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The simulator benchmark: {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimBench [--entries N] [--batch B]
- * [--seeds S]}.
+ * [--seeds S] [--runtime]}; with {@code --runtime} only the first figure, measured on real RaftNodes
+ * ({@link NodeSwarmRun}) instead.
  *
  * <ol>
  *   <li><b>Simulated events per CPU second</b> of the swarm (5 nodes, faults, clients, every invariant checked after
@@ -31,13 +32,26 @@ public final class SimBench {
         long entries = 2_000_000;
         int batch = 1_000;
         int seeds = 100;
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        boolean runtime = false;
+        for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--runtime")) {
+                runtime = true;
+                i--;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("flag " + args[i] + " needs a value");
+            }
             switch (args[i]) {
                 case "--entries": entries = Long.parseLong(args[i + 1]); break;
                 case "--batch": batch = Integer.parseInt(args[i + 1]); break;
                 case "--seeds": seeds = Integer.parseInt(args[i + 1]); break;
                 default: throw new IllegalArgumentException("unknown flag " + args[i]);
             }
+        }
+        if (runtime) {
+            runtimeSwarm(seeds);
+            return;
         }
         // Warm up the JIT on both workloads.
         for (long s = 1; s <= 10; s++) {
@@ -64,6 +78,24 @@ public final class SimBench {
         for (int run = 0; run < 3; run++) {
             throughput(entries / 4, batch, false, 16);
         }
+    }
+
+    /**
+     * {@code --runtime}: the swarm's simulated events per CPU second on real RaftNodes ({@link NodeSwarmRun}), on the
+     * same seeds, ticks and node count as the first figure.
+     */
+    private static void runtimeSwarm(int seeds) {
+        for (long s = 1; s <= 10; s++) {
+            NodeSwarmRun.run(s, 200, 5, "swarm");
+        }
+        long cpu0 = processCpuNanos();
+        long events = 0;
+        for (long s = 1000; s < 1000 + seeds; s++) {
+            events += NodeSwarmRun.run(s, 300, 5, "swarm").events();
+        }
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
+        System.out.printf("runtime swarm (real RaftNodes): %d seeds x 300 ticks, 5 nodes: %d events in %.2f CPU s ="
+                + " %.0f simulated events/CPU s%n", seeds, events, cpu, events / cpu);
     }
 
     /**

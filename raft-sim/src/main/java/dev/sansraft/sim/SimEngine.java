@@ -279,7 +279,11 @@ final class SimEngine implements InvariantChecker.Reporter {
             mix(1);
             mix(digest(m));
             SimNode to = nodes[(int) m.to() - 1];
-            if (to.up && network.isLinkUp((int) m.from() - 1, to.slot)) {
+            boolean arrives = to.up && network.isLinkUp((int) m.from() - 1, to.slot);
+            for (SimObserver o : observers) {
+                o.onArrive(m, time, arrives);
+            }
+            if (arrives) {
                 network.delivered();
                 if (m instanceof Message.InstallSnapshot) {
                     to.snapshotChunksReceived++;
@@ -420,6 +424,9 @@ final class SimEngine implements InvariantChecker.Reporter {
         }
         NodeState after = NodeState.of(node.core);
         node.status = after;
+        for (SimObserver o : observers) {
+            o.onStep(node, before, after, now);
+        }
         if (options.checkInvariants()) {
             checker.afterStep(node.slot, before, after, truncated, node.log);
         }
@@ -666,6 +673,9 @@ final class SimEngine implements InvariantChecker.Reporter {
 
     void send(Message m) {
         int copies = network.send(m, now, random, deliveryTimes);
+        for (SimObserver o : observers) {
+            o.onSend(m, now, copies, deliveryTimes);
+        }
         for (int i = 0; i < copies; i++) {
             queue.schedule(deliveryTimes[i], new SimEvent.Deliver(m));
         }
@@ -709,6 +719,9 @@ final class SimEngine implements InvariantChecker.Reporter {
 
     void note(String what) {
         recent.add(now, what);
+        for (SimObserver o : observers) {
+            o.onNote(what, now);
+        }
         mix(what.hashCode());
     }
 

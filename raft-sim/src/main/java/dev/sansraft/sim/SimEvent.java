@@ -6,7 +6,8 @@ import dev.sansraft.core.Message;
  * What the simulator's event queue holds. Events that belong to one life of a node carry its incarnation, so that a
  * crash silently cancels everything the dead incarnation had scheduled. Immutable.
  */
-sealed interface SimEvent permits SimEvent.Tick, SimEvent.Deliver, SimEvent.DiskSynced, SimEvent.Callback {
+sealed interface SimEvent permits SimEvent.Tick, SimEvent.Deliver, SimEvent.DiskSynced, SimEvent.Callback,
+        SimEvent.Step {
 
     /** The clock of node {@code slot + 1} ticks. */
     record Tick(int slot, int incarnation) implements SimEvent {
@@ -26,5 +27,9 @@ sealed interface SimEvent permits SimEvent.Tick, SimEvent.Deliver, SimEvent.Disk
         public String toString() {
             return label;
         }
+    }
+
+    /** A round of a node's stage, a tick of its timer or other work of the node runtime ({@link NodeSim}). */
+    record Step(Runnable action) implements SimEvent {
     }
 }

@@ -7,7 +7,14 @@ import java.util.List;
 /**
  * The swarm runner:
  * {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimMain --seeds N --from S --ticks T [--nodes 3|5|7]
- * [--profile swarm|calm|partitions|crashes] [--max-failures F]}.
+ * [--profile swarm|calm|partitions|crashes] [--runtime] [--trace FILE.html] [--sabotage NAME] [--max-failures F]}. With
+ * {@code --runtime} the seeds run real {@code RaftNode}s under {@link NodeSim} instead of the simulator's own
+ * execution of the core's actions.
+ *
+ * <p>{@code --trace FILE.html} (with {@code --seeds 1}) also writes the run's timeline as one self-contained HTML
+ * file ({@link SimTrace}). {@code --sabotage} plants a deliberate bug ({@code stale_reads}, {@code lying_disk},
+ * {@code duplicate_writes}, {@code corrupt_snapshots}) to see what the checks and the trace show; never in real runs.
+ * {@code --max-failures F} stops after the F-th failing seed (the broken-rule hunts stop at the first).
  *
  * <p>Runs seeds {@code S .. S+N-1}, printing a progress line every few seconds and a summary at the end (seeds,
  * events, violations, simulated events per second). Every failing seed is printed with its violation and the one-line
@@ -27,7 +34,8 @@ public final class SimMain {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
-                    + " [--profile swarm|calm|partitions|crashes] [--max-failures F]");
+                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--trace FILE.html] [--sabotage NAME]"
+                    + " [--max-failures F]");
             status = 2;
         }
         System.exit(status);
@@ -40,8 +48,15 @@ public final class SimMain {
         int nodes = 5;
         String profile = "swarm";
         long maxFailures = Long.MAX_VALUE;
+        String trace = null;
+        String sabotage = "none";
+        boolean runtime = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--runtime")) {
+                runtime = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("flag " + flag + " needs a value");
             }
@@ -53,6 +68,8 @@ public final class SimMain {
                 case "--nodes": nodes = (int) parse(flag, value); break;
                 case "--profile": profile = value; break;
                 case "--max-failures": maxFailures = parse(flag, value); break;
+                case "--trace": trace = value; break;
+                case "--sabotage": sabotage = value; break;
                 default: throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
@@ -63,6 +80,20 @@ public final class SimMain {
             throw new IllegalArgumentException("--seeds, --ticks and --max-failures must be positive");
         }
         FaultProfile.draw(profile, new java.util.SplittableRandom(0));
+        SwarmRun.Sabotage planted = SimTrace.sabotage(sabotage);
+        if (trace != null) {
+            if (seeds != 1) {
+                throw new IllegalArgumentException("--trace replays one seed: use it with --seeds 1, got " + seeds);
+            }
+            java.nio.file.Path file = java.nio.file.Path.of(trace);
+            String failed = SimTrace.write(from, ticks, nodes, profile, sabotage, file);
+            out.printf("seed %d: %s; trace written to %s%n", from, failed == null ? "passed" : "FAIL " + failed,
+                    file.toAbsolutePath());
+            return failed == null ? 0 : 1;
+        }
+        if (runtime) {
+            return runRuntime(seeds, from, ticks, nodes, profile, out);
+        }
         out.printf("sansraft sim: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from, from + seeds - 1, ticks,
                 nodes, profile);
         long start = System.nanoTime();
@@ -84,7 +115,7 @@ public final class SimMain {
         List<SwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
-            SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile);
+            SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile, planted);
             events += r.events();
             operations += r.operations();
             resends += r.resends();
@@ -105,7 +136,9 @@ public final class SimMain {
                 failures.add(r);
                 out.printf("FAIL seed %d (%s, %s, state machine %s): %s%n", seed, r.profile(), r.targeted(),
                         r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
-                out.println("replay: " + replayCommand(seed, ticks, nodes, profile));
+                out.println("replay: " + replayCommand(seed, ticks, nodes, profile, planted));
+                out.println("trace:  " + replayCommand(seed, ticks, nodes, profile, planted) + " --trace seed-" + seed
+                        + ".html");
             }
             long t = System.nanoTime();
             boolean last = k == seeds - 1 || failures.size() >= maxFailures;
@@ -130,14 +163,78 @@ public final class SimMain {
                 + " snapshot moments%n", snapshotsTaken, snapshotsInstalled, seedsInstalling, chunks, chunkBytes, gone,
                 unknown, snapshotCrashes);
         for (SwarmRun.Result f : failures) {
-            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile));
+            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile, planted));
+        }
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** {@code --runtime}: the seeds run real RaftNodes under {@link NodeSim} ({@link NodeSwarmRun}). */
+    private static int runRuntime(long seeds, long from, long ticks, int nodes, String profile, PrintStream out) {
+        out.printf("sansraft sim, real node runtime: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from,
+                from + seeds - 1, ticks, nodes, profile);
+        long start = System.nanoTime();
+        long lastPrint = start;
+        long events = 0;
+        long operations = 0;
+        long undecided = 0;
+        long traceHash = 0;
+        long crashes = 0;
+        long pauses = 0;
+        long unknown = 0;
+        long dropped = 0;
+        long snapshotsTaken = 0;
+        long snapshotsInstalled = 0;
+        List<NodeSwarmRun.Result> failures = new ArrayList<>();
+        for (long k = 0; k < seeds; k++) {
+            long seed = from + k;
+            NodeSwarmRun.Result r = NodeSwarmRun.run(seed, ticks, nodes, profile);
+            events += r.events();
+            operations += r.operations();
+            crashes += r.crashes();
+            pauses += r.pauses();
+            unknown += r.unknownOutcomes();
+            dropped += r.droppedOutcomes();
+            snapshotsTaken += r.snapshotsTaken();
+            snapshotsInstalled += r.snapshotsInstalled();
+            traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
+            if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
+                undecided++;
+            }
+            if (!r.passed()) {
+                failures.add(r);
+                out.printf("FAIL seed %d (%s, state machine %s): %s%n", seed, r.profile(),
+                        r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
+                out.println("replay: " + replayCommand(seed, ticks, nodes, profile) + " --runtime");
+            }
+            long t = System.nanoTime();
+            if (t - lastPrint > 5_000_000_000L || k == seeds - 1) {
+                lastPrint = t;
+                double secs = (t - start) / 1e9;
+                out.printf("progress: %d/%d seeds, %d events, %d violations, %.0f events/s, %.1f s%n", k + 1, seeds,
+                        events, failures.size(), events / secs, secs);
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
+                + " %.1f s; linearizability undecided (search budget) on %d seeds; %d crashes, %d pauses; outcomes"
+                + " unknown %d, dropped %d; snapshots taken %d, installed from a leader %d (final incarnations);"
+                + " trace hash %016x%n", seeds, events, operations, failures.size(), events / secs, secs, undecided,
+                crashes, pauses, unknown, dropped, snapshotsTaken, snapshotsInstalled, traceHash);
+        for (NodeSwarmRun.Result f : failures) {
+            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile) + " --runtime");
         }
         return failures.isEmpty() ? 0 : 1;
     }
 
     static String replayCommand(long seed, long ticks, int nodes, String profile) {
+        return replayCommand(seed, ticks, nodes, profile, SwarmRun.Sabotage.NONE);
+    }
+
+    static String replayCommand(long seed, long ticks, int nodes, String profile, SwarmRun.Sabotage sabotage) {
         return "java -cp '" + System.getProperty("java.class.path") + "' " + SimMain.class.getName()
-                + " --seeds 1 --from " + seed + " --ticks " + ticks + " --nodes " + nodes + " --profile " + profile;
+                + " --seeds 1 --from " + seed + " --ticks " + ticks + " --nodes " + nodes + " --profile " + profile
+                + (sabotage == SwarmRun.Sabotage.NONE ? "" : " --sabotage "
+                + sabotage.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private static long parse(String flag, String value) {

@@ -52,7 +52,7 @@ final class SwarmRun {
      * regression seeds found then replay the interleaving that found their bug.
      */
     static Result runWithoutTargetedFaults(long seed, long ticks, int nodes, String profileName) {
-        return run(seed, ticks, nodes, profileName, Sabotage.NONE, null, 0, TargetedFaults.NONE);
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE, null, 0, TargetedFaults.NONE, null);
     }
 
     /**
@@ -60,9 +60,15 @@ final class SwarmRun {
      * every {@link #FORCED_RETRY_TICKS}, so a write lands in the log twice and is applied twice.
      */
     static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
+        return run(seed, ticks, nodes, profileName, sabotage, null);
+    }
+
+    /** The same run, recorded by {@code recorder} when it is not null (see {@link SimTrace}). */
+    static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
+                      TraceRecorder recorder) {
         boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
         return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
-                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.draw(profileName, seed));
+                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.draw(profileName, seed), recorder);
     }
 
     /**
@@ -71,11 +77,12 @@ final class SwarmRun {
      */
     static Result runWithForcedRetries(long seed, long ticks, int nodes, String profileName) {
         return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS,
-                TargetedFaults.draw(profileName, seed));
+                TargetedFaults.draw(profileName, seed), null);
     }
 
     private static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
-                              Boolean backendOverride, long forcedRetryTicks, TargetedFaults targeted) {
+                              Boolean backendOverride, long forcedRetryTicks, TargetedFaults targeted,
+                              TraceRecorder recorder) {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
         SimOptions options = SimOptions.builder()
@@ -91,6 +98,9 @@ final class SwarmRun {
         boolean drawn = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
         boolean raftKv = backendOverride != null ? backendOverride : drawn;
         SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
+        if (recorder != null) {
+            recorder.attach(cluster);
+        }
         cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
         cluster.engine().sabotageSnapshots = sabotage == Sabotage.CORRUPT_SNAPSHOTS;
         if (profile.crashes()) {
@@ -123,11 +133,17 @@ final class SwarmRun {
             if (lin.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
                 throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
             }
+            if (recorder != null) {
+                recorder.finish(cluster.nowMicros(), clients.history(), lin, null);
+            }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
                     clients.indeterminate(), profile, targeted, raftKv, lin.verdict(), clients.resends(),
                     cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
                     cluster.engine().proposalsUnknown(), null);
         } catch (InvariantViolation v) {
+            if (recorder != null) {
+                recorder.finish(cluster.nowMicros(), clients.history(), null, v);
+            }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
                     clients.indeterminate(), profile, targeted, raftKv, null, clients.resends(),
                     cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API of one node, on the JDK's built-in server. Endpoints and status codes are documented on
- * {@link KvApiHandler}.
+ * {@link KvApiHandler}; {@code GET /} (the live cluster page) and {@code GET /cluster/status} on {@link ClusterPage}.
+ * Every request's time goes into the {@code sansraft_http_request_seconds} histogram of {@code GET /metrics}
+ * ({@link RequestTimer}).
  *
  * <p>Threads: the JDK server's dispatcher thread accepts and parses; a small fixed pool runs the handlers and sends
  * the responses. A handler never waits for Raft: it registers a callback on the backend's future and returns, so a
@@ -85,10 +87,15 @@ public final class KvHttpServer implements AutoCloseable {
             server = HttpServer.create(address, 1024);
         }
         server.setExecutor(pool);
-        HttpContext context = server.createContext("/", new KvApiHandler(backend, leaderUrls, pool));
+        HttpRequestMetrics httpMetrics = new HttpRequestMetrics();
+        KvBackend metered = new MeteredBackend(backend, httpMetrics);
+        HttpContext context = server.createContext("/", new KvApiHandler(metered, leaderUrls, pool));
+        // Timing first, so refused requests (401) are counted too; the cluster page sits behind the token check.
+        context.getFilters().add(new RequestTimer(httpMetrics));
         if (security.bearerToken() != null) {
             context.getFilters().add(new BearerTokenFilter(security.bearerToken()));
         }
+        context.getFilters().add(new ClusterPage(metered, leaderUrls, pool, security.bearerToken()));
         server.start();
         log.info("HTTP API listening on {} ({}{})", server.getAddress(), security.scheme(),
                 security.bearerToken() != null ? ", bearer token required" : "");

@@ -6,6 +6,7 @@ import dev.sansraft.examples.http.KvHttpServer;
 import dev.sansraft.kv.KvCommandCodec;
 import dev.sansraft.kv.KvStateMachine;
 import dev.sansraft.node.LogStore;
+import dev.sansraft.node.QueueLimits;
 import dev.sansraft.node.RaftNode;
 import dev.sansraft.node.SnapshotStore;
 import dev.sansraft.node.Transport;
@@ -50,7 +51,8 @@ public final class KvNode implements AutoCloseable {
     /**
      * Starts the node and its HTTP API.
      *
-     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default
+     * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default (allowed
+     *                      only with an in-memory log store)
      * @param httpAddress   where the API listens (port 0 picks one)
      * @param httpUrls      node id to HTTP base URL, for redirects to the leader
      */
@@ -58,13 +60,17 @@ public final class KvNode implements AutoCloseable {
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
                                Map<Long, String> httpUrls, int httpThreads) throws IOException {
         return start(id, members, config, logStore, snapshotStore, transport, httpAddress, httpUrls, httpThreads,
-                HttpSecurity.NONE);
+                HttpSecurity.NONE, QueueLimits.forThisHeap());
     }
 
-    /** As above, with HTTPS and a bearer token on the API as {@code security} says. */
+    /**
+     * As above, with HTTPS and a bearer token on the API as {@code security} says, and the node's queue limits (a
+     * request beyond them gets 503).
+     */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
-                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security)
+                               Map<Long, String> httpUrls, int httpThreads, HttpSecurity security,
+                               QueueLimits queueLimits)
             throws IOException {
         KvStateMachine stateMachine = KvStateMachine.create();
         RaftNode.Builder builder = RaftNode.builder()
@@ -73,7 +79,8 @@ public final class KvNode implements AutoCloseable {
                 .config(config)
                 .logStore(logStore)
                 .transport(transport)
-                .stateMachine(stateMachine);
+                .stateMachine(stateMachine)
+                .queueLimits(queueLimits);
         if (snapshotStore != null) {
             builder.snapshotStore(snapshotStore);
         }

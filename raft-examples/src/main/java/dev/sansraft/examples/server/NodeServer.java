@@ -66,11 +66,13 @@ public final class NodeServer implements AutoCloseable {
             closeQuietly(logStore, settings);
             throw e;
         }
+        HeapBudget heap = HeapBudget.ofThisProcess();
         TcpTransport transport;
         try {
             TcpTransport.Builder b = TcpTransport.builder()
                     .nodeId(settings.id())
                     .clusterId(settings.identity().clusterId());
+            heap.applyTo(b);
             if (security.tls() != null) {
                 b.tls(security.tls());
             }
@@ -88,9 +90,10 @@ public final class NodeServer implements AutoCloseable {
             throw e;
         }
         // Each process draws its own seed so that nodes started together do not time out in lockstep.
-        RaftConfig config = settings.snapshots()
-                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong()))
+        RaftConfig config = heap.applyTo(settings.snapshots()
+                .applyTo(RaftConfig.builder().randomSeed(new SecureRandom().nextLong())))
                 .build();
+        log.info("node {}: memory limits from the {}", settings.id(), heap);
         if (settings.snapshots().isDisabled()) {
             log.warn("node {}: snapshots are disabled (--snapshot-entries 0 --snapshot-bytes 0): the log in {} grows"
                     + " without bound and a restart replays all of it", settings.id(), settings.dataDir());
@@ -98,7 +101,7 @@ public final class NodeServer implements AutoCloseable {
         try {
             return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore, snapshotStore,
                     transport, settings.self().httpAddress(), security.withScheme(settings.peers().httpBaseUrls()),
-                    settings.httpThreads(), security.http()));
+                    settings.httpThreads(), security.http(), heap.queueLimits()));
         } catch (IOException | RuntimeException e) {
             transport.close();
             closeQuietly(snapshotStore, settings);

@@ -17,6 +17,7 @@ import dev.sansraft.kv.PutResult;
 import dev.sansraft.kv.SessionTag;
 import dev.sansraft.node.NodeClosedException;
 import dev.sansraft.node.NotLeaderException;
+import dev.sansraft.node.OutcomeUnknownException;
 import dev.sansraft.node.OverloadedException;
 import dev.sansraft.node.ProposalDroppedException;
 import dev.sansraft.node.RaftNode;
@@ -152,18 +153,20 @@ public final class RaftKvBackend implements KvBackend {
             return new NotLeaderFailure(nl.leaderHint());
         }
         if (cause instanceof OverloadedException) {
-            return new UnavailableFailure("leader overloaded; retry shortly");
+            return new UnavailableFailure("overloaded, not applied; retry shortly");
         }
         if (cause instanceof ProposalDroppedException) {
-            return new UnavailableFailure("write lost in a leader change, outcome unknown; retry (with Client-Id and"
-                    + " Request-Seq to apply it at most once)");
+            return new UnavailableFailure("write lost in a leader change, not applied; retry");
+        }
+        if (cause instanceof OutcomeUnknownException) {
+            return new UnavailableFailure("outcome unknown (the write may or may not take effect); retry (with"
+                    + " Client-Id and Request-Seq to apply it at most once)");
         }
         if (cause instanceof TimeoutException) {
-            return new UnavailableFailure("timed out, outcome unknown; retry (with Client-Id and Request-Seq to"
-                    + " apply it at most once)");
+            return new UnavailableFailure("read timed out; retry");
         }
         if (cause instanceof NodeClosedException) {
-            return new UnavailableFailure("node is shutting down; retry on another node");
+            return new UnavailableFailure("node is shutting down, outcome unknown; retry on another node");
         }
         return cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }

@@ -67,6 +67,7 @@ class RaftNodeOnFileLogStoreTest {
                     .config(RaftConfig.builder().randomSeed(7).electionTimeoutTicks(20).heartbeatIntervalTicks(2)
                             .build())
                     .logStore(FileLogStore.builder(tmp.resolve("node-" + id)).segmentSizeBytes(4096).open())
+                    .snapshotStore(FileSnapshotStore.open(tmp.resolve("snapshots-" + id)))
                     .transport(network.transport(id)).stateMachine(machine).tickInterval(Duration.ofMillis(20))
                     .requestTimeout(Duration.ofSeconds(10)).scheduler(scheduler).build();
             nodes.put(id, node);

@@ -40,10 +40,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * (or after its chunk timeout). This keeps a snapshot transfer from filling the queue with megabytes that heartbeats
  * and appends to the same peer would have to wait behind, since one link never reorders.
  *
+ * <p>Frames of at most {@link #SMALL_FRAME_BYTES} (votes, responses, heartbeats: appends without entries) are held
+ * to the message-count bound only, not the byte bound: appends that fill the byte bound under load must not cost the
+ * follower its heartbeats, or it would start an election against a live leader. They add at most
+ * {@code maxQueuedMessagesPerPeer * SMALL_FRAME_BYTES} bytes.
+ *
  * <p>Thread-safety: {@link #offer} may be called from any thread; the queue bounds are enforced with atomics, so the
- * queued bytes never exceed the configured maximum. Everything else runs on the selector thread.
+ * queued bytes never exceed the configured maximum (plus the small frames above). Everything else runs on the
+ * selector thread.
  */
 final class PeerLink implements EventLoop.Connection {
+
+    /** Frames up to this size pass the byte bound (see the class comment). */
+    static final int SMALL_FRAME_BYTES = 256;
 
     private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
 
@@ -118,7 +127,7 @@ final class PeerLink implements EventLoop.Connection {
             unqueueChunk(chunk, frameSize);
             return false;
         }
-        if (queuedBytes.addAndGet(frameSize) > config.maxQueuedBytesPerPeer()) {
+        if (queuedBytes.addAndGet(frameSize) > config.maxQueuedBytesPerPeer() && frameSize > SMALL_FRAME_BYTES) {
             queuedBytes.addAndGet(-frameSize);
             queuedMessages.decrementAndGet();
             unqueueChunk(chunk, frameSize);

@@ -1,0 +1,99 @@
+package dev.sansraft.node;
+
+/**
+ * Where a {@link RaftNode}'s work runs and what time it is: the seam that lets the same runtime run on real threads in
+ * production and on one deterministic thread with virtual time under a simulator.
+ *
+ * <p>A node is a pipeline of <em>stages</em> (event loop, storage, apply, snapshot writer, snapshot sender), each
+ * draining its own queue, plus a periodic tick. The node hands every stage to {@link #stage} and tells the returned
+ * {@link Stage} when work was queued ({@link Stage#wake()}); the scheduler decides when the stage's
+ * {@link Body#runRound()} runs. The contract an implementation keeps:
+ * <ul>
+ *   <li>the rounds of one stage never overlap (each stage is single-consumer), while rounds of different stages may
+ *   run concurrently or in any interleaving;</li>
+ *   <li>after {@link Stage#wake()}, the stage runs rounds until one reports it found nothing to do (no lost
+ *   wake-up);</li>
+ *   <li>after {@link Stage#stop()}, no new round starts, and {@link Body#exit()} runs exactly once, after the last
+ *   round;</li>
+ *   <li>{@link #nanoTime()} is monotonic.</li>
+ * </ul>
+ * {@link #threads} is the production scheduler: one thread per stage. A simulator implements its own, running every
+ * stage of every node on its single thread in an order its seed draws.
+ *
+ * <p>Thread-safety: every method may be called from any thread of the node.
+ */
+public interface NodeScheduler {
+
+    /** The monotonic clock request deadlines and durations are measured with, in nanoseconds. */
+    long nanoTime();
+
+    /**
+     * Registers a stage of node {@code nodeId}. It runs no round before its first {@link Stage#wake()}.
+     *
+     * @param name a short name for the stage ({@code loop}, {@code storage}, ...), for thread names and traces
+     */
+    Stage stage(long nodeId, String name, Body body);
+
+    /**
+     * Runs {@code tick} every {@code periodNanos}, at a fixed rate (a late tick does not delay the ones after it),
+     * starting one period from now, until the returned timer is cancelled.
+     */
+    Timer everyPeriod(long nodeId, long periodNanos, Runnable tick);
+
+    /**
+     * Runs {@code task} once, soon, outside of every stage of the node: used to close a node from within one of its
+     * own stages, which cannot wait for itself to end.
+     */
+    void runDetached(long nodeId, String name, Runnable task);
+
+    /**
+     * The production scheduler: a daemon thread per stage named {@code sansraft-<id>-<stage>}, parking while its
+     * queue is empty; ticks on {@code ticks}, or on a thread of its own when that is null.
+     *
+     * @param clock the monotonic clock; {@code System::nanoTime} in production
+     */
+    static ThreadScheduler threads(java.util.function.LongSupplier clock,
+                                   java.util.concurrent.ScheduledExecutorService ticks) {
+        return new ThreadScheduler(clock, ticks);
+    }
+
+    /** The work of one stage, implemented by the node. */
+    interface Body {
+
+        /**
+         * Runs one round: takes what is queued (one item or a batch, as the stage sees fit) and processes it.
+         *
+         * @return false when there was nothing to do (or the stage has stopped or failed)
+         */
+        boolean runRound();
+
+        /** Whether work is queued; used by a scheduler about to idle the stage, to close the lost-wake-up race. */
+        boolean hasWork();
+
+        /** Called once after the last round: fails whatever is still queued. */
+        void exit();
+    }
+
+    /** A registered stage, as the node sees it. */
+    interface Stage {
+
+        /** Work was queued: make sure a round runs soon. Cheap when the stage is already busy. */
+        void wake();
+
+        /** No round starts after this; the rounds' consumer ends and {@link Body#exit()} runs. */
+        void stop();
+
+        /**
+         * Waits until the stage has ended and its {@link Body#exit()} has run.
+         *
+         * @return false if it did not end (it is the calling stage itself, or it is stuck in a round)
+         */
+        boolean awaitEnd();
+    }
+
+    /** A periodic task's handle. */
+    interface Timer {
+        /** No tick runs after this returns (one in progress may finish). */
+        void cancel();
+    }
+}

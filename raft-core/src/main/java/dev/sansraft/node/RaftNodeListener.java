@@ -1,0 +1,71 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.Role;
+import dev.sansraft.core.SnapshotInfo;
+
+import java.util.List;
+
+/**
+ * Told about a {@link RaftNode}'s life: role, term and leader changes, snapshots, membership changes and its
+ * fail-stop. Every method has an empty default, so an embedder overrides only what it needs. Register one with
+ * {@link RaftNode.Builder#listener} or, at any time, {@link RaftNode#addListener}.
+ *
+ * <h2>Threads</h2>
+ * Methods are called on the node's own listener thread ({@code sansraft-<id>-listener}), one event at a time, in the
+ * order the node produced them, never on the event loop, storage, apply or snapshot threads. The node hands events
+ * over through a bounded queue ({@value ListenerQueue#CAPACITY} events) with a non-blocking offer, so a slow or
+ * blocked listener cannot stall Raft: it only delays later events. When the queue is full the node drops the new
+ * event, counts it in {@code sansraft_listener_events_dropped_total} and logs a warning; a listener that must not
+ * miss a change should re-read {@link RaftNode#status()} when it next runs. An exception a method throws is logged
+ * and the next listener or event goes on.
+ *
+ * <p>Unlike {@link LeaderChangeListener} (called on the apply thread, in order with applied entries), these events
+ * carry no ordering guarantee relative to applied entries or completed futures.
+ *
+ * <p>Implementations must be thread-safe only if one instance is registered on several nodes.
+ */
+public interface RaftNodeListener {
+
+    /**
+     * The node's role changed, or its term did while it kept its role (a candidate starting another election).
+     *
+     * @param role     the new role
+     * @param term     the term it holds that role in
+     * @param leaderId the leader it knows of in that term, 0 if none
+     */
+    default void onRoleChange(Role role, long term, long leaderId) {
+    }
+
+    /**
+     * The leader this node knows of changed: a new leader was learned (or this node became it), or the known leader
+     * was lost ({@code leaderId} 0). Not called for each term a candidate tries while no leader is known.
+     */
+    default void onLeaderChange(long leaderId, long term) {
+    }
+
+    /**
+     * The voting membership changed. Reserved: the node's membership is fixed at build time today, so this is not
+     * called yet; it will be once configuration changes exist, with the members in effect after the change.
+     */
+    default void onMembershipChange(List<Long> members) {
+    }
+
+    /** A snapshot of this node's own state was stored (after which the log before it may be compacted). */
+    default void onSnapshotTaken(SnapshotInfo snapshot) {
+    }
+
+    /** A snapshot received from the leader was restored into the state machine. */
+    default void onSnapshotInstalled(SnapshotInfo snapshot) {
+    }
+
+    /** As leader, this node sent the last chunk of {@code snapshot} to {@code followerId}. */
+    default void onSnapshotSent(long followerId, SnapshotInfo snapshot) {
+    }
+
+    /**
+     * A fatal error stopped the node (fail-stop): a storage failure or a broken invariant. The last event the node
+     * produces; {@link RaftNode#terminated()} completes exceptionally with the same cause.
+     */
+    default void onFailStop(Throwable cause) {
+    }
+}

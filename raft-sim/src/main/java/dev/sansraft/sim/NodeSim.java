@@ -1,0 +1,878 @@
+package dev.sansraft.sim;
+
+import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Message;
+import dev.sansraft.core.RaftConfig;
+import dev.sansraft.core.RaftStatus;
+import dev.sansraft.core.Role;
+import dev.sansraft.node.InMemorySnapshotStore;
+import dev.sansraft.node.NodeScheduler;
+import dev.sansraft.node.RaftNode;
+import dev.sansraft.sim.linearizability.KvModel;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A deterministic simulated cluster of real {@link RaftNode}s (ids 1..n): the production runtime, with its event
+ * loop, storage, apply, snapshot writer, snapshot sender and tick stages, runs on this simulator's single thread
+ * through a {@link NodeScheduler} per node incarnation, on simulated storage ({@link SimLogStore} on a
+ * {@link SimDisk}, {@link SimSnapshotStore}) and a simulated network ({@link SimTransport} on {@link SimNetwork}).
+ *
+ * <p>Every stage round, tick, message delivery and client step is an event in one (time, sequence) queue; the seed
+ * draws each stage round's delay (a storage round waits one simulated disk latency, so writes queue meanwhile and
+ * share a sync), so the stages of a node interleave in every order their threads could. A <em>pause</em> freezes every
+ * stage, tick and delivery of one node while the rest runs on; on resume the held work runs again in an order the seed
+ * draws. A crash drops the incarnation: its queued work vanishes, its disk loses what was not synced, its futures
+ * never complete.
+ *
+ * <p>Raft's invariants are checked after every round through the {@link InvariantChecker} (appends, hard-state
+ * saves, applies, commits and leaders as each node's status shows them); a node that stops on a fatal error is a
+ * {@link Invariant#NODE_FAILURE}. Client-visible invariants are checked by {@link NodeSimClients}.
+ *
+ * <p>Not thread-safe: one thread drives a run, and nothing reads the wall clock, so a seed replays exactly.
+ */
+public final class NodeSim {
+
+    /** Longest delay, in microseconds, the seed draws for a stage round other than storage. */
+    static final long STAGE_JITTER_MICROS = 300;
+
+    private final long seed;
+    private final SimOptions options;
+    private final SplittableRandom random;
+    private final EventQueue queue = new EventQueue();
+    private final SimNetwork network;
+    private final InvariantChecker checker;
+    private final RecentEvents recent;
+    private final Member[] members;
+    private final List<Long> ids;
+    private final boolean raftKv;
+    private final long requestTimeoutMicros;
+    private final List<NodeSimObserver> observers = new ArrayList<>();
+    private final long[] deliveryTimes = new long[2];
+    private long now;
+    private long events;
+    private long traceHash = 0xcbf29ce484222325L;
+    private SimStage running;
+
+    private NodeSim(int n, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
+        if (n < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one node, got " + n);
+        }
+        this.seed = seed;
+        this.options = options;
+        this.raftKv = raftKv;
+        this.random = new SplittableRandom(seed);
+        this.network = new SimNetwork(n, options, random);
+        this.recent = new RecentEvents(options.recentEventCount(), options.tickMicros());
+        this.checker = new InvariantChecker(n, this::violation);
+        checker.tolerateGaps();
+        this.requestTimeoutMicros = requestTimeoutTicks * options.tickMicros();
+        this.members = new Member[n];
+        List<Long> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double skew = options.clockSkew() == 0 ? 0 : (random.nextDouble() * 2 - 1) * options.clockSkew();
+            members[i] = new Member(i, 1 + skew);
+            list.add(i + 1L);
+        }
+        this.ids = List.copyOf(list);
+        for (Member m : members) {
+            start(m);
+        }
+    }
+
+    /**
+     * A cluster of {@code n} real nodes, all up and connected, at time 0.
+     *
+     * @param raftKv              whether nodes run raft-kv's state machine (with sessions) or the simulator's store
+     * @param requestTimeoutTicks the nodes' request timeout, in ticks
+     */
+    public static NodeSim create(int n, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
+        return new NodeSim(n, seed, options, raftKv, requestTimeoutTicks);
+    }
+
+    // ---------------------------------------------------------------- one node, over its incarnations
+
+    /** One node: its disk and snapshots, which survive crashes, and its live incarnation, if up. */
+    final class Member {
+        final int slot;
+        final long id;
+        final double clockRate;
+        final SimDisk disk = new SimDisk();
+        final InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
+        Incarnation live;
+        int incarnations;
+        boolean paused;
+        long pausedMicrosTotal;
+        long pausedSince;
+        List<Runnable> held = new ArrayList<>();
+        NodeState lastState;
+
+        Member(int slot, double clockRate) {
+            this.slot = slot;
+            this.id = slot + 1L;
+            this.clockRate = clockRate;
+        }
+
+        /** Microseconds this node spent paused so far, the current pause included. */
+        long pausedMicros() {
+            return pausedMicrosTotal + (paused ? now - pausedSince : 0);
+        }
+    }
+
+    /** One life of a node: the real RaftNode and the scheduler its stages run on. */
+    final class Incarnation implements NodeScheduler, KvNodeStateMachine.Listener {
+        final Member member;
+        final int number;
+        final long clockBaseNanos;
+        final SimLogStore log;
+        final SimSnapshotStore snapshots;
+        final SimTransport transport;
+        final KvNodeStateMachine stateMachine;
+        final Set<Long> appliedWrites = new HashSet<>();
+        RaftNode node;
+        boolean dead;
+        /** The storage stage; while it has work queued, the store's log trails the core's. */
+        SimStage storage;
+        private long valueBefore;
+
+        Incarnation(Member member) {
+            this.member = member;
+            this.number = ++member.incarnations;
+            // Each incarnation's clock starts somewhere else, as a fresh process's nanoTime does.
+            this.clockBaseNanos = random.nextLong(1L << 40);
+            this.log = new SimLogStore(member.slot, member.disk, options.checkInvariants() ? checker : null);
+            this.snapshots = new SimSnapshotStore(member.snapshots);
+            this.transport = new SimTransport(NodeSim.this);
+            this.stateMachine = new KvNodeStateMachine(member.slot, newBackend(), this);
+        }
+
+        @Override
+        public long nanoTime() {
+            return clockBaseNanos + (long) (now * 1000.0 * member.clockRate);
+        }
+
+        @Override
+        public Stage stage(long nodeId, String name, Body body) {
+            SimStage stage = new SimStage(this, name, body);
+            if (stage.storage) {
+                storage = stage;
+            }
+            return stage;
+        }
+
+        @Override
+        public Timer everyPeriod(long nodeId, long periodNanos, Runnable tick) {
+            SimTimer t = new SimTimer(this, Math.max(1, Math.round(periodNanos / 1000.0 / member.clockRate)), tick);
+            t.due = now + t.periodMicros;
+            queue.schedule(t.due, new SimEvent.Step(t));
+            return t;
+        }
+
+        @Override
+        public void runDetached(long nodeId, String name, Runnable task) {
+            queue.schedule(now + 1, new SimEvent.Step(() -> runAsNode(this, task)));
+        }
+
+        @Override
+        public void beforeApply(int slot, LogEntry entry) {
+            if (options.checkInvariants()) {
+                checker.onApplySkippingNonClient(slot, entry, node.status().term());
+                KvBackend.ClientWrite w = stateMachine.backend().clientWrite(entry);
+                valueBefore = w == null ? 0 : stateMachine.backend().get(w.key());
+            }
+            for (NodeSimObserver o : observers) {
+                o.beforeApply(member.id, entry);
+            }
+        }
+
+        @Override
+        public void afterApply(int slot, LogEntry entry, KvModel.Output output, long digest) {
+            if (options.checkInvariants()) {
+                checker.onDigest(slot, stateMachine.backend().appliedIndex(), digest);
+                KvBackend.ClientWrite w = stateMachine.backend().clientWrite(entry);
+                if (w != null && !appliedWrites.add(((long) w.clientId() << 40) | w.sequence())
+                        && stateMachine.backend().get(w.key()) != valueBefore) {
+                    throw violation(Invariant.EXACTLY_ONCE, "node " + member.id + " applied client " + w.clientId()
+                            + " sequence " + w.sequence() + " again at index " + entry.index() + " and changed key "
+                            + w.key());
+                }
+            }
+            for (NodeSimObserver o : observers) {
+                o.afterApply(member.id, entry, output);
+            }
+        }
+
+        @Override
+        public void restored(int slot, long index, long digest) {
+            if (options.checkInvariants()) {
+                checker.onRestore(slot, index, digest);
+            }
+            note("n" + member.id + " restored a snapshot at index " + index);
+        }
+    }
+
+    /** A stage of one incarnation: each round is one event, delayed by a seeded draw. */
+    private final class SimStage implements NodeScheduler.Stage, Runnable {
+        final Incarnation inc;
+        final String name;
+        final NodeScheduler.Body body;
+        final boolean storage;
+        boolean scheduled;
+        boolean stopped;
+        boolean exited;
+
+        SimStage(Incarnation inc, String name, NodeScheduler.Body body) {
+            this.inc = inc;
+            this.name = name;
+            this.body = body;
+            this.storage = name.equals("storage");
+        }
+
+        @Override
+        public void wake() {
+            if (!scheduled && !stopped && !inc.dead) {
+                scheduled = true;
+                queue.schedule(now + delay(), new SimEvent.Step(this));
+            }
+        }
+
+        private long delay() {
+            if (storage) {
+                // A storage round ends in a sync: it takes one disk latency, and writes queue up meanwhile.
+                return options.diskLatencyMinMicros() == options.diskLatencyMaxMicros()
+                        ? options.diskLatencyMinMicros()
+                        : random.nextLong(options.diskLatencyMinMicros(), options.diskLatencyMaxMicros() + 1);
+            }
+            return random.nextLong(STAGE_JITTER_MICROS + 1);
+        }
+
+        @Override
+        public void run() {
+            if (inc.dead || stopped) {
+                scheduled = false;
+                return;
+            }
+            if (inc.member.paused) {
+                inc.member.held.add(this); // stays scheduled: it runs again on resume
+                return;
+            }
+            scheduled = false;
+            running = this;
+            boolean worked;
+            try {
+                worked = body.runRound();
+            } finally {
+                running = null;
+            }
+            if (worked || body.hasWork()) {
+                wake();
+            }
+            afterRound(inc);
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+        }
+
+        @Override
+        public boolean awaitEnd() {
+            if (running == this) {
+                return false;
+            }
+            if (!exited) {
+                exited = true;
+                body.exit();
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "n" + inc.member.id + " " + name;
+        }
+    }
+
+    /** The tick timer of one incarnation, at a fixed rate in the node's own (possibly skewed) time. */
+    private final class SimTimer implements NodeScheduler.Timer, Runnable {
+        final Incarnation inc;
+        final long periodMicros;
+        final Runnable tick;
+        long due;
+        boolean cancelled;
+
+        SimTimer(Incarnation inc, long periodMicros, Runnable tick) {
+            this.inc = inc;
+            this.periodMicros = periodMicros;
+            this.tick = tick;
+        }
+
+        @Override
+        public void run() {
+            if (cancelled || inc.dead) {
+                return;
+            }
+            due += periodMicros;
+            queue.schedule(due, new SimEvent.Step(this));
+            runAsNode(inc, tick);
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+    }
+
+    /** Runs work of the node's own (a tick, a detached task), or holds it while the node is paused. */
+    private void runAsNode(Incarnation inc, Runnable work) {
+        if (inc.dead) {
+            return;
+        }
+        if (inc.member.paused) {
+            inc.member.held.add(() -> runAsNode(inc, work));
+            return;
+        }
+        work.run();
+        afterRound(inc);
+    }
+
+    private KvBackend newBackend() {
+        return raftKv ? new RaftKvBackend() : new SimStateMachine();
+    }
+
+    /** A fresh backend of the configured kind, for clients to encode commands with. */
+    KvBackend codec() {
+        return newBackend();
+    }
+
+    // ---------------------------------------------------------------- life cycle
+
+    private void start(Member m) {
+        Incarnation inc = new Incarnation(m);
+        RaftConfig config = options.raftConfig().toBuilder()
+                .randomSeed(seed * 0x9E3779B97F4A7C15L + m.id * 1_000_003L + inc.number).build();
+        RaftNode node = RaftNode.builder().id(m.id).members(ids).config(config).logStore(inc.log)
+                .snapshotStore(inc.snapshots).transport(inc.transport).stateMachine(inc.stateMachine)
+                .tickInterval(Duration.ofNanos(options.tickMicros() * 1000))
+                .requestTimeout(Duration.ofNanos(requestTimeoutMicros * 1000)).nodeScheduler(inc).build();
+        inc.node = node;
+        m.live = inc;
+        try {
+            node.start();
+        } catch (RuntimeException e) {
+            throw violation(Invariant.NODE_FAILURE, "node " + m.id + " failed to start: " + e, e);
+        }
+        RaftStatus s = node.status();
+        NodeState state = new NodeState(s.role(), s.term(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
+                s.lastLogIndex());
+        if (options.checkInvariants()) {
+            checker.onRestart(m.slot, m.disk.hardState(), m.disk.durableLog(), m.disk.reportedIndex(),
+                    m.disk.reportedTerm(), state);
+        }
+        m.lastState = state;
+        for (NodeSimObserver o : observers) {
+            o.onStart(m.id, inc.number);
+        }
+    }
+
+    /** Crashes {@code id}: its incarnation is gone mid-flight, unsynced writes lost (or a prefix kept). */
+    public void crash(long id) {
+        Member m = member(id);
+        Incarnation inc = m.live;
+        if (inc == null) {
+            return;
+        }
+        inc.dead = true;
+        inc.transport.close();
+        inc.snapshots.crash();
+        m.disk.crash(random, options.tornCrashRate());
+        m.live = null;
+        endPause(m);
+        checker.onCrash(m.slot);
+        note("crash n" + id);
+        for (NodeSimObserver o : observers) {
+            o.onCrash(id);
+        }
+    }
+
+    /** Restarts {@code id} from its durable state, crashing it first if it is up. */
+    public void restart(long id) {
+        crash(id);
+        Member m = member(id);
+        start(m);
+        note("restart n" + id + " (incarnation " + m.incarnations + ")");
+    }
+
+    /**
+     * Pauses {@code id} for {@code ticks} ticks, like a stopped VM or a long GC pause: none of its stages, ticks or
+     * deliveries run; they are held, and on resume run again in an order the seed draws. Its clock runs on.
+     */
+    public void pause(long id, long ticks) {
+        Member m = member(id);
+        if (m.live == null || m.paused) {
+            return;
+        }
+        m.paused = true;
+        m.pausedSince = now;
+        Incarnation inc = m.live;
+        note("pause n" + id + " for " + ticks + " ticks");
+        for (NodeSimObserver o : observers) {
+            o.onPause(id, ticks);
+        }
+        queue.schedule(now + ticks * options.tickMicros(), new SimEvent.Callback("resume n" + id, () -> {
+            if (m.live == inc && m.paused) {
+                resume(m);
+            }
+        }));
+    }
+
+    private void resume(Member m) {
+        List<Runnable> held = endPause(m);
+        note("resume n" + m.id + " with " + held.size() + " held events");
+        for (NodeSimObserver o : observers) {
+            o.onResume(m.id, held.size());
+        }
+        // The held work runs again in an order the seed draws: each at its own small random delay.
+        for (Runnable r : held) {
+            queue.schedule(now + random.nextLong(STAGE_JITTER_MICROS * 4 + 1), new SimEvent.Step(r));
+        }
+    }
+
+    private List<Runnable> endPause(Member m) {
+        if (m.paused) {
+            m.pausedMicrosTotal += now - m.pausedSince;
+            m.paused = false;
+        }
+        List<Runnable> held = m.held;
+        m.held = new ArrayList<>();
+        return held;
+    }
+
+    // ---------------------------------------------------------------- network
+
+    void send(Message message) {
+        if (options.checkInvariants()) {
+            checkDurableBeforeSend(message);
+        }
+        int copies = network.send(message, now, random, deliveryTimes);
+        for (int i = 0; i < copies; i++) {
+            queue.schedule(deliveryTimes[i], new SimEvent.Deliver(message));
+        }
+    }
+
+    /** Action contract rule 1, as the network sees it: the hard state a message depends on is already durable. */
+    private void checkDurableBeforeSend(Message m) {
+        boolean preVote = (m instanceof Message.VoteRequest && ((Message.VoteRequest) m).preVote())
+                || (m instanceof Message.VoteResponse && ((Message.VoteResponse) m).preVote());
+        if (preVote) {
+            return; // PreVote messages carry a term nobody persists
+        }
+        dev.sansraft.core.HardState durable = member(m.from()).disk.hardState();
+        if (m.term() > durable.term()) {
+            throw violation(Invariant.ACTION_ORDER, "node " + m.from() + " sends " + RecentEvents.describe(m)
+                    + " in term " + m.term() + " while its durable term is " + durable.term());
+        }
+        if (m instanceof Message.VoteResponse && ((Message.VoteResponse) m).voteGranted()
+                && (durable.term() != m.term() || durable.votedFor() != m.to())) {
+            throw violation(Invariant.ACTION_ORDER, "node " + m.from() + " grants its vote in term " + m.term()
+                    + " to node " + m.to() + " while its durable hard state is " + durable);
+        }
+    }
+
+    private void deliver(Message m) {
+        Member to = members[(int) m.to() - 1];
+        Incarnation inc = to.live;
+        if (inc == null || !network.isLinkUp((int) m.from() - 1, to.slot)) {
+            return;
+        }
+        if (to.paused) {
+            // The process is frozen, its transport's thread too: the message waits in the socket buffer.
+            to.held.add(() -> {
+                if (to.live == inc && network.isLinkUp((int) m.from() - 1, to.slot)) {
+                    deliverNow(inc, m);
+                }
+            });
+            return;
+        }
+        deliverNow(inc, m);
+    }
+
+    private void deliverNow(Incarnation inc, Message m) {
+        network.delivered();
+        inc.transport.deliver(m);
+        for (NodeSimObserver o : observers) {
+            o.onDeliver(m);
+        }
+    }
+
+    public void disconnect(long id) {
+        network.setDisconnected(member(id).slot, true);
+        note("disconnect n" + id);
+    }
+
+    public void connect(long id) {
+        network.setDisconnected(member(id).slot, false);
+        note("connect n" + id);
+    }
+
+    /** Splits the nodes into groups that cannot talk across; nodes not named form one more group. */
+    public void partition(long[]... groups) {
+        int[] groupOf = new int[members.length];
+        java.util.Arrays.fill(groupOf, groups.length);
+        for (int g = 0; g < groups.length; g++) {
+            for (long id : groups[g]) {
+                groupOf[member(id).slot] = g;
+            }
+        }
+        network.partition(groupOf);
+        note("partition " + java.util.Arrays.deepToString(groups));
+    }
+
+    /** Cuts only the direction {@code from -> to}. */
+    public void cutLink(long from, long to) {
+        network.setCut(member(from).slot, member(to).slot, true);
+        note("cut link n" + from + " -> n" + to);
+    }
+
+    /** Holds every message on {@code from -> to} for {@code ticks} ticks. */
+    public void clog(long from, long to, long ticks) {
+        network.clog(member(from).slot, member(to).slot, now + ticks * options.tickMicros());
+        note("clog n" + from + " -> n" + to + " for " + ticks + " ticks");
+    }
+
+    /** Reconnects the network: no partition, cut, clog or disconnected node. Paused nodes stay paused. */
+    public void heal() {
+        network.heal();
+        note("heal");
+    }
+
+    /** Resumes every paused node now. */
+    public void resumeAll() {
+        for (Member m : members) {
+            if (m.paused) {
+                resume(m);
+            }
+        }
+    }
+
+    public void setUnreliable(double lossRate, double duplicateRate) {
+        network.setRates(lossRate, duplicateRate, options.longTailRate(), options.jitterMicros());
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs every event due within the next {@code ticks} ticks. */
+    public void runFor(long ticks) {
+        runForMicros(ticks * options.tickMicros());
+    }
+
+    void runForMicros(long micros) {
+        long until = now + micros;
+        while (!queue.isEmpty() && queue.peekTime() <= until) {
+            processOne();
+        }
+        now = until;
+    }
+
+    /** Runs until {@code condition} holds (checked after every event) or {@code maxTicks} pass; returns whether it held. */
+    public boolean runUntil(BooleanSupplier condition, long maxTicks) {
+        long until = now + maxTicks * options.tickMicros();
+        while (true) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            if (queue.isEmpty() || queue.peekTime() > until) {
+                now = Math.max(now, until);
+                return condition.getAsBoolean();
+            }
+            processOne();
+        }
+    }
+
+    /** Schedules harness work {@code delayMicros} from now. */
+    void schedule(long delayMicros, String label, Runnable action) {
+        queue.schedule(now + delayMicros, new SimEvent.Callback(label, action));
+    }
+
+    private void processOne() {
+        long time = queue.peekTime();
+        SimEvent event = queue.poll();
+        now = time;
+        events++;
+        mix(time);
+        if (event instanceof SimEvent.Step) {
+            mix(1);
+            ((SimEvent.Step) event).action().run();
+        } else if (event instanceof SimEvent.Deliver) {
+            Message m = ((SimEvent.Deliver) event).message();
+            mix(2);
+            mix(m.from() * 31 + m.to());
+            mix(m.term());
+            mix(m.getClass().getSimpleName().length());
+            deliver(m);
+        } else {
+            SimEvent.Callback c = (SimEvent.Callback) event;
+            mix(3);
+            mix(c.label().hashCode());
+            recent.add(time, c.label());
+            c.action().run();
+        }
+    }
+
+    /** After every round of a node: its fatal errors, and the invariants its status shows. */
+    private void afterRound(Incarnation inc) {
+        Member m = inc.member;
+        if (inc.node.terminated().isCompletedExceptionally()) {
+            Throwable cause = inc.node.terminated().handle((v, e) -> e).join();
+            throw violation(Invariant.NODE_FAILURE, "node " + m.id + " stopped on a fatal error: " + cause, cause);
+        }
+        if (m.live != inc || (inc.storage != null && inc.storage.scheduled)) {
+            // Checked once the storage stage is idle: until then the store's log trails what the core's status says.
+            return;
+        }
+        RaftStatus s = inc.node.status();
+        NodeState before = m.lastState;
+        if (before.commitIndex() == s.commitIndex() && before.term() == s.term() && before.role() == s.role()
+                && before.lastLogIndex() == s.lastLogIndex() && before.leaderId() == s.leaderId()) {
+            return;
+        }
+        NodeState after = new NodeState(s.role(), s.term(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
+                s.lastLogIndex());
+        m.lastState = after;
+        if (after.role() == Role.LEADER && (before.role() != Role.LEADER || before.term() != after.term())) {
+            recent.add(now, "n" + m.id + " became LEADER of term " + after.term());
+        }
+        if (options.checkInvariants()) {
+            checker.afterRound(m.slot, before, after, inc.log.log());
+        }
+        for (NodeSimObserver o : observers) {
+            o.onStatus(m.id, before, after);
+        }
+    }
+
+    void clientCall(int clientId, long nodeId, KvModel.Input input) {
+        for (NodeSimObserver o : observers) {
+            o.onClientCall(clientId, nodeId, input);
+        }
+    }
+
+    void clientOutcome(int clientId, long nodeId, KvModel.Input input, Object result, Throwable failure) {
+        for (NodeSimObserver o : observers) {
+            o.onClientOutcome(clientId, nodeId, input, result, failure);
+        }
+    }
+
+    private void mix(long x) {
+        traceHash = Long.rotateLeft((traceHash ^ x) * 0x9E3779B97F4A7C15L, 29);
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public int size() {
+        return members.length;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public SimOptions options() {
+        return options;
+    }
+
+    public long nowMicros() {
+        return now;
+    }
+
+    public double tick() {
+        return now / (double) options.tickMicros();
+    }
+
+    public long eventsProcessed() {
+        return events;
+    }
+
+    public long traceHash() {
+        return traceHash;
+    }
+
+    SplittableRandom random() {
+        return random;
+    }
+
+    long requestTimeoutMicros() {
+        return requestTimeoutMicros;
+    }
+
+    InvariantChecker checker() {
+        return checker;
+    }
+
+    void addObserver(NodeSimObserver observer) {
+        observers.add(observer);
+    }
+
+    Member member(long id) {
+        if (id < 1 || id > members.length) {
+            throw new IllegalArgumentException("no node " + id + " in a cluster of " + members.length);
+        }
+        return members[(int) id - 1];
+    }
+
+    /** The live RaftNode of {@code id}, or null while it is down. */
+    public RaftNode node(long id) {
+        Incarnation inc = member(id).live;
+        return inc == null ? null : inc.node;
+    }
+
+    public boolean isUp(long id) {
+        return member(id).live != null;
+    }
+
+    public boolean isPaused(long id) {
+        return member(id).paused;
+    }
+
+    /** Up, not paused and not cut off by {@link #disconnect}. */
+    public boolean isConnected(long id) {
+        Member m = member(id);
+        return m.live != null && !m.paused && !network.isDisconnected(m.slot);
+    }
+
+    /** The leader with the highest term among connected nodes, or 0. */
+    public long leader() {
+        long best = 0;
+        long bestTerm = -1;
+        for (Member m : members) {
+            if (isConnected(m.id)) {
+                RaftStatus s = m.live.node.status();
+                if (s.role() == Role.LEADER && s.term() > bestTerm) {
+                    best = m.id;
+                    bestTerm = s.term();
+                }
+            }
+        }
+        return best;
+    }
+
+    /** A metric summed over the live incarnations (counters start again at each restart). */
+    long metricSum(String name) {
+        long sum = 0;
+        for (Member m : members) {
+            if (m.live != null) {
+                sum += (long) m.live.node.metrics().get(name);
+            }
+        }
+        return sum;
+    }
+
+    /** The node's applied index, 0 while it is down. */
+    public long appliedIndex(long id) {
+        RaftNode n = node(id);
+        return n == null ? 0 : n.status().appliedIndex();
+    }
+
+    // ---------------------------------------------------------------- liveness and reporting
+
+    /**
+     * The liveness phase, as {@link SimCluster#checkLiveness()}: once faults stop, everything is healed and every
+     * node up, a leader must commit a probe written through {@link RaftNode#propose} within
+     * {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, and every node must then apply it,
+     * the slowest progressing at least once per {@link SimCluster#CATCH_UP_WINDOW_ELECTION_TIMEOUTS} election
+     * timeouts.
+     *
+     * @return ticks it took
+     */
+    public long checkLiveness() {
+        heal();
+        resumeAll();
+        setUnreliable(0, 0);
+        for (Member m : members) {
+            if (m.live == null) {
+                restart(m.id);
+            }
+        }
+        long start = now;
+        long et = options.raftConfig().electionTimeoutTicks();
+        long boundTicks = SimCluster.LIVENESS_BOUND_ELECTION_TIMEOUTS * et;
+        long deadline = now + boundTicks * options.tickMicros();
+        CompletableFuture<byte[]> probe = null;
+        long probeLeader = 0;
+        int probes = 0;
+        while (true) {
+            if (probe != null && probe.isDone()) {
+                if (!probe.isCompletedExceptionally()) {
+                    break;
+                }
+                probe = null; // not applied, or not known to be: try again at whoever leads now
+            }
+            long leader = leader();
+            if (probe == null && leader != 0) {
+                probe = node(leader).propose(("liveness-probe-" + seed + "-" + probes++)
+                        .getBytes(StandardCharsets.UTF_8));
+                probeLeader = leader;
+            }
+            if (now >= deadline) {
+                throw violation(Invariant.LIVENESS, "no leader committed a probe within " + boundTicks
+                        + " ticks of healing (" + probes + " probes), node states:" + describeNodes());
+            }
+            runForMicros(options.tickMicros() / 2);
+        }
+        // The probe's future completed on the leader's apply stage, so its applied index covers the probe.
+        long target = appliedIndex(probeLeader);
+        long window = SimCluster.CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et * options.tickMicros();
+        long slowest = minApplied();
+        long windowEnd = now + window;
+        while (minApplied() < target) {
+            runForMicros(options.tickMicros() / 2);
+            long m = minApplied();
+            if (m > slowest) {
+                slowest = m;
+                windowEnd = now + window;
+            } else if (now >= windowEnd) {
+                throw violation(Invariant.COMMITTED_APPLIED_EVERYWHERE, "the slowest node stayed at applied index "
+                        + slowest + " for " + SimCluster.CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et + " ticks; it must"
+                        + " reach " + target + ", node states:" + describeNodes());
+            }
+        }
+        return (now - start) / options.tickMicros();
+    }
+
+    private long minApplied() {
+        long min = Long.MAX_VALUE;
+        for (Member m : members) {
+            min = Math.min(min, appliedIndex(m.id));
+        }
+        return min;
+    }
+
+    String describeNodes() {
+        StringBuilder sb = new StringBuilder();
+        for (Member m : members) {
+            sb.append("\n  n").append(m.id).append(m.live == null ? " down" : " " + m.live.node.status())
+                    .append(m.paused ? " PAUSED" : "").append("\n    ").append(m.disk.describe());
+        }
+        return sb.toString();
+    }
+
+    void note(String what) {
+        recent.add(now, what);
+        mix(what.hashCode());
+    }
+
+    InvariantViolation violation(Invariant invariant, String detail) {
+        return violation(invariant, detail, null);
+    }
+
+    InvariantViolation violation(Invariant invariant, String detail, Throwable cause) {
+        return new InvariantViolation(invariant, seed, tick(), detail, recent.format(), cause);
+    }
+}
