@@ -45,7 +45,7 @@ break_rule() { # $1 rule, $2 source dir; each edit must change its file
       expr='s/if \(r\.round\(\) > pr\.ackedRound\) \{\n(\s*)pr\.ackedRound = r\.round\(\);/Progress slot = pr;\n$1for (Progress p : progress) { if (p.ackedRound < r.round()) { slot = p; break; } }\n$1if (r.round() > slot.ackedRound) {\n$1slot.ackedRound = r.round();/' ;;
     commit-max-match)
       f=Replication.java
-      expr='s/(quorumValues\[i \+ 1\] = progress\[i\]\.matchIndex;\n\s*\}\n\s*)return QuorumMath\.quorumValue\(quorumValues, quorumScratch\);/$1return Arrays.stream(quorumValues).max().getAsLong();/' ;;
+      expr='s/long quorumMatchIndex\(\) \{\n(\s*)return quorum\.quorumValue\(matchIndexOf\);/long quorumMatchIndex() {\n$1return Arrays.stream(quorum.voters()).map(matchIndexOf).max().orElse(0);/' ;;
     snapshot-suffix)
       f=RaftCore.java
       expr='s/if \(log\.matchTerm\(s\.index\(\), s\.term\(\)\)\) \{/if (s.index() <= log.lastIndex()) {/' ;;

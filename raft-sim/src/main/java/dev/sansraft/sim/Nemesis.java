@@ -31,7 +31,7 @@ final class Nemesis {
         this.profile = profile;
         this.random = cluster.random();
         this.faults = faults;
-        this.targeted = new TargetedNemesis(cluster, faults, cluster.seed());
+        this.targeted = new TargetedNemesis(TargetedNemesis.Target.of(cluster), faults, cluster.seed());
     }
 
     void start() {
