@@ -55,6 +55,13 @@ final class SwarmRun {
         return run(seed, ticks, nodes, profileName, Sabotage.NONE, null, 0, TargetedFaults.NONE, null);
     }
 
+    /** The same with {@code sabotage} planted (see {@link #run(long, long, int, String, Sabotage)}). */
+    static Result runWithoutTargetedFaults(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
+        boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
+        return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
+                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.NONE, null);
+    }
+
     /**
      * {@code DUPLICATE_WRITES} runs the simulator's own store (no sessions) with clients forced to re-send writes
      * every {@link #FORCED_RETRY_TICKS}, so a write lands in the log twice and is applied twice.
