@@ -130,6 +130,9 @@ final class Applier implements NodeScheduler.Body {
             if (f.future().completeExceptionally(f.cause()) && f.outcomeCounter() != null) {
                 f.outcomeCounter().incrementAndGet();
             }
+        } else if (task instanceof ApplyTask.Complete) {
+            ApplyTask.Complete c = (ApplyTask.Complete) task;
+            c.future().complete(c.value());
         } else if (task instanceof ApplyTask.LeaderChange) {
             ApplyTask.LeaderChange c = (ApplyTask.LeaderChange) task;
             for (LeaderChangeListener l : listeners) {
@@ -166,6 +169,12 @@ final class Applier implements NodeScheduler.Body {
             PendingRequest.Proposal waiter = waiters == null ? null : waiters[i];
             if (e.kind() == EntryKind.NORMAL) {
                 applyNormal(e, waiter);
+            } else if (waiter != null && waiter.changes != null && e.kind() == EntryKind.CONFIG
+                    && waiter.term == e.term()) {
+                // A membership change is done once its configuration entry is committed (thesis ch. 4).
+                if (waiter.future.complete(e.payload())) {
+                    counters.proposalsApplied.incrementAndGet();
+                }
             } else if (waiter != null) {
                 drop(waiter, new ProposalDroppedException("proposal expected at index " + e.index() + " term "
                         + waiter.term + " but a " + e.kind() + " entry was committed there"));
@@ -270,6 +279,8 @@ final class Applier implements NodeScheduler.Body {
                 } else if (task instanceof ApplyTask.Fail) {
                     ApplyTask.Fail f = (ApplyTask.Fail) task;
                     f.future().completeExceptionally(f.cause());
+                } else if (task instanceof ApplyTask.Complete) {
+                    ((ApplyTask.Complete) task).future().completeExceptionally(cause);
                 }
             }
         }

@@ -29,6 +29,10 @@ sealed interface ApplyTask {
     record Query(long readIndex, PendingRequest.Read read) implements ApplyTask {
     }
 
+    /** Complete a future normally (a finished leadership transfer). */
+    record Complete(CompletableFuture<byte[]> future, byte[] value) implements ApplyTask {
+    }
+
     /**
      * Fail a future (a rejection, or a dropped or unknown proposal); {@code outcomeCounter}, if not null, counts the
      * outcome once the failure is the future's first completion (a timeout may have come first).

@@ -4,6 +4,7 @@ import dev.sansraft.core.Action;
 import dev.sansraft.core.Event;
 import dev.sansraft.core.HardState;
 import dev.sansraft.core.LogView;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftCore;
 import dev.sansraft.core.RaftStatus;
@@ -28,13 +29,13 @@ interface ConsensusCore {
     /** Builds the core from durable state when the node starts. */
     @FunctionalInterface
     interface Factory {
-        ConsensusCore create(long id, List<Long> members, RaftConfig config, LogView log, HardState hardState,
+        ConsensusCore create(long id, Membership bootstrap, RaftConfig config, LogView log, HardState hardState,
                              Optional<SnapshotInfo> snapshot);
     }
 
     /** The production factory: a real {@link RaftCore}. */
-    Factory RAFT = (id, members, config, log, hardState, snapshot) -> {
-        RaftCore core = RaftCore.create(id, members, config, log, hardState, snapshot);
+    Factory RAFT = (id, bootstrap, config, log, hardState, snapshot) -> {
+        RaftCore core = RaftCore.create(id, bootstrap, config, log, hardState, snapshot);
         return new ConsensusCore() {
             @Override
             public List<Action> stepAll(List<? extends Event> events) {

@@ -3,6 +3,7 @@ package dev.sansraft.node;
 import dev.sansraft.core.Action;
 import dev.sansraft.core.Event;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.RaftStatus;
 import org.slf4j.Logger;
@@ -91,6 +92,10 @@ final class EventLoop implements NodeScheduler.Body {
     private final ArrayDeque<PendingRequest> byDeadline = new ArrayDeque<>();
     private long nextCorrelationId;
     private long nextReadId;
+    private final Map<Long, PendingRequest.Transfer> transfersById = new HashMap<>();
+    private long nextTransferId;
+    /** The configuration the transport was last told about; null until the first flush. */
+    private Membership knownMembership;
     private final List<Event> events = new ArrayList<>();
     private final List<PendingRequest.Proposal> batchProposals = new ArrayList<>();
     private long batchFirstCorrelationId;
@@ -296,6 +301,8 @@ final class EventLoop implements NodeScheduler.Body {
             propose((PendingRequest.Proposal) input);
         } else if (input instanceof PendingRequest.Read) {
             read((PendingRequest.Read) input);
+        } else if (input instanceof PendingRequest.Transfer) {
+            transfer((PendingRequest.Transfer) input);
         } else {
             throw new IllegalStateException("node " + nodeId + " event loop got an unknown input " + input);
         }
@@ -340,7 +347,46 @@ final class EventLoop implements NodeScheduler.Body {
             batchFirstCorrelationId = correlationId;
         }
         batchProposals.add(p);
-        events.add(new Event.Propose(correlationId, p.command));
+        events.add(p.changes != null ? new Event.ChangeMembership(correlationId, p.changes)
+                : new Event.Propose(correlationId, p.command));
+    }
+
+    private void transfer(PendingRequest.Transfer t) {
+        if (t.future.isDone()) {
+            return;
+        }
+        t.requestId = ++nextTransferId;
+        transfersById.put(t.requestId, t);
+        byDeadline.add(t);
+        events.add(new Event.TransferLeadership(t.requestId, t.target));
+    }
+
+    private void onTransferOutcome(Action.TransferOutcome o) {
+        PendingRequest.Transfer t = transfersById.remove(o.requestId());
+        if (t == null) {
+            return;
+        }
+        log.info("node {}: leadership transfer to node {} ended: {} (leader {})", nodeId, o.target(), o.result(),
+                o.leaderHint());
+        if (o.result() == Action.TransferResult.COMPLETED) {
+            applyTasks.add(new ApplyTask.Complete(t.future, new byte[0]));
+            return;
+        }
+        RaftException cause = switch (o.result()) {
+            case NOT_LEADER -> new NotLeaderException(nodeId, o.leaderHint());
+            case INVALID_TARGET -> new LeadershipTransferException(LeadershipTransferException.Reason.INVALID_TARGET,
+                    o.leaderHint(), "node " + o.target() + " is not a voter of the configuration; only a voter can"
+                    + " take over leadership");
+            case IN_PROGRESS -> new LeadershipTransferException(LeadershipTransferException.Reason.IN_PROGRESS,
+                    o.leaderHint(), "another leadership transfer is under way on node " + nodeId);
+            case TIMED_OUT -> new LeadershipTransferException(LeadershipTransferException.Reason.TIMED_OUT,
+                    o.leaderHint(), "node " + o.target() + " did not take over within an election timeout; node "
+                    + nodeId + " leads on");
+            case SUPERSEDED -> new LeadershipTransferException(LeadershipTransferException.Reason.SUPERSEDED,
+                    o.leaderHint(), "node " + o.leaderHint() + " became leader instead of node " + o.target());
+            default -> throw new IllegalStateException("node " + nodeId + ": unexpected transfer outcome " + o);
+        };
+        applyTasks.add(new ApplyTask.Fail(t.future, cause));
     }
 
     /** The proposal of this batch with {@code correlationId}; outcomes always come in the batch that proposed. */
@@ -429,6 +475,8 @@ final class EventLoop implements NodeScheduler.Body {
             applyTasks.add(new ApplyTask.Restore(((Action.RestoreSnapshot) a).snapshot())); // item 8
         } else if (a instanceof Action.ProposalUnknown) {
             onUnknown((Action.ProposalUnknown) a);
+        } else if (a instanceof Action.TransferOutcome) {
+            onTransferOutcome((Action.TransferOutcome) a);
         } else {
             throw new IllegalStateException("node " + nodeId + " cannot carry out action " + a);
         }
@@ -499,9 +547,16 @@ final class EventLoop implements NodeScheduler.Body {
         PendingRequest.Proposal p = proposalOf(a);
         counters.proposalsRejected.incrementAndGet();
         byDeadline.add(p); // so that it still times out if the apply thread is stuck
-        RaftException cause = a.reason() == Action.RejectReason.OVERLOADED
-                ? new OverloadedException("node " + nodeId + " has too many uncommitted bytes in flight; retry later")
-                : new NotLeaderException(nodeId, a.leaderHint());
+        RaftException cause = switch (a.reason()) {
+            case OVERLOADED -> new OverloadedException("node " + nodeId
+                    + " has too many uncommitted bytes in flight; retry later");
+            case MEMBERSHIP_CHANGE_IN_PROGRESS -> new MembershipChangeException(
+                    MembershipChangeException.Reason.CHANGE_IN_PROGRESS, "node " + nodeId + ": " + a.detail());
+            case INVALID_MEMBERSHIP_CHANGE -> new MembershipChangeException(
+                    MembershipChangeException.Reason.INVALID_CHANGE, "node " + nodeId + ": " + a.detail());
+            // LEADERSHIP_TRANSFER: leadership is moving to the hint; the caller retries there.
+            default -> new NotLeaderException(nodeId, a.leaderHint());
+        };
         p.rejection = cause; // a timeout that beats the apply thread to it reports the same, known, outcome
         applyTasks.add(new ApplyTask.Fail(p.future, cause));
     }
@@ -586,6 +641,13 @@ final class EventLoop implements NodeScheduler.Body {
                 counters.requestsTimedOut.incrementAndGet();
                 counters.proposalsUnknown.incrementAndGet();
             }
+        } else if (p instanceof PendingRequest.Transfer) {
+            PendingRequest.Transfer transfer = (PendingRequest.Transfer) p;
+            transfersById.remove(transfer.requestId, transfer);
+            if (p.future.completeExceptionally(new TimeoutException("leadership transfer to node " + transfer.target
+                    + " was not done before its deadline on node " + nodeId))) {
+                counters.requestsTimedOut.incrementAndGet();
+            }
         } else {
             PendingRequest.Read read = (PendingRequest.Read) p;
             readsById.remove(read.readId, read);
@@ -627,13 +689,39 @@ final class EventLoop implements NodeScheduler.Body {
             }
             snapshotOps.clear();
         }
+        // Published before the applies are handed over: a caller whose future the apply stage completes must then
+        // see a status at least as new (commit index, membership), or a check built on status(), such as the
+        // caught-up test of promote(), could run against the round before.
+        status = core.status();
         if (!applyTasks.isEmpty()) {
             holdApplies(applyTasks);
             applier.submit(applyTasks);
             applyTasks = new ArrayList<>();
         }
-        status = core.status();
         inflight = trackedProposals + readsById.size();
+        Membership membership = status.membership();
+        if (!membership.equals(knownMembership)) {
+            knownMembership = membership;
+            membershipChanged(membership);
+        }
+    }
+
+    /** A configuration took effect: the transport learns its members (an empty one keeps the bootstrap peers). */
+    private void membershipChanged(Membership membership) {
+        log.info("node {}: configuration voters={} learners={}{}", nodeId, membership.voterIds(),
+                membership.learnerIds(), membership.isJoint() ? " joint with outgoing voters "
+                        + membership.outgoingVoters().stream().map(Membership.Member::id).toList() : "");
+        if (membership.isEmpty()) {
+            return;
+        }
+        Map<Long, String> endpoints = new HashMap<>();
+        for (List<Membership.Member> list : List.of(membership.voters(), membership.outgoingVoters(),
+                membership.learners())) {
+            for (Membership.Member m : list) {
+                endpoints.put(m.id(), m.endpoint());
+            }
+        }
+        transport.updatePeers(endpoints);
     }
 
     private void holdWrites(long seq, List<Action> ops) {
@@ -706,9 +794,12 @@ final class EventLoop implements NodeScheduler.Body {
         for (ApplyTask t : applyTasks) {
             if (t instanceof ApplyTask.Fail) {
                 ((ApplyTask.Fail) t).future().completeExceptionally(cause);
+            } else if (t instanceof ApplyTask.Complete) {
+                ((ApplyTask.Complete) t).future().completeExceptionally(cause);
             }
         }
         byDeadline.clear();
+        transfersById.clear();
         proposalsByIndex.clear();
         trackedProposals = 0;
         readsById.clear();

@@ -1,13 +1,16 @@
 package dev.sansraft.node;
 
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -23,6 +26,8 @@ final class TestCluster implements AutoCloseable {
 
     final InMemoryNetwork network = InMemoryNetwork.create();
     final List<Long> ids = new ArrayList<>();
+    /** Nodes started as members-to-be; they restart that way too (their log holds their configuration). */
+    final Set<Long> joining = new HashSet<>();
     final Map<Long, InMemoryLogStore> stores = new HashMap<>();
     final Map<Long, CountingStateMachine> machines = new HashMap<>();
     final Map<Long, ListMachine> listMachines = new HashMap<>();
@@ -76,13 +81,28 @@ final class TestCluster implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts a new node {@code id} on an empty store as a member-to-be ({@link Membership#EMPTY}): it waits for the
+     * leader to add it. Not part of {@link #ids}.
+     */
+    RaftNode startJoining(long id) {
+        stores.put(id, new InMemoryLogStore());
+        joining.add(id);
+        return start(id);
+    }
+
     /** Starts (or restarts) node {@code id} on its stores, with an empty state machine. */
     RaftNode start(long id) {
         RaftConfig.Builder config = RaftConfig.builder().randomSeed(seed).electionTimeoutTicks(20)
                 .heartbeatIntervalTicks(2);
-        RaftNode.Builder builder = RaftNode.builder().id(id).members(ids).logStore(stores.get(id))
+        RaftNode.Builder builder = RaftNode.builder().id(id).logStore(stores.get(id))
                 .transport(network.transport(id)).tickInterval(Duration.ofMillis(20)).requestTimeout(requestTimeout)
                 .scheduler(scheduler);
+        if (joining.contains(id)) {
+            builder.membership(Membership.EMPTY);
+        } else {
+            builder.members(ids);
+        }
         if (snapshots) {
             config.snapshotEntries(snapshotEntries).snapshotTrailingEntries(snapshotTrailingEntries)
                     .snapshotChunkBytes(snapshotChunkBytes);

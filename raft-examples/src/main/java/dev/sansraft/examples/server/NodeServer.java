@@ -1,5 +1,6 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.node.LogStore;
 import dev.sansraft.node.SnapshotStore;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.security.SecureRandom;
+import java.util.List;
 
 /**
  * The {@code server} subcommand's node: claims the data directory, opens the file log in {@code DIR/log} and the
@@ -36,6 +38,8 @@ public final class NodeServer implements AutoCloseable {
     /**
      * Starts the node.
      *
+     * @param settings what to start
+     * @return the running node
      * @throws DataDirectoryException if the data directory belongs to another node or cluster
      * @throws IOException            if the log or the snapshot store cannot be opened or a port cannot be bound
      */
@@ -43,7 +47,14 @@ public final class NodeServer implements AutoCloseable {
         return start(settings, null, ServerSecurity.NONE);
     }
 
-    /** As {@link #start(NodeSettings)}, with TLS and an API token as {@code security} says. */
+    /**
+     * As {@link #start(NodeSettings)}, with TLS and an API token as {@code security} says.
+     *
+     * @param settings what to start
+     * @param security TLS and API token settings
+     * @return the running node
+     * @throws IOException if the log or the snapshot store cannot be opened or a port cannot be bound
+     */
     public static NodeServer start(NodeSettings settings, ServerSecurity security) throws IOException {
         return start(settings, null, security);
     }
@@ -99,7 +110,11 @@ public final class NodeServer implements AutoCloseable {
                     + " without bound and a restart replays all of it", settings.id(), settings.dataDir());
         }
         try {
-            return new NodeServer(KvNode.start(settings.id(), settings.peers().ids(), config, logStore, snapshotStore,
+            // A static cluster's members carry their endpoints into the configuration, so that members added later
+            // learn every address from the log; a joining or rejoining node waits for its configuration.
+            Membership bootstrap = settings.bootstrap() ? Membership.of(settings.peers().peers().stream()
+                    .map(p -> new Membership.Member(p.id(), p.endpoint())).toList(), List.of()) : Membership.EMPTY;
+            return new NodeServer(KvNode.start(settings.id(), bootstrap, config, logStore, snapshotStore,
                     transport, settings.self().httpAddress(), security.withScheme(settings.peers().httpBaseUrls()),
                     settings.httpThreads(), security.http(), heap.queueLimits()));
         } catch (IOException | RuntimeException e) {
@@ -119,6 +134,7 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
+    /** {@return the running node} */
     public KvNode node() {
         return node;
     }

@@ -1,5 +1,6 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.examples.http.HttpProblem;
 import dev.sansraft.examples.http.KvBackend;
@@ -15,6 +16,8 @@ import dev.sansraft.kv.KvError;
 import dev.sansraft.kv.KvResult;
 import dev.sansraft.kv.PutResult;
 import dev.sansraft.kv.SessionTag;
+import dev.sansraft.node.LeadershipTransferException;
+import dev.sansraft.node.MembershipChangeException;
 import dev.sansraft.node.NodeClosedException;
 import dev.sansraft.node.NotLeaderException;
 import dev.sansraft.node.OutcomeUnknownException;
@@ -23,6 +26,8 @@ import dev.sansraft.node.ProposalDroppedException;
 import dev.sansraft.node.RaftNode;
 import dev.sansraft.node.ReadConsistency;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -43,6 +48,12 @@ public final class RaftKvBackend implements KvBackend {
     private final RaftNode node;
     private final KvCommandCodec codec;
 
+    /**
+     * A backend over {@code node}, encoding commands with {@code codec}.
+     *
+     * @param node the local node; the caller keeps owning it
+     * @param codec the codec matching the state machine's limits
+     */
     public RaftKvBackend(RaftNode node, KvCommandCodec codec) {
         this.node = node;
         this.codec = codec;
@@ -110,6 +121,86 @@ public final class RaftKvBackend implements KvBackend {
     }
 
     @Override
+    public Members members() {
+        return members(node.status());
+    }
+
+    /** The configuration in {@code s}: the leader reports every member's match index, other nodes only their own. */
+    static Members members(RaftStatus s) {
+        Membership m = s.membership();
+        return new Members(memberList(m.voters(), s), memberList(m.learners(), s), m.isJoint());
+    }
+
+    private static List<Member> memberList(List<Membership.Member> members, RaftStatus s) {
+        List<Member> list = new ArrayList<>(members.size());
+        for (Membership.Member m : members) {
+            long match = m.id() == s.id() ? s.lastLogIndex() : s.isLeader() ? Math.max(0, s.matchIndexOf(m.id())) : -1;
+            list.add(new Member(m.id(), m.endpoint(), match));
+        }
+        return list;
+    }
+
+    @Override
+    public CompletableFuture<Members> addLearner(long id, String endpoint) {
+        try {
+            PeerSpec.parseEndpoint(id, endpoint);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new HttpProblem(400, "endpoint: " + e.getMessage()));
+        }
+        return membershipOutcome(node.addLearner(id, endpoint));
+    }
+
+    @Override
+    public CompletableFuture<Members> promote(long id) {
+        return membershipOutcome(node.promote(id));
+    }
+
+    @Override
+    public CompletableFuture<Members> remove(long id) {
+        return membershipOutcome(node.remove(id));
+    }
+
+    private CompletableFuture<Members> membershipOutcome(CompletableFuture<Membership> change) {
+        return change.handle((m, failure) -> {
+            if (failure != null) {
+                throw translate(failure);
+            }
+            // The committed configuration, with the progress the leader knows now.
+            return members(node.status());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Long> transferLeadership(long id) {
+        return node.transferLeadership(id).handle((done, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (cause instanceof LeadershipTransferException t
+                        && t.reason() == LeadershipTransferException.Reason.INVALID_TARGET
+                        && !node.status().membership().contains(id)) {
+                    throw new HttpProblem(404, "node " + id + " is not a member");
+                }
+                throw translate(failure);
+            }
+            return id;
+        });
+    }
+
+    @Override
+    public String httpUrlOf(long id) {
+        Membership.Member m = node.status().membership().member(id);
+        if (m == null || m.endpoint().isEmpty()) {
+            return null;
+        }
+        try {
+            return PeerSpec.parseEndpoint(id, m.endpoint()).httpBaseUrl();
+        } catch (IllegalArgumentException e) {
+            return null; // an endpoint of another form: no redirect, the client gets 503 and retries elsewhere
+        }
+    }
+
+    @Override
     public String metricsText() {
         return node.metrics().toPrometheus();
     }
@@ -164,6 +255,16 @@ public final class RaftKvBackend implements KvBackend {
         }
         if (cause instanceof TimeoutException) {
             return new UnavailableFailure("read timed out; retry");
+        }
+        if (cause instanceof MembershipChangeException m) {
+            int status = m.reason() == MembershipChangeException.Reason.UNKNOWN_MEMBER ? 404 : 409;
+            return new HttpProblem(status, m.getMessage());
+        }
+        if (cause instanceof LeadershipTransferException t) {
+            return switch (t.reason()) {
+                case INVALID_TARGET, IN_PROGRESS -> new HttpProblem(409, t.getMessage());
+                case TIMED_OUT, SUPERSEDED -> new UnavailableFailure(t.getMessage() + "; retry");
+            };
         }
         if (cause instanceof NodeClosedException) {
             return new UnavailableFailure("node is shutting down, outcome unknown; retry on another node");

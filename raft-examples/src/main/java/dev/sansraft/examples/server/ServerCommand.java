@@ -30,11 +30,18 @@ public final class ServerCommand implements Command {
     @Override
     public FlagSet flags() {
         FlagSet flags = new FlagSet("server", "Runs one node of a replicated key-value store with an HTTP API."
-                + " Each --peers entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry.")
+                + " Each --peers entry is id=host:raftPort/httpPort; this node listens on the ports of its own entry."
+                + " A node joining a running cluster gives --address and --join instead of --peers; once it has"
+                + " joined, it restarts with --address alone (its membership is in its data directory).")
                 .flag("id", "ID", null, "this node's id, one of the --peers ids")
                 .flag("data", "DIR", null, "data directory (created if missing; holds the identity file, log/ and"
                         + " snapshots/)")
-                .flag("peers", "LIST", null, "every member, e.g. 1=127.0.0.1:9001/8001,2=127.0.0.1:9002/8002")
+                .flag("peers", "LIST", "", "every member of a new cluster, e.g."
+                        + " 1=127.0.0.1:9001/8001,2=127.0.0.1:9002/8002")
+                .flag("address", "HOST:RAFT/HTTP", "", "this node's own endpoint when it joins (or rejoined) a"
+                        + " running cluster, e.g. 127.0.0.1:9004/8004")
+                .flag("join", "URL", "", "any member's HTTP address, e.g. http://127.0.0.1:8001: ask the cluster to"
+                        + " add this node (on an empty data directory), catch up, and be promoted to voter")
                 .flag("cluster-id", "NAME", "sansraft", "cluster name recorded in the data directory")
                 .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses")
                 .flag("tls-cert", "PEM", "", "this node's certificate chain (CN=node-<id>); with --tls-key and"
@@ -48,7 +55,12 @@ public final class ServerCommand implements Command {
                         "log segment file size; compaction frees disk a whole segment at a time");
     }
 
-    /** Declares {@code --snapshot-entries}, {@code --snapshot-bytes} and {@code --snapshot-trailing}. */
+    /**
+     * Declares {@code --snapshot-entries}, {@code --snapshot-bytes} and {@code --snapshot-trailing}.
+     *
+     * @param flags the flag set to add to
+     * @return {@code flags}
+     */
     public static FlagSet withSnapshotFlags(FlagSet flags) {
         return flags
                 .flag("snapshot-entries", "N", Long.toString(DEFAULT_SNAPSHOTS.entries()),
@@ -62,6 +74,8 @@ public final class ServerCommand implements Command {
     /**
      * Reads the flags {@link #withSnapshotFlags} declares.
      *
+     * @param flags parsed flags of a set built with {@link #withSnapshotFlags}
+     * @return the thresholds
      * @throws UsageException naming the flag whose value is not a valid threshold
      */
     public static SnapshotSettings snapshotSettings(ParsedFlags flags) {
@@ -71,7 +85,12 @@ public final class ServerCommand implements Command {
                 flags.longValue("snapshot-trailing", 0, MAX_SNAPSHOT_ENTRIES));
     }
 
-    /** The server command-line flags that give a node {@code snapshots}. */
+    /**
+     * The server command-line flags that give a node {@code snapshots}.
+     *
+     * @param snapshots the thresholds
+     * @return the flags and values, ready to append to a command line
+     */
     public static List<String> snapshotArgs(SnapshotSettings snapshots) {
         return List.of("--snapshot-entries", Long.toString(snapshots.entries()),
                 "--snapshot-bytes", Long.toString(snapshots.bytes()),
@@ -82,12 +101,41 @@ public final class ServerCommand implements Command {
     public int run(ParsedFlags flags, PrintStream out, PrintStream err) throws Exception {
         NodeSettings settings = settings(flags);
         ServerSecurity security = ServerSecurity.fromFlags(flags);
+        String joinUrl = flags.string("join");
+        JoinProcedure join = null;
+        if (!settings.bootstrap()) {
+            boolean hasState = JoinProcedure.hasState(settings.dataDir().resolve(NodeServer.LOG_DIR));
+            if (hasState) {
+                out.println("node " + settings.id() + ": rejoining with the membership in " + settings.dataDir()
+                        + (joinUrl.isEmpty() ? "" : " (--join ignored)"));
+            } else if (joinUrl.isEmpty()) {
+                throw new UsageException("--address without --peers needs --join URL on an empty data directory ("
+                        + settings.dataDir() + " holds no log)");
+            } else {
+                join = new JoinProcedure(settings.self(), joinUrl, out);
+                try {
+                    settings = join.learnMembers(settings);
+                } catch (JoinProcedure.JoinRefused e) {
+                    err.println("error: " + e.getMessage());
+                    return Main.EXIT_FAILURE;
+                }
+            }
+        }
         NodeServer server;
         try {
             server = NodeServer.start(settings, security);
         } catch (DataDirectoryException e) {
             err.println("error: " + e.getMessage());
             return Main.EXIT_DATA_DIRECTORY;
+        }
+        if (join != null) {
+            try {
+                join.join();
+            } catch (JoinProcedure.JoinRefused e) {
+                err.println("error: " + e.getMessage());
+                server.close();
+                return Main.EXIT_FAILURE;
+            }
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -118,9 +166,26 @@ public final class ServerCommand implements Command {
 
     static NodeSettings settings(ParsedFlags flags) {
         long id = flags.longValue("id", 1, Long.MAX_VALUE);
-        PeerList peers = PeerList.parse(flags.string("peers"));
-        if (peers.find(id).isEmpty()) {
-            throw new UsageException("--id " + id + " is not among the --peers ids " + peers.ids());
+        String peersText = flags.string("peers");
+        String address = flags.string("address");
+        boolean bootstrap = !peersText.isEmpty();
+        PeerList peers;
+        if (bootstrap) {
+            if (!flags.string("join").isEmpty()) {
+                throw new UsageException("give --peers (a new cluster) or --join (join a running one), not both");
+            }
+            peers = PeerList.parse(peersText);
+            if (peers.find(id).isEmpty()) {
+                throw new UsageException("--id " + id + " is not among the --peers ids " + peers.ids());
+            }
+        } else if (address.isEmpty()) {
+            throw new UsageException("give --peers (a new cluster), or --address with --join (join a running one)");
+        } else {
+            try {
+                peers = PeerList.of(List.of(PeerSpec.parseEndpoint(id, address)));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--address: " + e.getMessage());
+            }
         }
         String clusterId = flags.string("cluster-id");
         NodeIdentity identity;
@@ -133,6 +198,6 @@ public final class ServerCommand implements Command {
         long segmentBytes = flags.byteSize("log-segment-bytes", FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES,
                 FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES);
         return new NodeSettings(identity, Path.of(flags.string("data")), peers,
-                flags.intValue("http-threads", 1, 256), snapshots, segmentBytes);
+                flags.intValue("http-threads", 1, 256), snapshots, segmentBytes, bootstrap);
     }
 }

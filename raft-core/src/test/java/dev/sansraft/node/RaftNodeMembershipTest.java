@@ -1,0 +1,140 @@
+package dev.sansraft.node;
+
+import dev.sansraft.core.Membership;
+import dev.sansraft.core.RaftStatus;
+import dev.sansraft.core.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static dev.sansraft.node.CountingStateMachine.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Membership changes and leadership transfer through the RaftNode API, on real cores over the in-memory network. */
+@Timeout(120)
+class RaftNodeMembershipTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("future failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("future did not complete", e);
+        }
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        try {
+            f.get(30, TimeUnit.SECONDS);
+            throw new AssertionError("future succeeded");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("future did not complete", e);
+        }
+    }
+
+    private static void write(RaftNode leader, String prefix, int n) {
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(leader.propose(bytes(prefix + i)));
+        }
+        futures.forEach(RaftNodeMembershipTest::await);
+    }
+
+    @Test
+    void aNodeStartedEmptyIsAddedAsLearnerCatchesUpIsPromotedAndTakesOverLeadership() {
+        try (TestCluster c = new TestCluster(3, 7).startAll()) {
+            RaftNode leader = c.awaitLeader();
+            write(leader, "before", 100);
+            RaftNode joiner = c.startJoining(4);
+            assertThat(joiner.status().membership().isEmpty()).as("a member-to-be knows no configuration").isTrue();
+
+            Membership withLearner = await(leader.addLearner(4, "node-4"));
+            assertThat(withLearner.learnerIds()).containsExactly(4L);
+            assertThat(withLearner.voterIds()).containsExactly(1L, 2L, 3L);
+            Poll.until("the learner applies the log", WAIT, () -> c.machines.get(4L).size() >= 100);
+            Poll.until("the leader shows the learner's progress", WAIT,
+                    () -> leader.status().matchIndexOf(4) >= leader.status().commitIndex());
+            assertThat(joiner.status().role()).as("a learner never campaigns").isEqualTo(Role.FOLLOWER);
+
+            Membership promoted = await(leader.promote(4));
+            assertThat(promoted.voterIds()).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(promoted.learnerIds()).isEmpty();
+            Poll.until("the new voter knows it is one", WAIT,
+                    () -> joiner.status().membership().voterIds().contains(4L));
+
+            await(leader.transferLeadership(4));
+            Poll.until("node 4 leads", WAIT, () -> joiner.status().isLeader());
+            write(joiner, "after", 50);
+            Poll.until("node 4 applied everything", WAIT, () -> c.machines.get(4L).size() >= 150);
+        }
+    }
+
+    @Test
+    void aRemovedFollowerLeavesTheConfigurationAndTheClusterKeepsCommitting() {
+        try (TestCluster c = new TestCluster(3, 11).startAll()) {
+            RaftNode leader = c.awaitLeader();
+            RaftNode follower = c.aFollower();
+            write(leader, "first", 1); // a leader changes the configuration only once it committed in its term
+
+            Membership after = await(leader.remove(follower.id()));
+
+            assertThat(after.voterIds()).hasSize(2).doesNotContain(follower.id());
+            c.stop(follower.id());
+            write(leader, "w", 20);
+            RaftStatus s = leader.status();
+            assertThat(s.membership().contains(follower.id())).isFalse();
+        }
+    }
+
+    @Test
+    void callerMistakesFailWithClearReasons() {
+        try (TestCluster c = new TestCluster(3, 5).startAll()) {
+            RaftNode leader = c.awaitLeader();
+            RaftNode follower = c.aFollower();
+
+            write(leader, "first", 1);
+            Throwable unknown = failure(leader.promote(99));
+            assertThat(unknown).isInstanceOf(MembershipChangeException.class).hasMessageContaining("99");
+            assertThat(((MembershipChangeException) unknown).reason())
+                    .isEqualTo(MembershipChangeException.Reason.UNKNOWN_MEMBER);
+
+            Throwable unknownRemove = failure(leader.remove(42));
+            assertThat(((MembershipChangeException) unknownRemove).reason())
+                    .isEqualTo(MembershipChangeException.Reason.UNKNOWN_MEMBER);
+
+            Throwable duplicate = failure(leader.addLearner(follower.id(), "x:1/2"));
+            assertThat(duplicate).isInstanceOf(MembershipChangeException.class);
+            assertThat(((MembershipChangeException) duplicate).isRetryable()).isFalse();
+
+            Throwable notLeader = failure(follower.addLearner(9, "x:1/2"));
+            assertThat(notLeader).isInstanceOf(NotLeaderException.class);
+            assertThat(((NotLeaderException) notLeader).leaderHint()).isEqualTo(leader.id());
+
+            await(leader.addLearner(9, "nowhere:1/2"));
+            Throwable toLearner = failure(leader.transferLeadership(9));
+            assertThat(toLearner).isInstanceOf(LeadershipTransferException.class);
+            assertThat(((LeadershipTransferException) toLearner).reason())
+                    .isEqualTo(LeadershipTransferException.Reason.INVALID_TARGET);
+
+            write(leader, "w", (int) RaftNode.PROMOTE_MAX_LAG_ENTRIES + 100);
+            Throwable behind = failure(leader.promote(9));
+            assertThat(behind).isInstanceOf(MembershipChangeException.class).hasMessageContaining("not caught up");
+            assertThat(((MembershipChangeException) behind).reason())
+                    .as("learner 9 never ran, so it is at match index 0")
+                    .isEqualTo(MembershipChangeException.Reason.NOT_CAUGHT_UP);
+            assertThat(((MembershipChangeException) behind).isRetryable()).isTrue();
+        }
+    }
+}

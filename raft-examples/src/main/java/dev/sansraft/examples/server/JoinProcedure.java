@@ -1,0 +1,158 @@
+package dev.sansraft.examples.server;
+
+import dev.sansraft.examples.members.MembershipClient;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * {@code server --join}: a node on an empty data directory asks a running cluster to add it. First it reads the
+ * members from {@code GET /members} so that its transport can answer the leader; once its node runs it asks to be
+ * added as a learner ({@code POST /members}), waits until it has caught up (by snapshot if the leader compacted its
+ * log) and asks to be promoted ({@code POST /members/{id}/promote}, which the leader refuses with 409 until the
+ * learner is close enough to its log), printing each step. A refusal that retrying cannot fix ends it with
+ * {@link JoinRefused}; conditions that pass (no leader, another change in progress, not caught up yet) are retried.
+ *
+ * <p>Not thread-safe: used by the starting thread only.
+ */
+final class JoinProcedure {
+
+    /** The cluster refused this node, or could not be reached at all. */
+    static final class JoinRefused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        JoinRefused(String message) {
+            super(message);
+        }
+    }
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** How long to keep retrying while the cluster cannot be reached or has no leader. */
+    private static final Duration UNREACHABLE_LIMIT = Duration.ofMinutes(2);
+    private static final long RETRY_PAUSE_NANOS = Duration.ofMillis(300).toNanos();
+
+    private final PeerSpec self;
+    private final MembershipClient client;
+    private final PrintStream out;
+
+    JoinProcedure(PeerSpec self, String joinUrl, PrintStream out) throws JoinRefused {
+        this.self = self;
+        try {
+            this.client = new MembershipClient(joinUrl, REQUEST_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            throw new JoinRefused("--join: " + e.getMessage());
+        }
+        this.out = out;
+    }
+
+    /** Whether a log directory holds anything: the node then has a membership of its own and need not join. */
+    static boolean hasState(Path logDir) throws IOException {
+        if (!Files.isDirectory(logDir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(logDir)) {
+            return files.anyMatch(f -> {
+                try {
+                    return Files.isRegularFile(f) && Files.size(f) > 0;
+                } catch (IOException e) {
+                    return true; // unreadable is not empty: let the log store report it
+                }
+            });
+        }
+    }
+
+    /** The settings with every current member added to the peers, so the new node can reach the leader. */
+    NodeSettings learnMembers(NodeSettings settings) throws JoinRefused, InterruptedException {
+        MembershipClient.Answer answer = retrying("read the members", client::list);
+        List<MembershipClient.Member> members;
+        try {
+            members = MembershipClient.parseMembers(answer.body());
+        } catch (IllegalArgumentException e) {
+            throw new JoinRefused(client.baseUrl() + " did not list its members: " + e.getMessage());
+        }
+        List<PeerSpec> peers = new ArrayList<>();
+        peers.add(self);
+        for (MembershipClient.Member m : members) {
+            if (m.id() == self.id()) {
+                throw new JoinRefused("node " + self.id() + " is already a " + (m.voter() ? "voter" : "learner")
+                        + " of the cluster at " + client.baseUrl() + ", but " + settings.dataDir() + " is empty;"
+                        + " remove it first (members --remove " + self.id() + ") or join with a new id");
+            }
+            try {
+                peers.add(PeerSpec.parseEndpoint(m.id(), m.endpoint()));
+            } catch (IllegalArgumentException e) {
+                throw new JoinRefused("the cluster lists member " + m.id() + " with an unusable endpoint: "
+                        + e.getMessage());
+            }
+        }
+        out.println("node " + self.id() + ": joining the cluster at " + client.baseUrl() + " with members "
+                + members.stream().map(m -> m.id() + (m.voter() ? "" : " (learner)")).toList());
+        return new NodeSettings(settings.identity(), settings.dataDir(), PeerList.of(peers), settings.httpThreads(),
+                settings.snapshots(), settings.logSegmentBytes(), false);
+    }
+
+    /** With the node running: be added as a learner, catch up, be promoted. */
+    void join() throws JoinRefused, InterruptedException {
+        out.println("node " + self.id() + ": asking to be added as a learner at " + self.endpoint());
+        expectOk("add node " + self.id() + " as a learner",
+                retrying("add this node as a learner", () -> client.addLearner(self.id(), self.endpoint())));
+        out.println("node " + self.id() + ": added as a learner; catching up with the leader's log");
+        long lastReport = System.nanoTime();
+        while (true) {
+            MembershipClient.Answer a = retrying("promote this node", () -> client.promote(self.id()));
+            if (a.ok()) {
+                out.println("node " + self.id() + ": promoted to voter; joined");
+                return;
+            }
+            if (a.status() != 409) {
+                throw new JoinRefused("the cluster refused to promote node " + self.id() + ": HTTP " + a.status()
+                        + ": " + a.message());
+            }
+            if (System.nanoTime() - lastReport > Duration.ofSeconds(2).toNanos()) {
+                out.println("node " + self.id() + ": not promoted yet: " + a.message());
+                lastReport = System.nanoTime();
+            }
+            LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    private void expectOk(String what, MembershipClient.Answer a) throws JoinRefused {
+        if (!a.ok()) {
+            throw new JoinRefused("the cluster refused to " + what + ": HTTP " + a.status() + ": " + a.message());
+        }
+    }
+
+    private interface Call {
+        MembershipClient.Answer send() throws IOException, InterruptedException;
+    }
+
+    /** Sends until the answer is not a 503 and the server is reachable, for at most {@link #UNREACHABLE_LIMIT}. */
+    private MembershipClient.Answer retrying(String what, Call call) throws JoinRefused, InterruptedException {
+        long deadline = System.nanoTime() + UNREACHABLE_LIMIT.toNanos();
+        String last;
+        do {
+            try {
+                MembershipClient.Answer a = call.send();
+                if (a.status() != 503) {
+                    return a;
+                }
+                last = "HTTP 503: " + a.message();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+        } while (System.nanoTime() - deadline < 0);
+        throw new JoinRefused("could not " + what + " through " + client.baseUrl() + " within "
+                + UNREACHABLE_LIMIT.toSeconds() + " s; last: " + last);
+    }
+}
