@@ -117,7 +117,7 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
     /**
      * A simple membership of the given voters and learners.
      *
-     * @param voters the voters
+     * @param voters the voters, positive and distinct ids
      * @param learners the learners, none of them a voter
      * @return the membership
      */

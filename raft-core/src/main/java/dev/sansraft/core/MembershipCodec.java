@@ -30,7 +30,7 @@ public final class MembershipCodec {
     /**
      * The encoded form.
      *
-     * @param m the membership
+     * @param m the membership to encode
      * @return a fresh array of {@link #encodedSize} bytes
      */
     public static byte[] encode(Membership m) {
@@ -42,7 +42,7 @@ public final class MembershipCodec {
     /**
      * Writes the encoded form at {@code buf}'s position; it needs {@link #encodedSize} bytes.
      *
-     * @param m the membership
+     * @param m the membership to encode
      * @param buf the buffer to write into
      */
     public static void encode(Membership m, ByteBuffer buf) {
@@ -55,7 +55,7 @@ public final class MembershipCodec {
     /**
      * How many bytes {@link #encode} writes for {@code m}.
      *
-     * @param m the membership
+     * @param m the membership to measure
      * @return the encoded size in bytes
      */
     public static int encodedSize(Membership m) {

@@ -706,8 +706,12 @@ final class EventLoop implements NodeScheduler.Body {
         }
     }
 
-    /** A configuration took effect: the transport learns its members (an empty one keeps the bootstrap peers). */
+    /**
+     * A configuration took effect (appended, rolled back or restored): the listeners hear of it, and the transport
+     * learns its members (an empty one keeps the bootstrap peers).
+     */
     private void membershipChanged(Membership membership) {
+        listeners.post(l -> l.onMembershipChange(membership));
         log.info("node {}: configuration voters={} learners={}{}", nodeId, membership.voterIds(),
                 membership.learnerIds(), membership.isJoint() ? " joint with outgoing voters "
                         + membership.outgoingVoters().stream().map(Membership.Member::id).toList() : "");

@@ -468,7 +468,7 @@ public final class RaftNode implements AutoCloseable {
      * (see {@link RaftNodeListener}); it sees the events produced from now on. May be called before or after
      * {@link #start()}.
      *
-     * @param listener the listener
+     * @param listener the listener to register; called on the listener thread
      */
     public void addListener(RaftNodeListener listener) {
         nodeListeners.add(listener);

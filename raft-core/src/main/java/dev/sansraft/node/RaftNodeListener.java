@@ -1,9 +1,8 @@
 package dev.sansraft.node;
 
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Role;
 import dev.sansraft.core.SnapshotInfo;
-
-import java.util.List;
 
 /**
  * Told about a {@link RaftNode}'s life: role, term and leader changes, snapshots, membership changes and its
@@ -48,12 +47,16 @@ public interface RaftNodeListener {
     }
 
     /**
-     * The voting membership changed. Reserved: the node's membership is fixed at build time today, so this is not
-     * called yet; it will be once configuration changes exist, with the members in effect after the change.
+     * The configuration in effect on this node changed: voters, learners or the joint state (Raft thesis ch. 4). A
+     * configuration takes effect as soon as its entry is in the node's log, not once it is committed, so this is
+     * called when a configuration entry is appended, when one is rolled back (its entry truncated by a new leader,
+     * bringing the previous configuration back), and when a snapshot is restored with the configuration it carries.
+     * It is also called once when the node starts, with the configuration it starts from ({@link Membership#EMPTY}
+     * for a member-to-be). Changes within one event-loop round are reported once, as their outcome.
      *
-     * @param members the voters' ids after the change
+     * @param membership the configuration now in effect on this node (committed or not)
      */
-    default void onMembershipChange(List<Long> members) {
+    default void onMembershipChange(Membership membership) {
     }
 
     /**

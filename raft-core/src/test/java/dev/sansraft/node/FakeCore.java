@@ -3,6 +3,7 @@ package dev.sansraft.node;
 import dev.sansraft.core.Action;
 import dev.sansraft.core.Event;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.RaftStatus;
 import dev.sansraft.core.Role;
@@ -39,6 +40,8 @@ class FakeCore implements ConsensusCore {
     volatile CountDownLatch stallOnVoteRequest;
     /** When non-negative, the read index every ReadIndex gets instead of the log's last index. */
     volatile long readIndexOverride = -1;
+    /** The configuration the status reports; null for the simple one of this node alone. */
+    volatile Membership membership;
 
     private final long id;
     private final List<LogEntry> log = new ArrayList<>();
@@ -137,6 +140,6 @@ class FakeCore implements ConsensusCore {
     public RaftStatus status() {
         return new RaftStatus(id, mode == Mode.FOLLOWER ? Role.FOLLOWER : Role.LEADER, term,
                 mode == Mode.FOLLOWER ? leaderHint : id, commitIndex, commitIndex, log.size(), List.of(id),
-                List.of(), 0);
+                List.of(), 0, membership, 0);
     }
 }

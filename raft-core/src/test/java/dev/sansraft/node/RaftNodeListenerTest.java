@@ -1,6 +1,7 @@
 package dev.sansraft.node;
 
 import dev.sansraft.core.Action;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Role;
 import dev.sansraft.core.SnapshotInfo;
 import org.junit.jupiter.api.AfterEach;
@@ -38,11 +39,11 @@ class RaftNodeListenerTest {
     }
 
     /** Records each event with the thread it arrived on. */
-    private static final class Recorder implements RaftNodeListener {
+    private static class Recorder implements RaftNodeListener {
         final List<String> events = new CopyOnWriteArrayList<>();
         final List<String> threads = new CopyOnWriteArrayList<>();
 
-        private void add(String event) {
+        void add(String event) {
             events.add(event);
             threads.add(Thread.currentThread().getName());
         }
@@ -109,6 +110,37 @@ class RaftNodeListenerTest {
                 .allMatch(t -> t.equals(Thread.currentThread().getName()));
         assertThat(Thread.getAllStackTraces().keySet()).as("threads the node started")
                 .noneMatch(t -> !before.contains(t) && t.getName().startsWith("sansraft-1-"));
+    }
+
+    @Test
+    void eachConfigurationTheNodeTakesOnReachesTheListenerOnceInOrder() {
+        FakeCore core = new FakeCore(1);
+        Recorder recorder = new Recorder() {
+            @Override
+            public void onMembershipChange(Membership membership) {
+                super.add("membership voters " + membership.voterIds() + " learners " + membership.learnerIds()
+                        + (membership.isJoint() ? " joint" : ""));
+            }
+        };
+        RaftNode node = build(core, new InMemoryLogStore(), recorder);
+        node.start();
+        Poll.until("the listener heard the starting configuration", () -> !recorder.events.isEmpty());
+
+        Membership old = Membership.of(List.of(new Membership.Member(1, "a")), List.of());
+        Membership withLearner = Membership.of(List.of(new Membership.Member(1, "a")),
+                List.of(new Membership.Member(2, "b")));
+        core.membership = withLearner; // the learner's configuration entry appended
+        Poll.until("the listener heard the learner added", () -> recorder.events.size() >= 2);
+        core.membership = old; // that entry truncated: the configuration before it is back
+        Poll.until("the listener heard the roll-back", () -> recorder.events.size() >= 3);
+        core.membership = old.transitionTo(Membership.of(List.of(new Membership.Member(2, "b")), List.of()));
+        Poll.until("the listener heard the joint configuration", () -> recorder.events.size() >= 4);
+        node.propose(bytes("x")).join(); // more rounds with the same configuration: nothing more to tell
+
+        assertThat(recorder.events).containsExactly("membership voters [1] learners []",
+                "membership voters [1] learners [2]", "membership voters [1] learners []",
+                "membership voters [2] learners [] joint");
+        assertThat(recorder.threads).as("never on a Raft thread").allMatch(t -> t.equals("sansraft-1-listener"));
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -78,6 +79,51 @@ class RaftNodeMembershipTest {
             Poll.until("node 4 leads", WAIT, () -> joiner.status().isLeader());
             write(joiner, "after", 50);
             Poll.until("node 4 applied everything", WAIT, () -> c.machines.get(4L).size() >= 150);
+        }
+    }
+
+    @Test
+    void listenersHearEachConfigurationANodeTakesOnIncludingOneRestoredFromASnapshot() {
+        try (TestCluster c = new TestCluster(3, 13)
+                .withSnapshots(10, 2, 256, ListMachine.Snapshots.CAPTURE).startAll()) {
+            RaftNode leader = c.awaitLeader();
+            write(leader, "before", 60); // compacted: the leader must send node 4 a snapshot
+            List<Membership> heardByJoiner = new CopyOnWriteArrayList<>();
+            List<Membership> heardByLeader = new CopyOnWriteArrayList<>();
+            c.listeners.put(4L, new RaftNodeListener() {
+                @Override
+                public void onMembershipChange(Membership membership) {
+                    heardByJoiner.add(membership);
+                }
+            });
+            leader.addListener(new RaftNodeListener() {
+                @Override
+                public void onMembershipChange(Membership membership) {
+                    heardByLeader.add(membership);
+                }
+            });
+            c.startJoining(4);
+
+            await(leader.addLearner(4, "node-4"));
+            await(leader.promote(4));
+
+            Membership four = Membership.of(List.of(new Membership.Member(1, ""), new Membership.Member(2, ""),
+                    new Membership.Member(3, ""), new Membership.Member(4, "node-4")), List.of());
+            Poll.until("node 4 heard it is a voter", WAIT, () -> !heardByJoiner.isEmpty()
+                    && heardByJoiner.get(heardByJoiner.size() - 1).equals(four));
+            assertThat(heardByJoiner.get(0)).as("a member-to-be starts with no configuration")
+                    .isEqualTo(Membership.EMPTY);
+            // The counter is bumped just after the restore completes (see RaftNodeSnapshotClusterTest).
+            Poll.until("node 4 caught up by snapshot", WAIT,
+                    () -> c.node(4).metrics().get("sansraft_snapshots_installed_total") >= 1);
+            assertThat(heardByJoiner.get(1).voterIds()).as("next, the configuration of the snapshot it restored (the"
+                    + " static one; no log entry holds it)").containsExactly(1L, 2L, 3L);
+            for (int i = 1; i < heardByJoiner.size(); i++) {
+                assertThat(heardByJoiner.get(i)).as("no repeats").isNotEqualTo(heardByJoiner.get(i - 1));
+            }
+            Poll.until("the leader heard the learner added and then promoted", WAIT,
+                    () -> heardByLeader.size() >= 2 && heardByLeader.get(heardByLeader.size() - 1).equals(four));
+            assertThat(heardByLeader.get(heardByLeader.size() - 2).learnerIds()).containsExactly(4L);
         }
     }
 

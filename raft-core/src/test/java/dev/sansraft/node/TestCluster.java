@@ -33,6 +33,8 @@ final class TestCluster implements AutoCloseable {
     final Map<Long, ListMachine> listMachines = new HashMap<>();
     final Map<Long, ForwardingSnapshotStore> snapshotStores = new HashMap<>();
     final Map<Long, RaftNode> nodes = new HashMap<>();
+    /** A listener to register on a node whenever it starts, by id. */
+    final Map<Long, RaftNodeListener> listeners = new HashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "test-cluster-ticks");
         t.setDaemon(true);
@@ -87,6 +89,9 @@ final class TestCluster implements AutoCloseable {
      */
     RaftNode startJoining(long id) {
         stores.put(id, new InMemoryLogStore());
+        if (snapshots) {
+            snapshotStores.put(id, new ForwardingSnapshotStore(new InMemorySnapshotStore()));
+        }
         joining.add(id);
         return start(id);
     }
@@ -113,6 +118,9 @@ final class TestCluster implements AutoCloseable {
             CountingStateMachine sm = new CountingStateMachine();
             builder.stateMachine(sm);
             machines.put(id, sm);
+        }
+        if (listeners.containsKey(id)) {
+            builder.listener(listeners.get(id));
         }
         RaftNode node = builder.config(config.build()).build();
         nodes.put(id, node);

@@ -197,7 +197,7 @@ public final class KvStateMachine implements StateMachine {
     /**
      * The value of {@code key}, or null; a direct read for tests and embedders on the apply thread.
      *
-     * @param key the key
+     * @param key the key to look up; not null
      * @return the value, or null if {@code key} is absent
      */
     public Bytes get(Bytes key) {

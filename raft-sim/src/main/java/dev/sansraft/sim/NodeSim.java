@@ -579,8 +579,8 @@ public final class NodeSim {
     /**
      * Holds every message on {@code from -> to} for {@code ticks} ticks.
      *
-     * @param from the sender
-     * @param to the receiver
+     * @param from the sender whose messages are held
+     * @param to the receiver they are held from
      * @param ticks how long messages are held, in ticks
      */
     public void clog(long from, long to, long ticks) {

@@ -23,7 +23,7 @@ public final class Json {
      * A number field.
      *
      * @param name the field name; escaped as needed
-     * @param value the value
+     * @param value the number to write
      * @return this object
      */
     public Json field(String name, long value) {
@@ -35,7 +35,7 @@ public final class Json {
      * A boolean field.
      *
      * @param name the field name; escaped as needed
-     * @param value the value
+     * @param value the boolean to write
      * @return this object
      */
     public Json field(String name, boolean value) {

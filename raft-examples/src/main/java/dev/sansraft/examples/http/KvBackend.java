@@ -19,7 +19,7 @@ public interface KvBackend {
     /**
      * Writes {@code value} under {@code key}. {@code session} is null for a client without exactly-once headers.
      *
-     * @param key the key
+     * @param key the key to write, within the state machine's limits
      * @param value the value to store
      * @param session the client's exactly-once tag, or null
      * @return a future of the write's log index
@@ -29,7 +29,7 @@ public interface KvBackend {
     /**
      * Deletes {@code key}. {@code session} is null for a client without exactly-once headers.
      *
-     * @param key the key
+     * @param key the key to delete
      * @param session the client's exactly-once tag, or null
      * @return a future of whether the key existed
      */
@@ -38,7 +38,7 @@ public interface KvBackend {
     /**
      * Sets {@code key} to {@code value} if it holds {@code expected}. {@code session} is as for {@link #put}.
      *
-     * @param key the key
+     * @param key the key to compare and set
      * @param expected the value the key must hold
      * @param value the value to store
      * @param session the client's exactly-once tag, or null
@@ -49,7 +49,7 @@ public interface KvBackend {
     /**
      * Reads {@code key} at the freshness {@code level} asks for.
      *
-     * @param key the key
+     * @param key the key to read
      * @param level how fresh the read must be
      * @return a future of the value, or of a null value when the key is absent
      */

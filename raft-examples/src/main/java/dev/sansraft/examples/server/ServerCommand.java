@@ -88,7 +88,7 @@ public final class ServerCommand implements Command {
     /**
      * The server command-line flags that give a node {@code snapshots}.
      *
-     * @param snapshots the thresholds
+     * @param snapshots the thresholds to pass on
      * @return the flags and values, ready to append to a command line
      */
     public static List<String> snapshotArgs(SnapshotSettings snapshots) {

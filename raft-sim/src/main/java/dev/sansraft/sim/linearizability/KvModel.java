@@ -40,7 +40,7 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
         /**
          * {@return a GET of {@code key}}
          *
-         * @param key the key
+         * @param key the key to read
          */
         public static Input get(int key) {
             return new Input(Kind.GET, key, 0, 0);
@@ -49,7 +49,7 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
         /**
          * {@return a PUT of {@code value} under {@code key}}
          *
-         * @param key the key
+         * @param key the key to write
          * @param value the value to write
          */
         public static Input put(int key, long value) {
@@ -59,7 +59,7 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
         /**
          * {@return a CAS of {@code key} from {@code expected} to {@code value}}
          *
-         * @param key the key
+         * @param key the key to compare and set
          * @param expected the value the key must hold
          * @param value the new value
          */

@@ -41,8 +41,8 @@ public record Operation<I, O>(int clientId, I input, O output, long callTime, lo
      * A completed operation.
      *
      * @param clientId the client that issued it
-     * @param input the request
-     * @param output the response
+     * @param input the request, as the {@link Model} understands it
+     * @param output the response the client received
      * @param callTime when the client sent it
      * @param returnTime when the client received the answer
      * @param <I> input type
@@ -57,7 +57,7 @@ public record Operation<I, O>(int clientId, I input, O output, long callTime, lo
      * An operation whose outcome is unknown.
      *
      * @param clientId the client that issued it
-     * @param input the request
+     * @param input the request, as the {@link Model} understands it
      * @param callTime when the client sent it
      * @param <I> input type
      * @param <O> output type
