@@ -61,8 +61,18 @@ public sealed interface Action
     record PersistHardState(HardState state) implements Action {
     }
 
-    /** Remove the entry at {@code fromIndex} and every entry after it (a conflicting suffix, Raft §5.3). */
+    /**
+     * Remove the entry at {@code fromIndex} and every entry after it (a conflicting suffix, Raft §5.3).
+     *
+     * @param fromIndex the first index to remove, at least 1
+     */
     record TruncateLog(long fromIndex) implements Action {
+        /**
+         * Checks the index.
+         *
+         * @param fromIndex the first index to remove, at least 1
+         * @throws IllegalArgumentException if {@code fromIndex} is below 1
+         */
         public TruncateLog {
             if (fromIndex < 1) {
                 throw new IllegalArgumentException("truncate index must be >= 1, got " + fromIndex);
@@ -73,9 +83,17 @@ public sealed interface Action
     /**
      * Append entries, contiguous, starting right after the log's current last index.
      *
+     * @param entries the entries to append, at least one
      * @param epoch the node's term when the write was requested; echo it in {@link Event.Persisted}
      */
     record AppendLog(List<LogEntry> entries, long epoch) implements Action {
+        /**
+         * Copies the entries and checks that there is at least one.
+         *
+         * @param entries the entries to append, at least one
+         * @param epoch the node's term when the write was requested; echo it in {@link Event.Persisted}
+         * @throws IllegalArgumentException if {@code entries} is empty
+         */
         public AppendLog {
             entries = List.copyOf(entries);
             if (entries.isEmpty()) {
@@ -88,8 +106,17 @@ public sealed interface Action
     record Send(Message message) implements Action {
     }
 
-    /** Committed entries, in index order, to hand to the state machine. NOOP entries are included. */
+    /**
+     * Committed entries, in index order, to hand to the state machine. NOOP entries are included.
+     *
+     * @param entries the committed entries, contiguous and in index order
+     */
     record Apply(List<LogEntry> entries) implements Action {
+        /**
+         * Copies the entries.
+         *
+         * @param entries the committed entries, contiguous and in index order
+         */
         public Apply {
             entries = List.copyOf(entries);
         }
@@ -98,6 +125,7 @@ public sealed interface Action
     /** The answer to one {@link Event.Propose}. */
     sealed interface ProposalOutcome extends Action
             permits ProposalAccepted, ProposalRejected, ProposalDropped, ProposalUnknown {
+        /** {@return the id the runtime gave the request this outcome answers} */
         long correlationId();
     }
 
@@ -131,16 +159,34 @@ public sealed interface Action
     /**
      * The proposal was refused and will never be applied.
      *
+     * @param correlationId the id of the rejected request
+     * @param reason why it was rejected
+     * @param leaderHint the leader to retry at, or 0 when unknown
      * @param detail what was wrong, for a person; empty when {@code reason} says it all
      */
     record ProposalRejected(long correlationId, RejectReason reason, long leaderHint, String detail)
             implements ProposalOutcome {
+        /**
+         * Replaces a null detail with the empty string.
+         *
+         * @param correlationId the id of the rejected request
+         * @param reason why it was rejected
+         * @param leaderHint the leader to retry at, or 0 when unknown
+         * @param detail what was wrong, for a person; empty when {@code reason} says it all
+         */
         public ProposalRejected {
             if (detail == null) {
                 detail = "";
             }
         }
 
+        /**
+         * A rejection without detail.
+         *
+         * @param correlationId the id of the rejected request
+         * @param reason why it was rejected
+         * @param leaderHint the leader to retry at, or 0 when unknown
+         */
         public ProposalRejected(long correlationId, RejectReason reason, long leaderHint) {
             this(correlationId, reason, leaderHint, "");
         }
@@ -181,8 +227,20 @@ public sealed interface Action
     /**
      * Take a snapshot of the state machine as of {@code index} (the last entry applied before this action) and store
      * it with this position and configuration; report it with {@link Event.SnapshotSaved} once durable.
+     *
+     * @param index the index of the last entry the snapshot covers
+     * @param term the term of that entry
+     * @param membership the configuration in effect at {@code index}
      */
     record TakeSnapshot(long index, long term, Membership membership) implements Action {
+        /**
+         * Checks the position and the configuration.
+         *
+         * @param index the index of the last entry the snapshot covers
+         * @param term the term of that entry
+         * @param membership the configuration in effect at {@code index}
+         * @throws IllegalArgumentException if the index or term is below 1, or the configuration is null or empty
+         */
         public TakeSnapshot {
             if (index < 1 || term < 1) {
                 throw new IllegalArgumentException("snapshot position must be at least 1, got " + index + "@" + term);
@@ -192,12 +250,18 @@ public sealed interface Action
             }
         }
 
-        /** A snapshot whose configuration is the simple one of {@code members}, all voters. */
+        /**
+         * A snapshot whose configuration is the simple one of {@code members}, all voters.
+         *
+         * @param index the index of the last entry the snapshot covers
+         * @param term the term of that entry
+         * @param members the voters' ids
+         */
         public TakeSnapshot(long index, long term, List<Long> members) {
             this(index, term, Membership.ofVoters(members));
         }
 
-        /** Every voting member's id, ascending. */
+        /** {@return every voting member's id, ascending} */
         public List<Long> members() {
             return membership.allVoterIds();
         }
@@ -206,8 +270,16 @@ public sealed interface Action
     /**
      * Discard log entries up to and including {@code upToIndex}, which a durable snapshot covers. The storage keeps
      * answering the term of {@code upToIndex}.
+     *
+     * @param upToIndex the last index to discard, at least 1
      */
     record CompactLog(long upToIndex) implements Action {
+        /**
+         * Checks the index.
+         *
+         * @param upToIndex the last index to discard, at least 1
+         * @throws IllegalArgumentException if {@code upToIndex} is below 1
+         */
         public CompactLog {
             if (upToIndex < 1) {
                 throw new IllegalArgumentException("compaction index must be >= 1, got " + upToIndex);
@@ -219,8 +291,18 @@ public sealed interface Action
      * Discard every entry and continue the log after {@code (index, term)}, the position of an installed snapshot
      * that this node's log did not match (Raft §7 receiver rule 7). Afterwards the log is empty with first index
      * {@code index + 1} and the term of {@code index} is {@code term}.
+     *
+     * @param index the index of the installed snapshot's last entry
+     * @param term the term of that entry
      */
     record ResetLog(long index, long term) implements Action {
+        /**
+         * Checks the position.
+         *
+         * @param index the index of the installed snapshot's last entry
+         * @param term the term of that entry
+         * @throws IllegalArgumentException if {@code index} or {@code term} is below 1
+         */
         public ResetLog {
             if (index < 1 || term < 1) {
                 throw new IllegalArgumentException("reset position must be at least 1, got " + index + "@" + term);
@@ -231,8 +313,24 @@ public sealed interface Action
     /**
      * Read {@code length} bytes at {@code offset} of the stored snapshot {@code snapshot} and send them to {@code to}
      * as a {@link Message.InstallSnapshot} in {@code term}.
+     *
+     * @param to the follower to send the chunk to
+     * @param term the leader's term to send it in
+     * @param snapshot the stored snapshot to read from
+     * @param offset the chunk's first byte within the snapshot
+     * @param length the chunk's size in bytes
      */
     record SendSnapshotChunk(long to, long term, SnapshotInfo snapshot, long offset, int length) implements Action {
+        /**
+         * Checks that the chunk lies within the snapshot.
+         *
+         * @param to the follower to send the chunk to
+         * @param term the leader's term to send it in
+         * @param snapshot the stored snapshot to read from
+         * @param offset the chunk's first byte within the snapshot
+         * @param length the chunk's size in bytes
+         * @throws IllegalArgumentException if {@code snapshot} is null or the range falls outside it
+         */
         public SendSnapshotChunk {
             if (snapshot == null || offset < 0 || length < 0 || offset > snapshot.sizeBytes() - length) {
                 throw new IllegalArgumentException("snapshot chunk [" + offset + ", +" + length + ") outside "
@@ -246,8 +344,22 @@ public sealed interface Action
      * chunk that ends at {@code snapshot.sizeBytes()} completes it: commit it durably and report
      * {@link Event.SnapshotSaved}. The core has already checked that the chunks are contiguous and that the whole
      * payload's checksum matches {@code snapshot.checksum()}.
+     *
+     * @param snapshot the snapshot being received
+     * @param offset the chunk's first byte within the snapshot
+     * @param data the chunk's bytes; owned by the action
+     * @param reply the answer to send to the leader once the chunk is written
      */
     record WriteSnapshotChunk(SnapshotInfo snapshot, long offset, byte[] data, Message reply) implements Action {
+        /**
+         * Checks that the chunk is complete and lies within the snapshot.
+         *
+         * @param snapshot the snapshot being received
+         * @param offset the chunk's first byte within the snapshot
+         * @param data the chunk's bytes; owned by the action
+         * @param reply the answer to send to the leader once the chunk is written
+         * @throws IllegalArgumentException if a component is null or the chunk falls outside the snapshot
+         */
         public WriteSnapshotChunk {
             if (snapshot == null || data == null || reply == null) {
                 throw new IllegalArgumentException("incomplete snapshot chunk write at offset " + offset);
@@ -258,7 +370,7 @@ public sealed interface Action
             }
         }
 
-        /** Whether this chunk completes the snapshot. */
+        /** {@return whether this chunk completes the snapshot} */
         public boolean isLast() {
             return offset + data.length == snapshot.sizeBytes();
         }

@@ -18,7 +18,7 @@ public enum EntryKind {
         this.code = code;
     }
 
-    /** The stable one-byte code used by codecs. */
+    /** {@return the stable one-byte code used by codecs} */
     public byte code() {
         return code;
     }
@@ -26,6 +26,8 @@ public enum EntryKind {
     /**
      * Decodes a code written by {@link #code()}.
      *
+     * @param code a code read from storage or the wire
+     * @return the kind
      * @throws IllegalArgumentException if the code names no kind
      */
     public static EntryKind fromCode(int code) {

@@ -17,8 +17,18 @@ public sealed interface Event
         public static final Tick INSTANCE = new Tick();
     }
 
-    /** A message arrived from a peer. */
+    /**
+     * A message arrived from a peer.
+     *
+     * @param message the message, addressed to this node
+     */
     record Receive(Message message) implements Event {
+        /**
+         * Checks that the message is present.
+         *
+         * @param message the message, addressed to this node
+         * @throws IllegalArgumentException if {@code message} is null
+         */
         public Receive {
             if (message == null) {
                 throw new IllegalArgumentException("message is null");
@@ -34,6 +44,13 @@ public sealed interface Event
      * @param payload       the command; ownership passes to the core (see {@link LogEntry})
      */
     record Propose(long correlationId, byte[] payload) implements Event {
+        /**
+         * Checks that the payload is present.
+         *
+         * @param correlationId chosen by the runtime, unique among its outstanding proposals
+         * @param payload the command; ownership passes to the core (see {@link LogEntry})
+         * @throws IllegalArgumentException if {@code payload} is null
+         */
         public Propose {
             if (payload == null) {
                 throw new IllegalArgumentException("payload is null for proposal " + correlationId);
@@ -52,6 +69,16 @@ public sealed interface Event
      *              be written, overwritten and written back while an fsync is in flight).
      */
     record Persisted(long index, long term, long epoch) implements Event {
+        /**
+         * Checks that the position is not negative.
+         *
+         * @param index the last index of the newest durable {@link Action.AppendLog}
+         * @param term the term of the entry at {@code index}
+         * @param epoch the {@link Action.AppendLog#epoch()} of that write. With the term, it lets the core ignore a
+         *     late report about entries that were truncated and written again since (the same index and term can be
+         *     written, overwritten and written back while an fsync is in flight).
+         * @throws IllegalArgumentException if a component is negative
+         */
         public Persisted {
             if (index < 0 || term < 0 || epoch < 0) {
                 throw new IllegalArgumentException("negative persisted position " + index + "@" + term
@@ -76,8 +103,16 @@ public sealed interface Event
      * {@link Action.TakeSnapshot}, or one it received through {@link Action.WriteSnapshotChunk}s and committed after
      * the last chunk. The core may then compact the log up to it ({@link Action.CompactLog}), and for a received
      * snapshot it installs it (Raft §7).
+     *
+     * @param snapshot the snapshot now durable in the store
      */
     record SnapshotSaved(SnapshotInfo snapshot) implements Event {
+        /**
+         * Checks that the snapshot is present.
+         *
+         * @param snapshot the snapshot now durable in the store
+         * @throws IllegalArgumentException if {@code snapshot} is null
+         */
         public SnapshotSaved {
             if (snapshot == null) {
                 throw new IllegalArgumentException("snapshot is null");
@@ -97,8 +132,18 @@ public sealed interface Event
      * {@link Action.RejectReason#MEMBERSHIP_CHANGE_IN_PROGRESS} while another one (or the leader's first entry of
      * its term) is uncommitted, and with {@link Action.RejectReason#INVALID_MEMBERSHIP_CHANGE} when it does not
      * apply to the current configuration.
+     *
+     * @param correlationId the runtime's id for the request, echoed in its outcome
+     * @param changes the changes, applied in order; at least one
      */
     record ChangeMembership(long correlationId, List<MembershipChange> changes) implements Event {
+        /**
+         * Copies the changes and checks that there is at least one.
+         *
+         * @param correlationId the runtime's id for the request, echoed in its outcome
+         * @param changes the changes, applied in order; at least one
+         * @throws IllegalArgumentException if {@code changes} is null or empty
+         */
         public ChangeMembership {
             if (changes == null || changes.isEmpty()) {
                 throw new IllegalArgumentException("membership change " + correlationId + " has no changes");

@@ -17,6 +17,13 @@ public record HardState(long term, long votedFor) {
     /** The state of a node that has never run. */
     public static final HardState INITIAL = new HardState(0, NO_VOTE);
 
+    /**
+     * Checks that the term and the vote are not negative.
+     *
+     * @param term the latest term the node has seen, {@code >= 0}
+     * @param votedFor the candidate voted for in {@code term}, or {@link #NO_VOTE}
+     * @throws IllegalArgumentException if {@code term} or {@code votedFor} is negative
+     */
     public HardState {
         if (term < 0) {
             throw new IllegalArgumentException("term must be >= 0, got " + term);

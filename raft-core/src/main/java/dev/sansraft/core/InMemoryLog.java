@@ -20,7 +20,12 @@ public final class InMemoryLog implements LogView {
     public InMemoryLog() {
     }
 
-    /** A log holding the given entries, which must be contiguous from index 1. */
+    /**
+     * A log holding the given entries, which must be contiguous from index 1.
+     *
+     * @param entries the entries, contiguous from index 1
+     * @return the log
+     */
     public static InMemoryLog of(List<LogEntry> entries) {
         InMemoryLog log = new InMemoryLog();
         log.append(entries);
@@ -46,7 +51,12 @@ public final class InMemoryLog implements LogView {
         return entries.get((int) (index - firstIndex)).term();
     }
 
-    /** The entry at {@code index}. */
+    /**
+     * The entry at {@code index}.
+     *
+     * @param index an index in {@code [firstIndex(), lastIndex()]}
+     * @return the entry
+     */
     public LogEntry entry(long index) {
         checkHeld(index);
         return entries.get((int) (index - firstIndex));
@@ -71,7 +81,11 @@ public final class InMemoryLog implements LogView {
         return out;
     }
 
-    /** Appends contiguous entries right after {@link #lastIndex()}. */
+    /**
+     * Appends contiguous entries right after {@link #lastIndex()}.
+     *
+     * @param batch the entries, contiguous from {@code lastIndex() + 1}
+     */
     public void append(List<LogEntry> batch) {
         long expected = lastIndex() + 1;
         for (LogEntry e : batch) {
@@ -84,7 +98,11 @@ public final class InMemoryLog implements LogView {
         entries.addAll(batch);
     }
 
-    /** Removes {@code fromIndex} and everything after it; a no-op past the end. */
+    /**
+     * Removes {@code fromIndex} and everything after it; a no-op past the end.
+     *
+     * @param fromIndex the first index to remove, at least {@link #firstIndex()}
+     */
     public void truncateSuffix(long fromIndex) {
         if (fromIndex < firstIndex) {
             throw new IllegalArgumentException("cannot truncate from " + fromIndex + ", below the first index "
@@ -95,7 +113,11 @@ public final class InMemoryLog implements LogView {
         }
     }
 
-    /** Discards every entry up to and including {@code upToIndex}, remembering its term. */
+    /**
+     * Discards every entry up to and including {@code upToIndex}, remembering its term.
+     *
+     * @param upToIndex the last index to discard, in {@code [firstIndex() - 1, lastIndex()]}
+     */
     public void compactPrefix(long upToIndex) {
         if (upToIndex < firstIndex - 1 || upToIndex > lastIndex()) {
             throw new IllegalArgumentException("cannot compact up to " + upToIndex + ": log holds ["
@@ -110,6 +132,9 @@ public final class InMemoryLog implements LogView {
 
     /**
      * Discards every entry and continues the log after {@code (index, term)} (see {@link Action.ResetLog}).
+     *
+     * @param index the index the log continues after, at least 1
+     * @param term the term of {@code index}, at least 1
      */
     public void resetTo(long index, long term) {
         if (index < 1 || term < 1) {
@@ -120,7 +145,7 @@ public final class InMemoryLog implements LogView {
         termBeforeFirst = term;
     }
 
-    /** An independent copy of this log, with the same first index and compaction term. */
+    /** {@return an independent copy of this log, with the same first index and compaction term} */
     public InMemoryLog copy() {
         InMemoryLog c = new InMemoryLog();
         c.firstIndex = firstIndex;
@@ -129,7 +154,7 @@ public final class InMemoryLog implements LogView {
         return c;
     }
 
-    /** A copy of every entry held. */
+    /** {@return a copy of every entry held} */
     public List<LogEntry> snapshotEntries() {
         return new ArrayList<>(entries);
     }

@@ -21,6 +21,15 @@ public record LogEntry(long index, long term, EntryKind kind, byte[] payload) {
     /** Per-entry overhead counted by byte limits, so that empty entries still have a cost. */
     public static final int OVERHEAD_BYTES = 24;
 
+    /**
+     * Checks the position, the kind and the payload.
+     *
+     * @param index position in the log, starting at 1
+     * @param term the leader term in which the entry was created, at least 1
+     * @param kind what the payload means
+     * @param payload the command bytes; empty for {@link EntryKind#NOOP}
+     * @throws IllegalArgumentException naming the component that is invalid
+     */
     public LogEntry {
         if (index < 1) {
             throw new IllegalArgumentException("log index must be >= 1, got " + index);
@@ -36,22 +45,42 @@ public record LogEntry(long index, long term, EntryKind kind, byte[] payload) {
         }
     }
 
-    /** A NOOP entry. */
+    /**
+     * A NOOP entry.
+     *
+     * @param index the entry's index, at least 1
+     * @param term the entry's term, at least 1
+     * @return the entry
+     */
     public static LogEntry noop(long index, long term) {
         return new LogEntry(index, term, EntryKind.NOOP, EMPTY);
     }
 
-    /** A NORMAL entry. */
+    /**
+     * A NORMAL entry.
+     *
+     * @param index the entry's index, at least 1
+     * @param term the entry's term, at least 1
+     * @param payload the command; ownership passes to the entry
+     * @return the entry
+     */
     public static LogEntry normal(long index, long term, byte[] payload) {
         return new LogEntry(index, term, EntryKind.NORMAL, payload);
     }
 
-    /** A CONFIG entry carrying {@code membership} (see {@link MembershipCodec}). */
+    /**
+     * A CONFIG entry carrying {@code membership} (see {@link MembershipCodec}).
+     *
+     * @param index the entry's index, at least 1
+     * @param term the entry's term, at least 1
+     * @param membership the configuration it carries
+     * @return the entry
+     */
     public static LogEntry config(long index, long term, Membership membership) {
         return new LogEntry(index, term, EntryKind.CONFIG, MembershipCodec.encode(membership));
     }
 
-    /** The size this entry counts for against message and memory byte limits. */
+    /** {@return the size this entry counts for against message and memory byte limits} */
     public long sizeBytes() {
         return OVERHEAD_BYTES + (long) payload.length;
     }

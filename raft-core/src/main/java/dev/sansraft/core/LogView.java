@@ -18,16 +18,18 @@ import java.util.List;
  */
 public interface LogView {
 
-    /** The index of the first entry held; {@code lastIndex() + 1} when empty. */
+    /** {@return the index of the first entry held; {@code lastIndex() + 1} when empty} */
     long firstIndex();
 
-    /** The index of the last entry held, or {@code firstIndex() - 1} when empty. */
+    /** {@return the index of the last entry held, or {@code firstIndex() - 1} when empty} */
     long lastIndex();
 
     /**
      * The term of the entry at {@code index}; {@code 0} for index 0; for {@code firstIndex() - 1}, the term of the last
      * entry compacted away (0 if none).
      *
+     * @param index a log index in {@code [firstIndex() - 1, lastIndex()]}
+     * @return the term at {@code index}
      * @throws IllegalArgumentException if {@code index} is outside {@code [firstIndex() - 1, lastIndex()]}
      */
     long term(long index);
@@ -36,6 +38,10 @@ public interface LogView {
      * Entries in {@code [fromIndex, toIndexExclusive)}, stopping early once their {@link LogEntry#sizeBytes()} sum
      * would exceed {@code maxBytes}; always at least one entry when the range is non-empty.
      *
+     * @param fromIndex the first index wanted
+     * @param toIndexExclusive one past the last index wanted
+     * @param maxBytes the byte budget, counted as {@link LogEntry#sizeBytes()}
+     * @return the entries, in index order
      * @throws IllegalArgumentException if the range is not within {@code [firstIndex(), lastIndex() + 1]}
      */
     List<LogEntry> entries(long fromIndex, long toIndexExclusive, long maxBytes);

@@ -35,11 +35,21 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
     /**
      * One member: an id and an endpoint string the runtime uses to reach it (for example
      * {@code host:raftPort/httpPort}). The core never interprets the endpoint.
+     *
+     * @param id the member's node id, positive
+     * @param endpoint how the runtime reaches it; may be empty, never null
      */
     public record Member(long id, String endpoint) {
         /** The longest endpoint, in UTF-8 bytes, that codecs accept. */
         public static final int MAX_ENDPOINT_BYTES = 1024;
 
+        /**
+         * Checks the id and the endpoint.
+         *
+         * @param id the member's node id, positive
+         * @param endpoint how the runtime reaches it; may be empty, never null
+         * @throws IllegalArgumentException if the id is not positive or the endpoint is null or too long
+         */
         public Member {
             if (id < 1) {
                 throw new IllegalArgumentException("member id must be positive, got " + id);
@@ -54,6 +64,14 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         }
     }
 
+    /**
+     * Sorts the lists and checks that they fit together.
+     *
+     * @param voters the voters of the (incoming) configuration, C_new in the joint state
+     * @param outgoingVoters the voters of C_old while in the joint state; empty otherwise
+     * @param learners members that receive the log but never vote
+     * @throws IllegalArgumentException naming the member or list that is invalid
+     */
     public Membership {
         voters = sorted(voters, "voters");
         outgoingVoters = sorted(outgoingVoters, "outgoing voters");
@@ -79,7 +97,12 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         }
     }
 
-    /** A simple (not joint) membership of voters with empty endpoints, as the runtime's static member list gives. */
+    /**
+     * A simple (not joint) membership of voters with empty endpoints, as the runtime's static member list gives.
+     *
+     * @param ids the voters' ids, positive and distinct
+     * @return the membership
+     */
     public static Membership ofVoters(Collection<Long> ids) {
         List<Member> members = new ArrayList<>();
         for (Long id : ids) {
@@ -91,37 +114,63 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         return new Membership(members, List.of(), List.of());
     }
 
-    /** A simple membership of the given voters and learners. */
+    /**
+     * A simple membership of the given voters and learners.
+     *
+     * @param voters the voters, positive and distinct ids
+     * @param learners the learners, none of them a voter
+     * @return the membership
+     */
     public static Membership of(List<Member> voters, List<Member> learners) {
         return new Membership(voters, List.of(), learners);
     }
 
-    /** Whether this is the joint configuration C_old,new. */
+    /** {@return whether this is the joint configuration C_old,new} */
     public boolean isJoint() {
         return !outgoingVoters.isEmpty();
     }
 
-    /** Whether no configuration is known (a node waiting to be added). */
+    /** {@return whether no configuration is known (a node waiting to be added)} */
     public boolean isEmpty() {
         return voters.isEmpty();
     }
 
-    /** Whether {@code id} votes: it is a voter of the incoming or, in the joint state, the outgoing configuration. */
+    /**
+     * Whether {@code id} votes: it is a voter of the incoming or, in the joint state, the outgoing configuration.
+     *
+     * @param id a node id
+     * @return true if {@code id} votes
+     */
     public boolean isVoter(long id) {
         return contains(voters, id) || contains(outgoingVoters, id);
     }
 
-    /** Whether {@code id} is a learner (and so not an incoming voter). */
+    /**
+     * Whether {@code id} is a learner (and so not an incoming voter).
+     *
+     * @param id a node id
+     * @return true if {@code id} is a learner
+     */
     public boolean isLearner(long id) {
         return contains(learners, id);
     }
 
-    /** Whether {@code id} is any kind of member. */
+    /**
+     * Whether {@code id} is any kind of member.
+     *
+     * @param id a node id
+     * @return true if {@code id} is a voter or a learner
+     */
     public boolean contains(long id) {
         return isVoter(id) || isLearner(id);
     }
 
-    /** The member named {@code id} in any list, or null. */
+    /**
+     * The member named {@code id} in any list, or null.
+     *
+     * @param id a node id
+     * @return the member, or null
+     */
     public Member member(long id) {
         for (List<Member> list : List.of(voters, outgoingVoters, learners)) {
             for (Member m : list) {
@@ -133,17 +182,17 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         return null;
     }
 
-    /** The ids of the incoming voters, ascending; unmodifiable. */
+    /** {@return the ids of the incoming voters, ascending; unmodifiable} */
     public List<Long> voterIds() {
         return idList(voters);
     }
 
-    /** The ids of the learners, ascending. */
+    /** {@return the ids of the learners, ascending} */
     public List<Long> learnerIds() {
         return idList(learners);
     }
 
-    /** Every voter's id (incoming and outgoing), ascending and distinct; unmodifiable. */
+    /** {@return every voter's id (incoming and outgoing), ascending and distinct; unmodifiable} */
     public List<Long> allVoterIds() {
         long[] all = ids(voters, outgoingVoters);
         List<Long> list = new ArrayList<>(all.length);
@@ -153,7 +202,7 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
         return List.copyOf(list);
     }
 
-    /** The simple configuration this joint one leaves to: C_new, with the same learners. */
+    /** {@return the simple configuration this joint one leaves to: C_new, with the same learners} */
     public Membership leaveJoint() {
         return new Membership(voters, List.of(), learners);
     }
@@ -161,6 +210,8 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
     /**
      * Applies {@code changes} in order to this simple membership and returns the configuration that results.
      *
+     * @param changes the changes, at least one
+     * @return the resulting simple configuration
      * @throws IllegalArgumentException with the reason when a change does not apply: this membership is joint, an
      *                                  added member exists already in that role, a promoted or removed member is
      *                                  unknown, or no voter would be left
@@ -220,6 +271,9 @@ public record Membership(List<Member> voters, List<Member> outgoingVoters, List<
      * The configuration to append on the way from this simple membership to {@code target}: {@code target} itself
      * when at most one voter is added or removed (the single-step path of thesis §4.2, safe because any majority of
      * the old and of the new voter set overlap), otherwise the joint configuration C_old,new (thesis §4.3).
+     *
+     * @param target the simple configuration to reach
+     * @return the next configuration to append
      */
     public Membership transitionTo(Membership target) {
         if (isJoint() || target.isJoint()) {

@@ -27,14 +27,24 @@ public final class MembershipCodec {
     private MembershipCodec() {
     }
 
-    /** The encoded form. */
+    /**
+     * The encoded form.
+     *
+     * @param m the membership to encode
+     * @return a fresh array of {@link #encodedSize} bytes
+     */
     public static byte[] encode(Membership m) {
         ByteBuffer buf = ByteBuffer.allocate(encodedSize(m));
         encode(m, buf);
         return buf.array();
     }
 
-    /** Writes the encoded form at {@code buf}'s position; it needs {@link #encodedSize} bytes. */
+    /**
+     * Writes the encoded form at {@code buf}'s position; it needs {@link #encodedSize} bytes.
+     *
+     * @param m the membership to encode
+     * @param buf the buffer to write into
+     */
     public static void encode(Membership m, ByteBuffer buf) {
         buf.put(VERSION);
         putList(buf, m.voters());
@@ -42,7 +52,12 @@ public final class MembershipCodec {
         putList(buf, m.learners());
     }
 
-    /** How many bytes {@link #encode} writes for {@code m}. */
+    /**
+     * How many bytes {@link #encode} writes for {@code m}.
+     *
+     * @param m the membership to measure
+     * @return the encoded size in bytes
+     */
     public static int encodedSize(Membership m) {
         return 1 + listSize(m.voters()) + listSize(m.outgoingVoters()) + listSize(m.learners());
     }
@@ -50,6 +65,8 @@ public final class MembershipCodec {
     /**
      * Decodes a whole array written by {@link #encode(Membership)}.
      *
+     * @param bytes exactly one encoded membership
+     * @return the membership
      * @throws IllegalArgumentException naming the problem when the bytes are not a valid membership
      */
     public static Membership decode(byte[] bytes) {
@@ -64,6 +81,8 @@ public final class MembershipCodec {
     /**
      * Decodes one membership at {@code buf}'s position and advances past it.
      *
+     * @param buf the buffer, positioned at an encoded membership
+     * @return the membership
      * @throws IllegalArgumentException naming the problem when the bytes are not a valid membership
      */
     public static Membership decode(ByteBuffer buf) {

@@ -15,16 +15,25 @@ public sealed interface Message
         Message.ReadIndexRequest, Message.ReadIndexResponse, Message.InstallSnapshot,
         Message.InstallSnapshotResponse, Message.TimeoutNow {
 
+    /** {@return the sender's node id} */
     long from();
 
+    /** {@return the recipient's node id} */
     long to();
 
+    /** {@return the sender's term (for a PreVote, the term it would campaign in)} */
     long term();
 
     /**
      * RequestVote (Raft §5.2), or a PreVote probe (thesis §9.6) when {@code preVote} is set. A PreVote carries the
      * term the sender would campaign in, without the sender having moved to it.
      *
+     * @param from the candidate's id
+     * @param to the voter's id
+     * @param term the candidate's term, or for a PreVote the term it would campaign in
+     * @param lastLogIndex the index of the candidate's last log entry
+     * @param lastLogTerm the term of the candidate's last log entry
+     * @param preVote true for a PreVote probe
      * @param leadershipTransfer the candidate campaigns because its leader sent it {@link TimeoutNow} (thesis
      *                           §3.10): voters grant it even though they heard from that leader recently. This does
      *                           not weaken lease reads: the request is for the term after the transferring leader's,
@@ -34,6 +43,23 @@ public sealed interface Message
      */
     record VoteRequest(long from, long to, long term, long lastLogIndex, long lastLogTerm, boolean preVote,
                        boolean leadershipTransfer) implements Message {
+        /**
+         * Checks the header and that a transfer is not a PreVote.
+         *
+         * @param from the candidate's id
+         * @param to the voter's id
+         * @param term the candidate's term, or for a PreVote the term it would campaign in
+         * @param lastLogIndex the index of the candidate's last log entry
+         * @param lastLogTerm the term of the candidate's last log entry
+         * @param preVote true for a PreVote probe
+         * @param leadershipTransfer the candidate campaigns because its leader sent it {@link TimeoutNow} (thesis
+         *     §3.10): voters grant it even though they heard from that leader recently. This does not weaken lease
+         *     reads: the request is for the term after the transferring leader's, so the only lease it can bypass is
+         *     that leader's, and a leader stops serving lease reads for the rest of its term as soon as it starts a
+         *     transfer. Any later leader's voters are already in a term at least this one, where the usual one-vote
+         *     rule holds.
+         * @throws IllegalArgumentException if an id or the term is invalid, or both flags are set
+         */
         public VoteRequest {
             Messages.checkHeader(from, to, term);
             if (preVote && leadershipTransfer) {
@@ -42,14 +68,41 @@ public sealed interface Message
             }
         }
 
-        /** An ordinary vote request or pre-vote, not part of a leadership transfer. */
+        /**
+         * An ordinary vote request or pre-vote, not part of a leadership transfer.
+         *
+         * @param from the candidate's id
+         * @param to the voter's id
+         * @param term the candidate's term, or for a PreVote the term it would campaign in
+         * @param lastLogIndex the index of the candidate's last log entry
+         * @param lastLogTerm the term of the candidate's last log entry
+         * @param preVote true for a PreVote probe
+         */
         public VoteRequest(long from, long to, long term, long lastLogIndex, long lastLogTerm, boolean preVote) {
             this(from, to, term, lastLogIndex, lastLogTerm, preVote, false);
         }
     }
 
-    /** The answer to a {@link VoteRequest}; {@code preVote} echoes the request's flag. */
+    /**
+     * The answer to a {@link VoteRequest}; {@code preVote} echoes the request's flag.
+     *
+     * @param from the voter's id
+     * @param to the candidate's id
+     * @param term the voter's term
+     * @param voteGranted true if the voter grants its vote
+     * @param preVote true if this answers a PreVote
+     */
     record VoteResponse(long from, long to, long term, boolean voteGranted, boolean preVote) implements Message {
+        /**
+         * Checks the header.
+         *
+         * @param from the voter's id
+         * @param to the candidate's id
+         * @param term the voter's term
+         * @param voteGranted true if the voter grants its vote
+         * @param preVote true if this answers a PreVote
+         * @throws IllegalArgumentException if an id or the term is invalid
+         */
         public VoteResponse {
             Messages.checkHeader(from, to, term);
         }
@@ -59,11 +112,32 @@ public sealed interface Message
      * AppendEntries (Raft §5.3): zero or more entries following {@code (prevLogIndex, prevLogTerm)}, plus the
      * leader's commit index. With no entries it is a heartbeat.
      *
+     * @param from the leader's id
+     * @param to the follower's id
+     * @param term the leader's term
+     * @param prevLogIndex the index of the entry just before {@code entries}
+     * @param prevLogTerm the term of that entry
+     * @param entries the entries to append, possibly none
+     * @param leaderCommit the leader's commit index
      * @param round a leader-local counter the follower echoes in its response; the leader uses it to learn that a
      *              quorum acknowledged it after a given moment (ReadIndex, CheckQuorum, leases)
      */
     record AppendRequest(long from, long to, long term, long prevLogIndex, long prevLogTerm, List<LogEntry> entries,
                          long leaderCommit, long round) implements Message {
+        /**
+         * Copies the entries and checks the header and the indexes.
+         *
+         * @param from the leader's id
+         * @param to the follower's id
+         * @param term the leader's term
+         * @param prevLogIndex the index of the entry just before {@code entries}
+         * @param prevLogTerm the term of that entry
+         * @param entries the entries to append, possibly none
+         * @param leaderCommit the leader's commit index
+         * @param round a leader-local counter the follower echoes in its response; the leader uses it to learn that a
+         *     quorum acknowledged it after a given moment (ReadIndex, CheckQuorum, leases)
+         * @throws IllegalArgumentException if an id, the term or an index is invalid
+         */
         public AppendRequest {
             Messages.checkHeader(from, to, term);
             entries = List.copyOf(entries);
@@ -79,7 +153,7 @@ public sealed interface Message
             }
         }
 
-        /** The index of the last entry carried, or {@code prevLogIndex} for a heartbeat. */
+        /** {@return the index of the last entry carried, or {@code prevLogIndex} for a heartbeat} */
         public long lastIndex() {
             return prevLogIndex + entries.size();
         }
@@ -93,10 +167,32 @@ public sealed interface Message
      * {@code (conflictIndex, conflictTerm)} is the fast-backtracking hint: the follower's last index at or below
      * {@code rejectedIndex} whose term is at most the request's {@code prevLogTerm}, and that entry's term.
      *
+     * @param from the follower's id
+     * @param to the leader's id
+     * @param term the follower's term
+     * @param success true if the entries were appended
+     * @param matchIndex on success, the highest index known to match and be durable
+     * @param rejectedIndex on rejection, the {@code prevLogIndex} that did not match
+     * @param conflictIndex on rejection, the backtracking hint's index
+     * @param conflictTerm on rejection, the term at {@code conflictIndex}
      * @param round echoes {@link AppendRequest#round()}
      */
     record AppendResponse(long from, long to, long term, boolean success, long matchIndex, long rejectedIndex,
                           long conflictIndex, long conflictTerm, long round) implements Message {
+        /**
+         * Checks the header and that no index is negative.
+         *
+         * @param from the follower's id
+         * @param to the leader's id
+         * @param term the follower's term
+         * @param success true if the entries were appended
+         * @param matchIndex on success, the highest index known to match and be durable
+         * @param rejectedIndex on rejection, the {@code prevLogIndex} that did not match
+         * @param conflictIndex on rejection, the backtracking hint's index
+         * @param conflictTerm on rejection, the term at {@code conflictIndex}
+         * @param round echoes {@link AppendRequest#round()}
+         * @throws IllegalArgumentException if an id, the term or an index is invalid
+         */
         public AppendResponse {
             Messages.checkHeader(from, to, term);
             if (matchIndex < 0 || rejectedIndex < 0 || conflictIndex < 0 || conflictTerm < 0 || round < 0) {
@@ -107,8 +203,24 @@ public sealed interface Message
         }
     }
 
-    /** A follower asks the leader for a read index on behalf of a linearizable read (thesis §6.4). */
+    /**
+     * A follower asks the leader for a read index on behalf of a linearizable read (thesis §6.4).
+     *
+     * @param from the follower's id
+     * @param to the leader's id
+     * @param term the follower's term
+     * @param readId the follower's id for the read, echoed in the answer
+     */
     record ReadIndexRequest(long from, long to, long term, long readId) implements Message {
+        /**
+         * Checks the header.
+         *
+         * @param from the follower's id
+         * @param to the leader's id
+         * @param term the follower's term
+         * @param readId the follower's id for the read, echoed in the answer
+         * @throws IllegalArgumentException if an id or the term is invalid
+         */
         public ReadIndexRequest {
             Messages.checkHeader(from, to, term);
         }
@@ -117,9 +229,27 @@ public sealed interface Message
     /**
      * The leader's answer to a {@link ReadIndexRequest}: when {@code success}, the follower may serve the read once it
      * has applied {@code readIndex}.
+     *
+     * @param from the leader's id
+     * @param to the follower's id
+     * @param term the leader's term
+     * @param readId echoes {@link ReadIndexRequest#readId()}
+     * @param readIndex the index the follower must apply before serving the read
+     * @param success true if the leader could confirm its leadership
      */
     record ReadIndexResponse(long from, long to, long term, long readId, long readIndex, boolean success)
             implements Message {
+        /**
+         * Checks the header and the read index.
+         *
+         * @param from the leader's id
+         * @param to the follower's id
+         * @param term the leader's term
+         * @param readId echoes {@link ReadIndexRequest#readId()}
+         * @param readIndex the index the follower must apply before serving the read
+         * @param success true if the leader could confirm its leadership
+         * @throws IllegalArgumentException if an id or the term is invalid, or the read index is negative
+         */
         public ReadIndexResponse {
             Messages.checkHeader(from, to, term);
             if (readIndex < 0) {
@@ -136,11 +266,26 @@ public sealed interface Message
      *
      * <p>{@code data} is owned by the message once constructed: neither side modifies it afterwards.
      *
+     * @param from the leader's id
+     * @param to the follower's id
+     * @param term the leader's term
      * @param snapshot which snapshot, with its size and checksum (the receiver verifies both before installing)
      * @param offset   where {@code data} starts in the snapshot's payload
+     * @param data the chunk's bytes; owned by the message
      */
     record InstallSnapshot(long from, long to, long term, SnapshotInfo snapshot, long offset, byte[] data)
             implements Message {
+        /**
+         * Checks the header and that the chunk lies within the snapshot.
+         *
+         * @param from the leader's id
+         * @param to the follower's id
+         * @param term the leader's term
+         * @param snapshot which snapshot, with its size and checksum (the receiver verifies both before installing)
+         * @param offset where {@code data} starts in the snapshot's payload
+         * @param data the chunk's bytes; owned by the message
+         * @throws IllegalArgumentException if an id or the term is invalid, or the chunk is missing or out of range
+         */
         public InstallSnapshot {
             Messages.checkHeader(from, to, term);
             if (snapshot == null || data == null) {
@@ -152,7 +297,7 @@ public sealed interface Message
             }
         }
 
-        /** Whether this chunk ends the snapshot. */
+        /** {@return whether this chunk ends the snapshot} */
         public boolean isLast() {
             return offset + data.length == snapshot.sizeBytes();
         }
@@ -188,6 +333,9 @@ public sealed interface Message
     /**
      * A follower's answer to an {@link InstallSnapshot} chunk.
      *
+     * @param from the follower's id
+     * @param to the leader's id
+     * @param term the follower's term
      * @param snapshotIndex the snapshot this answers for
      * @param nextOffset    how many bytes of it the follower holds, in order: the offset the leader resumes from
      * @param accepted      the chunk was taken (or was a duplicate of bytes already held); when false, the chunk did
@@ -197,6 +345,20 @@ public sealed interface Message
      */
     record InstallSnapshotResponse(long from, long to, long term, long snapshotIndex, long nextOffset,
                                    boolean accepted, boolean installed) implements Message {
+        /**
+         * Checks the header and that no position is negative.
+         *
+         * @param from the follower's id
+         * @param to the leader's id
+         * @param term the follower's term
+         * @param snapshotIndex the snapshot this answers for
+         * @param nextOffset how many bytes of it the follower holds, in order: the offset the leader resumes from
+         * @param accepted the chunk was taken (or was a duplicate of bytes already held); when false, the chunk did not
+         *     follow what the follower holds and the leader resumes at {@code nextOffset}
+         * @param installed the whole snapshot is durable on the follower: its log now matches the leader's up to {@code
+         *     snapshotIndex}
+         * @throws IllegalArgumentException if an id, the term or a position is invalid
+         */
         public InstallSnapshotResponse {
             Messages.checkHeader(from, to, term);
             if (snapshotIndex < 0 || nextOffset < 0) {
@@ -209,8 +371,20 @@ public sealed interface Message
     /**
      * A leader hands leadership to the receiver (thesis §3.10): the receiver's log matches the leader's, and it
      * starts an election at once, without PreVote, with {@link VoteRequest#leadershipTransfer()} set.
+     *
+     * @param from the leader's id
+     * @param to the transfer target's id
+     * @param term the leader's term
      */
     record TimeoutNow(long from, long to, long term) implements Message {
+        /**
+         * Checks the header.
+         *
+         * @param from the leader's id
+         * @param to the transfer target's id
+         * @param term the leader's term
+         * @throws IllegalArgumentException if an id or the term is invalid
+         */
         public TimeoutNow {
             Messages.checkHeader(from, to, term);
         }

@@ -103,6 +103,13 @@ public final class RaftCore {
     /**
      * Builds a core from durable state with no snapshot: the hard state last persisted and the log as stored. See
      * {@link #create(long, Collection, RaftConfig, LogView, HardState, Optional)}.
+     *
+     * @param id this node's id, positive, one of {@code members}
+     * @param members every voting member's id, this node included
+     * @param config tuning
+     * @param log the durable log, read through a narrow view
+     * @param hardState the last persisted term and vote
+     * @return a follower core in the persisted term
      */
     public static RaftCore create(long id, Collection<Long> members, RaftConfig config, LogView log,
                                   HardState hardState) {
@@ -125,6 +132,7 @@ public final class RaftCore {
      * @param log       the durable log, read through a narrow view
      * @param hardState the last persisted term and vote
      * @param snapshot  the newest durable snapshot, if any
+     * @return a follower core in the persisted term
      * @throws IllegalArgumentException with the offending value when an argument is invalid or the log and snapshot
      *                                  do not fit together
      */
@@ -163,6 +171,13 @@ public final class RaftCore {
      * whichever leader contacts it (thesis §4.1). The configuration in effect is the newest of the bootstrap one,
      * the snapshot's and those in the log; the log is read once here to find its configuration entries.
      *
+     * @param id this node's id, positive
+     * @param bootstrap the configuration to start from, or {@link Membership#EMPTY} to wait to be added
+     * @param config tuning
+     * @param log the durable log, read through a narrow view
+     * @param hardState the last persisted term and vote
+     * @param snapshot the newest durable snapshot, if any
+     * @return a follower core in the persisted term
      * @throws IllegalArgumentException with the offending value when an argument is invalid or the log and snapshot
      *                                  do not fit together
      */
@@ -192,7 +207,12 @@ public final class RaftCore {
         return new RaftCore(id, bootstrap, config, log, hardState, snapshot.orElse(null));
     }
 
-    /** Feeds one event and returns the actions to carry out, in order (see {@link Action}). */
+    /**
+     * Feeds one event and returns the actions to carry out, in order (see {@link Action}).
+     *
+     * @param event what happened: a message, a tick, a proposal or a storage completion
+     * @return the actions to carry out, in order; empty when there is nothing to do
+     */
     public List<Action> step(Event event) {
         handle(event);
         return finishBatch();
@@ -202,6 +222,9 @@ public final class RaftCore {
      * Feeds several events and returns the actions for all of them. Equivalent to stepping them one by one, except
      * that appends and heartbeats are sent once for the whole batch: a runtime that drains its queue this way sends
      * one message per follower for many proposals.
+     *
+     * @param events the events, in arrival order
+     * @return the actions to carry out, in order; empty when there is nothing to do
      */
     public List<Action> stepAll(List<? extends Event> events) {
         for (Event event : events) {
@@ -210,62 +233,72 @@ public final class RaftCore {
         return finishBatch();
     }
 
-    /** This node's id. */
+    /** {@return this node's id} */
     public long id() {
         return id;
     }
 
+    /** {@return this node's current role} */
     public Role role() {
         return role;
     }
 
+    /** {@return this node's current term} */
     public long term() {
         return term;
     }
 
+    /** {@return the candidate this node voted for in the current term, or {@link HardState#NO_VOTE}} */
     public long votedFor() {
         return votedFor;
     }
 
-    /** The leader known for the current term, or 0. */
+    /** {@return the leader known for the current term, or 0} */
     public long leaderId() {
         return leaderId;
     }
 
+    /** {@return the highest log index known to be committed} */
     public long commitIndex() {
         return log.commitIndex();
     }
 
-    /** The last index handed out in an {@link Action.Apply}. */
+    /** {@return the last index handed out in an {@link Action.Apply}} */
     public long appliedIndex() {
         return log.appliedIndex();
     }
 
+    /** {@return the index of the last entry in this node's log, durable or not} */
     public long lastLogIndex() {
         return log.lastIndex();
     }
 
-    /** The highest index reported durable for the current log content. */
+    /** {@return the highest index reported durable for the current log content} */
     public long persistedIndex() {
         return log.persistedIndex();
     }
 
-    /** The first index this node's log still holds; everything before it is covered by a snapshot. */
+    /** {@return the first index this node's log still holds; everything before it is covered by a snapshot} */
     public long firstLogIndex() {
         return log.firstIndex();
     }
 
-    /** The newest durable snapshot this node knows of, if any. */
+    /** {@return the newest durable snapshot this node knows of, if any} */
     public Optional<SnapshotInfo> snapshot() {
         return Optional.ofNullable(snapshot);
     }
 
-    /** The term of the entry at {@code index} in this node's log, durable or not. */
+    /**
+     * The term of the entry at {@code index} in this node's log, durable or not.
+     *
+     * @param index a log index in {@code [firstIndex() - 1, lastLogIndex()]}
+     * @return the entry's term
+     */
     public long termAt(long index) {
         return log.term(index);
     }
 
-    /** A snapshot of this node's state. */
+    /** {@return a snapshot of this node's state} */
     public RaftStatus status() {
         Membership membership = memberships.current();
         List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();

@@ -22,6 +22,16 @@ import java.util.List;
  */
 public record SnapshotInfo(long index, long term, Membership membership, long sizeBytes, long checksum) {
 
+    /**
+     * Checks the position, the configuration, the size and the checksum.
+     *
+     * @param index the last included index, at least 1
+     * @param term the term of that entry, at least 1
+     * @param membership the configuration in effect at {@code index}; it has at least one voter
+     * @param sizeBytes the payload's length in bytes
+     * @param checksum CRC32C of the payload, as the unsigned value of {@link java.util.zip.CRC32C#getValue()}
+     * @throws IllegalArgumentException naming the invalid values
+     */
     public SnapshotInfo {
         if (index < 1 || term < 1) {
             throw new IllegalArgumentException("snapshot index and term must be at least 1, got index " + index
@@ -39,13 +49,18 @@ public record SnapshotInfo(long index, long term, Membership membership, long si
     /**
      * A snapshot whose configuration is the simple one of {@code members}, all voters with no endpoint.
      *
+     * @param index the index of the last entry the snapshot covers
+     * @param term the term of that entry
+     * @param members the voters' ids
+     * @param sizeBytes the payload's size in bytes
+     * @param checksum the payload's CRC32C
      * @throws IllegalArgumentException when {@code members} is empty, repeats an id or holds one below 1
      */
     public SnapshotInfo(long index, long term, List<Long> members, long sizeBytes, long checksum) {
         this(index, term, votersOf(index, members), sizeBytes, checksum);
     }
 
-    /** Every voting member's id (incoming and outgoing), ascending. */
+    /** {@return every voting member's id (incoming and outgoing), ascending} */
     public List<Long> members() {
         return membership.allVoterIds();
     }

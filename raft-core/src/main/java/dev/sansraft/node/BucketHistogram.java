@@ -71,17 +71,33 @@ public final class BucketHistogram {
         this.counts = new AtomicLongArray(bounds.length + 1);
     }
 
-    /** A latency histogram in seconds over {@link #LATENCY_BOUNDS_NANOS}; observe nanoseconds. */
+    /**
+     * A latency histogram in seconds over {@link #LATENCY_BOUNDS_NANOS}; observe nanoseconds.
+     *
+     * @param name the metric family name, {@code sansraft_} prefixed and ending in {@code _seconds}
+     * @param help the {@code # HELP} text
+     * @param labels extra labels in Prometheus syntax, such as {@code op="put"}, or the empty string
+     * @return an empty histogram
+     */
     public static BucketHistogram latency(String name, String help, String labels) {
         return new BucketHistogram(name, help, labels, LATENCY_BOUNDS_NANOS, NANOS_TO_SECONDS);
     }
 
-    /** Records one value (negative values, from a clock that stepped back, count as 0). Never allocates. */
+    /**
+     * Records one value (negative values, from a clock that stepped back, count as 0). Never allocates.
+     *
+     * @param value the value, in the unit of the bounds (nanoseconds for {@link #latency})
+     */
     public void observe(long value) {
         observe(value, 1);
     }
 
-    /** Records {@code times} observations of the same value at once. Never allocates. */
+    /**
+     * Records {@code times} observations of the same value at once. Never allocates.
+     *
+     * @param value the value, in the unit of the bounds (nanoseconds for {@link #latency})
+     * @param times how many observations to record; nothing is recorded when not positive
+     */
     public void observe(long value, int times) {
         if (times <= 0) {
             return;
@@ -95,12 +111,12 @@ public final class BucketHistogram {
         sum.addAndGet(v * times);
     }
 
-    /** The metric family name. */
+    /** {@return the metric family name} */
     public String name() {
         return name;
     }
 
-    /** The current counts, cumulative per bound as Prometheus expects. */
+    /** {@return the current counts, cumulative per bound as Prometheus expects} */
     public HistogramSnapshot snapshot() {
         long[] cumulative = new long[bounds.length + 1];
         long running = 0;

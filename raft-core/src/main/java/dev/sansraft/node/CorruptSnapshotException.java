@@ -16,21 +16,30 @@ public final class CorruptSnapshotException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** What was damaged, for example a file path. */
     private final String source;
+    /** The byte offset of the damage, or {@code -1} when it is not at one place. */
     private final long offset;
 
+    /**
+     * A corrupt snapshot.
+     *
+     * @param source what was damaged, for example a file path
+     * @param offset the byte offset of the damage, or {@code -1} when it is not at one place
+     * @param reason what is wrong, for the message
+     */
     public CorruptSnapshotException(String source, long offset, String reason) {
         super("corrupt snapshot " + source + (offset >= 0 ? " at offset " + offset : "") + ": " + reason);
         this.source = source;
         this.offset = offset;
     }
 
-    /** The damaged snapshot, for example its file path. */
+    /** {@return the damaged snapshot, for example its file path} */
     public String source() {
         return source;
     }
 
-    /** The byte offset of the damage inside {@link #source()}, or {@code -1} when it is not at one place. */
+    /** {@return the byte offset of the damage inside {@link #source()}, or {@code -1} when it is not at one place} */
     public long offset() {
         return offset;
     }

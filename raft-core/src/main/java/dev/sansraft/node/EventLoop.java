@@ -689,12 +689,15 @@ final class EventLoop implements NodeScheduler.Body {
             }
             snapshotOps.clear();
         }
+        // Published before the applies are handed over: a caller whose future the apply stage completes must then
+        // see a status at least as new (commit index, membership), or a check built on status(), such as the
+        // caught-up test of promote(), could run against the round before.
+        status = core.status();
         if (!applyTasks.isEmpty()) {
             holdApplies(applyTasks);
             applier.submit(applyTasks);
             applyTasks = new ArrayList<>();
         }
-        status = core.status();
         inflight = trackedProposals + readsById.size();
         Membership membership = status.membership();
         if (!membership.equals(knownMembership)) {

@@ -17,6 +17,17 @@ import java.util.Arrays;
 public record HistogramSnapshot(String name, String help, String labels, double[] upperBounds, long[] cumulative,
                                 double sum) {
 
+    /**
+     * Checks that there is one more cumulative count than bounds.
+     *
+     * @param name metric family name
+     * @param help one-line help text
+     * @param labels extra labels after {@code node} (e.g. {@code method="GET",code="2xx"}), or empty
+     * @param upperBounds inclusive upper bound of each finite bucket, increasing
+     * @param cumulative observations at or below each bound, then the total ({@code +Inf}); one longer than the bounds
+     * @param sum sum of the observed values
+     * @throws IllegalArgumentException naming the histogram when the counts and bounds do not fit
+     */
     public HistogramSnapshot {
         if (cumulative.length != upperBounds.length + 1) {
             throw new IllegalArgumentException("histogram " + name + " has " + upperBounds.length + " bounds but "
@@ -26,22 +37,32 @@ public record HistogramSnapshot(String name, String help, String labels, double[
         cumulative = cumulative.clone();
     }
 
-    /** Number of observations. */
+    /** {@return the number of observations} */
     public long count() {
         return cumulative[cumulative.length - 1];
     }
 
-    /** The cumulative count at bucket {@code i} ({@code i == bounds} is {@code +Inf}). */
+    /**
+     * The cumulative count at bucket {@code i} ({@code i == bounds} is {@code +Inf}).
+     *
+     * @param i a bucket, 0 to {@link #bucketCount()} inclusive
+     * @return the number of observations at or below that bucket's bound
+     */
     public long cumulativeCount(int i) {
         return cumulative[i];
     }
 
-    /** The upper bound of finite bucket {@code i}. */
+    /**
+     * The upper bound of finite bucket {@code i}.
+     *
+     * @param i a finite bucket, 0 to {@link #bucketCount()} exclusive
+     * @return its upper bound, in the exposed unit
+     */
     public double upperBound(int i) {
         return upperBounds[i];
     }
 
-    /** Number of finite buckets. */
+    /** {@return the number of finite buckets} */
     public int bucketCount() {
         return upperBounds.length;
     }
@@ -49,6 +70,9 @@ public record HistogramSnapshot(String name, String help, String labels, double[
     /**
      * Appends the {@code _bucket}, {@code _sum} and {@code _count} samples, labelled with the node and this
      * snapshot's labels. The caller writes the family's {@code # HELP} and {@code # TYPE} lines once.
+     *
+     * @param out where to append the samples
+     * @param nodeId the {@code node} label's value
      */
     public void appendSamples(StringBuilder out, long nodeId) {
         String base = "{node=\"" + nodeId + "\"" + (labels.isEmpty() ? "" : "," + labels);

@@ -48,7 +48,12 @@ public final class InMemoryLogStore implements LogStore {
         return log.entries(fromIndex, toIndexExclusive, maxBytes);
     }
 
-    /** The entry at {@code index}; for tests. */
+    /**
+     * The entry at {@code index}; for tests.
+     *
+     * @param index an index the log holds
+     * @return the entry
+     */
     public synchronized LogEntry entry(long index) {
         return log.entry(index);
     }
@@ -78,7 +83,7 @@ public final class InMemoryLogStore implements LogStore {
         syncCount++;
     }
 
-    /** How many times {@link #sync()} was called; lets tests check that writes are group-committed. */
+    /** {@return how many times {@link #sync()} was called; lets tests check that writes are group-committed} */
     public synchronized long syncCount() {
         return syncCount;
     }

@@ -44,12 +44,17 @@ public final class InMemoryNetwork implements AutoCloseable {
         deliveryThread.start();
     }
 
-    /** A network that queues at most 1,000,000 undelivered messages. */
+    /** {@return a network that queues at most 1,000,000 undelivered messages} */
     public static InMemoryNetwork create() {
         return create(1_000_000);
     }
 
-    /** A network that drops messages while {@code maxQueuedMessages} are waiting for delivery. */
+    /**
+     * A network that drops messages while {@code maxQueuedMessages} are waiting for delivery.
+     *
+     * @param maxQueuedMessages the bound on undelivered messages, at least 1
+     * @return the network
+     */
     public static InMemoryNetwork create(int maxQueuedMessages) {
         if (maxQueuedMessages < 1) {
             throw new IllegalArgumentException("maxQueuedMessages must be >= 1, got " + maxQueuedMessages);
@@ -60,6 +65,9 @@ public final class InMemoryNetwork implements AutoCloseable {
     /**
      * A new transport for node {@code id}. Starting it registers it as the recipient for {@code id}, replacing any
      * earlier transport of that id (a restarted node).
+     *
+     * @param id the node's id, positive
+     * @return the transport, not yet started
      */
     public InMemoryTransport transport(long id) {
         if (id <= 0) {
@@ -68,27 +76,40 @@ public final class InMemoryNetwork implements AutoCloseable {
         return new InMemoryTransport(this, id);
     }
 
-    /** Drops every message from or to {@code id} until {@link #connect(long)}. */
+    /**
+     * Drops every message from or to {@code id} until {@link #connect(long)}.
+     *
+     * @param id the node to cut off
+     */
     public void disconnect(long id) {
         disconnected.add(id);
     }
 
-    /** Undoes {@link #disconnect(long)}. */
+    /**
+     * Undoes {@link #disconnect(long)}.
+     *
+     * @param id the node to reconnect
+     */
     public void connect(long id) {
         disconnected.remove(id);
     }
 
-    /** Whether {@code id} is currently cut off. */
+    /**
+     * Whether {@code id} is currently cut off.
+     *
+     * @param id a node id
+     * @return true while {@code id} is cut off
+     */
     public boolean isDisconnected(long id) {
         return disconnected.contains(id);
     }
 
-    /** Messages handed to a recipient so far. */
+    /** {@return how many messages were handed to a recipient so far} */
     public long deliveredCount() {
         return delivered.get();
     }
 
-    /** Messages dropped so far (disconnected, unknown recipient, queue full or closed). */
+    /** {@return how many messages were dropped so far (disconnected, unknown recipient, queue full or closed)} */
     public long droppedCount() {
         return dropped.get();
     }

@@ -34,7 +34,11 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         this(2);
     }
 
-    /** A store that keeps the newest {@code retainCount} snapshots, at least 1. */
+    /**
+     * A store that keeps the newest {@code retainCount} snapshots, at least 1.
+     *
+     * @param retainCount how many snapshots to keep, at least 1
+     */
     public InMemorySnapshotStore(int retainCount) {
         if (retainCount < 1) {
             throw new IllegalArgumentException("retain count must be at least 1, got " + retainCount);

@@ -27,7 +27,7 @@ public final class InMemoryTransport implements Transport {
         this.id = id;
     }
 
-    /** The node this transport belongs to. */
+    /** {@return the node this transport belongs to} */
     public long id() {
         return id;
     }

@@ -29,24 +29,35 @@ public final class LeadershipTransferException extends RaftException {
         }
     }
 
+    /** Why the transfer failed. */
     private final Reason reason;
+    /** The leader known when the transfer ended, or 0. */
     private final long leaderHint;
 
+    /**
+     * A failed transfer.
+     *
+     * @param reason why it failed
+     * @param leaderHint the leader known when it ended, or 0
+     * @param message what happened, naming the target
+     */
     public LeadershipTransferException(Reason reason, long leaderHint, String message) {
         super(message);
         this.reason = reason;
         this.leaderHint = leaderHint;
     }
 
+    /** {@return why the transfer failed} */
     public Reason reason() {
         return reason;
     }
 
+    /** {@return the leader known when the transfer ended, or 0 if none} */
     public long leaderHint() {
         return leaderHint;
     }
 
-    /** Whether the same transfer may succeed if tried again later. */
+    /** {@return whether the same transfer may succeed if tried again later} */
     public boolean isRetryable() {
         return reason.retryable;
     }

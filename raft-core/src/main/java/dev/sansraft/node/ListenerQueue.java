@@ -7,24 +7,26 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Carries {@link RaftNodeListener} events from the node's threads to its listener thread. {@link #post} never blocks:
+ * Carries {@link RaftNodeListener} events from the node's stages to its listener stage. {@link #post} never blocks:
  * it offers to a queue of {@link #CAPACITY} events and drops the event (counted, logged) when the queue is full, so
- * a slow listener cannot hold up the event loop or any other Raft thread.
+ * a slow listener cannot hold up the event loop or any other Raft stage.
+ *
+ * <p>The listener is a stage of the node's {@link NodeScheduler} like the others, so in production it is one more
+ * daemon thread ({@code sansraft-<id>-listener}, parked while nothing is queued), and under a simulator it runs on
+ * the simulator's thread, in the seed's order, and ends with the node: no thread is left behind by a node that a
+ * simulated crash abandons without closing it.
  *
  * <p>Thread-safety: {@link #post}, {@link #add}, {@link #remove} and {@link #close} from any thread; the events run
- * on the one listener thread, in posting order.
+ * on the listener stage, one at a time, in posting order.
  */
-final class ListenerQueue implements Runnable {
+final class ListenerQueue implements NodeScheduler.Body {
 
-    /** The most events waiting for the listener thread; beyond it new events are dropped. */
+    /** The most events waiting for the listener stage; beyond it new events are dropped. */
     static final int CAPACITY = 1024;
-    /** How long {@link #close} lets the listener thread finish the queued events (the fail-stop among them). */
-    private static final long CLOSE_WAIT_MILLIS = 2_000;
 
     private static final Logger log = LoggerFactory.getLogger(ListenerQueue.class);
 
@@ -33,7 +35,7 @@ final class ListenerQueue implements Runnable {
     private final List<RaftNodeListener> listeners = new CopyOnWriteArrayList<>();
     private final ArrayBlockingQueue<Consumer<RaftNodeListener>> queue = new ArrayBlockingQueue<>(CAPACITY);
     private volatile boolean closing;
-    private volatile Thread thread;
+    private volatile NodeScheduler.Stage stage;
 
     ListenerQueue(long nodeId, AtomicLong dropped) {
         this.nodeId = nodeId;
@@ -59,60 +61,69 @@ final class ListenerQueue implements Runnable {
                 log.warn("node {} dropped a listener event: {} events queued for a slow listener ({} dropped so far)",
                         nodeId, CAPACITY, n);
             }
+            return;
+        }
+        NodeScheduler.Stage s = stage;
+        if (s != null) {
+            s.wake();
         }
     }
 
-    /** Starts the listener thread (a daemon named {@code sansraft-<id>-listener}). */
-    void start() {
-        Thread t = new Thread(this, "sansraft-" + nodeId + "-listener");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+    /** Registers the listener stage; events posted before this are delivered once it runs. */
+    void bind(NodeScheduler scheduler) {
+        NodeScheduler.Stage s = scheduler.stage(nodeId, "listener", this);
+        stage = s;
+        if (!queue.isEmpty()) {
+            s.wake();
+        }
+    }
+
+    /** Delivers one event to every listener. */
+    @Override
+    public boolean runRound() {
+        Consumer<RaftNodeListener> event = queue.poll();
+        if (event == null) {
+            return false;
+        }
+        deliver(event);
+        return true;
     }
 
     @Override
-    public void run() {
-        try {
-            while (true) {
-                Consumer<RaftNodeListener> event = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (event == null) {
-                    if (closing) {
-                        return;
-                    }
-                    continue;
-                }
-                for (RaftNodeListener l : listeners) {
-                    try {
-                        event.accept(l);
-                    } catch (RuntimeException e) {
-                        log.warn("node {} listener {} failed", nodeId, l, e);
-                    }
-                }
+    public boolean hasWork() {
+        return !queue.isEmpty();
+    }
+
+    /** After the last round: delivers what is still queued (the fail-stop among it), then nothing more. */
+    @Override
+    public void exit() {
+        for (Consumer<RaftNodeListener> event; (event = queue.poll()) != null; ) {
+            deliver(event);
+        }
+    }
+
+    private void deliver(Consumer<RaftNodeListener> event) {
+        for (RaftNodeListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("node {} listener {} failed", nodeId, l, e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
     /**
-     * Stops taking events and lets the thread deliver what is queued, waiting up to {@value #CLOSE_WAIT_MILLIS} ms;
-     * a listener still busy after that is interrupted and the rest of the queue is dropped.
+     * Stops taking events and lets the listener stage deliver what is queued before it ends. Waits for that as the
+     * scheduler's {@link NodeScheduler.Stage#awaitEnd()} does (production: a bounded join, with a warning if a
+     * listener is still busy); returns at once when called from a listener itself.
      */
     void close() {
         closing = true;
-        Thread t = thread;
-        if (t == null || t == Thread.currentThread()) {
+        NodeScheduler.Stage s = stage;
+        if (s == null) {
             return;
         }
-        try {
-            t.join(CLOSE_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            log.warn("node {}: a listener is still busy {} ms after close; interrupting it", nodeId,
-                    CLOSE_WAIT_MILLIS);
-            t.interrupt();
-        }
+        s.stop();
+        s.awaitEnd();
     }
 }

@@ -30,15 +30,28 @@ import java.util.List;
  */
 public interface LogStore extends LogView, AutoCloseable {
 
-    /** Appends contiguous entries starting at {@code lastIndex() + 1}. Not durable until {@link #sync()}. */
+    /**
+     * Appends contiguous entries starting at {@code lastIndex() + 1}. Not durable until {@link #sync()}.
+     *
+     * @param entries the entries, contiguous from {@code lastIndex() + 1}
+     * @throws IOException if the write fails; the node then stops
+     */
     void append(List<LogEntry> entries) throws IOException;
 
-    /** Removes the entry at {@code fromIndex} and all after it. Not durable until {@link #sync()}. */
+    /**
+     * Removes the entry at {@code fromIndex} and all after it. Not durable until {@link #sync()}.
+     *
+     * @param fromIndex the first index to remove
+     * @throws IOException if the write fails; the node then stops
+     */
     void truncateSuffix(long fromIndex) throws IOException;
 
     /**
      * Discards entries up to and including {@code upToIndex}, which a durable snapshot covers. {@link #term(long)}
      * keeps answering for {@code upToIndex}.
+     *
+     * @param upToIndex the last index to discard
+     * @throws IOException if the write fails; the node then stops
      */
     void compactPrefix(long upToIndex) throws IOException;
 
@@ -47,16 +60,35 @@ public interface LogStore extends LogView, AutoCloseable {
      * snapshot the log did not match (Raft §7): afterwards {@code firstIndex() == index + 1},
      * {@code lastIndex() == index} and {@code term(index) == term}. {@code index} may lie before, inside or past the
      * current log. Not durable until {@link #sync()}; a crash before that leaves either the old log or the reset one.
+     *
+     * @param index the installed snapshot's last included index
+     * @param term the term of {@code index}
+     * @throws IOException if the write fails; the node then stops
      */
     void resetTo(long index, long term) throws IOException;
 
-    /** Makes every earlier append and truncation durable. */
+    /**
+     * Makes every earlier append and truncation durable.
+     *
+     * @throws IOException if the sync fails; the node then stops, since nothing after the last good sync may be
+     *     acknowledged
+     */
     void sync() throws IOException;
 
-    /** The last durably saved hard state, or {@link HardState#INITIAL}. */
+    /**
+     * The last durably saved hard state, or {@link HardState#INITIAL}.
+     *
+     * @return the hard state
+     * @throws IOException if it cannot be read
+     */
     HardState loadHardState() throws IOException;
 
-    /** Saves the hard state durably before returning. */
+    /**
+     * Saves the hard state durably before returning.
+     *
+     * @param state the term and vote to save
+     * @throws IOException if the write fails; the node then stops
+     */
     void saveHardState(HardState state) throws IOException;
 
     /**
@@ -64,6 +96,8 @@ public interface LogStore extends LogView, AutoCloseable {
      * durable log paired with a snapshot store that is not durable: once such a log is compacted, the entries before
      * its first index live only in a snapshot, and a restarted node that finds none refuses to start. Default true,
      * the safe assumption for that check; an in-memory store answers false.
+     *
+     * @return true if the log and hard state survive a restart
      */
     default boolean isDurable() {
         return true;

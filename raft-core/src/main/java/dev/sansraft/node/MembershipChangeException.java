@@ -34,18 +34,26 @@ public final class MembershipChangeException extends RaftException {
         }
     }
 
+    /** Why the change failed. */
     private final Reason reason;
 
+    /**
+     * A failed membership change.
+     *
+     * @param reason why it failed
+     * @param message what happened, naming the member or the change
+     */
     public MembershipChangeException(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }
 
+    /** {@return why the change failed} */
     public Reason reason() {
         return reason;
     }
 
-    /** Whether the same change may succeed if tried again later. */
+    /** {@return whether the same change may succeed if tried again later} */
     public boolean isRetryable() {
         return reason.retryable;
     }

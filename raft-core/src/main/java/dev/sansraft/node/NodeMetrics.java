@@ -20,11 +20,24 @@ import java.util.TreeMap;
  */
 public record NodeMetrics(long nodeId, Map<String, Double> values, List<HistogramSnapshot> histograms) {
 
-    /** Gauges and counters only, no histograms. */
+    /**
+     * Gauges and counters only, no histograms.
+     *
+     * @param nodeId the node the metrics describe
+     * @param values metric name to value
+     */
     public NodeMetrics(long nodeId, Map<String, Double> values) {
         this(nodeId, values, List.of());
     }
 
+    /**
+     * Checks every metric name and copies the collections.
+     *
+     * @param nodeId the node the values belong to, rendered as the {@code node} label
+     * @param values metric name to value
+     * @param histograms histograms, those of one family next to each other
+     * @throws IllegalArgumentException naming a metric whose name is not {@code sansraft_[a-z0-9_]*}
+     */
     public NodeMetrics {
         for (String name : values.keySet()) {
             if (!isValidName(name)) {
@@ -36,7 +49,12 @@ public record NodeMetrics(long nodeId, Map<String, Double> values, List<Histogra
         histograms = List.copyOf(histograms);
     }
 
-    /** The histogram named {@code name} without extra labels, or null when this snapshot has none. */
+    /**
+     * The histogram named {@code name} without extra labels, or null when this snapshot has none.
+     *
+     * @param name the family name
+     * @return the histogram, or null
+     */
     public HistogramSnapshot histogram(String name) {
         for (HistogramSnapshot h : histograms) {
             if (h.name().equals(name) && h.labels().isEmpty()) {
@@ -46,7 +64,12 @@ public record NodeMetrics(long nodeId, Map<String, Double> values, List<Histogra
         return null;
     }
 
-    /** The value of {@code name}, or {@code NaN} when this snapshot has no such metric. */
+    /**
+     * The value of {@code name}, or {@code NaN} when this snapshot has no such metric.
+     *
+     * @param name the metric name
+     * @return the value, or {@code NaN}
+     */
     public double get(String name) {
         Double v = values.get(name);
         return v == null ? Double.NaN : v;
@@ -56,6 +79,8 @@ public record NodeMetrics(long nodeId, Map<String, Double> values, List<Histogra
      * Renders the snapshot in the Prometheus text exposition format (version 0.0.4): a {@code # HELP} and a
      * {@code # TYPE} line per metric (counter when the name ends in {@code _total}, gauge otherwise) and one sample
      * labelled {@code node="<id>"}; then each histogram family with {@code _bucket}, {@code _sum} and {@code _count}.
+     *
+     * @return the exposition text, one line per sample
      */
     public String toPrometheus() {
         StringBuilder out = new StringBuilder(values.size() * 120 + histograms.size() * 1200);
@@ -74,6 +99,10 @@ public record NodeMetrics(long nodeId, Map<String, Double> values, List<Histogra
     /**
      * Appends histogram families in the text format: {@code # HELP} and {@code # TYPE} once per family (a family's
      * label sets must be next to each other in the list), then every label set's samples.
+     *
+     * @param out where to append
+     * @param nodeId the {@code node} label's value
+     * @param histograms the histograms, families grouped
      */
     public static void appendHistograms(StringBuilder out, long nodeId, List<HistogramSnapshot> histograms) {
         String family = null;

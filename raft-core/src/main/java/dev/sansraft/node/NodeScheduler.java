@@ -24,25 +24,37 @@ package dev.sansraft.node;
  */
 public interface NodeScheduler {
 
-    /** The monotonic clock request deadlines and durations are measured with, in nanoseconds. */
+    /** {@return the monotonic clock request deadlines and durations are measured with, in nanoseconds} */
     long nanoTime();
 
     /**
      * Registers a stage of node {@code nodeId}. It runs no round before its first {@link Stage#wake()}.
      *
+     * @param nodeId the node the stage belongs to
      * @param name a short name for the stage ({@code loop}, {@code storage}, ...), for thread names and traces
+     * @param body what one round of the stage does
+     * @return the stage, idle until woken
      */
     Stage stage(long nodeId, String name, Body body);
 
     /**
      * Runs {@code tick} every {@code periodNanos}, at a fixed rate (a late tick does not delay the ones after it),
      * starting one period from now, until the returned timer is cancelled.
+     *
+     * @param nodeId the node the timer belongs to
+     * @param periodNanos the period in nanoseconds, positive
+     * @param tick what to run each period
+     * @return the timer, for cancelling it
      */
     Timer everyPeriod(long nodeId, long periodNanos, Runnable tick);
 
     /**
      * Runs {@code task} once, soon, outside of every stage of the node: used to close a node from within one of its
      * own stages, which cannot wait for itself to end.
+     *
+     * @param nodeId the node the task belongs to
+     * @param name a short name for the task, for thread names and traces
+     * @param task what to run
      */
     void runDetached(long nodeId, String name, Runnable task);
 
@@ -51,6 +63,8 @@ public interface NodeScheduler {
      * queue is empty; ticks on {@code ticks}, or on a thread of its own when that is null.
      *
      * @param clock the monotonic clock; {@code System::nanoTime} in production
+     * @param ticks the executor to run ticks on, or null for a thread of the scheduler's own
+     * @return the scheduler
      */
     static ThreadScheduler threads(java.util.function.LongSupplier clock,
                                    java.util.concurrent.ScheduledExecutorService ticks) {
@@ -67,7 +81,9 @@ public interface NodeScheduler {
          */
         boolean runRound();
 
-        /** Whether work is queued; used by a scheduler about to idle the stage, to close the lost-wake-up race. */
+        /**
+         * {@return whether work is queued; used by a scheduler about to idle the stage, to close the lost-wake-up race}
+         */
         boolean hasWork();
 
         /** Called once after the last round: fails whatever is still queued. */

@@ -20,10 +20,21 @@ public final class OutcomeUnknownException extends RaftException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A proposal whose outcome cannot be known.
+     *
+     * @param message why, naming the proposal's index or the timeout
+     */
     public OutcomeUnknownException(String message) {
         super(message);
     }
 
+    /**
+     * A proposal whose outcome cannot be known, with the error behind it.
+     *
+     * @param message why, naming the proposal's index or the timeout
+     * @param cause the error that hid the outcome
+     */
     public OutcomeUnknownException(String message, Throwable cause) {
         super(message, cause);
     }

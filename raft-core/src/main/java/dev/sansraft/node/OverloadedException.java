@@ -10,6 +10,11 @@ public final class OverloadedException extends RaftException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A request refused because a queue is full.
+     *
+     * @param message which queue, and its bound
+     */
     public OverloadedException(String message) {
         super(message);
     }

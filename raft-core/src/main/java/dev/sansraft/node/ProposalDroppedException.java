@@ -12,6 +12,11 @@ public final class ProposalDroppedException extends RaftException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A proposal that certainly was not applied.
+     *
+     * @param message why it was dropped
+     */
     public ProposalDroppedException(String message) {
         super(message);
     }

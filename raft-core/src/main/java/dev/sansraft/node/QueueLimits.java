@@ -39,6 +39,19 @@ public record QueueLimits(int maxPendingRequests, long maxPendingRequestBytes, i
 
     private static final long MIN_BYTES = 1L << 20;
 
+    /**
+     * Checks that every bound is positive and every byte bound at least 1 MiB.
+     *
+     * @param maxPendingRequests proposals and reads in flight at once
+     * @param maxPendingRequestBytes their command and query bytes
+     * @param maxQueuedWrites log entries queued for the storage thread
+     * @param maxQueuedWriteBytes their bytes
+     * @param maxQueuedApplies committed entries queued for the apply thread
+     * @param maxQueuedApplyBytes their bytes
+     * @param maxQueuedInboundMessages inbound append requests with entries and snapshot chunks not yet taken
+     * @param maxQueuedInboundBytes their entry and chunk bytes
+     * @throws IllegalArgumentException naming the bound that is too small
+     */
     public QueueLimits {
         require(maxPendingRequests, maxPendingRequestBytes, "maxPendingRequests", "maxPendingRequestBytes");
         require(maxQueuedWrites, maxQueuedWriteBytes, "maxQueuedWrites", "maxQueuedWriteBytes");
@@ -52,6 +65,9 @@ public record QueueLimits(int maxPendingRequests, long maxPendingRequestBytes, i
      * requests and a sixteenth each for queued writes, queued applies and inbound payloads, at least 1 MiB each; in
      * all at most a third of the heap, overlapping on a leader (its pending requests are also its queued writes and
      * applies). Entry counts: 65,536 requests, writes and applies, 1,024 inbound messages.
+     *
+     * @param heapBytes the heap size in bytes, positive
+     * @return the limits
      */
     public static QueueLimits forHeap(long heapBytes) {
         if (heapBytes < 1) {
@@ -62,7 +78,11 @@ public record QueueLimits(int maxPendingRequests, long maxPendingRequestBytes, i
                 1_024, sixteenth);
     }
 
-    /** {@link #forHeap} of this JVM's {@link Runtime#maxMemory()}: the default of {@link RaftNode.Builder}. */
+    /**
+     * {@link #forHeap} of this JVM's {@link Runtime#maxMemory()}: the default of {@link RaftNode.Builder}.
+     *
+     * @return the limits
+     */
     public static QueueLimits forThisHeap() {
         return forHeap(Runtime.getRuntime().maxMemory());
     }

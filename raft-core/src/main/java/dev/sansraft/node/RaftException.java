@@ -12,10 +12,21 @@ public class RaftException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A Raft runtime failure.
+     *
+     * @param message what failed, naming the node
+     */
     public RaftException(String message) {
         super(message);
     }
 
+    /**
+     * A Raft runtime failure caused by {@code cause}.
+     *
+     * @param message what failed, naming the node
+     * @param cause the underlying error
+     */
     public RaftException(String message, Throwable cause) {
         super(message, cause);
     }

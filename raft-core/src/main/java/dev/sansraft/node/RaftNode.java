@@ -160,7 +160,10 @@ public final class RaftNode implements AutoCloseable {
         this.initialStatus = new RaftStatus(id, Role.FOLLOWER, 0, 0, 0, 0, 0, members, List.of(), 0, bootstrap, 0);
     }
 
-    /** A builder; {@code id}, {@code members}, {@code logStore}, {@code transport} and {@code stateMachine} are required. */
+    /**
+     * {@return a builder; {@code id}, {@code members}, {@code logStore}, {@code transport} and {@code stateMachine} are
+     * required}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -221,9 +224,9 @@ public final class RaftNode implements AutoCloseable {
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
                 counters, budgets, nodeListeners, nanoTime, this::failStop, this::closedException);
-        nodeListeners.start();
         long tickNanos = tickInterval.toNanos();
         eventLoop.startTicks(tickNanos);
+        nodeListeners.bind(scheduler);
         snapshotWorker.bind(scheduler);
         snapshotSender.bind(scheduler);
         applier.bind(scheduler);
@@ -245,6 +248,7 @@ public final class RaftNode implements AutoCloseable {
      * and applied on this node, or fails (see the class comment). Only the leader accepts proposals.
      *
      * @param command the command bytes, owned by the node from now on
+     * @return a future of the state machine's result for the command
      */
     public CompletableFuture<byte[]> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
@@ -258,6 +262,8 @@ public final class RaftNode implements AutoCloseable {
      * when none is known.
      *
      * @param request the query bytes, owned by the node from now on
+     * @param consistency how fresh the read must be; not null
+     * @return a future of the query's result
      */
     public CompletableFuture<byte[]> query(byte[] request, ReadConsistency consistency) {
         Objects.requireNonNull(request, "request");
@@ -314,12 +320,12 @@ public final class RaftNode implements AutoCloseable {
         loop.submit(event);
     }
 
-    /** This node's id. */
+    /** {@return this node's id} */
     public long id() {
         return id;
     }
 
-    /** A snapshot of the core's state as of its last batch, with the apply thread's applied index. */
+    /** {@return a snapshot of the core's state as of its last batch, with the apply thread's applied index} */
     public RaftStatus status() {
         EventLoop l = loop;
         if (l == null) {
@@ -341,6 +347,10 @@ public final class RaftNode implements AutoCloseable {
      * Adds the new member {@code memberId} as a learner reached at {@code endpoint}: it receives the log and
      * snapshots but never votes (fails with {@code INVALID_CHANGE} if it is a member already). Completes once the
      * configuration entry is committed; see {@link #changeMembership} for the failures.
+     *
+     * @param memberId the new member's node id, positive
+     * @param endpoint how the transport reaches it; not null
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> addLearner(long memberId, String endpoint) {
         Objects.requireNonNull(endpoint, "endpoint");
@@ -359,6 +369,9 @@ public final class RaftNode implements AutoCloseable {
      * match index within {@link #PROMOTE_MAX_LAG_ENTRIES} of the commit index, or the future fails with
      * {@link MembershipChangeException.Reason#NOT_CAUGHT_UP} (retry later), so that a promotion never leaves the
      * cluster waiting for a voter that still has to fetch most of the log.
+     *
+     * @param memberId the learner's node id
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> promote(long memberId) {
         RaftStatus s = status();
@@ -383,6 +396,9 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Removes {@code memberId}, voter or learner. A removed leader leads until the configuration without it is
      * committed, then steps down (thesis §4.2.2).
+     *
+     * @param memberId the member's node id
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> remove(long memberId) {
         RaftStatus s = status();
@@ -400,6 +416,9 @@ public final class RaftNode implements AutoCloseable {
      * {@link NotLeaderException} on a follower, {@link MembershipChangeException} when the change does not apply
      * ({@code UNKNOWN_MEMBER}, {@code INVALID_CHANGE}) or another change is in progress ({@code CHANGE_IN_PROGRESS},
      * retryable), and like a proposal otherwise (timeout, dropped in a leader change, node closed).
+     *
+     * @param changes the changes, applied in order; at least one
+     * @return a future of the configuration appended, completing once it is committed
      */
     public CompletableFuture<Membership> changeMembership(List<MembershipChange> changes) {
         Objects.requireNonNull(changes, "changes");
@@ -417,6 +436,9 @@ public final class RaftNode implements AutoCloseable {
      * once. Completes when the target is leader; fails with {@link NotLeaderException} on a follower and with
      * {@link LeadershipTransferException} when the target is not a voter, another transfer is under way, or the
      * target did not take over within an election timeout (the old leader then continues).
+     *
+     * @param target the voter to lead next, positive
+     * @return a future completing when {@code target} leads
      */
     public CompletableFuture<Void> transferLeadership(long target) {
         if (target < 1) {
@@ -432,7 +454,11 @@ public final class RaftNode implements AutoCloseable {
                 + " is not a member: voters " + m.voterIds() + ", learners " + m.learnerIds());
     }
 
-    /** Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}). */
+    /**
+     * Registers a listener told about leader changes on the apply thread (see {@link LeaderChangeListener}).
+     *
+     * @param listener the listener; not null
+     */
     public void addLeaderChangeListener(LeaderChangeListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -441,12 +467,19 @@ public final class RaftNode implements AutoCloseable {
      * Registers a listener for role, leader, snapshot and fail-stop events, called on the node's listener thread
      * (see {@link RaftNodeListener}); it sees the events produced from now on. May be called before or after
      * {@link #start()}.
+     *
+     * @param listener the listener to register; called on the listener thread
      */
     public void addListener(RaftNodeListener listener) {
         nodeListeners.add(listener);
     }
 
-    /** Unregisters {@code listener}; true if it was registered. Events already queued may still reach it. */
+    /**
+     * Unregisters {@code listener}; true if it was registered. Events already queued may still reach it.
+     *
+     * @param listener the listener to remove
+     * @return true if it was registered
+     */
     public boolean removeListener(RaftNodeListener listener) {
         return nodeListeners.remove(listener);
     }
@@ -488,6 +521,8 @@ public final class RaftNode implements AutoCloseable {
      *   snapshot stored or recovered), {@code sansraft_log_compactions_total} and
      *   {@code sansraft_log_resets_total}.</li>
      * </ul>
+     *
+     * @return the metrics as of this call
      */
     public NodeMetrics metrics() {
         RaftStatus s = status();
@@ -576,6 +611,8 @@ public final class RaftNode implements AutoCloseable {
      * Completes when the node has stopped: normally after {@link #close()}, exceptionally with the cause when a fatal
      * error (a storage failure, a broken invariant) stopped it. A process embedding the node can exit on the latter
      * so that a supervisor restarts it.
+     *
+     * @return the termination future; it never completes while the node runs
      */
     public CompletableFuture<Void> terminated() {
         return termination;
@@ -686,7 +723,12 @@ public final class RaftNode implements AutoCloseable {
         private Builder() {
         }
 
-        /** This node's id; positive and one of the members. Required. */
+        /**
+         * This node's id; positive and one of the members. Required.
+         *
+         * @param id this node's id
+         * @return this builder
+         */
         public Builder id(long id) {
             this.id = id;
             return this;
@@ -695,6 +737,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * Every voting member's id, this node included; positive and distinct. This or {@link #membership} is
          * required. The members get no endpoints: the transport must know their addresses already.
+         *
+         * @param members the voters' ids
+         * @return this builder
          */
         public Builder members(Collection<Long> members) {
             this.members = members == null ? null : new ArrayList<>(members);
@@ -707,19 +752,32 @@ public final class RaftNode implements AutoCloseable {
          * node that never campaigns and waits for a leader to add it and send it the log (its transport must be
          * able to answer that leader). Either way a configuration found in the log or snapshot at start wins, so a
          * restarted node keeps the membership it had. Replaces {@link #members}.
+         *
+         * @param membership the starting configuration; not null
+         * @return this builder
          */
         public Builder membership(Membership membership) {
             this.membership = Objects.requireNonNull(membership, "membership");
             return this;
         }
 
-        /** Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks. */
+        /**
+         * Core tuning; default {@link RaftConfig#defaults()}. Timeouts in it are counted in ticks.
+         *
+         * @param config the core tuning
+         * @return this builder
+         */
         public Builder config(RaftConfig config) {
             this.config = config;
             return this;
         }
 
-        /** The durable log and hard state; the node closes it on {@link RaftNode#close()}. Required. */
+        /**
+         * The durable log and hard state; the node closes it on {@link RaftNode#close()}. Required.
+         *
+         * @param logStore the log store, owned by the node from now on
+         * @return this builder
+         */
         public Builder logStore(LogStore logStore) {
             this.logStore = logStore;
             return this;
@@ -732,6 +790,9 @@ public final class RaftNode implements AutoCloseable {
          * does too (such as {@code FileSnapshotStore}): once the log is compacted, the entries before its first
          * index exist only in a snapshot, and a node that finds a compacted log but no snapshot covering it refuses
          * to start.
+         *
+         * @param snapshotStore the snapshot store, owned by the node from now on
+         * @return this builder
          */
         public Builder snapshotStore(SnapshotStore snapshotStore) {
             this.snapshotStore = snapshotStore;
@@ -744,25 +805,42 @@ public final class RaftNode implements AutoCloseable {
          * the default {@link InMemorySnapshotStore}) next to a durable log store. Without this, {@link #build()}
          * refuses that pairing: after a compaction, such a node loses the snapshot that its log depends on in a
          * restart and refuses to start. For tests and for nodes that never restart from their log.
+         *
+         * @return this builder
          */
         public Builder allowVolatileSnapshots() {
             this.volatileSnapshotsAllowed = true;
             return this;
         }
 
-        /** The message transport; the node starts it and closes it. Required. */
+        /**
+         * The message transport; the node starts it and closes it. Required.
+         *
+         * @param transport the transport, owned by the node from now on
+         * @return this builder
+         */
         public Builder transport(Transport transport) {
             this.transport = transport;
             return this;
         }
 
-        /** The replicated state machine; it must start empty (see {@link RaftNode}). Required. */
+        /**
+         * The replicated state machine; it must start empty (see {@link RaftNode}). Required.
+         *
+         * @param stateMachine the state machine, empty
+         * @return this builder
+         */
         public Builder stateMachine(StateMachine stateMachine) {
             this.stateMachine = stateMachine;
             return this;
         }
 
-        /** How long one core tick lasts; default 100 ms. */
+        /**
+         * How long one core tick lasts; default 100 ms.
+         *
+         * @param tickInterval the wall-clock length of one tick; positive
+         * @return this builder
+         */
         public Builder tickInterval(Duration tickInterval) {
             this.tickInterval = tickInterval;
             return this;
@@ -771,6 +849,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * How long a proposal or read may wait for its outcome; default 5 s. A proposal then fails with
          * {@link OutcomeUnknownException}, a read with a {@link java.util.concurrent.TimeoutException}.
+         *
+         * @param requestTimeout the per-request deadline; positive
+         * @return this builder
          */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
@@ -780,6 +861,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * Runs the tick timer on this scheduler instead of a thread of the node's own; the node cancels its task on
          * close but never shuts the scheduler down.
+         *
+         * @param scheduler the scheduler; the caller keeps owning it
+         * @return this builder
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = scheduler;
@@ -789,13 +873,21 @@ public final class RaftNode implements AutoCloseable {
         /**
          * The limits of the node's queues, in entries and bytes (see {@link QueueLimits}); default
          * {@link QueueLimits#forThisHeap()}, sized from {@link Runtime#maxMemory()}.
+         *
+         * @param queueLimits the queue bounds
+         * @return this builder
          */
         public Builder queueLimits(QueueLimits queueLimits) {
             this.queueLimits = queueLimits;
             return this;
         }
 
-        /** The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}. */
+        /**
+         * The monotonic clock that request deadlines are measured with; default {@link System#nanoTime()}.
+         *
+         * @param nanoTime a monotonic clock in nanoseconds
+         * @return this builder
+         */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
             this.nanoTimeSet = true;
@@ -807,6 +899,9 @@ public final class RaftNode implements AutoCloseable {
          * {@link NodeScheduler}): a simulator passes one that runs every node on one deterministic thread with
          * virtual time. It replaces {@link #scheduler} and {@link #nanoTime}, which must then not be set. The node
          * never closes it.
+         *
+         * @param nodeScheduler the scheduler; the caller keeps owning it
+         * @return this builder
          */
         public Builder nodeScheduler(NodeScheduler nodeScheduler) {
             this.nodeScheduler = nodeScheduler;
@@ -816,6 +911,9 @@ public final class RaftNode implements AutoCloseable {
         /**
          * Adds a listener for role, leader, snapshot and fail-stop events, registered before the node starts so it
          * sees every event (see {@link RaftNodeListener} for the thread it runs on). May be called more than once.
+         *
+         * @param listener the listener; not null
+         * @return this builder
          */
         public Builder listener(RaftNodeListener listener) {
             nodeListeners.add(Objects.requireNonNull(listener, "listener"));
@@ -828,7 +926,11 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first missing or invalid setting */
+        /**
+         * @throws IllegalArgumentException naming the first missing or invalid setting
+         *
+         * @return the node, not yet started
+         */
         public RaftNode build() {
             require(id > 0, "id must be positive, got " + id);
             if (membership != null) {

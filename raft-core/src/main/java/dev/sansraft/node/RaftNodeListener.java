@@ -10,8 +10,9 @@ import dev.sansraft.core.SnapshotInfo;
  * {@link RaftNode.Builder#listener} or, at any time, {@link RaftNode#addListener}.
  *
  * <h2>Threads</h2>
- * Methods are called on the node's own listener thread ({@code sansraft-<id>-listener}), one event at a time, in the
- * order the node produced them, never on the event loop, storage, apply or snapshot threads. The node hands events
+ * Methods are called on the node's own listener thread ({@code sansraft-<id>-listener}, the listener stage of the
+ * default {@link NodeScheduler}), one event at a time, in the order the node produced them, never on the event loop,
+ * storage, apply or snapshot threads. The node hands events
  * over through a bounded queue ({@value ListenerQueue#CAPACITY} events) with a non-blocking offer, so a slow or
  * blocked listener cannot stall Raft: it only delays later events. When the queue is full the node drops the new
  * event, counts it in {@code sansraft_listener_events_dropped_total} and logs a warning; a listener that must not
@@ -38,6 +39,9 @@ public interface RaftNodeListener {
     /**
      * The leader this node knows of changed: a new leader was learned (or this node became it), or the known leader
      * was lost ({@code leaderId} 0). Not called for each term a candidate tries while no leader is known.
+     *
+     * @param leaderId the new leader's id, or 0 when no leader is known
+     * @param term the term the leader leads in
      */
     default void onLeaderChange(long leaderId, long term) {
     }
@@ -55,21 +59,36 @@ public interface RaftNodeListener {
     default void onMembershipChange(Membership membership) {
     }
 
-    /** A snapshot of this node's own state was stored (after which the log before it may be compacted). */
+    /**
+     * A snapshot of this node's own state was stored (after which the log before it may be compacted).
+     *
+     * @param snapshot the stored snapshot's position and configuration
+     */
     default void onSnapshotTaken(SnapshotInfo snapshot) {
     }
 
-    /** A snapshot received from the leader was restored into the state machine. */
+    /**
+     * A snapshot received from the leader was restored into the state machine.
+     *
+     * @param snapshot the installed snapshot's position and configuration
+     */
     default void onSnapshotInstalled(SnapshotInfo snapshot) {
     }
 
-    /** As leader, this node sent the last chunk of {@code snapshot} to {@code followerId}. */
+    /**
+     * As leader, this node sent the last chunk of {@code snapshot} to {@code followerId}.
+     *
+     * @param followerId the follower the snapshot went to
+     * @param snapshot the snapshot sent
+     */
     default void onSnapshotSent(long followerId, SnapshotInfo snapshot) {
     }
 
     /**
      * A fatal error stopped the node (fail-stop): a storage failure or a broken invariant. The last event the node
      * produces; {@link RaftNode#terminated()} completes exceptionally with the same cause.
+     *
+     * @param cause the error that stopped the node
      */
     default void onFailStop(Throwable cause) {
     }

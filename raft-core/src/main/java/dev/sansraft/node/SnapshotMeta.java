@@ -21,6 +21,16 @@ import java.util.List;
 public record SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, Membership membership, long sizeBytes,
                            long checksum) {
 
+    /**
+     * Checks the position, size and checksum.
+     *
+     * @param lastIncludedIndex index of the last entry the snapshot replaces, at least 1
+     * @param lastIncludedTerm term of that entry, at least 1
+     * @param membership the configuration at {@code lastIncludedIndex}; it has at least one voter
+     * @param sizeBytes length of the state machine's bytes (the payload), not counting framing
+     * @param checksum CRC32C of the payload, as the unsigned value of {@link java.util.zip.CRC32C#getValue()}
+     * @throws IllegalArgumentException naming the invalid values
+     */
     public SnapshotMeta {
         checkPosition(lastIncludedIndex, lastIncludedTerm, membership == null ? null : membership.allVoterIds());
         if (sizeBytes < 0 || checksum < 0 || checksum > 0xFFFF_FFFFL) {
@@ -29,14 +39,22 @@ public record SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, Member
         }
     }
 
-    /** A snapshot whose configuration is the simple one of {@code members}, all voters with no endpoint. */
+    /**
+     * A snapshot whose configuration is the simple one of {@code members}, all voters with no endpoint.
+     *
+     * @param lastIncludedIndex the index of the last entry the snapshot covers
+     * @param lastIncludedTerm the term of that entry
+     * @param members the voters' ids
+     * @param sizeBytes the payload's size in bytes
+     * @param checksum the payload's CRC32C
+     */
     public SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, List<Long> members, long sizeBytes,
                         long checksum) {
         this(lastIncludedIndex, lastIncludedTerm, votersOf(lastIncludedIndex, lastIncludedTerm, members), sizeBytes,
                 checksum);
     }
 
-    /** Every voting member's id (incoming and outgoing), ascending. */
+    /** {@return every voting member's id (incoming and outgoing), ascending} */
     public List<Long> members() {
         return membership.allVoterIds();
     }
@@ -50,6 +68,9 @@ public record SnapshotMeta(long lastIncludedIndex, long lastIncludedTerm, Member
      * Checks what a snapshot's position must satisfy, so that a store can refuse a bad {@code begin} before any byte
      * is written.
      *
+     * @param lastIncludedIndex the index of the last entry the snapshot covers, at least 1
+     * @param lastIncludedTerm the term of that entry, at least 1
+     * @param members the voters' ids; not empty
      * @throws IllegalArgumentException naming the offending values
      */
     public static void checkPosition(long lastIncludedIndex, long lastIncludedTerm, List<Long> members) {

@@ -19,7 +19,7 @@ public abstract class SnapshotReader extends InputStream {
     protected SnapshotReader() {
     }
 
-    /** The metadata of the snapshot being read. */
+    /** {@return the metadata of the snapshot being read} */
     public abstract SnapshotMeta meta();
 
     /**
@@ -27,6 +27,10 @@ public abstract class SnapshotReader extends InputStream {
      * the stream's position and without checksum verification: this is for streaming a snapshot in chunks to a peer,
      * which verifies the whole payload's checksum itself.
      *
+     * @param offset the payload offset to read from
+     * @param dst the array to read into
+     * @param off where in {@code dst} to start
+     * @param len the most bytes to read
      * @return the number of bytes read, or -1 when {@code offset} is at or past the end of the payload
      * @throws IOException               if reading fails
      * @throws IndexOutOfBoundsException if {@code offset} is negative or {@code [off, off + len)} is not within

@@ -18,6 +18,7 @@ public interface SnapshotSource {
      * Writes the frozen state to {@code out} incrementally, in the format {@link StateMachine#restoreSnapshot}
      * reads. Does not close {@code out}.
      *
+     * @param out the stream to write to; left open
      * @throws IOException if {@code out} fails; the snapshot is then abandoned
      */
     void writeTo(OutputStream out) throws IOException;

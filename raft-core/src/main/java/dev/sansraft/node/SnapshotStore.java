@@ -35,6 +35,10 @@ public interface SnapshotStore extends AutoCloseable {
     /**
      * Starts writing a snapshot that replaces the log up to and including {@code lastIncludedIndex}.
      *
+     * @param lastIncludedIndex the index of the last entry the snapshot covers
+     * @param lastIncludedTerm the term of that entry
+     * @param members the voters' ids at that index
+     * @return the writer to stream the state into
      * @throws IllegalArgumentException if the position is invalid (see {@link SnapshotMeta#checkPosition}) or not
      *                                  above the newest committed snapshot
      * @throws IllegalStateException    if another writer is still open, or the store is closed
@@ -47,6 +51,10 @@ public interface SnapshotStore extends AutoCloseable {
      * must keep the whole configuration and give it back in {@link SnapshotMeta#membership()}; this default keeps
      * only the voter ids and exists for stores written before configurations had more than voters.
      *
+     * @param lastIncludedIndex the index of the last entry the snapshot covers
+     * @param lastIncludedTerm the term of that entry
+     * @param membership the configuration at that index
+     * @return the writer to stream the state into
      * @throws IllegalArgumentException if the position is invalid or not above the newest committed snapshot
      * @throws IllegalStateException    if another writer is still open, or the store is closed
      * @throws IOException              if storage fails
@@ -56,10 +64,10 @@ public interface SnapshotStore extends AutoCloseable {
         return begin(lastIncludedIndex, lastIncludedTerm, membership.allVoterIds());
     }
 
-    /** Every valid snapshot, newest first; empty when there is none. */
+    /** {@return every valid snapshot, newest first; empty when there is none} */
     List<SnapshotMeta> list();
 
-    /** The newest valid snapshot's metadata, if any. */
+    /** {@return the newest valid snapshot's metadata, if any} */
     default Optional<SnapshotMeta> newest() {
         List<SnapshotMeta> all = list();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
@@ -68,6 +76,7 @@ public interface SnapshotStore extends AutoCloseable {
     /**
      * Opens the newest valid snapshot for streaming, or returns empty when there is none.
      *
+     * @return a reader of the newest valid snapshot, or empty
      * @throws IOException if it cannot be opened
      */
     Optional<SnapshotReader> openNewest() throws IOException;
@@ -76,6 +85,8 @@ public interface SnapshotStore extends AutoCloseable {
      * Opens the valid snapshot whose last included index is {@code lastIncludedIndex}, or returns empty when the store
      * no longer (or never) held it. A leader streaming a snapshot to a follower reads it through this.
      *
+     * @param lastIncludedIndex the last included index of the wanted snapshot
+     * @return a reader of that snapshot, or empty
      * @throws IOException if it cannot be opened
      */
     Optional<SnapshotReader> open(long lastIncludedIndex) throws IOException;
@@ -84,6 +95,7 @@ public interface SnapshotStore extends AutoCloseable {
      * Deletes the snapshots whose last included index is below {@code lastIncludedIndex}; the newest snapshot is
      * always kept.
      *
+     * @param lastIncludedIndex the snapshots below this last included index go
      * @return how many were deleted
      * @throws IOException if a deletion fails
      */
@@ -92,6 +104,8 @@ public interface SnapshotStore extends AutoCloseable {
     /**
      * The damaged snapshots this store found and skipped, newest first, each locating the damage. Empty when every
      * stored snapshot is valid.
+     *
+     * @return one exception per damaged snapshot, newest first
      */
     List<CorruptSnapshotException> problems();
 
@@ -102,6 +116,8 @@ public interface SnapshotStore extends AutoCloseable {
     /**
      * Whether stored snapshots survive a restart of the process; see {@link LogStore#isDurable()}. Default true; an
      * in-memory store answers false.
+     *
+     * @return true if snapshots survive a restart
      */
     default boolean isDurable() {
         return true;

@@ -25,6 +25,7 @@ public abstract class SnapshotWriter extends OutputStream {
      * Makes the snapshot durable and the newest one in its store, then returns its metadata. Older snapshots beyond
      * the store's retention are removed only after this one is durable.
      *
+     * @return the committed snapshot's metadata
      * @throws IOException if the snapshot could not be made durable; it is then discarded and the previous snapshots
      *                     are untouched
      */

@@ -24,6 +24,7 @@ public interface StateMachine {
     /**
      * Applies a committed command and returns the result handed to the proposer.
      *
+     * @param entry the committed entry; its payload is the proposed command
      * @return the result bytes; never null (use an empty array)
      */
     byte[] apply(LogEntry entry);
@@ -32,6 +33,8 @@ public interface StateMachine {
      * Answers a read-only query against the current state. Used for linearizable reads once the read index has been
      * applied.
      *
+     * @param request the query bytes
+     * @return the answer bytes; never null
      * @throws UnsupportedOperationException if this state machine serves no queries (the default)
      */
     default byte[] query(byte[] request) {
@@ -51,6 +54,7 @@ public interface StateMachine {
      * <p>Write incrementally: the snapshot may be far larger than the heap and must never be built whole in memory.
      * Do not close {@code out}; the caller owns it and decides whether the snapshot is committed.
      *
+     * @param out the stream to write the snapshot to; left open
      * @throws IOException                   if {@code out} fails; the snapshot is then abandoned, the state is
      *                                       unchanged
      * @throws UnsupportedOperationException if this state machine takes no snapshots (the default)
@@ -83,6 +87,7 @@ public interface StateMachine {
      * node (or retries the whole restore), so an implementation may build the new state aside and swap it in at the
      * end. Do not close {@code in}.
      *
+     * @param in the stream positioned at the snapshot's first byte; left open
      * @throws IOException                   if {@code in} fails or holds bytes this state machine cannot decode
      * @throws UnsupportedOperationException if this state machine takes no snapshots (the default)
      */

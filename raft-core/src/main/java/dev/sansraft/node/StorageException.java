@@ -12,6 +12,12 @@ public final class StorageException extends RaftException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A storage failure, fatal to the node.
+     *
+     * @param message what failed, naming the file or operation
+     * @param cause the I/O error
+     */
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -17,10 +17,18 @@ import java.util.function.Consumer;
  */
 public interface Transport extends AutoCloseable {
 
-    /** Starts delivering inbound messages addressed to this node to {@code inbound}. Called once. */
+    /**
+     * Starts delivering inbound messages addressed to this node to {@code inbound}. Called once.
+     *
+     * @param inbound receives each inbound message; called from the transport's thread
+     */
     void start(Consumer<Message> inbound);
 
-    /** Queues a message for {@link Message#to()}; never blocks. */
+    /**
+     * Queues a message for {@link Message#to()}; never blocks.
+     *
+     * @param message the message; dropped if it cannot be queued
+     */
     void send(Message message);
 
     /**
@@ -29,6 +37,8 @@ public interface Transport extends AutoCloseable {
      * members it did not know and forgets those no longer present. The node calls this with every configuration
      * that takes effect, from its event-loop thread, so it must not block. The default ignores it, for transports
      * whose peers are fixed or found some other way.
+     *
+     * @param endpoints member id to endpoint, this node possibly included
      */
     default void updatePeers(Map<Long, String> endpoints) {
     }

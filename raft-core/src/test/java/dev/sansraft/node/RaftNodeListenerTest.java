@@ -84,6 +84,34 @@ class RaftNodeListenerTest {
         assertThat(recorder.threads).as("never on a Raft thread").allMatch(t -> t.equals("sansraft-1-listener"));
     }
 
+    /**
+     * The listener is a stage of the node's scheduler, not a thread of its own: on the deterministic scheduler its
+     * events arrive on the thread that runs the scheduler, only when that scheduler runs them, and the node starts
+     * no thread (a simulator that abandons crashed nodes would otherwise leak one per incarnation).
+     */
+    @Test
+    void onTheDeterministicSchedulerListenerEventsRunAsAStageAndNoThreadIsStarted() {
+        FakeCore core = new FakeCore(1);
+        Recorder recorder = new Recorder();
+        ManualScheduler scheduler = new ManualScheduler();
+        RaftNode node = RaftNode.builder().id(1).members(MEMBERS).logStore(new InMemoryLogStore())
+                .transport(new RecordingTransport()).stateMachine(new ListMachine(ListMachine.Snapshots.CAPTURE))
+                .tickInterval(Duration.ofMillis(5)).coreFactory(FakeCore.factory(core)).listener(recorder)
+                .nodeScheduler(scheduler).build();
+        nodes.add(node);
+        core.onNextTick.add(List.of(new Action.RoleChanged(Role.LEADER, 2, 1)));
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        node.start();
+
+        scheduler.advance(Duration.ofMillis(5));
+
+        assertThat(recorder.events).containsExactly("role LEADER term 2 leader 1", "leader 1 term 2");
+        assertThat(recorder.threads).as("delivered by the scheduler's own thread")
+                .allMatch(t -> t.equals(Thread.currentThread().getName()));
+        assertThat(Thread.getAllStackTraces().keySet()).as("threads the node started")
+                .noneMatch(t -> !before.contains(t) && t.getName().startsWith("sansraft-1-"));
+    }
+
     @Test
     void eachConfigurationTheNodeTakesOnReachesTheListenerOnceInOrder() {
         FakeCore core = new FakeCore(1);

@@ -19,9 +19,13 @@ import java.util.List;
  * {@link #run} is thread-safe: it keeps no state between calls.
  */
 public final class Main {
+    /** Exit code of a command that succeeded. */
     public static final int EXIT_OK = 0;
+    /** Exit code of a command that failed at run time. */
     public static final int EXIT_FAILURE = 1;
+    /** Exit code of a bad command line; the usage text is printed. */
     public static final int EXIT_USAGE = 2;
+    /** Exit code of a data directory that belongs to another node or cluster, or cannot be used. */
     public static final int EXIT_DATA_DIRECTORY = 3;
 
     private static final List<Command> COMMANDS = List.of(new ServerCommand(), new ClusterCommand(),
@@ -30,13 +34,25 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Runs one command line and exits the JVM with its exit code.
+     *
+     * @param args the subcommand name, then its flags
+     */
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);
     }
 
-    /** Runs one command line and returns its exit code; never calls {@code System.exit}. */
+    /**
+     * Runs one command line and returns its exit code; never calls {@code System.exit}.
+     *
+     * @param args the subcommand name, then its flags
+     * @param out where results, progress and help go
+     * @param err where errors go
+     * @return one of the {@code EXIT_} codes
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             (args.length == 0 ? err : out).print(overview());

@@ -22,7 +22,12 @@ public final class Bytes implements Comparable<Bytes> {
         this.bytes = bytes;
     }
 
-    /** A byte string holding a copy of {@code bytes}. */
+    /**
+     * A byte string holding a copy of {@code bytes}.
+     *
+     * @param bytes the content; copied, so the caller may reuse the array
+     * @return the byte string, {@link #EMPTY} for an empty array
+     */
     public static Bytes copyOf(byte[] bytes) {
         if (bytes == null) {
             throw new IllegalArgumentException("bytes is null");
@@ -30,7 +35,12 @@ public final class Bytes implements Comparable<Bytes> {
         return bytes.length == 0 ? EMPTY : new Bytes(bytes.clone());
     }
 
-    /** A byte string holding the UTF-8 encoding of {@code text}; convenient in tests and examples. */
+    /**
+     * A byte string holding the UTF-8 encoding of {@code text}; convenient in tests and examples.
+     *
+     * @param text the text to encode; not null
+     * @return the byte string of its UTF-8 bytes
+     */
     public static Bytes ofUtf8(String text) {
         return new Bytes(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -48,17 +58,17 @@ public final class Bytes implements Comparable<Bytes> {
         return bytes;
     }
 
-    /** Number of bytes. */
+    /** {@return the number of bytes} */
     public int length() {
         return bytes.length;
     }
 
-    /** A fresh copy of the content. */
+    /** {@return a fresh copy of the content} */
     public byte[] toByteArray() {
         return bytes.clone();
     }
 
-    /** The content decoded as UTF-8 (malformed sequences become U+FFFD). */
+    /** {@return the content decoded as UTF-8 (malformed sequences become U+FFFD)} */
     public String toUtf8() {
         return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }

@@ -41,6 +41,14 @@ public record CasResult(Outcome outcome, long index, byte[] current) implements 
         }
     }
 
+    /**
+     * Checks that {@code current} is given exactly for a {@link Outcome#MISMATCH}.
+     *
+     * @param outcome what happened
+     * @param index the log index of the compare-and-set
+     * @param current the value found when it {@link Outcome#MISMATCH mismatched}; null otherwise
+     * @throws IllegalArgumentException if {@code outcome} is null or {@code current} does not match it
+     */
     public CasResult {
         if (outcome == null) {
             throw new IllegalArgumentException("outcome is null at index " + index);
@@ -51,7 +59,7 @@ public record CasResult(Outcome outcome, long index, byte[] current) implements 
         }
     }
 
-    /** Whether the value was replaced. */
+    /** {@return whether the value was replaced} */
     public boolean swapped() {
         return outcome == Outcome.SWAPPED;
     }

@@ -26,6 +26,12 @@ public record ClientId(String text) {
     /** The longest id, in characters (and bytes: every character is one byte of ASCII). */
     public static final int MAX_LENGTH = 128;
 
+    /**
+     * Validates the id.
+     *
+     * @param text the id, 1 to {@value #MAX_LENGTH} characters in {@code '!'..'~'}
+     * @throws IllegalArgumentException if {@code text} is empty, too long or has a character outside {@code '!'..'~'}
+     */
     public ClientId {
         String problem = problem(text);
         if (problem != null) {
@@ -33,12 +39,23 @@ public record ClientId(String text) {
         }
     }
 
-    /** The id {@code text}, validated. */
+    /**
+     * The id {@code text}, validated.
+     *
+     * @param text the id's text, 1 to {@value #MAX_LENGTH} characters in {@code '!'..'~'}
+     * @return the id
+     * @throws IllegalArgumentException if {@code text} is not a valid id
+     */
     public static ClientId of(String text) {
         return new ClientId(text);
     }
 
-    /** The id whose text is the unsigned decimal form of {@code id}. */
+    /**
+     * The id whose text is the unsigned decimal form of {@code id}.
+     *
+     * @param id the numeric id, read as unsigned
+     * @return the id whose text is {@code Long.toUnsignedString(id)}
+     */
     public static ClientId of(long id) {
         return new ClientId(Long.toUnsignedString(id));
     }
@@ -46,6 +63,9 @@ public record ClientId(String text) {
     /**
      * Why {@code text} is not a valid id, or null if it is. For request parsers that answer with a message instead of
      * an exception.
+     *
+     * @param text a candidate id; may be null
+     * @return what is wrong with it, such as {@code "must not be empty"}, or null for a valid id
      */
     public static String problem(String text) {
         if (text == null || text.isEmpty()) {

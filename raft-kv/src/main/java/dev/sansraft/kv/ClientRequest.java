@@ -15,6 +15,14 @@ package dev.sansraft.kv;
  */
 public record ClientRequest(ClientId clientId, long sequence) {
 
+    /**
+     * Validates the tag.
+     *
+     * @param clientId the client's id, for example a random UUID: unique per client incarnation, so that clients do not
+     *     share a session (see {@link ClientId})
+     * @param sequence the write's number, at least 1
+     * @throws IllegalArgumentException if {@code clientId} is null or {@code sequence} is below 1
+     */
     public ClientRequest {
         if (clientId == null) {
             throw new IllegalArgumentException("request without a client id (sequence " + sequence + ")");
@@ -25,7 +33,12 @@ public record ClientRequest(ClientId clientId, long sequence) {
         }
     }
 
-    /** A request of the numeric client {@code clientId} (see {@link ClientId#of(long)}). */
+    /**
+     * A request of the numeric client {@code clientId} (see {@link ClientId#of(long)}).
+     *
+     * @param clientId the numeric client id, read as unsigned
+     * @param sequence the write's number, at least 1
+     */
     public ClientRequest(long clientId, long sequence) {
         this(ClientId.of(clientId), sequence);
     }

@@ -13,12 +13,12 @@ import java.util.Optional;
  */
 public record GetResult(byte[] value, long appliedIndex) implements KvResult {
 
-    /** Whether the key was present. */
+    /** {@return whether the key was present} */
     public boolean found() {
         return value != null;
     }
 
-    /** The value, if present. */
+    /** {@return the value, if present} */
     public Optional<byte[]> valueIfPresent() {
         return Optional.ofNullable(value);
     }

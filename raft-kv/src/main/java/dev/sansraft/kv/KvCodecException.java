@@ -9,6 +9,7 @@ public final class KvCodecException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Offset in the decoded array where the problem was found. */
     private final int offset;
 
     KvCodecException(String message, int offset) {
@@ -16,7 +17,7 @@ public final class KvCodecException extends RuntimeException {
         this.offset = offset;
     }
 
-    /** Offset in the decoded array where the problem was found. */
+    /** {@return the offset in the decoded array where the problem was found} */
     public int offset() {
         return offset;
     }

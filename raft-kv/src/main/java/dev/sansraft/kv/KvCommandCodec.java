@@ -55,7 +55,11 @@ public final class KvCommandCodec {
 
     private final KvLimits limits;
 
-    /** A codec enforcing {@code limits}. */
+    /**
+     * A codec enforcing {@code limits}.
+     *
+     * @param limits the key and value limits; must equal the state machine's
+     */
     public KvCommandCodec(KvLimits limits) {
         if (limits == null) {
             throw new IllegalArgumentException("limits is null");
@@ -63,12 +67,12 @@ public final class KvCommandCodec {
         this.limits = limits;
     }
 
-    /** A codec with {@link KvLimits#DEFAULT}. */
+    /** {@return a codec with {@link KvLimits#DEFAULT}} */
     public static KvCommandCodec withDefaultLimits() {
         return new KvCommandCodec(KvLimits.DEFAULT);
     }
 
-    /** The limits this codec enforces. */
+    /** {@return the limits this codec enforces} */
     public KvLimits limits() {
         return limits;
     }
@@ -78,6 +82,8 @@ public final class KvCommandCodec {
     /**
      * Encodes a command.
      *
+     * @param command the command to encode
+     * @return the encoded bytes, a fresh array
      * @throws IllegalArgumentException if a key or value is over the limits
      */
     public byte[] encode(KvCommand command) {
@@ -138,6 +144,8 @@ public final class KvCommandCodec {
     /**
      * Decodes a command from untrusted bytes.
      *
+     * @param bytes the encoded command, from an untrusted source
+     * @return the decoded command
      * @throws KvCodecException if the bytes are not exactly one valid command within the limits
      */
     public KvCommand decode(byte[] bytes) {
@@ -219,7 +227,12 @@ public final class KvCommandCodec {
 
     // ---------------------------------------------------------------- results
 
-    /** Encodes a result. Values inside it are not checked against the limits: the state machine made them. */
+    /**
+     * Encodes a result. Values inside it are not checked against the limits: the state machine made them.
+     *
+     * @param result the result to encode
+     * @return the encoded bytes, a fresh array
+     */
     public byte[] encodeResult(KvResult result) {
         int size = 2 + ByteWriter.varlongSize(result.index());
         if (result instanceof PutResult) {
@@ -260,6 +273,8 @@ public final class KvCommandCodec {
     /**
      * Decodes a result.
      *
+     * @param bytes the encoded result
+     * @return the decoded result
      * @throws KvCodecException if the bytes are not exactly one valid result
      */
     public KvResult decodeResult(byte[] bytes) {

@@ -23,7 +23,7 @@ public enum KvError {
         this.code = code;
     }
 
-    /** The stable one-byte code. */
+    /** {@return the stable one-byte code} */
     public byte code() {
         return code;
     }

@@ -13,12 +13,21 @@ package dev.sansraft.kv;
  */
 public record KvLimits(int maxKeyBytes, int maxValueBytes) {
 
+    /** Largest key by default: 4 KiB. */
     public static final int DEFAULT_MAX_KEY_BYTES = 4096;
+    /** Largest value by default: 1 MiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
     /** The default limits. */
     public static final KvLimits DEFAULT = new KvLimits(DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES);
 
+    /**
+     * Checks that each limit is in range.
+     *
+     * @param maxKeyBytes largest key, 1 .. 64 MiB
+     * @param maxValueBytes largest value, 1 .. 256 MiB
+     * @throws IllegalArgumentException naming the limit out of range
+     */
     public KvLimits {
         if (maxKeyBytes < 1 || maxKeyBytes > (64 << 20)) {
             throw new IllegalArgumentException("maxKeyBytes must be in 1..67108864, got " + maxKeyBytes);
@@ -31,6 +40,7 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes) {
     /**
      * Checks a key a caller wants to send.
      *
+     * @param keyBytes the key's size in bytes
      * @throws IllegalArgumentException naming the size and the limit
      */
     public void checkKey(int keyBytes) {
@@ -42,6 +52,7 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes) {
     /**
      * Checks a value a caller wants to send.
      *
+     * @param valueBytes the value's size in bytes
      * @throws IllegalArgumentException naming the size and the limit
      */
     public void checkValue(int valueBytes) {

@@ -8,7 +8,9 @@ public final class KvRejectedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Why the state machine refused the command. */
     private final KvError error;
+    /** The log index of the refused entry, or the applied index for a refused query. */
     private final long index;
 
     KvRejectedException(KvError error, String message, long index) {
@@ -17,12 +19,12 @@ public final class KvRejectedException extends RuntimeException {
         this.index = index;
     }
 
-    /** Why it was refused. */
+    /** {@return why it was refused} */
     public KvError error() {
         return error;
     }
 
-    /** The log index of the refused entry, or the applied index for a refused query. */
+    /** {@return the log index of the refused entry, or the applied index for a refused query} */
     public long index() {
         return index;
     }

@@ -9,11 +9,25 @@ package dev.sansraft.kv;
  */
 public sealed interface KvResult permits PutResult, DeleteResult, CasResult, GetResult, KvResult.Failure {
 
-    /** The log index that produced this result (for reads: the applied index). */
+    /** {@return the log index that produced this result (for reads: the applied index)} */
     long index();
 
-    /** The state machine refused the command or query; nothing was changed. */
+    /**
+     * The state machine refused the command or query; nothing was changed.
+     *
+     * @param error why the state machine refused it
+     * @param message the refusal in words, for logs and HTTP answers
+     * @param index the log index of the refused entry, or the applied index for a refused query
+     */
     record Failure(KvError error, String message, long index) implements KvResult {
+        /**
+         * Checks that the error and the message are present.
+         *
+         * @param error why the state machine refused it
+         * @param message the refusal in words, for logs and HTTP answers
+         * @param index the log index of the refused entry, or the applied index for a refused query
+         * @throws IllegalArgumentException if {@code error} or {@code message} is null
+         */
         public Failure {
             if (error == null || message == null) {
                 throw new IllegalArgumentException("failure needs an error and a message, got " + error + " "

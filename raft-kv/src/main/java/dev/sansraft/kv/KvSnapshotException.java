@@ -11,6 +11,7 @@ public final class KvSnapshotException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Offset within the snapshot where the problem was found. */
     private final long offset;
 
     KvSnapshotException(String message, long offset, Throwable cause) {
@@ -18,7 +19,7 @@ public final class KvSnapshotException extends IOException {
         this.offset = offset;
     }
 
-    /** Offset within the snapshot where the problem was found. */
+    /** {@return the offset within the snapshot where the problem was found} */
     public long offset() {
         return offset;
     }

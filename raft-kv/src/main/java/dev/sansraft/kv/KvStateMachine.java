@@ -52,8 +52,11 @@ import java.util.function.BiConsumer;
  */
 public final class KvStateMachine implements StateMachine {
 
+    /** Sessions not seen for this many log indexes are evicted, by default. */
     public static final long DEFAULT_SESSION_EXPIRY_ENTRIES = 10_000_000;
+    /** Most live sessions by default. */
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
+    /** Most unacknowledged responses kept per session by default. */
     public static final int DEFAULT_MAX_RESPONSES_PER_SESSION = 1024;
 
     private static final byte[] EMPTY = new byte[0];
@@ -81,12 +84,12 @@ public final class KvStateMachine implements StateMachine {
         this.sessions = newSessionTable();
     }
 
-    /** A state machine with the default limits and session settings. */
+    /** {@return a state machine with the default limits and session settings} */
     public static KvStateMachine create() {
         return builder().build();
     }
 
-    /** A builder with the defaults. */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -191,27 +194,32 @@ public final class KvStateMachine implements StateMachine {
         return codec.encodeResult(read(command.key(), lastAppliedIndex));
     }
 
-    /** The value of {@code key}, or null; a direct read for tests and embedders on the apply thread. */
+    /**
+     * The value of {@code key}, or null; a direct read for tests and embedders on the apply thread.
+     *
+     * @param key the key to look up; not null
+     * @return the value, or null if {@code key} is absent
+     */
     public Bytes get(Bytes key) {
         return map.get(key);
     }
 
-    /** Index of the last entry applied (or restored from a snapshot); 0 before any. */
+    /** {@return the index of the last entry applied (or restored from a snapshot); 0 before any} */
     public long lastAppliedIndex() {
         return lastAppliedIndex;
     }
 
-    /** Number of keys. */
+    /** {@return the number of keys} */
     public int size() {
         return map.size();
     }
 
-    /** Number of live client sessions. */
+    /** {@return the number of live client sessions} */
     public int sessionCount() {
         return sessions.size();
     }
 
-    /** The codec this state machine decodes with; clients must use the same limits. */
+    /** {@return the codec this state machine decodes with; clients must use the same limits} */
     public KvCommandCodec codec() {
         return codec;
     }
@@ -221,6 +229,8 @@ public final class KvStateMachine implements StateMachine {
      * and the applied index. Two state machines that applied the same entries have equal digests; a difference
      * means divergence. It does not depend on iteration order (strong per-entry hashes are combined by addition, so
      * no sorting is needed), costs O(size) and allocates O(1). Not cryptographic.
+     *
+     * @return the digest of the state
      */
     public long digest() {
         EntrySum entries = new EntrySum();
@@ -284,6 +294,7 @@ public final class KvStateMachine implements StateMachine {
      * The state changes only if the whole snapshot is read and its checksum matches. Captures taken before stay
      * valid: they hold the state they captured.
      *
+     * @param in the stream positioned at the snapshot's first byte; left open
      * @throws KvSnapshotException if the snapshot is truncated, corrupt or over this state machine's limits
      */
     public void readSnapshot(InputStream in) throws IOException {
@@ -309,7 +320,12 @@ public final class KvStateMachine implements StateMachine {
         private Builder() {
         }
 
-        /** Key and value size limits (default {@link KvLimits#DEFAULT}). */
+        /**
+         * Key and value size limits (default {@link KvLimits#DEFAULT}).
+         *
+         * @param limits the limits; not null
+         * @return this builder
+         */
         public Builder limits(KvLimits limits) {
             if (limits == null) {
                 throw new IllegalArgumentException("limits is null");
@@ -318,7 +334,12 @@ public final class KvStateMachine implements StateMachine {
             return this;
         }
 
-        /** A session not seen for more than this many log indexes is evicted (default 10,000,000). */
+        /**
+         * A session not seen for more than this many log indexes is evicted (default 10,000,000).
+         *
+         * @param entries the expiry in log indexes, at least 1
+         * @return this builder
+         */
         public Builder sessionExpiryEntries(long entries) {
             if (entries < 1) {
                 throw new IllegalArgumentException("sessionExpiryEntries must be >= 1, got " + entries);
@@ -327,7 +348,12 @@ public final class KvStateMachine implements StateMachine {
             return this;
         }
 
-        /** At most this many sessions are kept; the least recently seen is evicted first (default 100,000). */
+        /**
+         * At most this many sessions are kept; the least recently seen is evicted first (default 100,000).
+         *
+         * @param maxSessions the bound on live sessions, at least 1
+         * @return this builder
+         */
         public Builder maxSessions(int maxSessions) {
             if (maxSessions < 1) {
                 throw new IllegalArgumentException("maxSessions must be >= 1, got " + maxSessions);
@@ -339,6 +365,9 @@ public final class KvStateMachine implements StateMachine {
         /**
          * At most this many unacknowledged responses are kept per session, which bounds how many writes one client
          * may pipeline (default 1024).
+         *
+         * @param max the bound on saved responses per session
+         * @return this builder
          */
         public Builder maxResponsesPerSession(int max) {
             if (max < 1 || max > KvSnapshotFormat.MAX_RESPONSES_PER_SESSION) {
@@ -349,6 +378,11 @@ public final class KvStateMachine implements StateMachine {
             return this;
         }
 
+        /**
+         * Builds the state machine, empty.
+         *
+         * @return the state machine
+         */
         public KvStateMachine build() {
             return new KvStateMachine(this);
         }

@@ -91,55 +91,99 @@ public final class KvStore implements AutoCloseable {
         this.window = new WriteWindow(b.maxPendingWrites);
     }
 
-    /** A session-enabled store over {@code node} with a random client id and the default settings. */
+    /**
+     * A session-enabled store over {@code node} with a random client id and the default settings.
+     *
+     * @param node the local node to send commands to; the caller keeps owning it
+     * @return the store
+     */
     public static KvStore create(RaftNode node) {
         return builder().node(node).build();
     }
 
-    /** A builder with the defaults. */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** This store's session client id. */
+    /** {@return this store's session client id} */
     public long clientId() {
         return clientId;
     }
 
-    /** The node this store was built over (with failover nodes, calls may go to another one). */
+    /** {@return the node this store was built over (with failover nodes, calls may go to another one)} */
     public RaftNode node() {
         return node;
     }
 
     // ---------------------------------------------------------------- writes
 
-    /** Sets {@code key} to {@code value}. */
+    /**
+     * Sets {@code key} to {@code value}.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @param value the new value, within {@link KvLimits#maxValueBytes()}
+     * @return a future of the write's result, failing as the class comment describes
+     */
     public CompletableFuture<PutResult> put(byte[] key, byte[] value) {
         return write(PutResult.class, tag -> new KvCommand.Put(tag, key(key), value(value)));
     }
 
-    /** {@link #put(byte[], byte[])} tagged with a remote client's session, sent once. */
+    /**
+     * {@link #put(byte[], byte[])} tagged with a remote client's session, sent once.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @param value the new value, within {@link KvLimits#maxValueBytes()}
+     * @param session the remote client's tag, sent as is
+     * @return a future of the write's result, failing as the class comment describes
+     */
     public CompletableFuture<PutResult> put(byte[] key, byte[] value, ClientRequest session) {
         return writeTagged(PutResult.class, session, tag -> new KvCommand.Put(tag, key(key), value(value)));
     }
 
-    /** Removes {@code key}; the result says whether it existed. */
+    /**
+     * Removes {@code key}; the result says whether it existed.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @return a future of the result, failing as the class comment describes
+     */
     public CompletableFuture<DeleteResult> delete(byte[] key) {
         return write(DeleteResult.class, tag -> new KvCommand.Delete(tag, key(key)));
     }
 
-    /** {@link #delete(byte[])} tagged with a remote client's session, sent once. */
+    /**
+     * {@link #delete(byte[])} tagged with a remote client's session, sent once.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @param session the remote client's tag, sent as is
+     * @return a future of the result, failing as the class comment describes
+     */
     public CompletableFuture<DeleteResult> delete(byte[] key, ClientRequest session) {
         return writeTagged(DeleteResult.class, session, tag -> new KvCommand.Delete(tag, key(key)));
     }
 
-    /** Sets {@code key} to {@code newValue} if its value equals {@code expected}. */
+    /**
+     * Sets {@code key} to {@code newValue} if its value equals {@code expected}.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @param expected the value the key must hold for the swap
+     * @param newValue the value to store, within {@link KvLimits#maxValueBytes()}
+     * @return a future of the outcome, failing as the class comment describes
+     */
     public CompletableFuture<CasResult> compareAndSet(byte[] key, byte[] expected, byte[] newValue) {
         return write(CasResult.class, tag -> new KvCommand.CompareAndSet(tag, key(key), value(expected),
                 value(newValue)));
     }
 
-    /** {@link #compareAndSet(byte[], byte[], byte[])} tagged with a remote client's session, sent once. */
+    /**
+     * {@link #compareAndSet(byte[], byte[], byte[])} tagged with a remote client's session, sent once.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @param expected the value the key must hold for the swap
+     * @param newValue the value to store, within {@link KvLimits#maxValueBytes()}
+     * @param session the remote client's tag, sent as is
+     * @return a future of the outcome, failing as the class comment describes
+     */
     public CompletableFuture<CasResult> compareAndSet(byte[] key, byte[] expected, byte[] newValue,
                                                       ClientRequest session) {
         return writeTagged(CasResult.class, session, tag -> new KvCommand.CompareAndSet(tag, key(key),
@@ -148,12 +192,23 @@ public final class KvStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- reads
 
-    /** A linearizable read of {@code key}. */
+    /**
+     * A linearizable read of {@code key}.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @return a future of the value found, failing as the class comment describes
+     */
     public CompletableFuture<GetResult> get(byte[] key) {
         return get(key, Consistency.LINEARIZABLE);
     }
 
-    /** A read of {@code key} with the given consistency. */
+    /**
+     * A read of {@code key} with the given consistency.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @param consistency how fresh the read must be; a null one fails the future
+     * @return a future of the value found, failing as the class comment describes
+     */
     public CompletableFuture<GetResult> get(byte[] key, Consistency consistency) {
         if (consistency == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("consistency is null"));
@@ -179,7 +234,12 @@ public final class KvStore implements AutoCloseable {
         return send(GetResult.class, n -> n.query(request, rc), true, true);
     }
 
-    /** A read of {@code key} through the log: linearizable without ReadIndex, at the cost of a log write. */
+    /**
+     * A read of {@code key} through the log: linearizable without ReadIndex, at the cost of a log write.
+     *
+     * @param key the key, within {@link KvLimits#maxKeyBytes()}
+     * @return a future of the value found, failing as the class comment describes
+     */
     public CompletableFuture<GetResult> getThroughLog(byte[] key) {
         byte[] command;
         try {
@@ -417,7 +477,12 @@ public final class KvStore implements AutoCloseable {
         private Builder() {
         }
 
-        /** The local node to send commands to. Required. */
+        /**
+         * The local node to send commands to. Required.
+         *
+         * @param node the node; the caller keeps owning it
+         * @return this builder
+         */
         public Builder node(RaftNode node) {
             this.node = node;
             return this;
@@ -426,6 +491,9 @@ public final class KvStore implements AutoCloseable {
         /**
          * Other in-process nodes of the same cluster, to follow {@code NotLeaderException} leader hints to (see the
          * class comment); default none, so a call on a follower fails with the hint for the caller to redirect.
+         *
+         * @param nodes the other nodes, each with a distinct id; not null
+         * @return this builder
          */
         public Builder failoverNodes(Collection<RaftNode> nodes) {
             if (nodes == null) {
@@ -444,6 +512,9 @@ public final class KvStore implements AutoCloseable {
          * The session client id; default a random 64-bit value. Two stores must never share one, and a restarted
          * process must not reuse its old id while that session is alive in the state machine: a new store numbers its
          * writes from 1 again, and those would be rejected as stale.
+         *
+         * @param clientId the 64-bit client id, unique among live sessions
+         * @return this builder
          */
         public Builder clientId(long clientId) {
             this.clientId = clientId;
@@ -451,13 +522,23 @@ public final class KvStore implements AutoCloseable {
             return this;
         }
 
-        /** Whether writes carry a session and are retried exactly-once; default true. */
+        /**
+         * Whether writes carry a session and are retried exactly-once; default true.
+         *
+         * @param sessions true to tag and retry writes exactly-once
+         * @return this builder
+         */
         public Builder sessions(boolean sessions) {
             this.sessions = sessions;
             return this;
         }
 
-        /** Retries for outcome-unknown failures; default {@link RetryPolicy#DEFAULT}. */
+        /**
+         * Retries for outcome-unknown failures; default {@link RetryPolicy#DEFAULT}.
+         *
+         * @param retryPolicy the policy; not null
+         * @return this builder
+         */
         public Builder retryPolicy(RetryPolicy retryPolicy) {
             if (retryPolicy == null) {
                 throw new IllegalArgumentException("retryPolicy is null");
@@ -469,6 +550,9 @@ public final class KvStore implements AutoCloseable {
         /**
          * Key and value limits checked before sending; must equal the state machine's. Default
          * {@link KvLimits#DEFAULT}.
+         *
+         * @param limits the state machine's limits; not null
+         * @return this builder
          */
         public Builder limits(KvLimits limits) {
             if (limits == null) {
@@ -481,6 +565,9 @@ public final class KvStore implements AutoCloseable {
         /**
          * Most session writes outstanding at once; must not exceed the state machine's
          * {@code maxResponsesPerSession} (default: equal to its default, 1024).
+         *
+         * @param maxPendingWrites the bound on outstanding session writes, at least 1
+         * @return this builder
          */
         public Builder maxPendingWrites(int maxPendingWrites) {
             if (maxPendingWrites < 1) {
@@ -490,6 +577,12 @@ public final class KvStore implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Builds the store.
+         *
+         * @return the store, ready for calls
+         * @throws IllegalArgumentException if no node was set or two nodes share an id
+         */
         public KvStore build() {
             if (node == null) {
                 throw new IllegalArgumentException("KvStore.Builder: node is required");

@@ -31,11 +31,27 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
     /** A single attempt. */
     public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1));
 
-    /** A policy with the {@link #DEFAULT_DEADLINE}. */
+    /**
+     * A policy with the {@link #DEFAULT_DEADLINE}.
+     *
+     * @param maxAttempts attempts in all, including the first; 1 disables retries
+     * @param initialBackoff wait before the second attempt (upper bound)
+     * @param maxBackoff cap on the wait
+     */
     public RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
         this(maxAttempts, initialBackoff, maxBackoff, DEFAULT_DEADLINE);
     }
 
+    /**
+     * Validates the policy.
+     *
+     * @param maxAttempts attempts in all, including the first; 1 disables retries
+     * @param initialBackoff wait before the second attempt (upper bound)
+     * @param maxBackoff cap on the wait
+     * @param deadline how long after the call a retry may still start; each attempt may take up to the node's {@code
+     *     requestTimeout} on top
+     * @throws IllegalArgumentException if {@code maxAttempts} is below 1 or a duration is null or not positive
+     */
     public RetryPolicy {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);

@@ -15,6 +15,16 @@ package dev.sansraft.kv;
  */
 public record SessionTag(ClientId clientId, long sequence, long lowestUnacked) {
 
+    /**
+     * Validates the tag.
+     *
+     * @param clientId the client's id (see {@link ClientId} for how ids map to sessions)
+     * @param sequence this write's number, at least 1
+     * @param lowestUnacked the lowest sequence whose response the client still awaits; {@code 1 <= lowestUnacked <=
+     *     sequence}
+     * @throws IllegalArgumentException if {@code clientId} is null or the sequences break {@code 1 <= lowestUnacked <=
+     *     sequence}
+     */
     public SessionTag {
         if (clientId == null) {
             throw new IllegalArgumentException("session tag without a client id (sequence " + sequence + ")");
@@ -25,7 +35,13 @@ public record SessionTag(ClientId clientId, long sequence, long lowestUnacked) {
         }
     }
 
-    /** A tag of the numeric client {@code clientId} (see {@link ClientId#of(long)}). */
+    /**
+     * A tag of the numeric client {@code clientId} (see {@link ClientId#of(long)}).
+     *
+     * @param clientId the numeric client id, read as unsigned
+     * @param sequence this write's number, at least 1
+     * @param lowestUnacked the lowest sequence whose response the client still awaits
+     */
     public SessionTag(long clientId, long sequence, long lowestUnacked) {
         this(ClientId.of(clientId), sequence, lowestUnacked);
     }

@@ -9,9 +9,13 @@ public final class InvariantViolation extends IllegalStateException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The invariant that broke. */
     private final Invariant invariant;
+    /** The run's seed, which replays it. */
     private final long seed;
+    /** The simulated tick at which it broke. */
     private final double tick;
+    /** What was observed, with the values involved. */
     private final String detail;
 
     InvariantViolation(Invariant invariant, long seed, double tick, String detail, String recentEvents,
@@ -24,18 +28,22 @@ public final class InvariantViolation extends IllegalStateException {
         this.detail = detail;
     }
 
+    /** {@return the invariant that broke} */
     public Invariant invariant() {
         return invariant;
     }
 
+    /** {@return the run's seed, which replays the violation} */
     public long seed() {
         return seed;
     }
 
+    /** {@return the simulated tick at which the invariant broke} */
     public double tick() {
         return tick;
     }
 
+    /** {@return what was observed, with the values involved} */
     public String detail() {
         return detail;
     }

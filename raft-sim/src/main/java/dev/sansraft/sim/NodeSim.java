@@ -110,8 +110,12 @@ public final class NodeSim {
     /**
      * A cluster of {@code n} real nodes, all up and connected, at time 0.
      *
+     * @param n the number of nodes
+     * @param seed the seed of every random choice in the run
+     * @param options network, disk and timing settings
      * @param raftKv              whether nodes run raft-kv's state machine (with sessions) or the simulator's store
      * @param requestTimeoutTicks the nodes' request timeout, in ticks
+     * @return the cluster
      */
     public static NodeSim create(int n, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
         return new NodeSim(n, n, seed, options, raftKv, requestTimeoutTicks);
@@ -120,6 +124,14 @@ public final class NodeSim {
     /**
      * A cluster of {@code n} real nodes with room for {@code capacity} in all (ids 1..capacity), the rest started
      * later by {@link #addNode}.
+     *
+     * @param n                   the number of nodes started now, all voters
+     * @param capacity            the most nodes the run may ever start
+     * @param seed                the seed of every random choice in the run
+     * @param options             network, disk and timing settings
+     * @param raftKv              whether nodes run raft-kv's state machine (with sessions) or the simulator's store
+     * @param requestTimeoutTicks the nodes' request timeout, in ticks
+     * @return the cluster
      */
     public static NodeSim create(int n, int capacity, long seed, SimOptions options, boolean raftKv,
                                  long requestTimeoutTicks) {
@@ -418,7 +430,11 @@ public final class NodeSim {
         }
     }
 
-    /** Crashes {@code id}: its incarnation is gone mid-flight, unsynced writes lost (or a prefix kept). */
+    /**
+     * Crashes {@code id}: its incarnation is gone mid-flight, unsynced writes lost (or a prefix kept).
+     *
+     * @param id the node to crash; nothing happens when it is down
+     */
     public void crash(long id) {
         Member m = member(id);
         Incarnation inc = m.live;
@@ -438,7 +454,11 @@ public final class NodeSim {
         }
     }
 
-    /** Restarts {@code id} from its durable state, crashing it first if it is up; a retired node stays down. */
+    /**
+     * Restarts {@code id} from its durable state, crashing it first if it is up; a retired node stays down.
+     *
+     * @param id the node to restart
+     */
     public void restart(long id) {
         crash(id);
         Member m = member(id);
@@ -464,7 +484,11 @@ public final class NodeSim {
         return m.id;
     }
 
-    /** Ends {@code id} for good, as a machine whose disk died: it crashes and never restarts. */
+    /**
+     * Ends {@code id} for good, as a machine whose disk died: it crashes and never restarts.
+     *
+     * @param id the node to retire
+     */
     public void retire(long id) {
         Member m = member(id);
         crash(id);
@@ -472,6 +496,11 @@ public final class NodeSim {
         note("retire n" + id);
     }
 
+    /**
+     * {@return whether {@code id} was retired}
+     *
+     * @param id the node
+     */
     public boolean isRetired(long id) {
         return member(id).retired;
     }
@@ -479,6 +508,9 @@ public final class NodeSim {
     /**
      * Pauses {@code id} for {@code ticks} ticks, like a stopped VM or a long GC pause: none of its stages, ticks or
      * deliveries run; they are held, and on resume run again in an order the seed draws. Its clock runs on.
+     *
+     * @param id the node to pause; nothing happens when it is down or paused already
+     * @param ticks how long the pause lasts, in ticks
      */
     public void pause(long id, long ticks) {
         Member m = member(id);
@@ -578,17 +610,31 @@ public final class NodeSim {
         }
     }
 
+    /**
+     * Cuts {@code id} off from every other node until {@link #connect}.
+     *
+     * @param id the node to cut off
+     */
     public void disconnect(long id) {
         network.setDisconnected(member(id).slot, true);
         note("disconnect n" + id);
     }
 
+    /**
+     * Undoes {@link #disconnect}.
+     *
+     * @param id the node to reconnect
+     */
     public void connect(long id) {
         network.setDisconnected(member(id).slot, false);
         note("connect n" + id);
     }
 
-    /** Splits the nodes into groups that cannot talk across; nodes not named form one more group. */
+    /**
+     * Splits the nodes into groups that cannot talk across; nodes not named form one more group.
+     *
+     * @param groups the node ids of each group
+     */
     public void partition(long[]... groups) {
         int[] groupOf = new int[members.length];
         java.util.Arrays.fill(groupOf, groups.length);
@@ -601,13 +647,24 @@ public final class NodeSim {
         note("partition " + java.util.Arrays.deepToString(groups));
     }
 
-    /** Cuts only the direction {@code from -> to}. */
+    /**
+     * Cuts only the direction {@code from -> to}.
+     *
+     * @param from the sender whose messages are lost
+     * @param to the receiver that no longer hears {@code from}
+     */
     public void cutLink(long from, long to) {
         network.setCut(member(from).slot, member(to).slot, true);
         note("cut link n" + from + " -> n" + to);
     }
 
-    /** Holds every message on {@code from -> to} for {@code ticks} ticks. */
+    /**
+     * Holds every message on {@code from -> to} for {@code ticks} ticks.
+     *
+     * @param from the sender whose messages are held
+     * @param to the receiver they are held from
+     * @param ticks how long messages are held, in ticks
+     */
     public void clog(long from, long to, long ticks) {
         network.clog(member(from).slot, member(to).slot, now + ticks * options.tickMicros());
         note("clog n" + from + " -> n" + to + " for " + ticks + " ticks");
@@ -628,13 +685,23 @@ public final class NodeSim {
         }
     }
 
+    /**
+     * Sets the message loss and duplication probabilities from now on.
+     *
+     * @param lossRate the probability that a message is lost, 0 to 1
+     * @param duplicateRate the probability that a message is delivered twice, 0 to 1
+     */
     public void setUnreliable(double lossRate, double duplicateRate) {
         network.setRates(lossRate, duplicateRate, options.longTailRate(), options.jitterMicros());
     }
 
     // ---------------------------------------------------------------- running
 
-    /** Runs every event due within the next {@code ticks} ticks. */
+    /**
+     * Runs every event due within the next {@code ticks} ticks.
+     *
+     * @param ticks how long to run, in ticks
+     */
     public void runFor(long ticks) {
         runForMicros(ticks * options.tickMicros());
     }
@@ -647,7 +714,13 @@ public final class NodeSim {
         now = until;
     }
 
-    /** Runs until {@code condition} holds (checked after every event) or {@code maxTicks} pass; returns whether it held. */
+    /**
+     * Runs until {@code condition} holds (checked after every event) or {@code maxTicks} pass; returns whether it held.
+     *
+     * @param condition the condition, checked after every event
+     * @param maxTicks the most ticks to run
+     * @return true if the condition held
+     */
     public boolean runUntil(BooleanSupplier condition, long maxTicks) {
         long until = now + maxTicks * options.tickMicros();
         while (true) {
@@ -797,31 +870,37 @@ public final class NodeSim {
 
     // ---------------------------------------------------------------- accessors
 
-    /** How many nodes were started so far (ids 1..size), retired ones included. */
+    /** {@return how many nodes were started so far (ids 1..size), retired ones included} */
     public int size() {
         return allocated;
     }
 
+    /** {@return the run's seed} */
     public long seed() {
         return seed;
     }
 
+    /** {@return the run's options} */
     public SimOptions options() {
         return options;
     }
 
+    /** {@return the simulated time, in microseconds} */
     public long nowMicros() {
         return now;
     }
 
+    /** {@return the simulated time, in ticks} */
     public double tick() {
         return now / (double) options.tickMicros();
     }
 
+    /** {@return how many events ran so far} */
     public long eventsProcessed() {
         return events;
     }
 
+    /** {@return a hash of every event so far; equal for two runs of one seed} */
     public long traceHash() {
         return traceHash;
     }
@@ -849,27 +928,47 @@ public final class NodeSim {
         return members[(int) id - 1];
     }
 
-    /** The live RaftNode of {@code id}, or null while it is down. */
+    /**
+     * The live RaftNode of {@code id}, or null while it is down.
+     *
+     * @param id a node id
+     * @return the node, or null
+     */
     public RaftNode node(long id) {
         Incarnation inc = member(id).live;
         return inc == null ? null : inc.node;
     }
 
+    /**
+     * {@return whether {@code id} is up (possibly paused)}
+     *
+     * @param id a node id
+     */
     public boolean isUp(long id) {
         return member(id).live != null;
     }
 
+    /**
+     * {@return whether {@code id} is paused}
+     *
+     * @param id a node id
+     */
     public boolean isPaused(long id) {
         return member(id).paused;
     }
 
-    /** Up, not paused and not cut off by {@link #disconnect}. */
+    /**
+     * Up, not paused and not cut off by {@link #disconnect}.
+     *
+     * @param id a node id
+     * @return true if it is up, running and connected
+     */
     public boolean isConnected(long id) {
         Member m = member(id);
         return m.live != null && !m.paused && !network.isDisconnected(m.slot);
     }
 
-    /** The leader with the highest term among connected nodes, or 0. */
+    /** {@return the leader with the highest term among connected nodes, or 0} */
     public long leader() {
         long best = 0;
         long bestTerm = -1;
@@ -896,7 +995,12 @@ public final class NodeSim {
         return sum;
     }
 
-    /** The node's applied index, 0 while it is down. */
+    /**
+     * The node's applied index, 0 while it is down.
+     *
+     * @param id a node id
+     * @return the applied index
+     */
     public long appliedIndex(long id) {
         RaftNode n = node(id);
         return n == null ? 0 : n.status().appliedIndex();

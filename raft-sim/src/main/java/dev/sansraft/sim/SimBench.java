@@ -28,6 +28,11 @@ public final class SimBench {
     private SimBench() {
     }
 
+    /**
+     * Runs the benchmark and prints its figures.
+     *
+     * @param args ignored; the parameters are fixed in the code
+     */
     public static void main(String[] args) {
         long entries = 2_000_000;
         int batch = 1_000;

@@ -72,11 +72,24 @@ public final class SimCluster {
         }
     }
 
-    /** A cluster of {@code n} nodes, all up and connected, at time 0. */
+    /**
+     * A cluster of {@code n} nodes, all up and connected, at time 0.
+     *
+     * @param n the number of nodes
+     * @param seed the seed of every random choice in the run
+     * @param options network, disk and timing settings
+     * @return the cluster
+     */
     public static SimCluster create(int n, long seed, SimOptions options) {
         return new SimCluster(n, seed, options, false);
     }
 
+    /**
+     * {@return a cluster of {@code n} nodes with the default options, all up and connected, at time 0}
+     *
+     * @param n the number of nodes
+     * @param seed the seed of every random choice in the run
+     */
     public static SimCluster create(int n, long seed) {
         return new SimCluster(n, seed, SimOptions.defaults(), false);
     }
@@ -88,24 +101,27 @@ public final class SimCluster {
 
     // ---------------------------------------------------------------- accessors
 
+    /** {@return the number of nodes} */
     public int size() {
         return nodes.length;
     }
 
+    /** {@return the run's seed} */
     public long seed() {
         return seed;
     }
 
+    /** {@return the run's options} */
     public SimOptions options() {
         return options;
     }
 
-    /** The simulated time, in microseconds. */
+    /** {@return the simulated time, in microseconds} */
     public long nowMicros() {
         return engine.now();
     }
 
-    /** The simulated time, in ticks. */
+    /** {@return the simulated time, in ticks} */
     public double tick() {
         return engine.now() / (double) options.tickMicros();
     }
@@ -134,16 +150,31 @@ public final class SimCluster {
         engine.addObserver(observer);
     }
 
+    /**
+     * {@return whether node {@code id} is up}
+     *
+     * @param id a node id
+     */
     public boolean isUp(long id) {
         return node(id).up;
     }
 
-    /** Whether the node is up and not cut off by {@link #disconnect}. */
+    /**
+     * Whether the node is up and not cut off by {@link #disconnect}.
+     *
+     * @param id a node id
+     * @return true if it is up and connected
+     */
     public boolean isConnected(long id) {
         return node(id).up && !network.isDisconnected((int) id - 1);
     }
 
-    /** The node's status; for a node that is down, the last state seen before its crash (with no peers). */
+    /**
+     * The node's status; for a node that is down, the last state seen before its crash (with no peers).
+     *
+     * @param id a node id
+     * @return the status
+     */
     public RaftStatus status(long id) {
         SimNode node = node(id);
         if (node.up) {
@@ -154,74 +185,96 @@ public final class SimCluster {
                 s.lastLogIndex(), engine.members(), List.of(), node.snapshots.newestIndex());
     }
 
-    /** A copy of the node's in-memory log (the durable one if the node is down). */
+    /**
+     * A copy of the node's in-memory log (the durable one if the node is down).
+     *
+     * @param id a node id
+     * @return the entries, in index order
+     */
     public List<LogEntry> log(long id) {
         SimNode node = node(id);
         return node.up ? node.log.snapshotEntries() : node.disk.durableLog().snapshotEntries();
     }
 
+    /**
+     * {@return the node's applied index, 0 while it is down}
+     *
+     * @param id a node id
+     */
     public long appliedIndex(long id) {
         SimNode node = node(id);
         return node.up ? node.stateMachine.appliedIndex() : 0;
     }
 
-    /** Every message nodes have sent, including those the network then lost. */
+    /** {@return every message nodes have sent, including those the network then lost} */
     public long messagesSent() {
         return network.messagesSent();
     }
 
-    /** Of {@link #messagesSent()}: the {@code AppendRequest}s. */
+    /** {@return how many of {@link #messagesSent()} were {@code AppendRequest}s} */
     public long appendRequestsSent() {
         return network.appendRequestsSent();
     }
 
-    /** Of {@link #messagesSent()}: the {@code AppendResponse}s. */
+    /** {@return how many of {@link #messagesSent()} were {@code AppendResponse}s} */
     public long appendResponsesSent() {
         return network.appendResponsesSent();
     }
 
-    /** Header plus entry bytes of every message sent. */
+    /** {@return the header plus entry bytes of every message sent} */
     public long bytesSent() {
         return network.bytesSent();
     }
 
-    /** Events processed so far. */
+    /** {@return how many events were processed so far} */
     public long eventsProcessed() {
         return engine.events();
     }
 
-    /** A hash of every event processed (time, kind and content): equal for two runs of the same seed. */
+    /** {@return a hash of every event processed (time, kind and content): equal for two runs of the same seed} */
     public long traceHash() {
         return engine.traceHash();
     }
 
-    /** The highest index of a proposal acknowledged committed to its proposer. */
+    /** {@return the highest index of a proposal acknowledged committed to its proposer} */
     public long maxAckedIndex() {
         return engine.maxAckedIndex();
     }
 
-    /** The entries known committed so far, in index order. */
+    /** {@return the entries known committed so far, in index order} */
     public List<LogEntry> committedEntries() {
         return List.copyOf(checker.committed());
     }
 
     // ---------------------------------------------------------------- faults
 
-    /** Cuts every link to and from {@code id}. */
+    /**
+     * Cuts every link to and from {@code id}.
+     *
+     * @param id the node to cut off
+     */
     public void disconnect(long id) {
         node(id);
         network.setDisconnected((int) id - 1, true);
         note("disconnect n" + id);
     }
 
-    /** Restores the links to and from {@code id} that {@link #disconnect} cut. */
+    /**
+     * Restores the links to and from {@code id} that {@link #disconnect} cut.
+     *
+     * @param id the node to reconnect
+     */
     public void connect(long id) {
         node(id);
         network.setDisconnected((int) id - 1, false);
         note("connect n" + id);
     }
 
-    /** Splits the nodes into groups that cannot talk across; nodes not named form one more group. */
+    /**
+     * Splits the nodes into groups that cannot talk across; nodes not named form one more group.
+     *
+     * @param groups the node ids of each group
+     */
     public void partition(long[]... groups) {
         int[] groupOf = new int[nodes.length];
         java.util.Arrays.fill(groupOf, groups.length);
@@ -235,7 +288,12 @@ public final class SimCluster {
         note("partition " + java.util.Arrays.deepToString(groups));
     }
 
-    /** Cuts only the direction {@code from -> to} (an asymmetric fault). */
+    /**
+     * Cuts only the direction {@code from -> to} (an asymmetric fault).
+     *
+     * @param from the sender whose messages are lost
+     * @param to the receiver that no longer hears {@code from}
+     */
     public void cutLink(long from, long to) {
         node(from);
         node(to);
@@ -243,7 +301,13 @@ public final class SimCluster {
         note("cut link n" + from + " -> n" + to);
     }
 
-    /** Holds every message on {@code from -> to} for {@code ticks} ticks. */
+    /**
+     * Holds every message on {@code from -> to} for {@code ticks} ticks.
+     *
+     * @param from the sender
+     * @param to the receiver
+     * @param ticks how long messages are held, in ticks
+     */
     public void clog(long from, long to, long ticks) {
         node(from);
         node(to);
@@ -254,6 +318,9 @@ public final class SimCluster {
     /**
      * Pauses {@code id} for {@code ticks} ticks, like a long GC pause or a stopped VM: nothing it sends leaves and
      * nothing sent to it arrives until the pause ends, then everything held is delivered. Its clock keeps running.
+     *
+     * @param id the node to pause
+     * @param ticks how long the pause lasts, in ticks
      */
     public void pause(long id, long ticks) {
         node(id);
@@ -265,7 +332,12 @@ public final class SimCluster {
         note("pause n" + id + " for " + ticks + " ticks");
     }
 
-    /** Changes message loss and duplication for every link from engine.now() on. */
+    /**
+     * Changes message loss and duplication for every link from engine.now() on.
+     *
+     * @param lossRate the probability that a message is lost, 0 to 1
+     * @param duplicateRate the probability that a message is delivered twice, 0 to 1
+     */
     public void setUnreliable(double lossRate, double duplicateRate) {
         network.setRates(lossRate, duplicateRate, options.longTailRate(), options.jitterMicros());
         note("network loss " + lossRate + " duplication " + duplicateRate);
@@ -280,6 +352,8 @@ public final class SimCluster {
     /**
      * Crashes {@code id}: its volatile state is gone, its disk loses every log write not yet synced (or keeps a
      * prefix of them, with probability {@link SimOptions#tornCrashRate()}), and messages to it are dropped.
+     *
+     * @param id the node to crash; nothing happens when it is down
      */
     public void crash(long id) {
         SimNode node = node(id);
@@ -290,7 +364,11 @@ public final class SimCluster {
         note("crash n" + id);
     }
 
-    /** Restarts {@code id} from its durable state, crashing it first if it is up. */
+    /**
+     * Restarts {@code id} from its durable state, crashing it first if it is up.
+     *
+     * @param id the node to restart
+     */
     public void restart(long id) {
         SimNode node = node(id);
         crash(id);
@@ -300,7 +378,11 @@ public final class SimCluster {
 
     // ---------------------------------------------------------------- running
 
-    /** Runs every event due within the next {@code ticks} ticks. */
+    /**
+     * Runs every event due within the next {@code ticks} ticks.
+     *
+     * @param ticks how long to run, in ticks
+     */
     public void runFor(long ticks) {
         engine.runForMicros(ticks * options.tickMicros());
     }
@@ -313,6 +395,8 @@ public final class SimCluster {
      * Runs until {@code condition} holds (tested before the first event and after each one) or {@code maxTicks}
      * ticks pass.
      *
+     * @param condition the condition to wait for
+     * @param maxTicks the most ticks to run
      * @return whether the condition held
      */
     public boolean runUntil(BooleanSupplier condition, long maxTicks) {
@@ -334,6 +418,10 @@ public final class SimCluster {
     /**
      * Proposes {@code payload} at node {@code id} engine.now(), like 6.824's {@code Start}: accepted at (index, term) if the
      * node is leader, otherwise rejected with its leader hint. A down node rejects with hint 0.
+     *
+     * @param id the node to propose at
+     * @param payload the command
+     * @return where it was accepted, or the rejection with the leader hint
      */
     public ProposeResult propose(long id, byte[] payload) {
         return propose(id, nextCorrelationId(), payload);
@@ -369,7 +457,7 @@ public final class SimCluster {
         return engine;
     }
 
-    /** The leader with the highest term among nodes that are up and connected, or 0 if there is none. */
+    /** {@return the leader with the highest term among nodes that are up and connected, or 0 if there is none} */
     public long leader() {
         long best = 0;
         long bestTerm = -1;
@@ -385,6 +473,8 @@ public final class SimCluster {
     /**
      * Waits, as 6.824's {@code checkOneLeader} does, for exactly one leader in the newest term among connected nodes,
      * failing if some term has two or if none appears within ten rounds of about half a second.
+     *
+     * @return the leader's id
      */
     public long checkOneLeader() {
         for (int iter = 0; iter < 10; iter++) {
@@ -421,7 +511,7 @@ public final class SimCluster {
         }
     }
 
-    /** The term all connected nodes agree on; fails if they disagree. */
+    /** {@return the term all connected nodes agree on; fails if they disagree} */
     public long checkTerms() {
         long term = -1;
         for (SimNode n : nodes) {
@@ -439,6 +529,9 @@ public final class SimCluster {
     /**
      * How many nodes have applied {@code index}; fails if two of them that still hold the entry applied different
      * entries there (where it is compacted away, the invariant checker compares state digests instead).
+     *
+     * @param index a log index
+     * @return how many up nodes applied it
      */
     public int nCommitted(long index) {
         int count = 0;
@@ -459,7 +552,12 @@ public final class SimCluster {
         return count;
     }
 
-    /** The committed entry at {@code index}, or null if no node applied it yet. */
+    /**
+     * The committed entry at {@code index}, or null if no node applied it yet.
+     *
+     * @param index a log index
+     * @return the entry, or null
+     */
     public LogEntry committedEntry(long index) {
         for (SimNode n : nodes) {
             if (n.up && index >= 1 && n.stateMachine.appliedIndex() >= index) {
@@ -471,7 +569,12 @@ public final class SimCluster {
 
     // ---------------------------------------------------------------- snapshots
 
-    /** The digest of the node's state machine (see {@link KvBackend#digest()}); the node must be up. */
+    /**
+     * The digest of the node's state machine (see {@link KvBackend#digest()}); the node must be up.
+     *
+     * @param id an up node
+     * @return the digest
+     */
     public long digest(long id) {
         SimNode node = node(id);
         if (!node.up) {
@@ -480,29 +583,54 @@ public final class SimCluster {
         return node.stateMachine.digest();
     }
 
-    /** The index of the node's newest durable snapshot, 0 without one. */
+    /**
+     * The index of the node's newest durable snapshot, 0 without one.
+     *
+     * @param id a node id
+     * @return the snapshot's last included index, or 0
+     */
     public long snapshotIndex(long id) {
         return node(id).snapshots.newestIndex();
     }
 
-    /** The first index the node's log holds (in memory if up, else on disk): above 1 once compacted. */
+    /**
+     * The first index the node's log holds (in memory if up, else on disk): above 1 once compacted.
+     *
+     * @param id a node id
+     * @return the first index
+     */
     public long firstLogIndex(long id) {
         SimNode node = node(id);
         return node.up ? node.log.firstIndex() : node.disk.durableLog().firstIndex();
     }
 
-    /** The last index the node's log holds (in memory if up, else on disk). */
+    /**
+     * The last index the node's log holds (in memory if up, else on disk).
+     *
+     * @param id a node id
+     * @return the last index
+     */
     public long lastLogIndex(long id) {
         SimNode node = node(id);
         return node.up ? node.log.lastIndex() : node.disk.durableLog().lastIndex();
     }
 
-    /** InstallSnapshot chunks delivered to the node, over all its incarnations. */
+    /**
+     * InstallSnapshot chunks delivered to the node, over all its incarnations.
+     *
+     * @param id a node id
+     * @return the chunk count
+     */
     public long snapshotChunksReceived(long id) {
         return node(id).snapshotChunksReceived;
     }
 
-    /** Snapshots from a leader restored into the node's state machine, over all its incarnations. */
+    /**
+     * Snapshots from a leader restored into the node's state machine, over all its incarnations.
+     *
+     * @param id a node id
+     * @return the install count
+     */
     public long snapshotsInstalled(long id) {
         return node(id).snapshotsInstalled;
     }
@@ -518,6 +646,8 @@ public final class SimCluster {
      * all) when the entry does not commit, e.g. because the leader was deposed. Fails with an {@link AssertionError}
      * after that bound.
      *
+     * @param payload the command
+     * @param expectedNodes how many nodes must apply it
      * @return the index it committed at
      */
     public long one(byte[] payload, int expectedNodes) {
@@ -527,6 +657,9 @@ public final class SimCluster {
     /**
      * {@link #one(byte[], int)} with 6.824's {@code retry} flag: without it, the first accepted attempt must commit.
      *
+     * @param payload the command
+     * @param expectedNodes how many nodes must apply it
+     * @param retry whether to propose again when an accepted attempt does not commit
      * @return the index it committed at
      */
     public long one(byte[] payload, int expectedNodes, boolean retry) {

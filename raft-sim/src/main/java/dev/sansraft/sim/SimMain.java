@@ -27,6 +27,11 @@ public final class SimMain {
     private SimMain() {
     }
 
+    /**
+     * Runs the seeds the command line names and exits with status 0 when every run passed.
+     *
+     * @param args the flags, as the class comment lists them
+     */
     public static void main(String[] args) {
         int status;
         try {

@@ -18,8 +18,13 @@ public final class SimTrace {
     /**
      * Runs {@code seed} like {@code SimMain} does and writes the trace to {@code file}.
      *
+     * @param seed the seed to replay
+     * @param ticks how many ticks to run
+     * @param nodes the cluster size: 3, 5 or 7
+     * @param profile the fault profile, as {@code SimMain --profile} takes it
      * @param sabotage a planted bug, for demonstrations and tests: {@code none}, {@code lying_disk},
      *                 {@code stale_reads}, {@code duplicate_writes} or {@code corrupt_snapshots}
+     * @param file the HTML file to write
      * @return the violation's one-line summary, or null when the run passed
      * @throws IllegalArgumentException on an unknown profile or sabotage, or nodes not 3, 5 or 7
      */

@@ -36,6 +36,12 @@ public final class EmbeddedBench {
     private EmbeddedBench() {
     }
 
+    /**
+     * Runs the benchmark and prints one line per operation and concurrency.
+     *
+     * @param args ignored; the parameters are fixed in the code
+     * @throws Exception if a node fails to start or a benchmark run fails
+     */
     public static void main(String[] args) throws Exception {
         List<String> ops = List.of("writes", "reads");
         int[] concurrency = {1, 16, 64, 256};

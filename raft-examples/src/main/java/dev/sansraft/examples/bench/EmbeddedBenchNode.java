@@ -75,6 +75,12 @@ public final class EmbeddedBenchNode {
         }
     }
 
+    /**
+     * Runs one node of the benchmark cluster until it is killed.
+     *
+     * @param args the node id, the data directory, the cluster id, then the members
+     * @throws Exception if the node fails to start
+     */
     public static void main(String[] args) throws Exception {
         long id = Long.parseLong(args[0]);
         Path dir = Path.of(args[1]);

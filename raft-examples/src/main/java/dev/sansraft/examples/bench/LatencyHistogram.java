@@ -18,7 +18,11 @@ public final class LatencyHistogram {
     private long min = Long.MAX_VALUE;
     private double sum;
 
-    /** Records one value; negative values are a caller bug. */
+    /**
+     * Records one value; negative values are a caller bug.
+     *
+     * @param value the latency, in the caller's unit (nanoseconds in the benchmarks); not negative
+     */
     public void record(long value) {
         if (value < 0) {
             throw new IllegalArgumentException("latency must be >= 0, got " + value);
@@ -53,7 +57,11 @@ public final class LatencyHistogram {
         return ((sub + 1) << shift) - 1;
     }
 
-    /** Adds every value recorded in {@code other} to this histogram. */
+    /**
+     * Adds every value recorded in {@code other} to this histogram.
+     *
+     * @param other the histogram to merge in; unchanged
+     */
     public void add(LatencyHistogram other) {
         for (int i = 0; i < BUCKETS; i++) {
             counts[i] += other.counts[i];
@@ -64,18 +72,22 @@ public final class LatencyHistogram {
         min = Math.min(min, other.min);
     }
 
+    /** {@return how many values were recorded} */
     public long count() {
         return total;
     }
 
+    /** {@return the largest value recorded, 0 when empty} */
     public long max() {
         return max;
     }
 
+    /** {@return the smallest value recorded, 0 when empty} */
     public long min() {
         return total == 0 ? 0 : min;
     }
 
+    /** {@return the exact mean of the values recorded, 0 when empty} */
     public double mean() {
         return total == 0 ? 0 : sum / total;
     }
@@ -83,6 +95,9 @@ public final class LatencyHistogram {
     /**
      * The value at {@code percentile} (0 to 100): the upper bound of the bucket holding the rank-th smallest value,
      * capped at the recorded maximum. 0 when empty.
+     *
+     * @param percentile the percentile, 0 to 100
+     * @return the value at that percentile, with the bucket's precision
      */
     public long percentile(double percentile) {
         if (!(percentile >= 0 && percentile <= 100)) {

@@ -16,6 +16,8 @@ public final class ByteSize {
     /**
      * Parses {@code text}.
      *
+     * @param text a size such as {@code 4096}, {@code 64KiB} or {@code 1GiB}
+     * @return the size in bytes
      * @throws IllegalArgumentException if it is not a non-negative whole number with an optional unit, or overflows
      */
     public static long parse(String text) {
@@ -50,7 +52,12 @@ public final class ByteSize {
         return value << shift;
     }
 
-    /** {@code bytes} in the largest unit that divides it exactly, e.g. {@code 256MiB}; plain digits otherwise. */
+    /**
+     * {@code bytes} in the largest unit that divides it exactly, e.g. {@code 256MiB}; plain digits otherwise.
+     *
+     * @param bytes the size in bytes
+     * @return the size as {@link #parse} reads it back
+     */
     public static String format(long bytes) {
         int unit = 0;
         long value = bytes;

@@ -23,6 +23,12 @@ public final class FlagSet {
     private record Flag(String name, String defaultValue, String valueName, String help) {
     }
 
+    /**
+     * An empty flag set for one subcommand.
+     *
+     * @param command the subcommand's name, used in messages and the usage line
+     * @param summary one line saying what the subcommand does, shown in the usage text
+     */
     public FlagSet(String command, String summary) {
         this.command = command;
         this.summary = summary;
@@ -31,7 +37,11 @@ public final class FlagSet {
     /**
      * Declares a flag.
      *
+     * @param name the flag's name, without the leading {@code --}; declared once
+     * @param valueName the placeholder for its value in the usage text, such as {@code N}
      * @param defaultValue the value when the flag is absent, or null for a required flag
+     * @param help one line of help
+     * @return this flag set
      */
     public FlagSet flag(String name, String valueName, String defaultValue, String help) {
         if (flags.putIfAbsent(name, new Flag(name, defaultValue, valueName, help)) != null) {
@@ -43,12 +53,23 @@ public final class FlagSet {
     /**
      * Declares a switch: {@code --name} alone turns it on ({@link ParsedFlags#isSet} is then true); it takes no
      * value, though {@code --name=true} and {@code --name=false} are accepted.
+     *
+     * @param name the switch's name, without the leading {@code --}; declared once
+     * @param help one line of help
+     * @return this flag set
      */
     public FlagSet toggle(String name, String help) {
         return flag(name, null, "false", help);
     }
 
-    /** Parses {@code args} (without the subcommand name). */
+    /**
+     * Parses {@code args} (without the subcommand name).
+     *
+     * @param args the arguments after the subcommand name
+     * @return the value of every declared flag, defaults filled in
+     * @throws UsageException for an unknown, repeated or value-less flag, or a missing required one
+     * @throws HelpRequested if {@code --help} or {@code -h} is among the arguments
+     */
     public ParsedFlags parse(List<String> args) {
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
@@ -102,7 +123,7 @@ public final class FlagSet {
         }
     }
 
-    /** The usage text: the command line shape, the summary, then one line per flag. */
+    /** {@return the usage text: the command line shape, the summary, then one line per flag} */
     public String usage() {
         StringBuilder out = new StringBuilder();
         out.append("usage: raft-examples ").append(command);

@@ -7,6 +7,7 @@ package dev.sansraft.examples.cli;
 public final class HelpRequested extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** A request for the usage text. */
     public HelpRequested() {
         super("help requested", null, false, false);
     }

@@ -14,7 +14,12 @@ public final class ParsedFlags {
         this.values = Map.copyOf(values);
     }
 
-    /** The value of a switch declared with {@link FlagSet#toggle}. */
+    /**
+     * The value of a switch declared with {@link FlagSet#toggle}.
+     *
+     * @param name the switch's name, without {@code --}
+     * @return true if the switch was given (or set to {@code true})
+     */
     public boolean isSet(String name) {
         String v = string(name);
         if (v.equals("true")) {
@@ -26,6 +31,13 @@ public final class ParsedFlags {
         throw new UsageException("flag --" + name + " takes no value (or =true / =false), got '" + v + "'");
     }
 
+    /**
+     * The raw value of a declared flag: as given, or its default.
+     *
+     * @param name the flag's name, without {@code --}
+     * @return the value as text
+     * @throws IllegalArgumentException if no such flag was declared
+     */
     public String string(String name) {
         String value = values.get(name);
         if (value == null) {
@@ -34,7 +46,14 @@ public final class ParsedFlags {
         return value;
     }
 
-    /** An integer within {@code [min, max]}. */
+    /**
+     * An integer within {@code [min, max]}.
+     *
+     * @param name the flag's name, without {@code --}
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public long longValue(String name, long min, long max) {
         String text = string(name);
         long value;
@@ -49,7 +68,14 @@ public final class ParsedFlags {
         return value;
     }
 
-    /** A byte count within {@code [min, max]}, written as {@link ByteSize} reads it (e.g. {@code 64MiB}). */
+    /**
+     * A byte count within {@code [min, max]}, written as {@link ByteSize} reads it (e.g. {@code 64MiB}).
+     *
+     * @param name the flag's name, without {@code --}
+     * @param min the smallest byte count allowed
+     * @param max the largest byte count allowed
+     * @return the byte count
+     */
     public long byteSize(String name, long min, long max) {
         String text = string(name);
         long value;
@@ -66,11 +92,26 @@ public final class ParsedFlags {
         return value;
     }
 
+    /**
+     * An integer within {@code [min, max]}.
+     *
+     * @param name the flag's name, without {@code --}
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public int intValue(String name, int min, int max) {
         return (int) longValue(name, min, max);
     }
 
-    /** A finite decimal within {@code [min, max]}. */
+    /**
+     * A finite decimal within {@code [min, max]}.
+     *
+     * @param name the flag's name, without {@code --}
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public double doubleValue(String name, double min, double max) {
         String text = string(name);
         double value;
@@ -85,7 +126,12 @@ public final class ParsedFlags {
         return value;
     }
 
-    /** A positive duration such as {@code 10s}, {@code 500ms}, {@code 2m}; a bare number means seconds. */
+    /**
+     * A positive duration such as {@code 10s}, {@code 500ms}, {@code 2m}; a bare number means seconds.
+     *
+     * @param name the flag's name, without {@code --}
+     * @return the duration, positive
+     */
     public Duration duration(String name) {
         String text = string(name).trim();
         try {
@@ -108,7 +154,13 @@ public final class ParsedFlags {
         }
     }
 
-    /** One of the given choices, compared case-insensitively; returned in lower case. */
+    /**
+     * One of the given choices, compared case-insensitively; returned in lower case.
+     *
+     * @param name the flag's name, without {@code --}
+     * @param choices the accepted values, in lower case
+     * @return the matching choice
+     */
     public String choice(String name, String... choices) {
         String text = string(name).trim().toLowerCase(java.util.Locale.ROOT);
         for (String c : choices) {

@@ -7,6 +7,11 @@ package dev.sansraft.examples.cli;
 public final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A command line that cannot be used.
+     *
+     * @param message names the offending flag or argument and what is wrong
+     */
     public UsageException(String message) {
         super(message);
     }

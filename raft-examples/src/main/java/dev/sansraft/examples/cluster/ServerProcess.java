@@ -31,7 +31,13 @@ public final class ServerProcess {
     /**
      * Starts {@code java [jvmOptions] -cp <this classpath> dev.sansraft.examples.Main server <serverArgs>}.
      *
+     * @param id the node id, used in the output prefix
+     * @param jvmOptions options for the child JVM, such as {@code -Xmx256m}
+     * @param serverArgs the {@code server} subcommand's flags
+     * @param workDir the child's working directory
      * @param lines receives every output line (stdout and stderr merged) with a {@code [node-ID] } prefix
+     * @return the started process
+     * @throws IOException if the process cannot be started
      */
     public static ServerProcess start(long id, List<String> jvmOptions, List<String> serverArgs, Path workDir,
                                       Consumer<String> lines) throws IOException {
@@ -65,7 +71,12 @@ public final class ServerProcess {
         return new ServerProcess(id, process, pump);
     }
 
-    /** A sink that prints lines to {@code out} one at a time, so lines of different children never interleave. */
+    /**
+     * A sink that prints lines to {@code out} one at a time, so lines of different children never interleave.
+     *
+     * @param out the stream to print to
+     * @return the sink
+     */
     public static Consumer<String> printingTo(PrintStream out) {
         return line -> {
             synchronized (out) {
@@ -80,19 +91,26 @@ public final class ServerProcess {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
+    /** {@return the node id} */
     public long id() {
         return id;
     }
 
+    /** {@return the child process} */
     public Process process() {
         return process;
     }
 
+    /** {@return whether the child process is still running} */
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** Kills the process at once (SIGKILL on Unix): a crash, no shutdown hooks. */
+    /**
+     * Kills the process at once (SIGKILL on Unix): a crash, no shutdown hooks.
+     *
+     * @throws InterruptedException if interrupted while waiting for the process to end
+     */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
@@ -103,7 +121,9 @@ public final class ServerProcess {
      * Asks the process to stop (SIGTERM on Unix, which runs its shutdown hooks) and waits up to {@code graceMillis};
      * kills it if it is still running then.
      *
+     * @param graceMillis how long to wait for a clean exit, in milliseconds
      * @return the exit code
+     * @throws InterruptedException if interrupted while waiting
      */
     public int stop(long graceMillis) throws InterruptedException {
         // ProcessHandle.destroy signals without closing our end of the pipes (Process.destroy closes them), so the

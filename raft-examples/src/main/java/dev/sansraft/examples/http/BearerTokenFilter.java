@@ -29,6 +29,12 @@ public final class BearerTokenFilter extends Filter {
 
     private final byte[] expectedDigest;
 
+    /**
+     * A filter that admits requests carrying {@code token}.
+     *
+     * @param token the expected bearer token; not empty
+     * @throws IllegalArgumentException if {@code token} is null or empty
+     */
     public BearerTokenFilter(String token) {
         if (token == null || token.isEmpty()) {
             throw new IllegalArgumentException("bearer token must not be empty");

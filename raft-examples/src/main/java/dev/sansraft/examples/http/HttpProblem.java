@@ -8,13 +8,28 @@ import java.util.Map;
  */
 public final class HttpProblem extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The HTTP status, 3xx to 5xx. */
     private final int status;
     private final transient Map<String, String> headers;
 
+    /**
+     * A refusal with no extra headers.
+     *
+     * @param status the HTTP status, 3xx to 5xx
+     * @param message the one-line message sent as the body
+     */
     public HttpProblem(int status, String message) {
         this(status, message, Map.of());
     }
 
+    /**
+     * A refusal with extra response headers.
+     *
+     * @param status the HTTP status, 3xx to 5xx
+     * @param message the one-line message sent as the body
+     * @param headers extra response headers, copied
+     * @throws IllegalArgumentException if {@code status} is not 3xx to 5xx
+     */
     public HttpProblem(int status, String message, Map<String, String> headers) {
         super(message, null, false, false);
         if (status < 300 || status > 599) {
@@ -24,10 +39,12 @@ public final class HttpProblem extends RuntimeException {
         this.headers = Map.copyOf(headers);
     }
 
+    /** {@return the HTTP status, 3xx to 5xx} */
     public int status() {
         return status;
     }
 
+    /** {@return the extra response headers, immutable; empty when none} */
     public Map<String, String> headers() {
         return headers;
     }

@@ -25,6 +25,7 @@ public final class HttpRequestMetrics {
     /** [method][status class - 1]. */
     private final BucketHistogram[][] histograms = new BucketHistogram[METHODS.length][STATUS_CLASSES];
 
+    /** Empty histograms for every method and status class. */
     public HttpRequestMetrics() {
         for (int m = 0; m < METHODS.length; m++) {
             for (int c = 0; c < STATUS_CLASSES; c++) {
@@ -34,7 +35,13 @@ public final class HttpRequestMetrics {
         }
     }
 
-    /** Records one request that took {@code nanos} and was answered with {@code status}. Never allocates. */
+    /**
+     * Records one request that took {@code nanos} and was answered with {@code status}. Never allocates.
+     *
+     * @param method the request's HTTP method; methods outside the tracked set are filed under one label
+     * @param status the response's HTTP status; a status outside 1xx to 5xx is ignored
+     * @param nanos how long the request took, in nanoseconds
+     */
     public void record(String method, int status, long nanos) {
         int c = status / 100 - 1;
         if (c < 0 || c >= STATUS_CLASSES) {
@@ -53,7 +60,11 @@ public final class HttpRequestMetrics {
         };
     }
 
-    /** Snapshots of the label sets that have seen a request, in a fixed order. */
+    /**
+     * Snapshots of the label sets that have seen a request, in a fixed order.
+     *
+     * @return one snapshot per label set with at least one request
+     */
     public List<HistogramSnapshot> snapshots() {
         List<HistogramSnapshot> out = new ArrayList<>();
         for (BucketHistogram[] byClass : histograms) {
@@ -67,7 +78,12 @@ public final class HttpRequestMetrics {
         return out;
     }
 
-    /** The family in the Prometheus text format, labelled with {@code nodeId}; empty before the first request. */
+    /**
+     * The family in the Prometheus text format, labelled with {@code nodeId}; empty before the first request.
+     *
+     * @param nodeId the node id label
+     * @return the metric family's text, or the empty string
+     */
     public String toPrometheus(long nodeId) {
         StringBuilder out = new StringBuilder();
         NodeMetrics.appendHistograms(out, nodeId, snapshots());

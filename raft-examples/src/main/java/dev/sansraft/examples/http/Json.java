@@ -14,21 +14,42 @@ public final class Json {
         out.append('{');
     }
 
+    /** {@return a new object, open for fields} */
     public static Json object() {
         return new Json();
     }
 
+    /**
+     * A number field.
+     *
+     * @param name the field name; escaped as needed
+     * @param value the number to write
+     * @return this object
+     */
     public Json field(String name, long value) {
         name(name).append(value);
         return this;
     }
 
+    /**
+     * A boolean field.
+     *
+     * @param name the field name; escaped as needed
+     * @param value the boolean to write
+     * @return this object
+     */
     public Json field(String name, boolean value) {
         name(name).append(value);
         return this;
     }
 
-    /** A string field; null writes JSON {@code null}. */
+    /**
+     * A string field; null writes JSON {@code null}.
+     *
+     * @param name the field name; escaped as needed
+     * @param value the value, escaped as needed; may be null
+     * @return this object
+     */
     public Json field(String name, String value) {
         StringBuilder b = name(name);
         if (value == null) {
@@ -39,6 +60,13 @@ public final class Json {
         return this;
     }
 
+    /**
+     * An array-of-numbers field.
+     *
+     * @param name the field name; escaped as needed
+     * @param values the numbers, in iteration order
+     * @return this object
+     */
     public Json field(String name, Collection<? extends Number> values) {
         StringBuilder b = name(name).append('[');
         boolean firstValue = true;
@@ -53,13 +81,23 @@ public final class Json {
         return this;
     }
 
-    /** A field whose value is already-rendered JSON (an object or array built by another {@code Json}). */
+    /**
+     * A field whose value is already-rendered JSON (an object or array built by another {@code Json}).
+     *
+     * @param name the field name; escaped as needed
+     * @param json valid JSON, inserted as is
+     * @return this object
+     */
     public Json rawField(String name, String json) {
         name(name).append(json);
         return this;
     }
 
-    /** Closes the object and returns the text. */
+    /**
+     * Closes the object and returns the text.
+     *
+     * @return the object's JSON text
+     */
     public String end() {
         return out.append('}').toString();
     }

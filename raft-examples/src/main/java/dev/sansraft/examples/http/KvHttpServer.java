@@ -56,6 +56,8 @@ public final class KvHttpServer implements AutoCloseable {
      * @param leaderUrls    node id to HTTP base URL (e.g. {@code http://127.0.0.1:8002}), for redirects to the leader;
      *                      read at each redirect, so it may be a concurrent map completed after the start
      * @param handlerThreads threads that run handlers and send responses
+     * @return the running server
+     * @throws IOException if the address cannot be bound
      */
     public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
                                      int handlerThreads) throws IOException {
@@ -65,6 +67,14 @@ public final class KvHttpServer implements AutoCloseable {
     /**
      * As {@link #start(InetSocketAddress, KvBackend, Map, int)}, with HTTPS and a bearer token as {@code security}
      * says (see {@link BearerTokenFilter} for what the token guards).
+     *
+     * @param address where to listen; port 0 picks a free one
+     * @param backend the store behind the API
+     * @param leaderUrls node id to HTTP base URL, read at each redirect
+     * @param handlerThreads threads that run handlers and send responses, at least 1
+     * @param security TLS and bearer-token settings
+     * @return the running server
+     * @throws IOException if the address cannot be bound
      */
     public static KvHttpServer start(InetSocketAddress address, KvBackend backend, Map<Long, String> leaderUrls,
                                      int handlerThreads, HttpSecurity security) throws IOException {
@@ -102,11 +112,12 @@ public final class KvHttpServer implements AutoCloseable {
         return new KvHttpServer(server, pool);
     }
 
-    /** The port the server listens on. */
+    /** {@return the port the server listens on} */
     public int port() {
         return server.getAddress().getPort();
     }
 
+    /** {@return the address the server listens on, with the real port} */
     public InetSocketAddress address() {
         return server.getAddress();
     }

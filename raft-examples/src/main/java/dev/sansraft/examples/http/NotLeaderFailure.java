@@ -6,6 +6,7 @@ package dev.sansraft.examples.http;
  */
 public final class NotLeaderFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The leader's node id, or 0 when unknown. */
     private final long leaderHint;
 
     /** @param leaderHint the leader's node id, or 0 when unknown */
@@ -14,6 +15,7 @@ public final class NotLeaderFailure extends RuntimeException {
         this.leaderHint = leaderHint;
     }
 
+    /** {@return the leader's node id, or 0 when unknown} */
     public long leaderHint() {
         return leaderHint;
     }

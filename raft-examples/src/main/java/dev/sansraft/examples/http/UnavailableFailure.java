@@ -7,6 +7,11 @@ package dev.sansraft.examples.http;
 public final class UnavailableFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A request that cannot be served now.
+     *
+     * @param message why, saying whether a write's outcome is unknown
+     */
     public UnavailableFailure(String message) {
         super(message, null, false, false);
     }

@@ -27,11 +27,12 @@ public final class MembershipClient {
 
     /** A status and the response body. */
     public record Answer(int status, String body) {
+        /** {@return true for status 200} */
         public boolean ok() {
             return status == 200;
         }
 
-        /** The body on one line, for messages. */
+        /** {@return the body on one line, for messages} */
         public String message() {
             return body.strip().replace('\n', ' ');
         }
@@ -60,14 +61,31 @@ public final class MembershipClient {
         this.timeout = timeout;
     }
 
+    /** {@return the base URL requests go to, without a trailing slash} */
     public String baseUrl() {
         return baseUrl;
     }
 
+    /**
+     * Lists the members: {@code GET /members}.
+     *
+     * @return the answer; its body is the members as JSON
+     * @throws IOException if the server cannot be reached
+     * @throws InterruptedException if interrupted while waiting
+     */
     public Answer list() throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members")).GET());
     }
 
+    /**
+     * Adds a learner: {@code POST /members}.
+     *
+     * @param id the new member's node id
+     * @param endpoint how to reach it, {@code host:raftPort/httpPort}
+     * @return the answer, once the change is committed or refused
+     * @throws IOException if the server cannot be reached
+     * @throws InterruptedException if interrupted while waiting
+     */
     public Answer addLearner(long id, String endpoint) throws IOException, InterruptedException {
         String form = "id=" + id + "&endpoint=" + URLEncoder.encode(endpoint, StandardCharsets.UTF_8);
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members"))
@@ -75,15 +93,39 @@ public final class MembershipClient {
                 .POST(HttpRequest.BodyPublishers.ofString(form)));
     }
 
+    /**
+     * Promotes a learner to voter: {@code POST /members/ID/promote}.
+     *
+     * @param id the learner's node id
+     * @return the answer, once the change is committed or refused
+     * @throws IOException if the server cannot be reached
+     * @throws InterruptedException if interrupted while waiting
+     */
     public Answer promote(long id) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members/" + id + "/promote"))
                 .POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /**
+     * Removes a member: {@code DELETE /members/ID}.
+     *
+     * @param id the member's node id
+     * @return the answer, once the change is committed or refused
+     * @throws IOException if the server cannot be reached
+     * @throws InterruptedException if interrupted while waiting
+     */
     public Answer remove(long id) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/members/" + id)).DELETE());
     }
 
+    /**
+     * Hands leadership over: {@code POST /leader?to=ID}.
+     *
+     * @param to the voter to lead next
+     * @return the answer, once the transfer finished or failed
+     * @throws IOException if the server cannot be reached
+     * @throws InterruptedException if interrupted while waiting
+     */
     public Answer transferLeadership(long to) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/leader?to=" + to))
                 .POST(HttpRequest.BodyPublishers.noBody()));
@@ -98,6 +140,8 @@ public final class MembershipClient {
     /**
      * The members in a {@code GET /members} body, voters first.
      *
+     * @param json the body of a {@code GET /members} answer
+     * @return the members, voters first
      * @throws IllegalArgumentException if the body is not of that shape
      */
     public static List<Member> parseMembers(String json) {

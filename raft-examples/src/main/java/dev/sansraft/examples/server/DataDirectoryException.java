@@ -7,10 +7,21 @@ package dev.sansraft.examples.server;
 public final class DataDirectoryException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A data directory problem described by {@code message}.
+     *
+     * @param message names the directory and what is wrong with it
+     */
     public DataDirectoryException(String message) {
         super(message);
     }
 
+    /**
+     * A data directory problem caused by {@code cause}.
+     *
+     * @param message names the directory and what is wrong with it
+     * @param cause the I/O error behind it
+     */
     public DataDirectoryException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -40,8 +40,16 @@ public final class KvNode implements AutoCloseable {
      * Starts the node and its HTTP API with the node runtime's default snapshot store, which keeps snapshots in
      * memory only (fine with an in-memory log; a durable log needs a durable snapshot store).
      *
+     * @param id this node's id, positive
+     * @param members the ids of every initial voter, this node included
+     * @param config the Raft settings
+     * @param logStore the log store, owned by the node from now on
+     * @param transport the transport, owned by the node from now on
      * @param httpAddress where the API listens (port 0 picks one)
      * @param httpUrls    node id to HTTP base URL, for redirects to the leader
+     * @param httpThreads threads for the HTTP API, at least 1
+     * @return the running node
+     * @throws IOException if the log cannot be read or the HTTP port cannot be bound
      */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                Transport transport, InetSocketAddress httpAddress, Map<Long, String> httpUrls,
@@ -52,10 +60,18 @@ public final class KvNode implements AutoCloseable {
     /**
      * Starts the node and its HTTP API.
      *
+     * @param id this node's id, positive
+     * @param members the ids of every initial voter, this node included
+     * @param config the Raft settings
+     * @param logStore the log store, owned by the node from now on
      * @param snapshotStore where snapshots are kept, or null for the node runtime's in-memory default (allowed
      *                      only with an in-memory log store)
+     * @param transport the transport, owned by the node from now on
      * @param httpAddress   where the API listens (port 0 picks one)
      * @param httpUrls      node id to HTTP base URL, for redirects to the leader
+     * @param httpThreads threads for the HTTP API, at least 1
+     * @return the running node
+     * @throws IOException if the log or snapshot store cannot be read or the HTTP port cannot be bound
      */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
@@ -67,6 +83,20 @@ public final class KvNode implements AutoCloseable {
     /**
      * As above, with HTTPS and a bearer token on the API as {@code security} says, and the node's queue limits (a
      * request beyond them gets 503).
+     *
+     * @param id this node's id, positive
+     * @param members the ids of every initial voter, this node included
+     * @param config the Raft settings
+     * @param logStore the log store, owned by the node from now on
+     * @param snapshotStore the snapshot store, or null for the in-memory default (only with an in-memory log)
+     * @param transport the transport, owned by the node from now on
+     * @param httpAddress where the API listens (port 0 picks one)
+     * @param httpUrls node id to HTTP base URL, for redirects to the leader
+     * @param httpThreads threads for the HTTP API, at least 1
+     * @param security TLS and bearer-token settings of the API
+     * @param queueLimits the node's request queue bounds
+     * @return the running node
+     * @throws IOException if the log or snapshot store cannot be read or the HTTP port cannot be bound
      */
     public static KvNode start(long id, List<Long> members, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
@@ -80,6 +110,20 @@ public final class KvNode implements AutoCloseable {
     /**
      * As above, starting the node from the configuration {@code bootstrap} (see {@link RaftNode.Builder#membership}:
      * {@link Membership#EMPTY} for a node that joins, or rejoins with its configuration in its stores).
+     *
+     * @param id this node's id, positive
+     * @param bootstrap the configuration to start from, or {@link Membership#EMPTY} to wait to be added
+     * @param config the Raft settings
+     * @param logStore the log store, owned by the node from now on
+     * @param snapshotStore the snapshot store, or null for the in-memory default (only with an in-memory log)
+     * @param transport the transport, owned by the node from now on
+     * @param httpAddress where the API listens (port 0 picks one)
+     * @param httpUrls node id to HTTP base URL, for redirects to the leader
+     * @param httpThreads threads for the HTTP API, at least 1
+     * @param security TLS and bearer-token settings of the API
+     * @param queueLimits the node's request queue bounds
+     * @return the running node
+     * @throws IOException if the log or snapshot store cannot be read or the HTTP port cannot be bound
      */
     public static KvNode start(long id, Membership bootstrap, RaftConfig config, LogStore logStore,
                                SnapshotStore snapshotStore, Transport transport, InetSocketAddress httpAddress,
@@ -110,6 +154,7 @@ public final class KvNode implements AutoCloseable {
         }
     }
 
+    /** {@return the Raft node; owned by this object, do not close it directly} */
     public RaftNode raftNode() {
         return node;
     }
@@ -117,11 +162,14 @@ public final class KvNode implements AutoCloseable {
     /**
      * The state machine, for inspection once the node is closed (its apply thread has then ended, so reads from any
      * thread see its final state). While the node runs, only its apply thread may touch it.
+     *
+     * @return the state machine
      */
     public KvStateMachine stateMachine() {
         return stateMachine;
     }
 
+    /** {@return the port the HTTP API listens on} */
     public int httpPort() {
         return http.port();
     }

@@ -36,6 +36,13 @@ public record NodeIdentity(String clusterId, long nodeId) {
     private static final String MAGIC = "sansraft-identity 1";
     private static final int MAX_FILE_BYTES = 4096;
 
+    /**
+     * Validates the ids.
+     *
+     * @param clusterId the cluster's name, 1 to 64 characters of {@code [A-Za-z0-9._-]}
+     * @param nodeId the node's Raft id, positive
+     * @throws IllegalArgumentException if the cluster id is malformed or the node id not positive
+     */
     public NodeIdentity {
         if (clusterId == null || !clusterId.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("cluster id '" + clusterId
@@ -50,6 +57,7 @@ public record NodeIdentity(String clusterId, long nodeId) {
      * Makes {@code dir} this identity's data directory: creates it and writes the identity file when the directory
      * is new, or checks the recorded identity when it is not.
      *
+     * @param dir the data directory; created if absent
      * @param logDirName the subdirectory holding the log; its presence without an identity file means data of
      *                   unknown origin
      * @throws DataDirectoryException when the directory belongs to another node or cluster, or is unreadable

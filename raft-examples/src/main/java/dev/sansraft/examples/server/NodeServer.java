@@ -38,6 +38,8 @@ public final class NodeServer implements AutoCloseable {
     /**
      * Starts the node.
      *
+     * @param settings what to start
+     * @return the running node
      * @throws DataDirectoryException if the data directory belongs to another node or cluster
      * @throws IOException            if the log or the snapshot store cannot be opened or a port cannot be bound
      */
@@ -45,7 +47,14 @@ public final class NodeServer implements AutoCloseable {
         return start(settings, null, ServerSecurity.NONE);
     }
 
-    /** As {@link #start(NodeSettings)}, with TLS and an API token as {@code security} says. */
+    /**
+     * As {@link #start(NodeSettings)}, with TLS and an API token as {@code security} says.
+     *
+     * @param settings what to start
+     * @param security TLS and API token settings
+     * @return the running node
+     * @throws IOException if the log or the snapshot store cannot be opened or a port cannot be bound
+     */
     public static NodeServer start(NodeSettings settings, ServerSecurity security) throws IOException {
         return start(settings, null, security);
     }
@@ -125,6 +134,7 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
+    /** {@return the running node} */
     public KvNode node() {
         return node;
     }

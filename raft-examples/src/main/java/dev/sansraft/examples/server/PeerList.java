@@ -25,6 +25,13 @@ public final class PeerList {
         this.peers = Collections.unmodifiableList(sorted);
     }
 
+    /**
+     * A peer list of {@code peers}, sorted by id.
+     *
+     * @param peers the members; ids must be distinct
+     * @return the list
+     * @throws IllegalArgumentException if an id appears twice
+     */
     public static PeerList of(List<PeerSpec> peers) {
         Set<Long> ids = new HashSet<>();
         for (PeerSpec p : peers) {
@@ -41,6 +48,8 @@ public final class PeerList {
     /**
      * Parses the {@code --peers} syntax.
      *
+     * @param text the flag's value, {@code id=host:raftPort/httpPort} entries separated by commas
+     * @return the list
      * @throws UsageException naming the malformed entry
      */
     public static PeerList parse(String text) {
@@ -80,19 +89,30 @@ public final class PeerList {
         }
     }
 
+    /** {@return every member, ascending by id; unmodifiable} */
     public List<PeerSpec> peers() {
         return peers;
     }
 
+    /** {@return every member's id, ascending} */
     public List<Long> ids() {
         return peers.stream().map(PeerSpec::id).toList();
     }
 
+    /**
+     * {@return the member with node id {@code id}, if any}
+     *
+     * @param id a node id
+     */
     public Optional<PeerSpec> find(long id) {
         return peers.stream().filter(p -> p.id() == id).findFirst();
     }
 
-    /** Node id to HTTP base URL, for redirects to the leader. */
+    /**
+     * Node id to HTTP base URL, for redirects to the leader.
+     *
+     * @return a new sorted map of node id to base URL
+     */
     public Map<Long, String> httpBaseUrls() {
         Map<Long, String> urls = new TreeMap<>();
         peers.forEach(p -> urls.put(p.id(), p.httpBaseUrl()));

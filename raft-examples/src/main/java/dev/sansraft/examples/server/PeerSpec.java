@@ -12,6 +12,15 @@ import java.net.InetSocketAddress;
  */
 public record PeerSpec(long id, String host, int raftPort, int httpPort) {
 
+    /**
+     * Validates the id, host and ports.
+     *
+     * @param id the Raft node id, positive
+     * @param host host name or IP literal both ports listen on
+     * @param raftPort the Raft TCP transport's port
+     * @param httpPort the HTTP API's port
+     * @throws IllegalArgumentException naming the component out of range
+     */
     public PeerSpec {
         if (id <= 0) {
             throw new IllegalArgumentException("peer id must be positive, got " + id);
@@ -32,6 +41,9 @@ public record PeerSpec(long id, String host, int raftPort, int httpPort) {
     /**
      * Reads a member's endpoint, {@code host:raftPort/httpPort} (an IPv6 host in brackets).
      *
+     * @param id the member's node id
+     * @param endpoint the endpoint from the configuration
+     * @return the member
      * @throws IllegalArgumentException naming the endpoint when it is not of that form
      */
     public static PeerSpec parseEndpoint(long id, String endpoint) {
@@ -57,21 +69,23 @@ public record PeerSpec(long id, String host, int raftPort, int httpPort) {
         }
     }
 
-    /** The endpoint string a configuration carries for this member: {@code host:raftPort/httpPort}. */
+    /** {@return the endpoint string a configuration carries for this member: {@code host:raftPort/httpPort}} */
     public String endpoint() {
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return h + ":" + raftPort + "/" + httpPort;
     }
 
+    /** {@return the address of this peer's Raft transport} */
     public InetSocketAddress raftAddress() {
         return new InetSocketAddress(host, raftPort);
     }
 
+    /** {@return the address of this peer's HTTP API} */
     public InetSocketAddress httpAddress() {
         return new InetSocketAddress(host, httpPort);
     }
 
-    /** The base URL of this peer's HTTP API, e.g. {@code http://127.0.0.1:8001}. */
+    /** {@return the base URL of this peer's HTTP API, e.g. {@code http://127.0.0.1:8001}} */
     public String httpBaseUrl() {
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return "http://" + h + ":" + httpPort;

@@ -48,6 +48,12 @@ public final class RaftKvBackend implements KvBackend {
     private final RaftNode node;
     private final KvCommandCodec codec;
 
+    /**
+     * A backend over {@code node}, encoding commands with {@code codec}.
+     *
+     * @param node the local node; the caller keeps owning it
+     * @param codec the codec matching the state machine's limits
+     */
     public RaftKvBackend(RaftNode node, KvCommandCodec codec) {
         this.node = node;
         this.codec = codec;

@@ -55,7 +55,12 @@ public final class ServerCommand implements Command {
                         "log segment file size; compaction frees disk a whole segment at a time");
     }
 
-    /** Declares {@code --snapshot-entries}, {@code --snapshot-bytes} and {@code --snapshot-trailing}. */
+    /**
+     * Declares {@code --snapshot-entries}, {@code --snapshot-bytes} and {@code --snapshot-trailing}.
+     *
+     * @param flags the flag set to add to
+     * @return {@code flags}
+     */
     public static FlagSet withSnapshotFlags(FlagSet flags) {
         return flags
                 .flag("snapshot-entries", "N", Long.toString(DEFAULT_SNAPSHOTS.entries()),
@@ -69,6 +74,8 @@ public final class ServerCommand implements Command {
     /**
      * Reads the flags {@link #withSnapshotFlags} declares.
      *
+     * @param flags parsed flags of a set built with {@link #withSnapshotFlags}
+     * @return the thresholds
      * @throws UsageException naming the flag whose value is not a valid threshold
      */
     public static SnapshotSettings snapshotSettings(ParsedFlags flags) {
@@ -78,7 +85,12 @@ public final class ServerCommand implements Command {
                 flags.longValue("snapshot-trailing", 0, MAX_SNAPSHOT_ENTRIES));
     }
 
-    /** The server command-line flags that give a node {@code snapshots}. */
+    /**
+     * The server command-line flags that give a node {@code snapshots}.
+     *
+     * @param snapshots the thresholds to pass on
+     * @return the flags and values, ready to append to a command line
+     */
     public static List<String> snapshotArgs(SnapshotSettings snapshots) {
         return List.of("--snapshot-entries", Long.toString(snapshots.entries()),
                 "--snapshot-bytes", Long.toString(snapshots.bytes()),

@@ -73,12 +73,17 @@ public record ServerSecurity(TransportTls tls, String authToken) {
         return token;
     }
 
-    /** The HTTP API's share: HTTPS with the node's certificate if TLS is on, and the token. */
+    /** {@return the HTTP API's share: HTTPS with the node's certificate if TLS is on, and the token} */
     public HttpSecurity http() {
         return new HttpSecurity(tls != null ? tls.context() : null, authToken);
     }
 
-    /** {@code urls} with the {@code http://} scheme replaced by {@code https://} when TLS is on. */
+    /**
+     * {@code urls} with the {@code http://} scheme replaced by {@code https://} when TLS is on.
+     *
+     * @param urls node id to base URL
+     * @return the URLs with the right scheme; {@code urls} itself when TLS is off
+     */
     public Map<Long, String> withScheme(Map<Long, String> urls) {
         if (tls == null) {
             return urls;

@@ -13,6 +13,15 @@ import dev.sansraft.core.RaftConfig;
  */
 public record SnapshotSettings(long entries, long bytes, long trailingEntries) {
 
+    /**
+     * Checks that no threshold is negative.
+     *
+     * @param entries take a snapshot once this many entries were applied since the last one; 0 never
+     * @param bytes take a snapshot once this many entry bytes were applied since the last one; 0 never
+     * @param trailingEntries entries kept before a snapshot's index when the log is compacted, so that a follower a
+     *     little behind catches up from the log instead of receiving the whole snapshot
+     * @throws IllegalArgumentException if one is
+     */
     public SnapshotSettings {
         if (entries < 0 || bytes < 0 || trailingEntries < 0) {
             throw new IllegalArgumentException("snapshot thresholds must be >= 0, got entries " + entries + ", bytes "
@@ -20,18 +29,23 @@ public record SnapshotSettings(long entries, long bytes, long trailingEntries) {
         }
     }
 
-    /** The {@link RaftConfig} defaults. */
+    /** {@return the {@link RaftConfig} defaults} */
     public static SnapshotSettings defaults() {
         RaftConfig d = RaftConfig.defaults();
         return new SnapshotSettings(d.snapshotEntries(), d.snapshotBytes(), d.snapshotTrailingEntries());
     }
 
-    /** True when neither threshold is set: the node never snapshots and its log grows without bound. */
+    /** {@return true when neither threshold is set: the node never snapshots and its log grows without bound} */
     public boolean isDisabled() {
         return entries == 0 && bytes == 0;
     }
 
-    /** Copies these thresholds into {@code config}. */
+    /**
+     * Copies these thresholds into {@code config}.
+     *
+     * @param config the builder to set
+     * @return {@code config}
+     */
     public RaftConfig.Builder applyTo(RaftConfig.Builder config) {
         return config.snapshotEntries(entries).snapshotBytes(bytes).snapshotTrailingEntries(trailingEntries);
     }

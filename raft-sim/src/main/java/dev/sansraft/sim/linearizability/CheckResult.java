@@ -14,12 +14,15 @@ public record CheckResult(Verdict verdict, int partitions, int operations, long 
 
     /** What the search concluded. */
     public enum Verdict {
+        /** Every operation fits one sequential order consistent with real time. */
         LINEARIZABLE,
+        /** No such order exists; {@code counterexample} shows why. */
         NOT_LINEARIZABLE,
         /** The search exceeded its step budget on some partition before reaching an answer. */
         UNKNOWN
     }
 
+    /** {@return whether the verdict is {@link Verdict#LINEARIZABLE}} */
     public boolean isLinearizable() {
         return verdict == Verdict.LINEARIZABLE;
     }

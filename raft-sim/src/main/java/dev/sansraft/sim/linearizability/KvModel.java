@@ -18,7 +18,14 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
     public static final long ABSENT = 0;
 
     /** The operation kinds. */
-    public enum Kind { GET, PUT, CAS }
+    public enum Kind {
+        /** Reads a key. */
+        GET,
+        /** Writes a key. */
+        PUT,
+        /** Writes a key only if it holds an expected value. */
+        CAS
+    }
 
     /**
      * A request.
@@ -30,14 +37,32 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
      */
     public record Input(Kind kind, int key, long value, long expected) {
 
+        /**
+         * {@return a GET of {@code key}}
+         *
+         * @param key the key to read
+         */
         public static Input get(int key) {
             return new Input(Kind.GET, key, 0, 0);
         }
 
+        /**
+         * {@return a PUT of {@code value} under {@code key}}
+         *
+         * @param key the key to write
+         * @param value the value to write
+         */
         public static Input put(int key, long value) {
             return new Input(Kind.PUT, key, value, 0);
         }
 
+        /**
+         * {@return a CAS of {@code key} from {@code expected} to {@code value}}
+         *
+         * @param key the key to compare and set
+         * @param expected the value the key must hold
+         * @param value the new value
+         */
         public static Input cas(int key, long expected, long value) {
             return new Input(Kind.CAS, key, value, expected);
         }
@@ -56,18 +81,36 @@ public final class KvModel implements Model<Long, KvModel.Input, KvModel.Output>
      * A response: the value read by GET; for CAS whether it succeeded and, when it failed, the value it found instead
      * (as etcd's transactions report it), which makes a failed CAS as informative as a read. PUT responses carry
      * nothing of interest.
+     *
+     * @param value the value read, or for a failed CAS the value found instead
+     * @param ok false only for a CAS that failed
      */
     public record Output(long value, boolean ok) {
 
+        /**
+         * {@return a successful read of {@code value}}
+         *
+         * @param value the value read
+         */
         public static Output value(long value) {
             return new Output(value, true);
         }
 
+        /**
+         * {@return a response carrying only success or failure, such as a PUT's or a successful CAS's}
+         *
+         * @param ok whether the operation succeeded
+         */
         public static Output ok(boolean ok) {
             return new Output(0, ok);
         }
 
-        /** A CAS that failed because the key held {@code current}. */
+        /**
+         * A CAS that failed because the key held {@code current}.
+         *
+         * @param current the value the key held
+         * @return the response
+         */
         public static Output casFailed(long current) {
             return new Output(current, false);
         }

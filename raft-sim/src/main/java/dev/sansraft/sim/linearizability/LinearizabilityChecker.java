@@ -33,6 +33,11 @@ public final class LinearizabilityChecker {
 
     private final long maxStepsPerPartition;
 
+    /**
+     * A checker that gives up on a partition after {@code maxStepsPerPartition} search steps.
+     *
+     * @param maxStepsPerPartition the per-partition budget, at least 1
+     */
     public LinearizabilityChecker(long maxStepsPerPartition) {
         if (maxStepsPerPartition < 1) {
             throw new IllegalArgumentException("maxStepsPerPartition must be >= 1, got " + maxStepsPerPartition);
@@ -40,11 +45,21 @@ public final class LinearizabilityChecker {
         this.maxStepsPerPartition = maxStepsPerPartition;
     }
 
+    /** A checker with the {@link #DEFAULT_MAX_STEPS} budget. */
     public LinearizabilityChecker() {
         this(DEFAULT_MAX_STEPS);
     }
 
-    /** Checks {@code history}, partition by partition; stops at the first partition that is not linearizable. */
+    /**
+     * Checks {@code history}, partition by partition; stops at the first partition that is not linearizable.
+     *
+     * @param model the sequential specification
+     * @param history every operation of the run, pending ones included
+     * @param <S> the model's state type
+     * @param <I> the operations' input type
+     * @param <O> the operations' output type
+     * @return the verdict, with a counterexample when not linearizable
+     */
     public <S, I, O> CheckResult check(Model<S, I, O> model, List<Operation<I, O>> history) {
         List<List<Operation<I, O>>> partitions = model.partition(history);
         long steps = 0;

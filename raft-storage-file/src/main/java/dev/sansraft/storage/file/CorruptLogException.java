@@ -16,6 +16,7 @@ public final class CorruptLogException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The byte offset of the damage, or {@code -1} when it is not at one place. */
     private final long offset;
 
     CorruptLogException(Path file, long offset, String reason) {
@@ -24,12 +25,12 @@ public final class CorruptLogException extends IOException {
         this.offset = offset;
     }
 
-    /** The damaged file. */
+    /** {@return the damaged file} */
     public Path file() {
         return file;
     }
 
-    /** The byte offset of the damage inside {@link #file()}, or {@code -1} when it is not at one place. */
+    /** {@return the byte offset of the damage inside {@link #file()}, or {@code -1} when it is not at one place} */
     public long offset() {
         return offset;
     }

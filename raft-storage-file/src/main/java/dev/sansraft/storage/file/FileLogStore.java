@@ -100,12 +100,25 @@ public final class FileLogStore implements LogStore {
         this.lastIndex = segs.length == 0 ? state.firstIndex() - 1 : segs[segs.length - 1].lastIndex();
     }
 
-    /** Opens (creating if needed) the log in {@code dir} with default options. */
+    /**
+     * Opens (creating if needed) the log in {@code dir} with default options.
+     *
+     * @param dir the directory the log lives in; created with its parents if missing
+     * @return the open store, recovered to the last durable record
+     * @throws StoreLockedException if another store owns {@code dir}
+     * @throws CorruptLogException if {@code dir} holds damage that recovery must not repair
+     * @throws IOException if the directory cannot be created, read or locked
+     */
     public static FileLogStore open(Path dir) throws IOException {
         return builder(dir).open();
     }
 
-    /** A builder for a store in {@code dir}. */
+    /**
+     * A builder for a store in {@code dir}.
+     *
+     * @param dir the directory the log lives in; must not be null
+     * @return a builder with the default options, not yet touching the disk
+     */
     public static FileLogStoreBuilder builder(Path dir) {
         if (dir == null) {
             throw new IllegalArgumentException("log directory is null");
@@ -113,7 +126,7 @@ public final class FileLogStore implements LogStore {
         return new FileLogStoreBuilder(dir);
     }
 
-    /** The directory this store owns. */
+    /** {@return the directory this store owns} */
     public Path directory() {
         return dir;
     }

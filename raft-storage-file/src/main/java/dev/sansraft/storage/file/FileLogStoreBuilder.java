@@ -30,7 +30,12 @@ public final class FileLogStoreBuilder {
         this.dir = dir;
     }
 
-    /** Size at which a segment is sealed and a new one started; default 64 MiB. */
+    /**
+     * Size at which a segment is sealed and a new one started; default 64 MiB.
+     *
+     * @param bytes the segment size in bytes, in [{@value #MIN_SEGMENT_SIZE_BYTES}, {@value #MAX_SEGMENT_SIZE_BYTES}]
+     * @return this builder
+     */
     public FileLogStoreBuilder segmentSizeBytes(long bytes) {
         if (bytes < MIN_SEGMENT_SIZE_BYTES || bytes > MAX_SEGMENT_SIZE_BYTES) {
             throw new IllegalArgumentException("segmentSizeBytes must be in [" + MIN_SEGMENT_SIZE_BYTES + ", "
@@ -40,7 +45,12 @@ public final class FileLogStoreBuilder {
         return this;
     }
 
-    /** Size of the direct buffer records are encoded into; one write call per buffer. Default 1 MiB. */
+    /**
+     * Size of the direct buffer records are encoded into; one write call per buffer. Default 1 MiB.
+     *
+     * @param bytes the buffer size in bytes, in [4096, 64 MiB]
+     * @return this builder
+     */
     public FileLogStoreBuilder writeBufferBytes(int bytes) {
         if (bytes < 4096 || bytes > (64 << 20)) {
             throw new IllegalArgumentException("writeBufferBytes must be in [4096, " + (64 << 20) + "], got "
@@ -62,6 +72,7 @@ public final class FileLogStoreBuilder {
     /**
      * Opens the store, creating the directory if needed, taking its lock and recovering its contents.
      *
+     * @return the open store, recovered to the last durable record
      * @throws StoreLockedException if another store owns the directory
      * @throws CorruptLogException  if the directory holds damage that recovery must not repair
      */

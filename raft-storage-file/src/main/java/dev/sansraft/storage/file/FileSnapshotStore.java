@@ -80,7 +80,14 @@ public final class FileSnapshotStore implements SnapshotStore {
         this.writeBuffer = ByteBuffer.allocateDirect(chunkBytes);
     }
 
-    /** Opens (creating if needed) the store in {@code dir}, keeping the newest {@value #DEFAULT_RETAIN_COUNT}. */
+    /**
+     * Opens (creating if needed) the store in {@code dir}, keeping the newest {@value #DEFAULT_RETAIN_COUNT}.
+     *
+     * @param dir the directory the snapshots live in; created with its parents if missing
+     * @return the open store
+     * @throws StoreLockedException if another store owns {@code dir}
+     * @throws IOException if the directory cannot be created or read; damaged snapshots do not fail the open
+     */
     public static FileSnapshotStore open(Path dir) throws IOException {
         return open(dir, DEFAULT_RETAIN_COUNT);
     }
@@ -88,6 +95,9 @@ public final class FileSnapshotStore implements SnapshotStore {
     /**
      * Opens (creating if needed) the store in {@code dir}, keeping the newest {@code retainCount} snapshots.
      *
+     * @param dir the directory the snapshots live in; created with its parents if missing
+     * @param retainCount how many valid snapshots to keep on disk, newest first; at least 1
+     * @return the open store
      * @throws StoreLockedException if another store owns {@code dir}
      * @throws IOException          if the directory cannot be read; damaged snapshots do not fail the open (see
      *                              {@link #problems()})
@@ -347,7 +357,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         return List.copyOf(errors);
     }
 
-    /** The directory this store owns. */
+    /** {@return the directory this store owns} */
     public Path directory() {
         return dir;
     }

@@ -21,7 +21,7 @@ public final class StoreLockedException extends IOException {
         this.directory = directory;
     }
 
-    /** The directory that is already in use. */
+    /** {@return the directory that is already in use} */
     public Path directory() {
         return directory;
     }

@@ -12,12 +12,21 @@ public final class FrameDecodeException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
-    /** A decode error described by {@code message}. */
+    /**
+     * A decode error described by {@code message}.
+     *
+     * @param message what is wrong with the frame, with the offending value
+     */
     public FrameDecodeException(String message) {
         super(message);
     }
 
-    /** A decode error caused by {@code cause}, typically a core record rejecting a decoded value. */
+    /**
+     * A decode error caused by {@code cause}, typically a core record rejecting a decoded value.
+     *
+     * @param message what is wrong with the frame, with the offending value
+     * @param cause the rejection that made the frame invalid
+     */
     public FrameDecodeException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -111,6 +111,7 @@ public final class MessageCodec {
     /**
      * A codec that writes and accepts frames of at most {@code maxFrameBytes} bytes.
      *
+     * @param maxFrameBytes the largest frame, length field included, written or accepted
      * @throws IllegalArgumentException if {@code maxFrameBytes} is below {@link #MIN_MAX_FRAME_BYTES}
      */
     public MessageCodec(int maxFrameBytes) {
@@ -121,7 +122,7 @@ public final class MessageCodec {
         this.maxFrameBytes = maxFrameBytes;
     }
 
-    /** The largest frame, length field included, that this codec writes or accepts. */
+    /** {@return the largest frame, length field included, that this codec writes or accepts} */
     public int maxFrameBytes() {
         return maxFrameBytes;
     }
@@ -129,6 +130,9 @@ public final class MessageCodec {
     /**
      * The size in bytes of {@code message}'s frame, length field included. A {@code long} because an absurd batch can
      * exceed {@code int}; compare it with {@link #maxFrameBytes()} before encoding.
+     *
+     * @param message the message to measure
+     * @return the frame size in bytes, length field included
      */
     public static long frameSize(Message message) {
         if (message instanceof AppendRequest) {
@@ -175,6 +179,10 @@ public final class MessageCodec {
      * {@code members} members carrying {@code chunkBytes} bytes: what {@code maxFrameBytes} must admit for a given
      * {@code RaftConfig.snapshotChunkBytes}. A snapshot whose configuration has endpoints, learners or a joint state
      * adds its configuration block ({@link MembershipCodec#encodedSize} plus 4 bytes), typically a few hundred bytes.
+     *
+     * @param members how many members the snapshot's configuration lists
+     * @param chunkBytes the chunk's payload size in bytes
+     * @return the frame size in bytes, length field included
      */
     public static long installSnapshotFrameBytes(int members, int chunkBytes) {
         return HEADER_BYTES + INSTALL_SNAPSHOT_FIXED_BODY + (long) MEMBER_BYTES * members + CHUNK_LENGTH_BYTES
@@ -211,6 +219,8 @@ public final class MessageCodec {
     /**
      * Writes {@code message}'s frame at {@code dst}'s position and advances it past the frame.
      *
+     * @param message the message to encode
+     * @param dst the buffer to write into, with at least {@link #frameSize} bytes remaining
      * @throws IllegalArgumentException if the frame exceeds {@link #maxFrameBytes()} or {@code dst}'s remaining space,
      *                                  or the message has a value the wire format cannot carry (see
      *                                  {@link #MAX_SNAPSHOT_MEMBERS})
@@ -234,6 +244,8 @@ public final class MessageCodec {
      * Decodes the frame starting at {@code src}'s position, which must hold the whole frame, and advances the
      * position past it. Bytes after the frame are left alone.
      *
+     * @param src the buffer holding the frame from its position on
+     * @return the decoded message
      * @throws FrameDecodeException if the bytes are not exactly one valid message frame
      */
     public Message decode(ByteBuffer src) throws FrameDecodeException {

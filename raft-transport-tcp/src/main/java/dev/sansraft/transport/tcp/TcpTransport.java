@@ -104,22 +104,26 @@ public final class TcpTransport implements Transport {
         this.loop = new EventLoop(config, selector, server, counters);
     }
 
-    /** A builder; {@code nodeId}, {@code clusterId} and {@code listen} are required. */
+    /**
+     * A builder; {@code nodeId}, {@code clusterId} and {@code listen} are required.
+     *
+     * @return a builder with every optional setting at its default
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The address the listening socket is bound to, with the real port when port 0 was asked for. */
+    /** {@return the address the listening socket is bound to, with the real port when port 0 was asked for} */
     public InetSocketAddress localAddress() {
         return localAddress;
     }
 
-    /** This node's id. */
+    /** {@return this node's id} */
     public long nodeId() {
         return config.nodeId();
     }
 
-    /** True if this transport speaks TLS only. */
+    /** {@return true if this transport speaks TLS only} */
     public boolean isTls() {
         return config.tls() != null;
     }
@@ -138,7 +142,11 @@ public final class TcpTransport implements Transport {
         return counters.dialFailures.get();
     }
 
-    /** A snapshot of the counters. Any thread. */
+    /**
+     * A snapshot of the counters. Any thread.
+     *
+     * @return the counters summed over every peer link at the time of the call
+     */
     public TransportCounters counters() {
         long messages = 0;
         long bytes = 0;
@@ -245,7 +253,11 @@ public final class TcpTransport implements Transport {
         loop.updatePeers(next);
     }
 
-    /** The ids of the peers this transport dials now, ascending. Any thread. */
+    /**
+     * The ids of the peers this transport dials now, ascending. Any thread.
+     *
+     * @return the peer ids, ascending, as a new list the caller owns
+     */
     public List<Long> peerIds() {
         List<Long> ids = new ArrayList<>();
         for (PeerLink link : loop.links()) {
@@ -333,19 +345,34 @@ public final class TcpTransport implements Transport {
         private Builder() {
         }
 
-        /** This node's id; positive. */
+        /**
+         * This node's id; positive.
+         *
+         * @param nodeId this node's id, positive
+         * @return this builder
+         */
         public Builder nodeId(long nodeId) {
             this.nodeId = nodeId;
             return this;
         }
 
-        /** The cluster id every peer must present; 1 to 255 bytes of UTF-8. */
+        /**
+         * The cluster id every peer must present; 1 to 255 bytes of UTF-8.
+         *
+         * @param clusterId the cluster id, 1 to 255 bytes of UTF-8
+         * @return this builder
+         */
         public Builder clusterId(String clusterId) {
             this.clusterId = clusterId;
             return this;
         }
 
-        /** The address to listen on; port 0 picks a free port. */
+        /**
+         * The address to listen on; port 0 picks a free port.
+         *
+         * @param address the local address to bind; not null
+         * @return this builder
+         */
         public Builder listen(InetSocketAddress address) {
             this.listen = Objects.requireNonNull(address, "listen address");
             this.boundChannel = null;
@@ -355,6 +382,9 @@ public final class TcpTransport implements Transport {
         /**
          * An already bound listening channel to take over (the transport closes it). Lets callers learn every port
          * before building any transport.
+         *
+         * @param bound a bound listening channel, owned by the transport from now on; not null
+         * @return this builder
          */
         public Builder listen(ServerSocketChannel bound) {
             this.boundChannel = Objects.requireNonNull(bound, "listening channel");
@@ -362,7 +392,13 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
-        /** A peer: its node id (positive, not this node's) and the address it listens on. */
+        /**
+         * A peer: its node id (positive, not this node's) and the address it listens on.
+         *
+         * @param peerId the peer's node id: positive and not this node's
+         * @param address the address the peer listens on; not null
+         * @return this builder
+         */
         public Builder peer(long peerId, InetSocketAddress address) {
             if (peerId <= 0) {
                 throw new IllegalArgumentException("peer id must be positive, got " + peerId);
@@ -382,13 +418,21 @@ public final class TcpTransport implements Transport {
          * The largest frame sent or accepted, length field included; at least 1024, and large enough for a snapshot
          * chunk of {@link #snapshotChunkBytes} (see there). Use the same value on every node: a receiver closes the
          * connection of a peer that sends a frame larger than its own maximum.
+         *
+         * @param maxFrameBytes the largest frame in bytes, at least 1024
+         * @return this builder
          */
         public Builder maxFrameBytes(int maxFrameBytes) {
             this.maxFrameBytes = maxFrameBytes;
             return this;
         }
 
-        /** The most frame bytes queued for one peer; more messages are dropped. */
+        /**
+         * The most frame bytes queued for one peer; more messages are dropped.
+         *
+         * @param maxQueuedBytesPerPeer the per-peer bound on queued frame bytes
+         * @return this builder
+         */
         public Builder maxQueuedBytesPerPeer(long maxQueuedBytesPerPeer) {
             this.maxQueuedBytesPerPeer = maxQueuedBytesPerPeer;
             return this;
@@ -400,6 +444,9 @@ public final class TcpTransport implements Transport {
          * {@code InstallSnapshot} frame carrying that many bytes and a member list of this node and its peers, and
          * names the {@code maxFrameBytes} needed otherwise. For example, 4 MiB chunks in a 5-node cluster need
          * {@code maxFrameBytes} of at least 4 MiB plus 118 bytes, on every node.
+         *
+         * @param snapshotChunkBytes the largest snapshot chunk payload in bytes
+         * @return this builder
          */
         public Builder snapshotChunkBytes(int snapshotChunkBytes) {
             this.snapshotChunkBytes = snapshotChunkBytes;
@@ -410,13 +457,21 @@ public final class TcpTransport implements Transport {
          * The most frame bytes of snapshot chunks queued for one peer; a chunk beyond it is dropped unless no chunk is
          * queued for that peer. {@link #maxQueuedBytesPerPeer} applies to chunks too, so the smaller bound wins. Bounds how long heartbeats and appends wait
          * behind a snapshot transfer on the same link.
+         *
+         * @param maxQueuedSnapshotBytesPerPeer the per-peer bound on queued snapshot chunk frame bytes
+         * @return this builder
          */
         public Builder maxQueuedSnapshotBytesPerPeer(long maxQueuedSnapshotBytesPerPeer) {
             this.maxQueuedSnapshotBytesPerPeer = maxQueuedSnapshotBytesPerPeer;
             return this;
         }
 
-        /** The most messages queued for one peer; more are dropped. */
+        /**
+         * The most messages queued for one peer; more are dropped.
+         *
+         * @param maxQueuedMessagesPerPeer the per-peer bound on queued messages
+         * @return this builder
+         */
         public Builder maxQueuedMessagesPerPeer(int maxQueuedMessagesPerPeer) {
             this.maxQueuedMessagesPerPeer = maxQueuedMessagesPerPeer;
             return this;
@@ -429,6 +484,10 @@ public final class TcpTransport implements Transport {
          * the partition heals starts an election (the leader loses it if checkQuorum is on). A peer that connects
          * to this node cuts the wait short in any case. {@link #reconnectBackoffFor} derives both from the Raft
          * timing.
+         *
+         * @param min the first reconnect delay; not null
+         * @param max the largest reconnect delay; not null
+         * @return this builder
          */
         public Builder reconnectBackoff(Duration min, Duration max) {
             this.reconnectMin = Objects.requireNonNull(min, "min backoff");
@@ -441,6 +500,10 @@ public final class TcpTransport implements Transport {
          * largest delay is {@value #RECONNECT_HEARTBEATS} heartbeat intervals, and never more than half the election
          * timeout; the first is a tenth of that. With the defaults (100 ms tick, 1-tick heartbeat, 10-tick election
          * timeout) that is 30 ms to 300 ms.
+         *
+         * @param tickInterval the wall-clock length of one Raft tick; positive
+         * @param raft the Raft configuration whose heartbeat and election timeouts set the bound
+         * @return this builder
          */
         public Builder reconnectBackoffFor(Duration tickInterval, RaftConfig raft) {
             Objects.requireNonNull(tickInterval, "tick interval");
@@ -458,6 +521,9 @@ public final class TcpTransport implements Transport {
         /**
          * Mutual TLS 1.3 on every connection (see {@link TransportTls}); without it the transport speaks plaintext.
          * Every node of a cluster must agree: a TLS node refuses plaintext peers and the reverse.
+         *
+         * @param tls the TLS material every connection uses; not null
+         * @return this builder
          */
         public Builder tls(TransportTls tls) {
             this.tls = Objects.requireNonNull(tls, "TLS settings");
@@ -467,6 +533,9 @@ public final class TcpTransport implements Transport {
         /**
          * Told of every connection refused before it carried a message, with the reason also logged. Called on the
          * selector thread: it must return quickly and not block. Default: nothing.
+         *
+         * @param listener called once per refused connection, on the selector thread; not null
+         * @return this builder
          */
         public Builder refusalListener(Consumer<ConnectionRefusal> listener) {
             this.refusalListener = Objects.requireNonNull(listener, "refusal listener");
@@ -477,6 +546,9 @@ public final class TcpTransport implements Transport {
          * How long a connect plus handshake (TLS and the handshake frame) may take, for either side, before the
          * connection is dropped. This also bounds how long a stalled or half-open connection holds one of the
          * 32 slots for connections awaiting their handshake.
+         *
+         * @param timeout the connect plus handshake deadline; not null
+         * @return this builder
          */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = Objects.requireNonNull(timeout, "connect timeout");
@@ -487,13 +559,21 @@ public final class TcpTransport implements Transport {
          * How {@link TcpTransport#updatePeers} turns a member's endpoint string into the address to dial; it throws
          * {@link IllegalArgumentException} for an endpoint it cannot read. Default: {@code host:raftPort}, optionally
          * followed by {@code /} and anything (such as the example server's {@code host:raftPort/httpPort}).
+         *
+         * @param resolver maps a member's endpoint string to the address to dial; not null
+         * @return this builder
          */
         public Builder endpointResolver(Function<String, InetSocketAddress> resolver) {
             this.endpointResolver = Objects.requireNonNull(resolver, "endpoint resolver");
             return this;
         }
 
-        /** The random source for reconnect jitter; used only by the selector thread. Seed it for reproducibility. */
+        /**
+         * The random source for reconnect jitter; used only by the selector thread. Seed it for reproducibility.
+         *
+         * @param random the jitter source, confined to the selector thread; not null
+         * @return this builder
+         */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
             return this;
@@ -502,6 +582,7 @@ public final class TcpTransport implements Transport {
         /**
          * Validates the settings and binds the listening socket.
          *
+         * @return the running transport, listening and dialing its peers
          * @throws IllegalArgumentException naming the first invalid setting
          * @throws UncheckedIOException     if the listening socket cannot be bound
          */

@@ -51,6 +51,10 @@ public final class ThrowawayCa {
      * Creates a CA named {@code name} (its subject CN) in {@code dir}, which is created if absent; valid for
      * {@code validityDays}.
      *
+     * @param dir the directory for the CA and everything it issues; created if absent
+     * @param name the CA's subject CN
+     * @param validityDays how many days the CA certificate is valid; positive
+     * @return the CA, its key and certificate written to {@code dir}
      * @throws IllegalStateException if keytool fails, with its output
      */
     public static ThrowawayCa create(Path dir, String name, int validityDays) {
@@ -73,12 +77,17 @@ public final class ThrowawayCa {
         return ca;
     }
 
-    /** The CA certificate in PEM: the bundle to trust. */
+    /** {@return the CA certificate's PEM file: the bundle to trust} */
     public Path caPem() {
         return dir.resolve("ca.pem");
     }
 
-    /** Issues {@code CN=node-<nodeId>} into {@code node-<nodeId>.pem} and {@code .key}, valid for the next 30 days. */
+    /**
+     * Issues {@code CN=node-<nodeId>} into {@code node-<nodeId>.pem} and {@code .key}, valid for the next 30 days.
+     *
+     * @param nodeId the node id the certificate names; positive
+     * @return the written chain and key files
+     */
     public Issued issueNode(long nodeId) {
         return issue("node-" + nodeId, "CN=node-" + nodeId, null, 30);
     }
@@ -86,8 +95,11 @@ public final class ThrowawayCa {
     /**
      * Issues a certificate with subject {@code dname} into {@code <name>.pem} and {@code <name>.key}.
      *
+     * @param name the base file name of the chain and key files
+     * @param dname the certificate's subject distinguished name, such as {@code CN=node-1}
      * @param startDate    null for now, else keytool's relative form such as {@code -3d} (three days ago)
      * @param validityDays how long it is valid from its start
+     * @return the written chain and key files
      */
     public Issued issue(String name, String dname, String startDate, int validityDays) {
         String keystore = name + ".p12";

@@ -62,12 +62,23 @@ public final class TransportTls {
         this.caBundle = caBundle;
     }
 
-    /** TLS with a context the caller built, which must support TLS 1.3 and hold this node's key and certificate. */
+    /**
+     * TLS with a context the caller built, which must support TLS 1.3 and hold this node's key and certificate.
+     *
+     * @param context a TLS 1.3 context holding this node's key and certificate; not null
+     * @return TLS settings that always use {@code context} until {@link #update}
+     */
     public static TransportTls of(SSLContext context) {
         return new TransportTls(checkProtocol(Objects.requireNonNull(context, "SSL context")), null, null, null);
     }
 
-    /** TLS with the caller's key managers (this node's certificate) and trust managers (the cluster CA). */
+    /**
+     * TLS with the caller's key managers (this node's certificate) and trust managers (the cluster CA).
+     *
+     * @param keyManagers key managers presenting this node's certificate; not null
+     * @param trustManagers trust managers that accept the cluster CA; not null
+     * @return TLS settings backed by a TLS 1.3 context built from both
+     */
     public static TransportTls of(KeyManager[] keyManagers, TrustManager[] trustManagers) {
         Objects.requireNonNull(keyManagers, "key managers");
         Objects.requireNonNull(trustManagers, "trust managers");
@@ -86,6 +97,7 @@ public final class TransportTls {
      * @param certificateChain this node's certificate first, then any intermediates
      * @param privateKey       the certificate's private key, unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY})
      * @param caBundle         the CA certificates a peer's chain must lead to
+     * @return TLS settings that {@link #reload()} can refresh from the same files
      * @throws TlsConfigException naming the file and the problem
      */
     public static TransportTls fromPem(Path certificateChain, Path privateKey, Path caBundle) {
@@ -110,12 +122,16 @@ public final class TransportTls {
         context = loadPem(certificateChain, privateKey, caBundle);
     }
 
-    /** Installs {@code newContext} for connections opened from now on. */
+    /**
+     * Installs {@code newContext} for connections opened from now on.
+     *
+     * @param newContext a TLS 1.3 context; not null
+     */
     public void update(SSLContext newContext) {
         context = checkProtocol(Objects.requireNonNull(newContext, "SSL context"));
     }
 
-    /** The current context, for example to serve HTTPS with the same certificate. */
+    /** {@return the current context, for example to serve HTTPS with the same certificate} */
     public SSLContext context() {
         return context;
     }
@@ -123,6 +139,8 @@ public final class TransportTls {
     /**
      * The node id a node certificate names: its subject CN must be {@code node-<id>} with a positive decimal id.
      *
+     * @param certificate a node certificate, as a peer presented it
+     * @return the positive node id from its {@code CN=node-<id>}
      * @throws TlsConfigException if the certificate names no node id
      */
     public static long nodeIdOf(X509Certificate certificate) {
