@@ -1021,9 +1021,16 @@ public final class RaftCore {
         }
         if ((config.snapshotEntries() > 0 && since >= config.snapshotEntries())
                 || (config.snapshotBytes() > 0 && bytesSinceSnapshot >= config.snapshotBytes())) {
+            Membership membership = memberships.at(applied);
+            if (membership.isEmpty()) {
+                // A node added to a running cluster may get the log from its start, before the first configuration
+                // entry: it never learned the bootstrap configuration, and a snapshot must carry one. It snapshots
+                // once it has applied a configuration entry.
+                return;
+            }
             snapshotRequested = applied;
             bytesSinceSnapshot = 0;
-            out.add(new Action.TakeSnapshot(applied, log.term(applied), memberships.at(applied)));
+            out.add(new Action.TakeSnapshot(applied, log.term(applied), membership));
         }
     }
 

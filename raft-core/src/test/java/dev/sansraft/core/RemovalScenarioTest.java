@@ -39,6 +39,33 @@ class RemovalScenarioTest {
         assertThat(c.core(1).status().membership().learnerIds()).containsExactly(4L);
     }
 
+    /**
+     * A learner that gets the leader's log from its first entry (nothing compacted) applies entries from before the
+     * first configuration entry, whose configuration (the bootstrap one) it never learned: it must not snapshot them
+     * without a configuration, only once it applied the entry that added it. Found by the membership swarm, seed 13
+     * (a fail-stop: "snapshot at 7 without a configuration").
+     */
+    @Test
+    void aLearnerGivenTheWholeLogSnapshotsOnlyOnceItKnowsAConfiguration() {
+        RaftConfig config = RaftConfig.builder().snapshotEntries(2).snapshotTrailingEntries(1000)
+                .maxEntriesPerAppend(1).build(); // one entry per append: it applies them one at a time
+        TestCluster c = started(config, 1, 1, 2, 3);
+        for (int i = 0; i < 6; i++) {
+            c.propose(1, i, "x" + i);
+            c.tickAll(1);
+        }
+        assertThat(c.core(1).firstLogIndex()).as("not compacted: the learner gets the whole log").isEqualTo(1);
+        c.addNode(4);
+        c.changeMembership(1, 100, addLearner(4, "h4"));
+        long index = acceptedIndex(c, 1, 100);
+        c.tickAll(5);
+
+        assertThat(c.core(4).appliedIndex()).isEqualTo(c.core(1).commitIndex());
+        List<Action.TakeSnapshot> taken = c.node(4).actions(Action.TakeSnapshot.class);
+        assertThat(taken).as("it snapshots, but only from the entry that added it on").isNotEmpty()
+                .allMatch(t -> t.index() >= index && t.membership().learnerIds().contains(4L));
+    }
+
     @Test
     void aLearnerNeverCampaigns() {
         TestCluster c = started(1, 1, 2, 3);

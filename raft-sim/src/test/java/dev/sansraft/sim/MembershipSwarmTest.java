@@ -62,6 +62,21 @@ class MembershipSwarmTest {
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
     }
 
+    /**
+     * Seed 13 (5 nodes): node 7, added to the running cluster, got the leader's log from its first entry one entry at
+     * a time and asked for a snapshot before it had applied the entry that added it, at an index whose configuration
+     * (the bootstrap one, never in the log) it did not know: a fail-stop, "snapshot at 7 without a configuration". The
+     * core now waits for a configuration (core test:
+     * RemovalScenarioTest#aLearnerGivenTheWholeLogSnapshotsOnlyOnceItKnowsAConfiguration).
+     */
+    @Test
+    void seed13ANodeAddedWithTheWholeLogSnapshotsOnlyOnceItKnowsAConfiguration() {
+        NodeSwarmRun.Result r = NodeSwarmRun.run(13, TICKS, SwarmTest.nodesFor(13), "swarm", true);
+        assertThat(r.passed()).as("replay: %s --membership%n%s",
+                SimMain.replayCommand(13, TICKS, SwarmTest.nodesFor(13), "swarm"),
+                r.violation() == null ? "" : r.violation().getMessage()).isTrue();
+    }
+
     @Test
     void theSwarmReallyChangesMembershipAndMovesLeadership() {
         long changes = 0;
