@@ -5,6 +5,8 @@ import com.sun.net.httpserver.HttpExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,13 +51,22 @@ final class ClusterPage extends Filter {
     private final byte[] page;
     private final String bearerToken;
 
-    /** @param bearerToken the token peers require (sent with each fan-out request), or null */
-    ClusterPage(KvBackend backend, Map<Long, String> peerUrls, Executor responder, String bearerToken) {
+    /**
+     * @param tls         the node's own TLS context, or null for plain HTTP: peers serve HTTPS with certificates from
+     *                    the cluster CA this context trusts, which the JDK's default trust store does not
+     * @param bearerToken the token peers require (sent with each fan-out request), or null
+     */
+    ClusterPage(KvBackend backend, Map<Long, String> peerUrls, Executor responder, SSLContext tls,
+                String bearerToken) {
         this.backend = backend;
         this.peerUrls = peerUrls;
         this.responder = responder;
-        this.client = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).executor(responder)
-                .version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).executor(responder)
+                .version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) {
+            http.sslContext(tls);
+        }
+        this.client = http.build();
         this.page = loadPage();
         this.bearerToken = bearerToken;
     }

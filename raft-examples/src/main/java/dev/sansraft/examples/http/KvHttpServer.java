@@ -105,7 +105,7 @@ public final class KvHttpServer implements AutoCloseable {
         if (security.bearerToken() != null) {
             context.getFilters().add(new BearerTokenFilter(security.bearerToken()));
         }
-        context.getFilters().add(new ClusterPage(metered, leaderUrls, pool, security.bearerToken()));
+        context.getFilters().add(new ClusterPage(metered, leaderUrls, pool, security.tls(), security.bearerToken()));
         server.start();
         log.info("HTTP API listening on {} ({}{})", server.getAddress(), security.scheme(),
                 security.bearerToken() != null ? ", bearer token required" : "");

@@ -174,6 +174,13 @@ class ServerProcessClusterTest {
             assertThat(noToken.send("GET", url, null, "Authorization", "Bearer wrong-token-0123456789").statusCode())
                     .as("wrong token").isEqualTo(401);
             assertThat(noToken.get(client.leaderUrl() + "/status").statusCode()).as("status is open").isEqualTo(200);
+            // The live page's fan-out calls each member's /status over HTTPS: it must trust the cluster CA too.
+            String leaderUrl = client.leaderUrl();
+            String fanOut = Poll.until(TIMEOUT, "GET /cluster/status reaches all three members over HTTPS", () -> {
+                String body = http.get(leaderUrl + "/cluster/status").body();
+                return body.split("\"ok\":true", -1).length - 1 == 3 ? body : null;
+            });
+            assertThat(fanOut).contains("\"url\":\"https://");
             assertThat(http.get(url).statusCode()).as("right token").isEqualTo(200);
             assertThat(log()).as("nodes speak mutual TLS").contains("mutual TLSv1.3");
         }
