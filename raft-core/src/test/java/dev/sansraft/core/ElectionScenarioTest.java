@@ -46,6 +46,12 @@ class ElectionScenarioTest {
         assertThat(c.core(1).term()).as("a pre-candidate has not moved to the new term").isZero();
         assertThat(c.queued(Message.VoteRequest.class)).hasSize(2)
                 .allMatch(Message.VoteRequest::preVote).allMatch(v -> v.term() == 1);
+        // Thesis §9.6: granting a pre-vote commits the voter to nothing; its term stays where it was, on disk too.
+        c.deliverWhere(m -> m instanceof Message.VoteRequest && ((Message.VoteRequest) m).preVote());
+        for (long voter : new long[] {2, 3}) {
+            assertThat(c.core(voter).term()).as("node %d after granting a pre-vote", voter).isZero();
+            assertThat(c.node(voter).hardState.term()).as("node %d's persisted term", voter).isZero();
+        }
         c.deliverAll();
         assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
         assertThat(c.core(1).term()).isEqualTo(1);

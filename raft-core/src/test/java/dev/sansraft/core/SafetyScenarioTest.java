@@ -1,5 +1,7 @@
 package dev.sansraft.core;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import static dev.sansraft.core.TestCluster.logOfTerms;
@@ -136,5 +138,24 @@ class SafetyScenarioTest {
         for (long n = 1; n <= 4; n++) {
             assertThat(c.core(n).commitIndex()).as("node %d", n).isLessThanOrEqualTo(c.core(1).commitIndex());
         }
+    }
+
+    /**
+     * Raft Figure 2, AppendEntries rule 5: a follower commits up to the leader's commit index, but never past the
+     * last entry the append vouched for. Entries after it may be a deposed leader's that the current leader does not
+     * hold: S3 keeps 3@2 and 4@2 from term 2, the term-3 leader has committed 3@3..5@3 and probes S3 at index 2.
+     */
+    @Test
+    void aFollowerCommitsNoFurtherThanTheLastEntryTheAppendVouchedFor() {
+        TestCluster c = TestCluster.builder(CONFIG)
+                .node(1, logOfTerms(1, 1, 3, 3, 3), new HardState(3, 1))
+                .node(2, logOfTerms(1, 1, 3, 3, 3), new HardState(3, 1))
+                .node(3, logOfTerms(1, 1, 2, 2), new HardState(3, 1))
+                .build();
+        c.deliver(new Message.AppendRequest(1, 3, 3, 2, 1, List.of(), 5, 0));
+        assertThat(c.node(3).applied).as("S3 applies only what the append vouched for")
+                .extracting(LogEntry::index).containsExactly(1L, 2L);
+        assertThat(c.node(3).sent(Message.AppendResponse.class)).as("and acknowledges only that")
+                .allMatch(r -> r.success() && r.matchIndex() == 2);
     }
 }

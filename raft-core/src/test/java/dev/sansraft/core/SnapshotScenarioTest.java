@@ -391,6 +391,28 @@ class SnapshotScenarioTest {
         }
     }
 
+    /**
+     * Raft §7 with the action contract: a follower applies what the leader committed even while its own disk lags,
+     * and may snapshot it, but compacts only entries that are durable in its log; the rest follows once they are.
+     */
+    @Test
+    void aFollowerWhoseDiskLagsCompactsOnlyWhatItsLogHoldsDurably() {
+        TestCluster c = TestCluster.of(SNAPSHOTS.toBuilder().snapshotTrailingEntries(0).build(), 1, 2, 3);
+        c.elect(1);
+        c.deliverAll();
+        c.pauseDisk(3);
+        proposeMany(c, 1, 0, 25);
+        long durable = c.node(3).durableLog.lastIndex();
+        assertThat(c.node(3).applied).as("3 applies what 1 and 2 committed").hasSizeGreaterThan((int) durable);
+        assertThat(c.node(3).newestSnapshot()).as("and snapshots it").isNotNull();
+        assertThat(c.node(3).actions(Action.CompactLog.class)).as("but compacts no further than its durable log")
+                .allMatch(a -> a.upToIndex() <= durable);
+        c.resumeDisk(3);
+        proposeMany(c, 1, 100, 1);
+        assertThat(c.node(3).actions(Action.CompactLog.class)).as("the compaction completes once durable")
+                .anyMatch(a -> a.upToIndex() > durable);
+    }
+
     @Test
     void aSnapshotCoveringCommittedButNotYetDurableEntriesIsAcknowledgedOnlyOnceTheyAreDurable() {
         // Review finding B2: a follower may commit entries it has not made durable; "installed" must wait for them.

@@ -17,20 +17,31 @@ final class Nemesis {
     private final SimCluster cluster;
     private final FaultProfile profile;
     private final SplittableRandom random;
+    private final TargetedFaults faults;
+    private final TargetedNemesis targeted;
     private boolean stopped;
 
     Nemesis(SimCluster cluster, FaultProfile profile) {
+        this(cluster, profile, TargetedFaults.NONE);
+    }
+
+    /** With the targeted faults of {@code faults} too (see {@link TargetedNemesis}). */
+    Nemesis(SimCluster cluster, FaultProfile profile, TargetedFaults faults) {
         this.cluster = cluster;
         this.profile = profile;
         this.random = cluster.random();
+        this.faults = faults;
+        this.targeted = new TargetedNemesis(TargetedNemesis.Target.of(cluster), faults, cluster.seed());
     }
 
     void start() {
+        targeted.start();
         scheduleNext();
     }
 
     void stop() {
         stopped = true;
+        targeted.stop();
     }
 
     private void scheduleNext() {
@@ -63,6 +74,10 @@ final class Nemesis {
         }
         if (profile.pauses()) {
             choices.add(() -> cluster.pause(node(), 1 + random.nextInt(40)));
+        }
+        if (faults.leaderAfterMinority()) {
+            choices.add(targeted::armLeaderAfterMinority);
+            choices.add(targeted::armLeaderAfterMinority);
         }
         if (!choices.isEmpty()) {
             choices.add(cluster::heal);

@@ -17,22 +17,33 @@ final class NodeNemesis {
     private final NodeSim sim;
     private final FaultProfile profile;
     private final SplittableRandom random;
+    private final TargetedFaults faults;
+    private final TargetedNemesis targeted;
     private boolean stopped;
     private long crashes;
     private long pauses;
 
     NodeNemesis(NodeSim sim, FaultProfile profile) {
+        this(sim, profile, TargetedFaults.NONE);
+    }
+
+    /** With the targeted faults of {@code faults} too (see {@link TargetedNemesis}). */
+    NodeNemesis(NodeSim sim, FaultProfile profile, TargetedFaults faults) {
         this.sim = sim;
         this.profile = profile;
         this.random = sim.random();
+        this.faults = faults;
+        this.targeted = new TargetedNemesis(TargetedNemesis.Target.of(sim), faults, sim.seed());
     }
 
     void start() {
+        targeted.start();
         scheduleNext();
     }
 
     void stop() {
         stopped = true;
+        targeted.stop();
     }
 
     long crashes() {
@@ -78,6 +89,10 @@ final class NodeNemesis {
                 pauses++;
                 sim.pause(node(), 1 + random.nextInt(40));
             });
+        }
+        if (faults.leaderAfterMinority()) {
+            choices.add(targeted::armLeaderAfterMinority);
+            choices.add(targeted::armLeaderAfterMinority);
         }
         if (!choices.isEmpty()) {
             choices.add(sim::heal);

@@ -67,7 +67,7 @@ public final class NodeSim {
     private final boolean raftKv;
     private final long requestTimeoutMicros;
     private final List<NodeSimObserver> observers = new ArrayList<>();
-    private final long[] deliveryTimes = new long[2];
+    private final long[] deliveryTimes = new long[4];
     private long now;
     private long events;
     private long traceHash = 0xcbf29ce484222325L;
@@ -1097,6 +1097,11 @@ public final class NodeSim {
                     .append(m.paused ? " PAUSED" : "").append("\n    ").append(m.disk.describe());
         }
         return sb.toString();
+    }
+
+    /** The simulated network, for the targeted nemeses' {@link SimNetwork.Interference}. */
+    SimNetwork network() {
+        return network;
     }
 
     void note(String what) {

@@ -10,9 +10,9 @@ import java.util.SplittableRandom;
  * One randomized run of real {@link dev.sansraft.node.RaftNode}s under the simulator ({@link NodeSim}), a pure
  * function of (seed, ticks, nodes, profile): draw the fault profile and Raft config from the seed (snapshots
  * included), run clients through the nodes' futures while a nemesis crashes and restarts nodes, pauses them,
- * partitions and isolates them; then heal, check liveness, let the clients finish, check that every future of a live
- * node completed, and check the history for linearizability. Safety and client invariants are checked after every
- * event throughout.
+ * partitions and isolates them, with the targeted nemeses the seed draws ({@link TargetedFaults}); then heal, check
+ * liveness, let the clients finish, check that every future of a live node completed, and check the history for
+ * linearizability. Safety and client invariants are checked after every event throughout.
  *
  * <p>Not thread-safe; each run is independent.
  */
@@ -66,7 +66,7 @@ final class NodeSwarmRun {
                 raftKv, Math.max(2, clientTimeoutTicks / 2));
         NodeSimClients clients = new NodeSimClients(sim, 2 + setup.nextInt(4), 1 + setup.nextInt(3),
                 profile.leaseFraction(), clientTimeoutTicks);
-        NodeNemesis nemesis = new NodeNemesis(sim, profile);
+        NodeNemesis nemesis = new NodeNemesis(sim, profile, TargetedFaults.draw(profileName, seed));
         MembershipNemesis changes = membership ? new MembershipNemesis(sim, MEMBERSHIP_EVERY_ELECTION_TIMEOUTS * et)
                 : null;
         try {

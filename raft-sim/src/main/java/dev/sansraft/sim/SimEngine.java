@@ -44,7 +44,7 @@ final class SimEngine implements InvariantChecker.Reporter {
     private final RecentEvents recent;
     private final List<SimObserver> observers = new ArrayList<>();
     private final Map<IndexTerm, String> dropped = new HashMap<>();
-    private final long[] deliveryTimes = new long[2];
+    private final long[] deliveryTimes = new long[4];
     private long now;
     private long traceHash = 0xcbf29ce484222325L;
     private long events;

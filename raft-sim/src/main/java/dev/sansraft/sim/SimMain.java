@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The swarm runner:
  * {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimMain --seeds N --from S --ticks T [--nodes 3|5|7]
- * [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html] [--sabotage NAME]}. With
+ * [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html] [--sabotage NAME]
+ * [--max-failures F]}. With
  * {@code --runtime} the seeds run real {@code RaftNode}s under {@link NodeSim} instead of the simulator's own
  * execution of the core's actions. {@code --membership} (which implies {@code --runtime}) also changes the membership
  * during the faults ({@link MembershipNemesis}): voters added and removed among 1, 3, 5 and 7, learners added on empty
@@ -16,10 +17,12 @@ import java.util.List;
  * <p>{@code --trace FILE.html} (with {@code --seeds 1}) also writes the run's timeline as one self-contained HTML
  * file ({@link SimTrace}). {@code --sabotage} plants a deliberate bug ({@code stale_reads}, {@code lying_disk},
  * {@code duplicate_writes}, {@code corrupt_snapshots}) to see what the checks and the trace show; never in real runs.
+ * {@code --max-failures F} stops after the F-th failing seed (the broken-rule hunts stop at the first).
  *
  * <p>Runs seeds {@code S .. S+N-1}, printing a progress line every few seconds and a summary at the end (seeds,
  * events, violations, simulated events per second). Every failing seed is printed with its violation and the one-line
- * command that replays it; the process then exits with status 1. Exit status 2 means bad arguments. The wall clock is
+ * command that replays it; the process then exits with status 1. With {@code --max-failures F} the run stops after
+ * the F-th failing seed (a search for a bug stops at the first find). Exit status 2 means bad arguments. The wall clock is
  * read only here, for progress and throughput, never inside a run.
  */
 public final class SimMain {
@@ -39,7 +42,8 @@ public final class SimMain {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
-                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html] [--sabotage NAME]");
+                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html]"
+                    + " [--sabotage NAME] [--max-failures F]");
             status = 2;
         }
         System.exit(status);
@@ -51,6 +55,7 @@ public final class SimMain {
         long ticks = 600;
         int nodes = 5;
         String profile = "swarm";
+        long maxFailures = Long.MAX_VALUE;
         String trace = null;
         String sabotage = "none";
         boolean runtime = false;
@@ -77,6 +82,7 @@ public final class SimMain {
                 case "--ticks": ticks = parse(flag, value); break;
                 case "--nodes": nodes = (int) parse(flag, value); break;
                 case "--profile": profile = value; break;
+                case "--max-failures": maxFailures = parse(flag, value); break;
                 case "--trace": trace = value; break;
                 case "--sabotage": sabotage = value; break;
                 default: throw new IllegalArgumentException("unknown flag " + flag);
@@ -85,8 +91,8 @@ public final class SimMain {
         if (nodes != 3 && nodes != 5 && nodes != 7) {
             throw new IllegalArgumentException("--nodes must be 3, 5 or 7, got " + nodes);
         }
-        if (seeds < 1 || ticks < 1) {
-            throw new IllegalArgumentException("--seeds and --ticks must be positive");
+        if (seeds < 1 || ticks < 1 || maxFailures < 1) {
+            throw new IllegalArgumentException("--seeds, --ticks and --max-failures must be positive");
         }
         FaultProfile.draw(profile, new java.util.SplittableRandom(0));
         SwarmRun.Sabotage planted = SimTrace.sabotage(sabotage);
@@ -143,18 +149,23 @@ public final class SimMain {
             }
             if (!r.passed()) {
                 failures.add(r);
-                out.printf("FAIL seed %d (%s, state machine %s): %s%n", seed, r.profile(),
+                out.printf("FAIL seed %d (%s, %s, state machine %s): %s%n", seed, r.profile(), r.targeted(),
                         r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
                 out.println("replay: " + replayCommand(seed, ticks, nodes, profile, planted));
                 out.println("trace:  " + replayCommand(seed, ticks, nodes, profile, planted) + " --trace seed-" + seed
                         + ".html");
             }
             long t = System.nanoTime();
-            if (t - lastPrint > 5_000_000_000L || k == seeds - 1) {
+            boolean last = k == seeds - 1 || failures.size() >= maxFailures;
+            if (t - lastPrint > 5_000_000_000L || last) {
                 lastPrint = t;
                 double secs = (t - start) / 1e9;
                 out.printf("progress: %d/%d seeds, %d events, %d violations, %.0f events/s, %.1f s%n", k + 1, seeds,
                         events, failures.size(), events / secs, secs);
+            }
+            if (failures.size() >= maxFailures) {
+                seeds = k + 1;
+                break;
             }
         }
         double secs = (System.nanoTime() - start) / 1e9;

@@ -38,11 +38,26 @@ final class SimNetwork {
     private long messagesDelivered;
     /** Test-only: sees every message sent and may drop or delay it; null in every real run. */
     private MessageFilter filter;
+    /** The targeted nemesis of a swarm run, or null. */
+    private Interference interference;
 
     /** Test-only hook that picks out single messages: drop one chunk, hold back one append. */
     interface MessageFilter {
         /** How much longer than usual {@code m} takes, in microseconds; a negative value drops it. */
         long extraDelayMicros(Message m);
+    }
+
+    /**
+     * Faults aimed at particular messages ({@link TargetedNemesis}): sees every message the network accepted, with the
+     * arrival times of its copies, and decides how many copies arrive and when.
+     */
+    interface Interference {
+        /**
+         * @param deliveryTimes the arrival times of the {@code copies} copies so far; may be changed, and filled up
+         *                      to its length with more copies
+         * @return how many copies arrive (0 drops the message)
+         */
+        int interfere(Message m, long now, long[] deliveryTimes, int copies);
     }
 
     SimNetwork(int n, SimOptions options, SplittableRandom random) {
@@ -131,7 +146,7 @@ final class SimNetwork {
      * Accounts for one message sent at {@code now} and decides its fate.
      *
      * @param deliveryTimes filled with the arrival times of the copies that will be attempted
-     * @return how many copies (0, 1 or 2) to schedule
+     * @return how many copies to schedule: 0, 1 or 2, or up to {@code deliveryTimes.length} with a targeted nemesis
      */
     int send(Message m, long now, SplittableRandom random, long[] deliveryTimes) {
         messagesSent++;
@@ -148,11 +163,16 @@ final class SimNetwork {
             return 0;
         }
         deliveryTimes[0] = arrival(from, to, now, random) + extra;
+        int copies = 1;
         if (duplicateRate > 0 && random.nextDouble() < duplicateRate) {
             deliveryTimes[1] = arrival(from, to, now, random) + extra;
-            return 2;
+            copies = 2;
         }
-        return 1;
+        return interference == null ? copies : interference.interfere(m, now, deliveryTimes, copies);
+    }
+
+    void setInterference(Interference interference) {
+        this.interference = interference;
     }
 
     void setFilter(MessageFilter filter) {

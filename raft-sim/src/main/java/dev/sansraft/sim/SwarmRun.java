@@ -23,7 +23,7 @@ final class SwarmRun {
 
     /** What one seed produced. */
     record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
-                  boolean raftKv, CheckResult.Verdict linearizability, long resends, long duplicatesWithoutEffect,
+                  TargetedFaults targeted, boolean raftKv, CheckResult.Verdict linearizability, long resends, long duplicatesWithoutEffect,
                   SnapshotActions.Stats snapshots, long proposalsUnknown, InvariantViolation violation) {
         boolean passed() {
             return violation == null;
@@ -48,6 +48,21 @@ final class SwarmRun {
     }
 
     /**
+     * A run without the targeted nemeses ({@link TargetedFaults}), exactly as every seed ran before they existed:
+     * regression seeds found then replay the interleaving that found their bug.
+     */
+    static Result runWithoutTargetedFaults(long seed, long ticks, int nodes, String profileName) {
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE, null, 0, TargetedFaults.NONE, null);
+    }
+
+    /** The same with {@code sabotage} planted (see {@link #run(long, long, int, String, Sabotage)}). */
+    static Result runWithoutTargetedFaults(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
+        boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
+        return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
+                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.NONE, null);
+    }
+
+    /**
      * {@code DUPLICATE_WRITES} runs the simulator's own store (no sessions) with clients forced to re-send writes
      * every {@link #FORCED_RETRY_TICKS}, so a write lands in the log twice and is applied twice.
      */
@@ -60,7 +75,7 @@ final class SwarmRun {
                       TraceRecorder recorder) {
         boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
         return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
-                duplicates ? FORCED_RETRY_TICKS : 0, recorder);
+                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.draw(profileName, seed), recorder);
     }
 
     /**
@@ -68,11 +83,13 @@ final class SwarmRun {
      * ticks, far more often than the swarm's default, to exercise the sessions hard.
      */
     static Result runWithForcedRetries(long seed, long ticks, int nodes, String profileName) {
-        return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS, null);
+        return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS,
+                TargetedFaults.draw(profileName, seed), null);
     }
 
     private static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
-                              Boolean backendOverride, long forcedRetryTicks, TraceRecorder recorder) {
+                              Boolean backendOverride, long forcedRetryTicks, TargetedFaults targeted,
+                              TraceRecorder recorder) {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
         SimOptions options = SimOptions.builder()
@@ -109,7 +126,7 @@ final class SwarmRun {
                 profile.leaseFraction(), clientTimeoutTicks, retryTicks);
         try {
             clients.start();
-            Nemesis nemesis = new Nemesis(cluster, profile);
+            Nemesis nemesis = new Nemesis(cluster, profile, targeted);
             nemesis.start();
             cluster.runFor(ticks);
             nemesis.stop();
@@ -127,7 +144,7 @@ final class SwarmRun {
                 recorder.finish(cluster.nowMicros(), clients.history(), lin, null);
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, raftKv, lin.verdict(), clients.resends(),
+                    clients.indeterminate(), profile, targeted, raftKv, lin.verdict(), clients.resends(),
                     cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
                     cluster.engine().proposalsUnknown(), null);
         } catch (InvariantViolation v) {
@@ -135,7 +152,7 @@ final class SwarmRun {
                 recorder.finish(cluster.nowMicros(), clients.history(), null, v);
             }
             return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, raftKv, null, clients.resends(),
+                    clients.indeterminate(), profile, targeted, raftKv, null, clients.resends(),
                     cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
                     cluster.engine().proposalsUnknown(), v);
         }

@@ -34,11 +34,16 @@ class ExactlyOnceTest {
         assertThat(duplicates).as("duplicate writes applied without effect over 30 seeds").isPositive();
     }
 
+    /**
+     * The invariant compares what one incarnation of a node applied, so a duplicate whose copies straddle a crash is
+     * left to the linearizability check, which runs after it; with the targeted nemeses (more leader crashes) that
+     * already happens on seed 1. These runs leave them out, so it is this invariant that must fire.
+     */
     @Test
     void exactlyOnceFiresWhenABackendWithoutSessionsGetsRetries() {
         List<String> fired = new ArrayList<>();
         for (long seed = 1; seed <= 30 && fired.isEmpty(); seed++) {
-            SwarmRun.Result r = SwarmRun.run(seed, TICKS, SwarmTest.nodesFor(seed), "swarm",
+            SwarmRun.Result r = SwarmRun.runWithoutTargetedFaults(seed, TICKS, SwarmTest.nodesFor(seed), "swarm",
                     SwarmRun.Sabotage.DUPLICATE_WRITES);
             assertThat(r.raftKv()).isFalse();
             if (!r.passed()) {
