@@ -59,6 +59,16 @@ final class MembershipLog {
         return Arrays.binarySearch(members, id) >= 0;
     }
 
+    /**
+     * Whether this node votes in the committed configuration but not in the newest one, which is not committed yet:
+     * its removal is under way. Thesis §4.2.2: such a node still starts elections, without counting its own vote,
+     * since it may be needed until C_new is committed; a leader that appended its own removal and lost leadership
+     * may hold the only copy of C_new that a majority of C_new would vote for.
+     */
+    boolean isRemovalPending() {
+        return !changes.isEmpty() && !quorum.isVoter(self) && base.isVoter(self);
+    }
+
     /** Whether this node is the only voter: it is its own quorum. */
     boolean isSoleVoter() {
         long[] voters = quorum.voters();
@@ -76,6 +86,11 @@ final class MembershipLog {
     /** The configuration in effect: the newest in the log. */
     Membership current() {
         return changes.isEmpty() ? base : changes.get(changes.size() - 1).membership();
+    }
+
+    /** The index of the newest committed configuration entry (the base), 0 for the bootstrap configuration. */
+    long committedIndex() {
+        return baseIndex;
     }
 
     /** The index of the newest configuration entry, or the base's index. */

@@ -417,8 +417,10 @@ public final class RaftCore {
         }
         electionElapsed++;
         tickTransfer();
-        if (!memberships.quorum().isVoter(id)) {
-            // Learners, removed nodes and nodes waiting to be added never campaign (thesis §4.2.2).
+        if (!memberships.quorum().isVoter(id) && !memberships.isRemovalPending()) {
+            // Learners, removed nodes and nodes waiting to be added never campaign (thesis §4.2.2). A node whose
+            // removal is not committed yet still does (its own vote does not count): it may hold the only copy of
+            // C_new that the new voters would elect, and without it no one could win.
             return;
         }
         if (memberships.isSoleVoter()) {
@@ -795,6 +797,25 @@ public final class RaftCore {
         }
     }
 
+    /**
+     * The configuration that removes some peers is committed, and the leader stops replicating to them: it tells
+     * each, once, that the entry which removed it is committed (a heartbeat whose previous entry is that one), so a
+     * removed node that holds the entry learns its removal is final and stops campaigning (see {@link #tick}). One
+     * that does not hold it refuses the heartbeat and stays harmless (PreVote, CheckQuorum).
+     */
+    private void tellRemovedPeers(long[] peersBefore) {
+        long prev = memberships.committedIndex();
+        if (prev < log.firstIndex() - 1 || prev > log.lastIndex()) {
+            return;
+        }
+        for (long peer : peersBefore) {
+            if (!memberships.isMember(peer)) {
+                send(new Message.AppendRequest(id, peer, term, prev, log.term(prev), List.of(), log.commitIndex(),
+                        replication.round()));
+            }
+        }
+    }
+
     /** Thesis §4.3: once C_old,new is committed, the leader appends C_new by itself. */
     private void leaveJointState() {
         Membership current = memberships.current();
@@ -1000,9 +1021,16 @@ public final class RaftCore {
         }
         if ((config.snapshotEntries() > 0 && since >= config.snapshotEntries())
                 || (config.snapshotBytes() > 0 && bytesSinceSnapshot >= config.snapshotBytes())) {
+            Membership membership = memberships.at(applied);
+            if (membership.isEmpty()) {
+                // A node added to a running cluster may get the log from its start, before the first configuration
+                // entry: it never learned the bootstrap configuration, and a snapshot must carry one. It snapshots
+                // once it has applied a configuration entry.
+                return;
+            }
             snapshotRequested = applied;
             bytesSinceSnapshot = 0;
-            out.add(new Action.TakeSnapshot(applied, log.term(applied), memberships.at(applied)));
+            out.add(new Action.TakeSnapshot(applied, log.term(applied), membership));
         }
     }
 
@@ -1088,8 +1116,12 @@ public final class RaftCore {
 
     /** Sends batched appends and read rounds, emits log writes and applies, then hands the actions over. */
     private List<Action> finishBatch() {
+        long[] peersBefore = memberships.peers();
         if (memberships.committed(log.commitIndex())) {
             membershipChanged();
+            if (role == Role.LEADER) {
+                tellRemovedPeers(peersBefore);
+            }
         }
         if (role == Role.LEADER) {
             leaveJointState();

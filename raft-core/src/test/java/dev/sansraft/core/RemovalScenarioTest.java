@@ -39,6 +39,33 @@ class RemovalScenarioTest {
         assertThat(c.core(1).status().membership().learnerIds()).containsExactly(4L);
     }
 
+    /**
+     * A learner that gets the leader's log from its first entry (nothing compacted) applies entries from before the
+     * first configuration entry, whose configuration (the bootstrap one) it never learned: it must not snapshot them
+     * without a configuration, only once it applied the entry that added it. Found by the membership swarm, seed 13
+     * (a fail-stop: "snapshot at 7 without a configuration").
+     */
+    @Test
+    void aLearnerGivenTheWholeLogSnapshotsOnlyOnceItKnowsAConfiguration() {
+        RaftConfig config = RaftConfig.builder().snapshotEntries(2).snapshotTrailingEntries(1000)
+                .maxEntriesPerAppend(1).build(); // one entry per append: it applies them one at a time
+        TestCluster c = started(config, 1, 1, 2, 3);
+        for (int i = 0; i < 6; i++) {
+            c.propose(1, i, "x" + i);
+            c.tickAll(1);
+        }
+        assertThat(c.core(1).firstLogIndex()).as("not compacted: the learner gets the whole log").isEqualTo(1);
+        c.addNode(4);
+        c.changeMembership(1, 100, addLearner(4, "h4"));
+        long index = acceptedIndex(c, 1, 100);
+        c.tickAll(5);
+
+        assertThat(c.core(4).appliedIndex()).isEqualTo(c.core(1).commitIndex());
+        List<Action.TakeSnapshot> taken = c.node(4).actions(Action.TakeSnapshot.class);
+        assertThat(taken).as("it snapshots, but only from the entry that added it on").isNotEmpty()
+                .allMatch(t -> t.index() >= index && t.membership().learnerIds().contains(4L));
+    }
+
     @Test
     void aLearnerNeverCampaigns() {
         TestCluster c = started(1, 1, 2, 3);
@@ -106,13 +133,47 @@ class RemovalScenarioTest {
                 .isEmpty();
     }
 
+    /**
+     * Thesis §4.2.2: a node not in its own newest configuration still campaigns while that configuration is not
+     * committed. Here leader 1 of {1, 2} appends C_new = {2} (its own removal), which never reaches 2, and loses
+     * leadership (CheckQuorum: C_new's only voter is silent). 2 cannot win under {1, 2}: 1 holds the longer log and
+     * refuses it. Only 1 can be elected (by 2, the voter of C_new; its own vote does not count), and it must, to get
+     * C_new committed. Found by the membership swarm, seed 52 (MembershipSwarmTest).
+     */
+    @Test
+    void aLeaderThatLostLeadershipBeforeItsRemovalCommittedCampaignsToCommitIt() {
+        TestCluster c = started(1, 1, 2);
+        c.isolate(2);
+        c.changeMembership(1, 100, remove(1));
+        long index = acceptedIndex(c, 1, 100);
+        assertThat(membership(c, 1).voterIds()).containsExactly(2L);
+        c.tick(1, 3 * RaftConfig.defaults().electionTimeoutTicks());
+        assertThat(c.core(1).role()).as("CheckQuorum: the only voter of C_new is silent").isNotEqualTo(Role.LEADER);
+        assertThat(c.core(2).lastLogIndex()).as("2 never got C_new").isLessThan(index);
+
+        c.heal(2);
+        for (int i = 0; i < 400 && !(c.leader() == 2 && c.core(2).commitIndex() >= index); i++) {
+            c.tickAll(1);
+        }
+
+        assertThat(c.node(1).sent(Message.VoteRequest.class)).as("1 campaigned for C_new").isNotEmpty();
+        assertThat(c.core(2).commitIndex()).as("C_new committed").isGreaterThanOrEqualTo(index);
+        assertThat(membership(c, 2).voterIds()).containsExactly(2L);
+        assertThat(c.leader()).as("and 2, C_new's only voter, leads it").isEqualTo(2L);
+    }
+
     @Test
     void aRemovedFollowerLearnsItsRemovalAndStopsCampaigning() {
         TestCluster c = started(1, 1, 2, 3);
         c.changeMembership(1, 100, remove(3));
+        long index = acceptedIndex(c, 1, 100);
         c.tickAll(3);
         assertThat(membership(c, 3).voterIds()).as("the leader sent 3 the entry that removes it")
                 .containsExactly(1L, 2L);
+        // Until 3 knows that entry committed it may still be needed to elect a leader, and campaigns (thesis
+        // §4.2.2; aLeaderThatLostLeadershipBeforeItsRemovalCommittedCampaignsToCommitIt); the next heartbeat tells it.
+        c.tickAll(RaftConfig.defaults().heartbeatIntervalTicks() + 1);
+        assertThat(c.core(3).commitIndex()).as("3 learned its removal is committed").isGreaterThanOrEqualTo(index);
 
         int mark = c.node(3).mark();
         c.isolate(1);

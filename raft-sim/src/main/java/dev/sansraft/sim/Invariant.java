@@ -46,6 +46,16 @@ public enum Invariant {
     ACTION_ORDER,
     /** A real node runtime under the simulator stopped on a fatal error (an invariant of the runtime broke). */
     NODE_FAILURE,
+    /**
+     * Each committed configuration's quorums intersect those of the configuration committed before it (thesis ch. 4:
+     * the single-step change of one voter, or the joint configuration between larger changes).
+     */
+    CONFIGURATION_OVERLAP,
+    /**
+     * A leader's commit index is held durably by a quorum of its configuration: removed nodes and learners never
+     * count toward a commit, and in the joint configuration both majorities are needed.
+     */
+    COMMIT_QUORUM,
     /** The clients' history is linearizable. */
     LINEARIZABILITY,
     /** The core threw while handling an event. */

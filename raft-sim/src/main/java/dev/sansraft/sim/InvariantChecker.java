@@ -2,7 +2,10 @@ package dev.sansraft.sim;
 
 import dev.sansraft.core.HardState;
 import dev.sansraft.core.InMemoryLog;
+import dev.sansraft.core.EntryKind;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Membership;
+import dev.sansraft.core.MembershipCodec;
 import dev.sansraft.core.Role;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +35,9 @@ import java.util.Map;
  *   there, and every other node reaching that index must have the same digest.</li>
  *   <li>With compacted logs, Log Matching and Leader Completeness compare only the indexes both sides still hold,
  *   plus the term at a compaction point, which the log still knows.</li>
+ *   <li>Configuration overlap: each configuration committed (a {@code CONFIG} entry entering the committed sequence)
+ *   must have every quorum intersect every quorum of the configuration committed before it (or the starting one),
+ *   so that no two leaders or commits, one under each, can miss each other (thesis ch. 4).</li>
  *   <li>Monotonic commit and applied indexes, applied &lt;= commit; persisted term never decreasing and one vote per
  *   term; durable state intact across a restart.</li>
  * </ul>
@@ -77,6 +83,9 @@ final class InvariantChecker {
 
     private final java.util.Map<Long, Ahead> ahead = new java.util.HashMap<>();
     private boolean toleratesGaps;
+    /** The newest configuration in the committed sequence, or the starting one; null when not told it. */
+    private Membership committedConfiguration;
+    private long committedConfigurationIndex;
 
     InvariantChecker(int nodes, Reporter reporter) {
         this.reporter = reporter;
@@ -222,7 +231,29 @@ final class InvariantChecker {
         }
     }
 
+    /** The configuration the cluster starts from, before any {@code CONFIG} entry commits. */
+    void startConfiguration(Membership m) {
+        committedConfiguration = m;
+    }
+
+    /** The newest configuration known committed (or the starting one); null when not told the starting one. */
+    Membership committedConfiguration() {
+        return committedConfiguration;
+    }
+
     private void addCommitted(LogEntry e, long term) {
+        if (e.kind() == EntryKind.CONFIG && committedConfiguration != null) {
+            Membership next = MembershipCodec.decode(e.payload());
+            String disjoint = Quorums.disjointQuorums(committedConfiguration, next);
+            if (disjoint != null) {
+                throw fail(Invariant.CONFIGURATION_OVERLAP, "the configuration committed at index " + e.index() + " ("
+                        + Quorums.describe(next) + ") has a quorum disjoint from one of the configuration committed"
+                        + " before it" + (committedConfigurationIndex == 0 ? " (the starting one)" : " at index "
+                        + committedConfigurationIndex) + ": " + disjoint);
+            }
+            committedConfiguration = next;
+            committedConfigurationIndex = e.index();
+        }
         committed.add(e);
         if (committed.size() > commitTerm.length) {
             commitTerm = Arrays.copyOf(commitTerm, commitTerm.length * 2);

@@ -1,6 +1,7 @@
 package dev.sansraft.sim;
 
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.core.Membership;
 import dev.sansraft.core.Message;
 import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.RaftStatus;
@@ -13,6 +14,7 @@ import dev.sansraft.sim.linearizability.KvModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,6 +39,14 @@ import java.util.function.BooleanSupplier;
  * saves, applies, commits and leaders as each node's status shows them); a node that stops on a fatal error is a
  * {@link Invariant#NODE_FAILURE}. Client-visible invariants are checked by {@link NodeSimClients}.
  *
+ * <p>Membership: a cluster may have room for more nodes than it starts with ({@link #create(int, int, long, SimOptions,
+ * boolean, long)}). {@link #addNode} starts the next one, with a new id, on an empty disk as a member-to-be
+ * ({@link Membership#EMPTY}) for the leader to add; {@link #retire} ends a node for good, process and disk. Every round
+ * also checks that a leader's new commit index is held durably by a quorum of the leader's configuration
+ * ({@link Invariant#COMMIT_QUORUM}: removed nodes and learners never count), and the checker compares each committed
+ * configuration with the one before it ({@link Invariant#CONFIGURATION_OVERLAP}); Election Safety covers every node
+ * that ever ran, whatever configuration it was in.
+ *
  * <p>Not thread-safe: one thread drives a run, and nothing reads the wall clock, so a seed replays exactly.
  */
 public final class NodeSim {
@@ -52,7 +62,8 @@ public final class NodeSim {
     private final InvariantChecker checker;
     private final RecentEvents recent;
     private final Member[] members;
-    private final List<Long> ids;
+    /** Slots in use: the starting nodes, then one per {@link #addNode}. */
+    private int allocated;
     private final boolean raftKv;
     private final long requestTimeoutMicros;
     private final List<NodeSimObserver> observers = new ArrayList<>();
@@ -64,29 +75,37 @@ public final class NodeSim {
     private RuntimeException raised;
     private SimStage running;
 
-    private NodeSim(int n, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
+    private NodeSim(int n, int capacity, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
         if (n < 1) {
             throw new IllegalArgumentException("a cluster needs at least one node, got " + n);
+        }
+        if (capacity < n) {
+            throw new IllegalArgumentException("room for " + capacity + " nodes cannot hold the " + n + " it starts");
         }
         this.seed = seed;
         this.options = options;
         this.raftKv = raftKv;
         this.random = new SplittableRandom(seed);
-        this.network = new SimNetwork(n, options, random);
+        this.network = new SimNetwork(capacity, options, random);
         this.recent = new RecentEvents(options.recentEventCount(), options.tickMicros());
-        this.checker = new InvariantChecker(n, this::violation);
+        this.checker = new InvariantChecker(capacity, this::violation);
         checker.tolerateGaps();
         this.requestTimeoutMicros = requestTimeoutTicks * options.tickMicros();
-        this.members = new Member[n];
-        List<Long> list = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
+        this.members = new Member[capacity];
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < capacity; i++) {
             double skew = options.clockSkew() == 0 ? 0 : (random.nextDouble() * 2 - 1) * options.clockSkew();
             members[i] = new Member(i, 1 + skew);
-            list.add(i + 1L);
+            if (i < n) {
+                ids.add(i + 1L);
+            }
         }
-        this.ids = List.copyOf(list);
-        for (Member m : members) {
-            start(m);
+        Membership initial = Membership.ofVoters(ids);
+        checker.startConfiguration(initial);
+        this.allocated = n;
+        for (int i = 0; i < n; i++) {
+            members[i].bootstrap = initial;
+            start(members[i]);
         }
     }
 
@@ -101,7 +120,24 @@ public final class NodeSim {
      * @return the cluster
      */
     public static NodeSim create(int n, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
-        return new NodeSim(n, seed, options, raftKv, requestTimeoutTicks);
+        return new NodeSim(n, n, seed, options, raftKv, requestTimeoutTicks);
+    }
+
+    /**
+     * A cluster of {@code n} real nodes with room for {@code capacity} in all (ids 1..capacity), the rest started
+     * later by {@link #addNode}.
+     *
+     * @param n                   the number of nodes started now, all voters
+     * @param capacity            the most nodes the run may ever start
+     * @param seed                the seed of every random choice in the run
+     * @param options             network, disk and timing settings
+     * @param raftKv              whether nodes run raft-kv's state machine (with sessions) or the simulator's store
+     * @param requestTimeoutTicks the nodes' request timeout, in ticks
+     * @return the cluster
+     */
+    public static NodeSim create(int n, int capacity, long seed, SimOptions options, boolean raftKv,
+                                 long requestTimeoutTicks) {
+        return new NodeSim(n, capacity, seed, options, raftKv, requestTimeoutTicks);
     }
 
     // ---------------------------------------------------------------- one node, over its incarnations
@@ -124,6 +160,12 @@ public final class NodeSim {
         long pausedSince;
         List<Runnable> held = new ArrayList<>();
         NodeState lastState;
+        /** The configuration it was built with: the starting voters, or EMPTY for a node added later. */
+        Membership bootstrap = Membership.EMPTY;
+        /** The configuration its status showed at the last checked round. */
+        Membership lastMembership = Membership.EMPTY;
+        /** Gone for good, disk and all ({@link #retire}). */
+        boolean retired;
 
         Member(int slot, double clockRate) {
             this.slot = slot;
@@ -407,7 +449,7 @@ public final class NodeSim {
         Incarnation inc = new Incarnation(m);
         RaftConfig config = options.raftConfig().toBuilder()
                 .randomSeed(seed * 0x9E3779B97F4A7C15L + m.id * 1_000_003L + inc.number).build();
-        RaftNode node = RaftNode.builder().id(m.id).members(ids).config(config).logStore(inc.log)
+        RaftNode node = RaftNode.builder().id(m.id).membership(m.bootstrap).config(config).logStore(inc.log)
                 .snapshotStore(inc.snapshots).transport(inc.transport).stateMachine(inc.stateMachine)
                 .tickInterval(Duration.ofNanos(options.tickMicros() * 1000))
                 .requestTimeout(Duration.ofNanos(requestTimeoutMicros * 1000)).nodeScheduler(inc).build();
@@ -426,6 +468,7 @@ public final class NodeSim {
                     m.disk.reportedTerm(), state);
         }
         m.lastState = state;
+        m.lastMembership = s.membership();
         for (NodeSimObserver o : observers) {
             o.onStart(m.id, inc.number);
         }
@@ -456,13 +499,16 @@ public final class NodeSim {
     }
 
     /**
-     * Restarts {@code id} from its durable state, crashing it first if it is up.
+     * Restarts {@code id} from its durable state, crashing it first if it is up; a retired node stays down.
      *
      * @param id the node to restart
      */
     public void restart(long id) {
         crash(id);
         Member m = member(id);
+        if (m.retired) {
+            return;
+        }
         start(m);
         note("restart n" + id + " (incarnation " + m.incarnations + ")");
     }
@@ -484,6 +530,42 @@ public final class NodeSim {
         m.rateSinceMicros = now;
         m.clockRate = rate;
         note("clock of n" + id + " runs at " + rate + " times true time");
+    }
+
+    /**
+     * Starts the next node, with a new id, on an empty disk and as a member-to-be: it waits for a leader to add it.
+     *
+     * @return its id, or 0 when the cluster has no room left
+     */
+    public long addNode() {
+        if (allocated == members.length) {
+            return 0;
+        }
+        Member m = members[allocated++];
+        start(m);
+        note("add n" + m.id + " (empty disk, no configuration)");
+        return m.id;
+    }
+
+    /**
+     * Ends {@code id} for good, as a machine whose disk died: it crashes and never restarts.
+     *
+     * @param id the node to retire
+     */
+    public void retire(long id) {
+        Member m = member(id);
+        crash(id);
+        m.retired = true;
+        note("retire n" + id);
+    }
+
+    /**
+     * {@return whether {@code id} was retired}
+     *
+     * @param id the node
+     */
+    public boolean isRetired(long id) {
+        return member(id).retired;
     }
 
     /**
@@ -659,7 +741,7 @@ public final class NodeSim {
 
     /** Resumes every paused node now. */
     public void resumeAll() {
-        for (Member m : members) {
+        for (Member m : allocatedMembers()) {
             if (m.paused) {
                 resume(m);
             }
@@ -793,6 +875,12 @@ public final class NodeSim {
         NodeState after = new NodeState(s.role(), s.term(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
                 s.lastLogIndex());
         m.lastState = after;
+        Membership membershipBefore = m.lastMembership;
+        m.lastMembership = s.membership();
+        if (options.checkInvariants() && after.role() == Role.LEADER && before.role() == Role.LEADER
+                && before.term() == after.term() && after.commitIndex() > before.commitIndex()) {
+            checkCommitQuorum(m, before, after, inc.log.log(), membershipBefore);
+        }
         if (after.role() == Role.LEADER && (before.role() != Role.LEADER || before.term() != after.term())) {
             recent.add(now, "n" + m.id + " became LEADER of term " + after.term());
         }
@@ -802,6 +890,56 @@ public final class NodeSim {
         for (NodeSimObserver o : observers) {
             o.onStatus(m.id, before, after);
         }
+    }
+
+    /**
+     * {@link Invariant#COMMIT_QUORUM}: the leader {@code m} committed up to {@code after}'s commit index, so the voters
+     * of the configuration it counted with that durably hold that entry must form a quorum of it; a removed node or a
+     * learner holding it never helps. The rounds since the last check may have changed the configuration more than
+     * once (a configuration takes effect when appended), so any of the ones in effect meanwhile will do: the one
+     * before them, or one the leader appended in them. The holders are counted now, when at least as many hold it.
+     */
+    private void checkCommitQuorum(Member m, NodeState before, NodeState after,
+                                   dev.sansraft.core.InMemoryLog log, Membership membershipBefore) {
+        long index = after.commitIndex();
+        if (before.lastLogIndex() + 1 < log.firstIndex() || index < log.firstIndex() - 1) {
+            return; // compacted meanwhile: the configurations of the window are not all known
+        }
+        long term = log.term(index);
+        List<Membership> candidates = new ArrayList<>();
+        candidates.add(membershipBefore);
+        for (long i = before.lastLogIndex() + 1; i <= Math.min(after.lastLogIndex(), log.lastIndex()); i++) {
+            LogEntry e = log.entry(i);
+            if (e.kind() == dev.sansraft.core.EntryKind.CONFIG) {
+                candidates.add(dev.sansraft.core.MembershipCodec.decode(e.payload()));
+            }
+        }
+        StringBuilder seen = new StringBuilder();
+        for (Membership c : candidates) {
+            List<Long> holders = durableHolders(index, term, c.allVoterIds());
+            if (Quorums.isQuorum(c, holders)) {
+                return;
+            }
+            seen.append(seen.length() == 0 ? "" : "; ").append(holders).append(" of ").append(Quorums.describe(c));
+        }
+        throw violation(Invariant.COMMIT_QUORUM, "leader " + m.id + " committed index " + index + " (term " + term
+                + ") but no configuration it was in since its last check has a quorum holding it durably: " + seen);
+    }
+
+    private List<Long> durableHolders(long index, long term, Collection<Long> voters) {
+        List<Long> holders = new ArrayList<>();
+        for (long id : voters) {
+            if (id < 1 || id > allocated) {
+                continue;
+            }
+            dev.sansraft.core.InMemoryLog durable = member(id).disk.durableLog();
+            boolean compactedPast = durable.firstIndex() - 1 >= index;
+            if (compactedPast || (index >= durable.firstIndex() && index <= durable.lastIndex()
+                    && durable.term(index) == term)) {
+                holders.add(id);
+            }
+        }
+        return holders;
     }
 
     void clientCall(int clientId, long nodeId, KvModel.Input input) {
@@ -822,9 +960,9 @@ public final class NodeSim {
 
     // ---------------------------------------------------------------- accessors
 
-    /** {@return the number of nodes} */
+    /** {@return how many nodes were started so far (ids 1..size), retired ones included} */
     public int size() {
-        return members.length;
+        return allocated;
     }
 
     /** {@return the run's seed} */
@@ -895,8 +1033,8 @@ public final class NodeSim {
     }
 
     Member member(long id) {
-        if (id < 1 || id > members.length) {
-            throw new IllegalArgumentException("no node " + id + " in a cluster of " + members.length);
+        if (id < 1 || id > allocated) {
+            throw new IllegalArgumentException("no node " + id + " in a cluster of " + allocated);
         }
         return members[(int) id - 1];
     }
@@ -945,7 +1083,7 @@ public final class NodeSim {
     public long leader() {
         long best = 0;
         long bestTerm = -1;
-        for (Member m : members) {
+        for (Member m : allocatedMembers()) {
             if (isConnected(m.id)) {
                 RaftStatus s = m.live.node.status();
                 if (s.role() == Role.LEADER && s.term() > bestTerm) {
@@ -960,7 +1098,7 @@ public final class NodeSim {
     /** A metric summed over the live incarnations (counters start again at each restart). */
     long metricSum(String name) {
         long sum = 0;
-        for (Member m : members) {
+        for (Member m : allocatedMembers()) {
             if (m.live != null) {
                 sum += (long) m.live.node.metrics().get(name);
             }
@@ -994,8 +1132,8 @@ public final class NodeSim {
         heal();
         resumeAll();
         setUnreliable(0, 0);
-        for (Member m : members) {
-            if (m.live == null) {
+        for (Member m : allocatedMembers()) {
+            if (m.live == null && !m.retired) {
                 restart(m.id);
             }
         }
@@ -1025,14 +1163,16 @@ public final class NodeSim {
             }
             runForMicros(options.tickMicros() / 2);
         }
-        // The probe's future completed on the leader's apply stage, so its applied index covers the probe.
+        // The probe's future completed on the leader's apply stage, so its applied index covers the probe. Every
+        // member of the leader's configuration must apply it; nodes removed from it need not.
         long target = appliedIndex(probeLeader);
+        Membership configuration = node(probeLeader).status().membership();
         long window = SimCluster.CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et * options.tickMicros();
-        long slowest = minApplied();
+        long slowest = minApplied(configuration);
         long windowEnd = now + window;
-        while (minApplied() < target) {
+        while (minApplied(configuration) < target) {
             runForMicros(options.tickMicros() / 2);
-            long m = minApplied();
+            long m = minApplied(configuration);
             if (m > slowest) {
                 slowest = m;
                 windowEnd = now + window;
@@ -1045,18 +1185,26 @@ public final class NodeSim {
         return (now - start) / options.tickMicros();
     }
 
-    private long minApplied() {
+    private long minApplied(Membership configuration) {
         long min = Long.MAX_VALUE;
-        for (Member m : members) {
-            min = Math.min(min, appliedIndex(m.id));
+        for (Member m : allocatedMembers()) {
+            if (!m.retired && configuration.contains(m.id)) {
+                min = Math.min(min, appliedIndex(m.id));
+            }
         }
         return min;
     }
 
+    /** The nodes started so far (slots 1..{@link #size()}), retired ones included. */
+    private List<Member> allocatedMembers() {
+        return java.util.Arrays.asList(members).subList(0, allocated);
+    }
+
     String describeNodes() {
         StringBuilder sb = new StringBuilder();
-        for (Member m : members) {
-            sb.append("\n  n").append(m.id).append(m.live == null ? " down" : " " + m.live.node.status())
+        for (Member m : allocatedMembers()) {
+            sb.append("\n  n").append(m.id).append(m.retired ? " retired" : m.live == null ? " down"
+                            : " " + m.live.node.status())
                     .append(m.paused ? " PAUSED" : "").append("\n    ").append(m.disk.describe());
         }
         return sb.toString();

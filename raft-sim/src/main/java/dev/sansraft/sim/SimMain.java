@@ -7,9 +7,12 @@ import java.util.List;
 /**
  * The swarm runner:
  * {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimMain --seeds N --from S --ticks T [--nodes 3|5|7]
- * [--profile swarm|calm|partitions|crashes] [--runtime] [--trace FILE.html] [--sabotage NAME] [--max-failures F]}. With
+ * [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html] [--sabotage NAME]
+ * [--max-failures F]}. With
  * {@code --runtime} the seeds run real {@code RaftNode}s under {@link NodeSim} instead of the simulator's own
- * execution of the core's actions.
+ * execution of the core's actions. {@code --membership} (which implies {@code --runtime}) also changes the membership
+ * during the faults ({@link MembershipNemesis}): voters added and removed among 1, 3, 5 and 7, learners added on empty
+ * disks and promoted, dead voters replaced by new ids, leadership transferred.
  *
  * <p>{@code --trace FILE.html} (with {@code --seeds 1}) also writes the run's timeline as one self-contained HTML
  * file ({@link SimTrace}). {@code --sabotage} plants a deliberate bug ({@code stale_reads}, {@code lying_disk},
@@ -39,8 +42,8 @@ public final class SimMain {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
-                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--trace FILE.html] [--sabotage NAME]"
-                    + " [--max-failures F]");
+                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html]"
+                    + " [--sabotage NAME] [--max-failures F]");
             status = 2;
         }
         System.exit(status);
@@ -56,9 +59,16 @@ public final class SimMain {
         String trace = null;
         String sabotage = "none";
         boolean runtime = false;
+        boolean membership = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--runtime")) {
+                runtime = true;
+                continue;
+            }
+            if (flag.equals("--membership")) {
+                // Membership changes go through the real RaftNode API, so they run on the node runtime.
+                membership = true;
                 runtime = true;
                 continue;
             }
@@ -97,7 +107,7 @@ public final class SimMain {
             return failed == null ? 0 : 1;
         }
         if (runtime) {
-            return runRuntime(seeds, from, ticks, nodes, profile, out);
+            return runRuntime(seeds, from, ticks, nodes, profile, membership, out);
         }
         out.printf("sansraft sim: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from, from + seeds - 1, ticks,
                 nodes, profile);
@@ -174,9 +184,13 @@ public final class SimMain {
     }
 
     /** {@code --runtime}: the seeds run real RaftNodes under {@link NodeSim} ({@link NodeSwarmRun}). */
-    private static int runRuntime(long seeds, long from, long ticks, int nodes, String profile, PrintStream out) {
-        out.printf("sansraft sim, real node runtime: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from,
-                from + seeds - 1, ticks, nodes, profile);
+    private static int runRuntime(long seeds, long from, long ticks, int nodes, String profile, boolean membership,
+                                  PrintStream out) {
+        out.printf("sansraft sim, real node runtime: seeds %d..%d, %d ticks, %d nodes, profile %s%s%n", from,
+                from + seeds - 1, ticks, nodes, profile, membership ? ", membership changes" : "");
+        String flags = membership ? " --membership" : " --runtime";
+        long membershipChanges = 0;
+        long transfers = 0;
         long start = System.nanoTime();
         long lastPrint = start;
         long events = 0;
@@ -192,7 +206,9 @@ public final class SimMain {
         List<NodeSwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
-            NodeSwarmRun.Result r = NodeSwarmRun.run(seed, ticks, nodes, profile);
+            NodeSwarmRun.Result r = NodeSwarmRun.run(seed, ticks, nodes, profile, membership);
+            membershipChanges += r.membershipChanges();
+            transfers += r.transfers();
             events += r.events();
             operations += r.operations();
             crashes += r.crashes();
@@ -209,7 +225,7 @@ public final class SimMain {
                 failures.add(r);
                 out.printf("FAIL seed %d (%s, state machine %s): %s%n", seed, r.profile(),
                         r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
-                out.println("replay: " + replayCommand(seed, ticks, nodes, profile) + " --runtime");
+                out.println("replay: " + replayCommand(seed, ticks, nodes, profile) + flags);
             }
             long t = System.nanoTime();
             if (t - lastPrint > 5_000_000_000L || k == seeds - 1) {
@@ -225,8 +241,12 @@ public final class SimMain {
                 + " unknown %d, dropped %d; snapshots taken %d, installed from a leader %d (final incarnations);"
                 + " trace hash %016x%n", seeds, events, operations, failures.size(), events / secs, secs, undecided,
                 crashes, pauses, unknown, dropped, snapshotsTaken, snapshotsInstalled, traceHash);
+        if (membership) {
+            out.printf("membership: %d changes committed, %d leadership transfers done%n", membershipChanges,
+                    transfers);
+        }
         for (NodeSwarmRun.Result f : failures) {
-            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile) + " --runtime");
+            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile) + flags);
         }
         return failures.isEmpty() ? 0 : 1;
     }

@@ -399,10 +399,18 @@ final class TargetedNemesis implements SimNetwork.Interference {
         });
     }
 
+    /** The messages recently sent to {@code node}; a cluster whose membership changes starts new nodes later. */
+    private ArrayDeque<Message> recentTo(long node) {
+        while (recentTo.size() < node) {
+            recentTo.add(new ArrayDeque<>());
+        }
+        return recentTo.get((int) node - 1);
+    }
+
     private void remember(Message m) {
         if (m instanceof Message.AppendRequest || m instanceof Message.InstallSnapshot
                 || m instanceof Message.VoteRequest) {
-            ArrayDeque<Message> recent = recentTo.get((int) m.to() - 1);
+            ArrayDeque<Message> recent = recentTo(m.to());
             recent.addLast(m);
             if (recent.size() > RECENT_PER_NODE) {
                 recent.pollFirst();
@@ -412,7 +420,7 @@ final class TargetedNemesis implements SimNetwork.Interference {
 
     /** Sends {@code node} again a few of the older messages it was sent, within the next few ticks. */
     private void replayStale(long node, long now) {
-        List<Message> older = new ArrayList<>(recentTo.get((int) node - 1));
+        List<Message> older = new ArrayList<>(recentTo(node));
         int count = Math.min(older.size(), 1 + random.nextInt(4));
         for (int i = 0; i < count; i++) {
             Message m = older.get(random.nextInt(older.size()));
