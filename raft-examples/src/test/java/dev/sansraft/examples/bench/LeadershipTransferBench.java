@@ -34,9 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * the event's start until 5 s after it. The baseline is the same measure over quiet stretches of the same run.
  *
  * <pre>
- * java -cp raft-examples/target/raft-examples.jar:raft-examples/target/test-classes \
+ * java -cp $PWD/raft-examples/target/raft-examples.jar:$PWD/raft-examples/target/test-classes \
  *     dev.sansraft.examples.bench.LeadershipTransferBench CONNECTIONS TRANSFERS KILLS WORK_DIR
  * </pre>
+ * The classpath must be absolute: the servers are started with it, in {@code WORK_DIR}.
  */
 public final class LeadershipTransferBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
