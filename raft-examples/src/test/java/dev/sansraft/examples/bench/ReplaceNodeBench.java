@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * SIGKILLed and its data directory deleted; node 4 is started on an empty data directory with {@code --address} and
  * {@code --join} (the leader's HTTP address). Then node 3 is removed ({@code DELETE /members/3}).
  *
- * <p>From node 4's process start it records when: its {@code /status} answers; it prints that it was added as a
- * learner; the first snapshot bytes arrive; the snapshot is fully received (committed to its snapshot store:
+ * <p>From node 4's process start it records when: it prints that it read the members (its JVM is up and
+ * {@code GET /members} answered); its {@code /status} answers; it prints that it was added as a learner; the first snapshot bytes arrive; the snapshot is fully received (committed to its snapshot store:
  * {@code sansraft_snapshots_received_total}); it is installed into the state machine
  * ({@code sansraft_snapshots_installed_total}); its applied index reaches the leader's (the learner has caught up);
  * and it prints that it was promoted to voter. The leader promotes once its match index for node 4 is close to its
@@ -93,7 +93,9 @@ public final class ReplaceNodeBench {
                 "--snapshot-entries", Long.toString(values()), "--snapshot-bytes", "0", "--snapshot-trailing", "16"));
         full.addAll(args);
         cluster.start(id, List.of("-Xmx" + heap, "-Xms64m", "-XX:+UseG1GC"), full, line -> {
-            if (line.endsWith("node " + id + ": added as a learner; catching up with the leader's log")) {
+            if (line.contains("node " + id + ": joining the cluster at ")) {
+                stamp("members read");
+            } else if (line.endsWith("node " + id + ": added as a learner; catching up with the leader's log")) {
                 stamp("added as a learner");
             } else if (line.endsWith("node " + id + ": promoted to voter; joined")) {
                 stamp("promoted to voter");
@@ -154,13 +156,14 @@ public final class ReplaceNodeBench {
                 .body()).stream().filter(MembershipClient.Member::voter).map(MembershipClient.Member::id).toList();
 
         Map<String, Double> at = new LinkedHashMap<>();
-        for (String event : List.of("/status answers", "added as a learner", "first snapshot bytes",
+        for (String event : List.of("members read", "/status answers", "added as a learner", "first snapshot bytes",
                 "snapshot received", "snapshot installed", "learner caught up", "promoted to voter")) {
             Long t = stamps.get(event);
             at.put(event, t == null ? Double.NaN : (t - t0) / 1e9);
         }
         double transferSeconds = at.get("snapshot received") - at.get("first snapshot bytes");
-        out.printf("node 4 from process start (s): %s%n", at);
+        out.printf("node 4 from process start (s): %s%n", at.entrySet().stream()
+                .map(e -> String.format("%s %.2f", e.getKey(), e.getValue())).toList());
         out.printf("snapshot: %.1f MiB received in %.2f s (%.1f MiB/s from first byte to stored), installed in %.2f s"
                         + " after that; learner caught up to index %d at %.2f s, promoted at %.2f s: caught up and"
                         + " promoted %.2f s after the process start%n",
