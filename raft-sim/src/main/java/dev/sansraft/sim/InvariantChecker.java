@@ -270,48 +270,6 @@ final class InvariantChecker {
         toleratesGaps = true;
     }
 
-    /**
-     * Checks what one step changed on node {@code slot}.
-     *
-     * @param truncated whether the step emitted a {@code TruncateLog}
-     * @param log       the node's log after the step
-     */
-    void afterStep(int slot, NodeState before, NodeState after, boolean truncated, InMemoryLog log) {
-        long id = id(slot);
-        if (after.commitIndex() < before.commitIndex()) {
-            throw fail(Invariant.COMMIT_MONOTONIC, "node " + id + " commit index moved back from "
-                    + before.commitIndex() + " to " + after.commitIndex() + " (term " + after.term() + ")");
-        }
-        if (after.appliedIndex() < before.appliedIndex()) {
-            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id + " applied index moved back from "
-                    + before.appliedIndex() + " to " + after.appliedIndex());
-        }
-        if (after.appliedIndex() > after.commitIndex()) {
-            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id + " applied index " + after.appliedIndex()
-                    + " is above its commit index " + after.commitIndex());
-        }
-        if (after.appliedIndex() != appliedCount[slot]) {
-            throw fail(Invariant.APPLIED_MONOTONIC, "node " + id + " reports applied index "
-                    + after.appliedIndex() + " but handed " + appliedCount[slot] + " entries to its state machine");
-        }
-        long upTo = Math.min(after.commitIndex(), log.lastIndex());
-        for (long i = Math.max(before.commitIndex(), log.firstIndex() - 1) + 1; i <= upTo; i++) {
-            recordCommitted(slot, log.entry(i), after.term(), "commits");
-        }
-        boolean wasLeader = before.role() == Role.LEADER;
-        boolean isLeader = after.role() == Role.LEADER;
-        if (wasLeader && isLeader && before.term() == after.term()) {
-            if (truncated || after.lastLogIndex() < before.lastLogIndex()) {
-                throw fail(Invariant.LEADER_APPEND_ONLY, "leader " + id + " of term " + after.term()
-                        + (truncated ? " truncated its log" : " shrank its log") + " from last index "
-                        + before.lastLogIndex() + " to " + after.lastLogIndex());
-            }
-        }
-        if (isLeader && lastLeaderTerm[slot] != after.term()) {
-            onNewLeader(slot, after.term(), log);
-        }
-    }
-
     /** Node {@code slot} has just become leader of {@code term} with {@code log}. */
     void onNewLeader(int slot, long term, InMemoryLog log) {
         lastLeaderTerm[slot] = term;
@@ -417,11 +375,6 @@ final class InvariantChecker {
                     + " and last index " + durableLog.lastIndex());
         }
         appliedCount[slot] = status.appliedIndex();
-    }
-
-    /** Node {@code slot} restarted with its state machine at {@code appliedIndex} (restored from a snapshot, or 0). */
-    void onRestoredApplied(int slot, long appliedIndex) {
-        appliedCount[slot] = appliedIndex;
     }
 
     /**

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Changes a {@link NodeSim} cluster's membership while the {@link NodeNemesis} injects faults and the clients run, through
+ * Changes a {@link NodeSim} cluster's membership while the {@link Nemesis} injects faults and the clients run, through
  * the real {@link RaftNode} API of whichever node leads: it grows and shrinks the voters among 1, 3, 5 and 7 (one voter
  * at a time, or two at once through the joint configuration), adds learners on new nodes with empty disks and promotes
  * them, replaces a voter whose disk is lost by a new node with a new id (in one joint change, or as the README's recipe

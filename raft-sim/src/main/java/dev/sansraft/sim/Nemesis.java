@@ -5,33 +5,35 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Injects the faults a {@link FaultProfile} enables into a {@link SimCluster}, at random instants (not aligned to
- * ticks, so a crash can land between a log write and its sync). Each decision picks one enabled fault or a heal;
- * crashed nodes come back through a later restart decision. Nothing limits how many nodes are down or cut off at
- * once: safety must hold regardless, and the liveness phase heals and restarts everyone at the end.
+ * Injects the faults a {@link FaultProfile} enables into a {@link NodeSim} of real nodes, at random instants (not
+ * aligned to ticks or rounds, so a crash can land between any two stage rounds, e.g. between a log write and its
+ * sync). Each decision picks one enabled fault or a network heal. Pauses freeze a whole process ({@link NodeSim#pause});
+ * crashed nodes come back through a later restart decision.
  *
  * <p>Not thread-safe: runs on the simulation's thread.
  */
 final class Nemesis {
 
-    private final SimCluster cluster;
+    private final NodeSim sim;
     private final FaultProfile profile;
     private final SplittableRandom random;
     private final TargetedFaults faults;
     private final TargetedNemesis targeted;
     private boolean stopped;
+    private long crashes;
+    private long pauses;
 
-    Nemesis(SimCluster cluster, FaultProfile profile) {
-        this(cluster, profile, TargetedFaults.NONE);
+    Nemesis(NodeSim sim, FaultProfile profile) {
+        this(sim, profile, TargetedFaults.NONE);
     }
 
     /** With the targeted faults of {@code faults} too (see {@link TargetedNemesis}). */
-    Nemesis(SimCluster cluster, FaultProfile profile, TargetedFaults faults) {
-        this.cluster = cluster;
+    Nemesis(NodeSim sim, FaultProfile profile, TargetedFaults faults) {
+        this.sim = sim;
         this.profile = profile;
-        this.random = cluster.random();
+        this.random = sim.random();
         this.faults = faults;
-        this.targeted = new TargetedNemesis(TargetedNemesis.Target.of(cluster), faults, cluster.seed());
+        this.targeted = new TargetedNemesis(TargetedNemesis.Target.of(sim), faults, sim.seed());
     }
 
     void start() {
@@ -44,10 +46,17 @@ final class Nemesis {
         targeted.stop();
     }
 
+    long crashes() {
+        return crashes;
+    }
+
+    long pauses() {
+        return pauses;
+    }
+
     private void scheduleNext() {
-        long tick = cluster.options().tickMicros();
-        long delay = 1 + random.nextLong(2L * profile.faultEveryTicks() * tick);
-        cluster.schedule(delay, "nemesis", this::act);
+        long tick = sim.options().tickMicros();
+        sim.schedule(1 + random.nextLong(2L * profile.faultEveryTicks() * tick), "nemesis", this::act);
     }
 
     private void act() {
@@ -59,57 +68,58 @@ final class Nemesis {
             choices.add(this::partition);
         }
         if (profile.asymmetric()) {
-            choices.add(() -> cluster.cutLink(node(), node()));
+            choices.add(() -> sim.cutLink(node(), node()));
         }
         if (profile.isolation()) {
-            choices.add(() -> cluster.disconnect(node()));
+            choices.add(() -> sim.disconnect(node()));
         }
         if (profile.crashes()) {
-            choices.add(() -> cluster.crash(node()));
+            choices.add(() -> {
+                crashes++;
+                sim.crash(node());
+            });
             choices.add(this::restartOne);
             choices.add(this::restartOne);
         }
         if (profile.clogs()) {
-            choices.add(() -> cluster.clog(node(), node(), 1 + random.nextInt(30)));
+            choices.add(() -> sim.clog(node(), node(), 1 + random.nextInt(30)));
         }
         if (profile.pauses()) {
-            choices.add(() -> cluster.pause(node(), 1 + random.nextInt(40)));
+            choices.add(() -> {
+                pauses++;
+                sim.pause(node(), 1 + random.nextInt(40));
+            });
         }
         if (faults.leaderAfterMinority()) {
             choices.add(targeted::armLeaderAfterMinority);
             choices.add(targeted::armLeaderAfterMinority);
         }
         if (!choices.isEmpty()) {
-            choices.add(cluster::heal);
+            choices.add(sim::heal);
             choices.get(random.nextInt(choices.size())).run();
         }
         scheduleNext();
     }
 
     private long node() {
-        return 1 + random.nextInt(cluster.size());
+        return 1 + random.nextInt(sim.size());
     }
 
     private void partition() {
-        int n = cluster.size();
         List<Long> a = new ArrayList<>();
-        for (long id = 1; id <= n; id++) {
+        for (long id = 1; id <= sim.size(); id++) {
             if (random.nextBoolean()) {
                 a.add(id);
             }
         }
-        long[] group = new long[a.size()];
-        for (int i = 0; i < group.length; i++) {
-            group[i] = a.get(i);
-        }
-        cluster.partition(group);
+        sim.partition(a.stream().mapToLong(Long::longValue).toArray());
     }
 
     private void restartOne() {
-        for (int i = 0; i < cluster.size(); i++) {
+        for (int i = 0; i < sim.size(); i++) {
             long id = node();
-            if (!cluster.isUp(id)) {
-                cluster.restart(id);
+            if (!sim.isUp(id)) {
+                sim.restart(id);
                 return;
             }
         }

@@ -37,7 +37,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Raft's invariants are checked after every round through the {@link InvariantChecker} (appends, hard-state
  * saves, applies, commits and leaders as each node's status shows them); a node that stops on a fatal error is a
- * {@link Invariant#NODE_FAILURE}. Client-visible invariants are checked by {@link NodeSimClients}.
+ * {@link Invariant#NODE_FAILURE}. Client-visible invariants are checked by {@link SimClients}.
  *
  * <p>Membership: a cluster may have room for more nodes than it starts with ({@link #create(int, int, long, SimOptions,
  * boolean, long)}). {@link #addNode} starts the next one, with a new id, on an empty disk as a member-to-be
@@ -50,6 +50,21 @@ import java.util.function.BooleanSupplier;
  * <p>Not thread-safe: one thread drives a run, and nothing reads the wall clock, so a seed replays exactly.
  */
 public final class NodeSim {
+
+    /**
+     * The liveness bound, in election timeouts: once the network is healed, every node is up and faults stop, a
+     * leader must be elected and a fresh probe proposal committed within
+     * {@code LIVENESS_BOUND_ELECTION_TIMEOUTS * electionTimeoutTicks} ticks.
+     */
+    public static final int LIVENESS_BOUND_ELECTION_TIMEOUTS = 30;
+
+    /**
+     * The catch-up bound, in election timeouts: after the probe commits, the slowest node's applied index must rise
+     * at least once in every window of {@code CATCH_UP_WINDOW_ELECTION_TIMEOUTS * electionTimeoutTicks} ticks until
+     * every node has applied the probe. (Catching up a long log takes time proportional to its length, which a fixed
+     * bound cannot express; steady progress can.)
+     */
+    public static final int CATCH_UP_WINDOW_ELECTION_TIMEOUTS = 10;
 
     /** Longest delay, in microseconds, the seed draws for a stage round other than storage. */
     static final long STAGE_JITTER_MICROS = 300;
@@ -66,7 +81,7 @@ public final class NodeSim {
     private int allocated;
     private final boolean raftKv;
     private final long requestTimeoutMicros;
-    private final List<NodeSimObserver> observers = new ArrayList<>();
+    private final List<SimObserver> observers = new ArrayList<>();
     private final long[] deliveryTimes = new long[4];
     private long now;
     private long events;
@@ -74,6 +89,14 @@ public final class NodeSim {
     /** A failure raised where it could not be thrown (a future's callback), thrown after the current event. */
     private RuntimeException raised;
     private SimStage running;
+    /** Test-only sabotage: the log stores' syncs do nothing (a disk that lies about fsync). Never set otherwise. */
+    boolean sabotageLyingDisk;
+    /** Test-only sabotage: the last byte of every snapshot is flipped before it is committed. Never set otherwise. */
+    boolean sabotageSnapshots;
+    private double snapshotCrashRate;
+    private SplittableRandom snapshotCrashRandom;
+    private long snapshotCrashes;
+    private long duplicatesWithoutEffect;
 
     private NodeSim(int n, int capacity, long seed, SimOptions options, boolean raftKv, long requestTimeoutTicks) {
         if (n < 1) {
@@ -205,8 +228,13 @@ public final class NodeSim {
             this.number = ++member.incarnations;
             // Each incarnation's clock starts somewhere else, as a fresh process's nanoTime does.
             this.clockBaseNanos = random.nextLong(1L << 40);
-            this.log = new SimLogStore(member.slot, member.disk, options.checkInvariants() ? checker : null);
-            this.snapshots = new SimSnapshotStore(member.snapshots);
+            this.log = new SimLogStore(member.slot, member.disk, options.checkInvariants() ? checker : null,
+                    () -> sabotageLyingDisk, index -> {
+                        for (SimObserver o : observers) {
+                            o.onLogReset(member.id, index);
+                        }
+                    });
+            this.snapshots = new SimSnapshotStore(member.snapshots, new SnapshotMoments(this));
             this.transport = new SimTransport(NodeSim.this);
             this.stateMachine = new KvNodeStateMachine(member.slot, newBackend(), this);
         }
@@ -269,7 +297,7 @@ public final class NodeSim {
                 KvBackend.ClientWrite w = stateMachine.backend().clientWrite(entry);
                 valueBefore = w == null ? 0 : stateMachine.backend().get(w.key());
             }
-            for (NodeSimObserver o : observers) {
+            for (SimObserver o : observers) {
                 o.beforeApply(member.id, entry);
             }
         }
@@ -278,14 +306,16 @@ public final class NodeSim {
             if (options.checkInvariants()) {
                 checker.onDigest(slot, stateMachine.backend().appliedIndex(), digest);
                 KvBackend.ClientWrite w = stateMachine.backend().clientWrite(entry);
-                if (w != null && !appliedWrites.add(((long) w.clientId() << 40) | w.sequence())
-                        && stateMachine.backend().get(w.key()) != valueBefore) {
+                boolean again = w != null && !appliedWrites.add(((long) w.clientId() << 40) | w.sequence());
+                if (again && stateMachine.backend().get(w.key()) == valueBefore) {
+                    duplicatesWithoutEffect++;
+                } else if (again) {
                     throw violation(Invariant.EXACTLY_ONCE, "node " + member.id + " applied client " + w.clientId()
                             + " sequence " + w.sequence() + " again at index " + entry.index() + " and changed key "
                             + w.key());
                 }
             }
-            for (NodeSimObserver o : observers) {
+            for (SimObserver o : observers) {
                 o.afterApply(member.id, entry, output);
             }
         }
@@ -301,6 +331,56 @@ public final class NodeSim {
                 }
             }
             note("n" + member.id + " restored a snapshot at index " + index);
+        }
+    }
+
+    /**
+     * The snapshot moments of one incarnation, where {@link #setSnapshotCrashRate} aims crashes: right after a
+     * snapshot write begins (taken or received), after a chunk of it is written (at a tenth of the rate, since a
+     * transfer has many), and right after it is committed, before the log compaction or reset that follows is
+     * durable. The crash comes one microsecond later, sooner than any disk sync.
+     */
+    private final class SnapshotMoments implements SimSnapshotStore.Moments {
+        private final Incarnation inc;
+
+        SnapshotMoments(Incarnation inc) {
+            this.inc = inc;
+        }
+
+        @Override
+        public void begun(long index) {
+            maybeCrash("begins snapshot " + index, 1);
+        }
+
+        @Override
+        public void written(long index) {
+            maybeCrash("writes a chunk of snapshot " + index, 0.1);
+        }
+
+        @Override
+        public void committed(long index) {
+            for (SimObserver o : observers) {
+                o.onSnapshotCommitted(inc.member.id, index);
+            }
+            maybeCrash("committed snapshot " + index, 1);
+        }
+
+        @Override
+        public boolean corrupts() {
+            return sabotageSnapshots;
+        }
+
+        private void maybeCrash(String moment, double share) {
+            if (snapshotCrashRate == 0 || inc.dead || snapshotCrashRandom.nextDouble() >= snapshotCrashRate * share) {
+                return;
+            }
+            snapshotCrashes++;
+            long id = inc.member.id;
+            queue.schedule(now + 1, new SimEvent.Callback("n" + id + " " + moment + ": crash", () -> {
+                if (inc.member.live == inc) {
+                    crash(id);
+                }
+            }));
         }
     }
 
@@ -458,6 +538,7 @@ public final class NodeSim {
         try {
             node.start();
         } catch (RuntimeException e) {
+            throwRaised(); // a check that failed inside the start (a restore, say) says more than the start's failure
             throw violation(Invariant.NODE_FAILURE, "node " + m.id + " failed to start: " + e, e);
         }
         RaftStatus s = node.status();
@@ -469,7 +550,7 @@ public final class NodeSim {
         }
         m.lastState = state;
         m.lastMembership = s.membership();
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onStart(m.id, inc.number);
         }
     }
@@ -493,7 +574,7 @@ public final class NodeSim {
         endPause(m);
         checker.onCrash(m.slot);
         note("crash n" + id);
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onCrash(id);
         }
     }
@@ -584,7 +665,7 @@ public final class NodeSim {
         m.pausedSince = now;
         Incarnation inc = m.live;
         note("pause n" + id + " for " + ticks + " ticks");
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onPause(id, ticks);
         }
         queue.schedule(now + ticks * options.tickMicros(), new SimEvent.Callback("resume n" + id, () -> {
@@ -597,7 +678,7 @@ public final class NodeSim {
     private void resume(Member m) {
         List<Runnable> held = endPause(m);
         note("resume n" + m.id + " with " + held.size() + " held events");
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onResume(m.id, held.size());
         }
         // The held work runs again in an order the seed draws: each at its own small random delay.
@@ -626,6 +707,9 @@ public final class NodeSim {
         for (int i = 0; i < copies; i++) {
             queue.schedule(deliveryTimes[i], new SimEvent.Deliver(message));
         }
+        for (SimObserver o : observers) {
+            o.onSend(message, now, copies, deliveryTimes);
+        }
     }
 
     /** Action contract rule 1, as the network sees it: the hard state a message depends on is already durable. */
@@ -651,6 +735,7 @@ public final class NodeSim {
         Member to = members[(int) m.to() - 1];
         Incarnation inc = to.live;
         if (inc == null || !network.isLinkUp((int) m.from() - 1, to.slot)) {
+            arrived(m, false);
             return;
         }
         if (to.paused) {
@@ -658,6 +743,8 @@ public final class NodeSim {
             to.held.add(() -> {
                 if (to.live == inc && network.isLinkUp((int) m.from() - 1, to.slot)) {
                     deliverNow(inc, m);
+                } else {
+                    arrived(m, false);
                 }
             });
             return;
@@ -668,8 +755,15 @@ public final class NodeSim {
     private void deliverNow(Incarnation inc, Message m) {
         network.delivered();
         inc.transport.deliver(m);
-        for (NodeSimObserver o : observers) {
+        arrived(m, true);
+        for (SimObserver o : observers) {
             o.onDeliver(m);
+        }
+    }
+
+    private void arrived(Message m, boolean delivered) {
+        for (SimObserver o : observers) {
+            o.onArrive(m, now, delivered);
         }
     }
 
@@ -887,7 +981,7 @@ public final class NodeSim {
         if (options.checkInvariants()) {
             checker.afterRound(m.slot, before, after, inc.log.log());
         }
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onStatus(m.id, before, after);
         }
     }
@@ -943,13 +1037,13 @@ public final class NodeSim {
     }
 
     void clientCall(int clientId, long nodeId, KvModel.Input input) {
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onClientCall(clientId, nodeId, input);
         }
     }
 
     void clientOutcome(int clientId, long nodeId, KvModel.Input input, Object result, Throwable failure) {
-        for (NodeSimObserver o : observers) {
+        for (SimObserver o : observers) {
             o.onClientOutcome(clientId, nodeId, input, result, failure);
         }
     }
@@ -1028,7 +1122,7 @@ public final class NodeSim {
         checker.checkLogs(logs);
     }
 
-    void addObserver(NodeSimObserver observer) {
+    void addObserver(SimObserver observer) {
         observers.add(observer);
     }
 
@@ -1095,6 +1189,31 @@ public final class NodeSim {
         return best;
     }
 
+    /**
+     * From now on, crash a node at a snapshot moment ({@link SnapshotMoments}) with probability {@code rate}, drawn
+     * from a stream of its own (seeded by {@code streamSeed}) so that the rest of the run draws what it did without;
+     * 0 stops them.
+     *
+     * @param rate       the probability per moment, 0 to 1
+     * @param streamSeed the seed of the draws
+     */
+    void setSnapshotCrashRate(double rate, long streamSeed) {
+        if (snapshotCrashRandom == null) {
+            snapshotCrashRandom = new SplittableRandom(streamSeed);
+        }
+        snapshotCrashRate = rate;
+    }
+
+    /** {@return the crashes aimed at snapshot moments so far} */
+    long snapshotCrashes() {
+        return snapshotCrashes;
+    }
+
+    /** {@return client writes applied again (a re-sent copy) without changing the state: sessions at work} */
+    long duplicatesWithoutEffect() {
+        return duplicatesWithoutEffect;
+    }
+
     /** A metric summed over the live incarnations (counters start again at each restart). */
     long metricSum(String name) {
         long sum = 0;
@@ -1120,10 +1239,10 @@ public final class NodeSim {
     // ---------------------------------------------------------------- liveness and reporting
 
     /**
-     * The liveness phase, as {@link SimCluster#checkLiveness()}: once faults stop, everything is healed and every
+     * The liveness phase: once faults stop, everything is healed and every
      * node up, a leader must commit a probe written through {@link RaftNode#propose} within
-     * {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, and every node must then apply it,
-     * the slowest progressing at least once per {@link SimCluster#CATCH_UP_WINDOW_ELECTION_TIMEOUTS} election
+     * {@link #LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, and every node must then apply it,
+     * the slowest progressing at least once per {@link #CATCH_UP_WINDOW_ELECTION_TIMEOUTS} election
      * timeouts.
      *
      * @return ticks it took
@@ -1139,7 +1258,7 @@ public final class NodeSim {
         }
         long start = now;
         long et = options.raftConfig().electionTimeoutTicks();
-        long boundTicks = SimCluster.LIVENESS_BOUND_ELECTION_TIMEOUTS * et;
+        long boundTicks = LIVENESS_BOUND_ELECTION_TIMEOUTS * et;
         long deadline = now + boundTicks * options.tickMicros();
         CompletableFuture<byte[]> probe = null;
         long probeLeader = 0;
@@ -1167,7 +1286,7 @@ public final class NodeSim {
         // member of the leader's configuration must apply it; nodes removed from it need not.
         long target = appliedIndex(probeLeader);
         Membership configuration = node(probeLeader).status().membership();
-        long window = SimCluster.CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et * options.tickMicros();
+        long window = CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et * options.tickMicros();
         long slowest = minApplied(configuration);
         long windowEnd = now + window;
         while (minApplied(configuration) < target) {
@@ -1178,7 +1297,7 @@ public final class NodeSim {
                 windowEnd = now + window;
             } else if (now >= windowEnd) {
                 throw violation(Invariant.COMMITTED_APPLIED_EVERYWHERE, "the slowest node stayed at applied index "
-                        + slowest + " for " + SimCluster.CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et + " ticks; it must"
+                        + slowest + " for " + CATCH_UP_WINDOW_ELECTION_TIMEOUTS * et + " ticks; it must"
                         + " reach " + target + ", node states:" + describeNodes());
             }
         }
@@ -1218,6 +1337,9 @@ public final class NodeSim {
     void note(String what) {
         recent.add(now, what);
         mix(what.hashCode());
+        for (SimObserver o : observers) {
+            o.onNote(what, now);
+        }
     }
 
     InvariantViolation violation(Invariant invariant, String detail) {

@@ -1,45 +1,92 @@
 package dev.sansraft.sim;
 
-import dev.sansraft.core.Action;
 import dev.sansraft.core.LogEntry;
+import dev.sansraft.node.NodeClosedException;
+import dev.sansraft.node.NotLeaderException;
+import dev.sansraft.node.OutcomeUnknownException;
+import dev.sansraft.node.OverloadedException;
+import dev.sansraft.node.ProposalDroppedException;
+import dev.sansraft.node.RaftNode;
+import dev.sansraft.node.ReadConsistency;
 import dev.sansraft.sim.linearizability.KvModel;
 import dev.sansraft.sim.linearizability.Operation;
+
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Closed-loop simulated clients running get, put and compare-and-set on a few keys against a {@link SimCluster}, and
- * the history they observe, for the linearizability check.
+ * Closed-loop clients of a {@link NodeSim}, talking to the real {@link RaftNode}s through {@link RaftNode#propose}
+ * and {@link RaftNode#query} and seeing only what the futures tell them, as an application does; their history goes
+ * to the linearizability checker.
  *
- * <p>Each client has one operation outstanding. It sends it to the node it believes leads (or a random one), after a
- * client-link latency. A rejection or a dropped proposal means the operation definitely did not happen, so the
- * client resends the same operation to the hinted leader. Writes and CAS go through the log; reads use
- * {@code Event.ReadIndex} (sometimes with the lease flag) or, in the read-through-log variant, go through the log as
- * well. When {@code retryTicks} is positive (the swarm sets it when the backend dedupes by client session), a write
- * still unanswered {@code retryTicks} after it was sent is re-sent with the same (client, sequence) and input to the
- * hinted leader or a random node, as a real client does after a timeout or a leader change: both copies may end up
- * in the log, and the session must make the second one a no-op ({@link Invariant#EXACTLY_ONCE}). The first answer
- * from any attempt completes the operation. A {@code ProposalUnknown} outcome (a snapshot covered the proposal before
- * the node applied it) makes a write indeterminate, unless sessions make a re-send safe, in which case it is re-sent
- * with the same sequence, like a read. An operation unanswered after {@code timeoutTicks} becomes
- * indeterminate: a write stays in the history with no return time (it may or may not have happened); a read is
- * dropped from it (it had no effect). Values written are unique per operation, which keeps the linearizability
- * search small.
+ * <p>Each client has one get, put or compare-and-set outstanding. Writes are proposed; reads are LINEARIZABLE or
+ * (with the profile's lease fraction) LEASE queries. {@link NotLeaderException} and {@link OverloadedException} mean
+ * the write was not taken: the client resends to the hinted leader. {@link ProposalDroppedException} and
+ * {@link NodeClosedException} mean it was certainly not applied: resent too. An unknown outcome
+ * ({@link OutcomeUnknownException}, or a read's {@link TimeoutException}) makes a write indeterminate, unless sessions
+ * make a resend with the same sequence safe. A call to a node that is down is refused at once (no effect).
+ *
+ * <p>The client-visible invariants ({@link Invariant#CLIENT_OUTCOME}), checked as outcomes arrive and when a client
+ * gives up:
+ * <ul>
+ *   <li>every future of a node that stays alive completes by its deadline (plus the time the node spent paused and a
+ *   margin for clock skew);</li>
+ *   <li>a successful write was applied by the node that answered (so it is committed: the invariant checker matches
+ *   every apply against the committed log);</li>
+ *   <li>a write reported dropped is never applied anywhere, before or after the report;</li>
+ *   <li>"outcome unknown" never comes from a node that had applied the write itself in that incarnation.</li>
+ * </ul>
+ * An attempt is recognised in the log by its payload array, which the runtime and the simulated network pass on
+ * without copying.
  *
  * <p>Not thread-safe: runs on the simulation's thread.
  */
 final class SimClients implements SimObserver {
 
     /**
-     * How reads are served. {@code LOCAL_UNSAFE} reads whatever the contacted node has applied, with no ReadIndex:
-     * stale reads, for tests that show the linearizability check catches them; never used by the swarm.
+     * A deliberate lie told about outcomes, so that a test can show the client-outcome checks catch it; {@code NONE}
+     * in every real run. The lie stands in for a runtime that reports the wrong outcome.
      */
-    enum ReadMode { READ_INDEX, THROUGH_LOG, LOCAL_UNSAFE }
+    enum Misreport {
+        NONE,
+        /** A write failed with {@link ProposalDroppedException} (its entry overwritten) is reported a success. */
+        DROPPED_AS_SUCCESS,
+        /** A write whose outcome is unknown ({@link OutcomeUnknownException}) is reported dropped. */
+        UNKNOWN_AS_DROPPED
+    }
 
-    private final class Client {
+    /** One call to one node: a proposal or a query. */
+    private static final class Attempt {
+        final Client client;
+        final long opId;
+        final long nodeId;
+        final NodeSim.Incarnation incarnation;
+        final boolean write;
+        final long submittedAt;
+        final long pausedAtSubmit;
+        CompletableFuture<byte[]> future;
+        boolean dropped;
+        long appliedAnywhereAt = -1;
+        boolean appliedByIncarnation;
+
+        Attempt(Client client, long nodeId, NodeSim.Incarnation incarnation, boolean write, long now, long paused) {
+            this.client = client;
+            this.opId = client.opId;
+            this.nodeId = nodeId;
+            this.incarnation = incarnation;
+            this.write = write;
+            this.submittedAt = now;
+            this.pausedAtSubmit = paused;
+        }
+    }
+
+    private static final class Client {
         final int id;
         long seq;
         long opId;
@@ -47,62 +94,108 @@ final class SimClients implements SimObserver {
         long callTime;
         boolean waiting;
         long hint;
-        long attemptId;
-        long acceptedAt;
-        /** Every attempt of the current operation still awaiting an answer; the first answer wins. */
-        final List<Long> attempts = new ArrayList<>();
-        /** Sends of the current operation so far; a retry timer only fires if no later send happened. */
-        int sends;
+        final List<Attempt> attempts = new ArrayList<>();
 
         Client(int id) {
             this.id = id;
         }
     }
 
-    private final SimCluster cluster;
+    private final NodeSim sim;
     private final KvBackend codec;
     private final SplittableRandom random;
-    private final ReadMode readMode;
     private final double leaseFraction;
     private final int keys;
     private final long timeoutMicros;
     private final long latencyMicros;
-    private final long retryMicros;
     private final List<Client> clients = new ArrayList<>();
-    private final Map<Long, Client> byAttempt = new HashMap<>();
+    private final Map<byte[], Attempt> byPayload = new IdentityHashMap<>();
+    private final List<Attempt> open = new ArrayList<>();
     private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
+    private Misreport misreport = Misreport.NONE;
+    private boolean staleReads;
+    private long forcedRetryMicros;
+    private long resends;
+    private int scenarioClients;
     private boolean stopped;
     private long completed;
     private long indeterminate;
-    private long resends;
-    private long unknownRetried;
+    private long unknownOutcomes;
+    private long droppedOutcomes;
 
-    SimClients(SimCluster cluster, int clientCount, int keys, ReadMode readMode, double leaseFraction,
-               long timeoutTicks, long retryTicks) {
-        this.cluster = cluster;
-        this.codec = cluster.engine().newStateMachine();
-        this.random = cluster.random();
-        this.readMode = readMode;
+    SimClients(NodeSim sim, int clientCount, int keys, double leaseFraction, long timeoutTicks) {
+        this.sim = sim;
+        this.codec = sim.codec();
+        this.random = sim.random();
         this.leaseFraction = leaseFraction;
         this.keys = keys;
-        this.timeoutMicros = timeoutTicks * cluster.options().tickMicros();
-        this.latencyMicros = Math.max(1, cluster.options().latencyMinMicros());
-        this.retryMicros = Math.max(0, retryTicks) * cluster.options().tickMicros();
+        this.timeoutMicros = timeoutTicks * sim.options().tickMicros();
+        this.latencyMicros = Math.max(1, sim.options().latencyMinMicros());
         for (int i = 0; i < clientCount; i++) {
             clients.add(new Client(i));
         }
-        cluster.addObserver(this);
+        sim.addObserver(this);
     }
 
-    /** Starts every client. */
+    /**
+     * Test-only sabotage: every read from now on is a {@link ReadConsistency#STALE} read, served from whatever node
+     * the client reached; the linearizability check must catch the stale values.
+     */
+    void readStale() {
+        this.staleReads = true;
+    }
+
+    /**
+     * From now on, a write still unanswered after {@code ticks} ticks is sent again, with the same (client, sequence),
+     * to a random node, and again every {@code ticks} ticks until it is answered: far more often than a client
+     * would, so that the same write lands in the log twice and sessions (or {@link Invariant#EXACTLY_ONCE}) get
+     * exercised.
+     */
+    void forceRetriesEvery(long ticks) {
+        this.forcedRetryMicros = ticks * sim.options().tickMicros();
+    }
+
+    /** {@return writes sent again by {@link #forceRetriesEvery}} */
+    long resends() {
+        return resends;
+    }
+
+    /** Plants {@code lie} in every outcome reported from now on (see {@link Misreport}). */
+    void misreport(Misreport lie) {
+        this.misreport = lie;
+    }
+
+    /**
+     * A scenario step outside the closed loop: one client sends one write to node {@code nodeId} now, through the
+     * same checks as the swarm's clients; the node must be up. Returns the node's future.
+     */
+    CompletableFuture<byte[]> write(long nodeId, KvModel.Input input) {
+        Client c = new Client(1000 + scenarioClients++);
+        c.seq = 1;
+        c.opId = ((long) c.id << 40) | c.seq;
+        c.input = input;
+        NodeSim.Member m = sim.member(nodeId);
+        if (m.live == null) {
+            throw new IllegalStateException("node " + nodeId + " is down");
+        }
+        Attempt a = new Attempt(c, nodeId, m.live, true, sim.nowMicros(), m.pausedMicros());
+        sim.clientCall(c.id, nodeId, input);
+        byte[] payload = codec.encode(input, c.id, c.seq);
+        byPayload.put(payload, a);
+        a.future = m.live.node.propose(payload);
+        c.attempts.add(a);
+        open.add(a);
+        listen(a);
+        return a.future;
+    }
+
     void start() {
         for (Client c : clients) {
-            cluster.schedule(random.nextLong(cluster.options().tickMicros()) + 1, "client " + c.id + " starts",
-                    () -> next(c));
+            sim.schedule(random.nextLong(sim.options().tickMicros()) + 1, "client " + c.id + " starts", () -> next(c));
         }
     }
 
-    /** No new operations from now on; outstanding ones still complete or time out. */
+    /** No new operations from now on. */
     void stop() {
         stopped = true;
     }
@@ -119,30 +212,15 @@ final class SimClients implements SimObserver {
         return indeterminate;
     }
 
-    /** Operations re-sent after a {@code ProposalUnknown} outcome (reads, and writes under a session). */
-    long unknownRetried() {
-        return unknownRetried;
+    /** Outcomes reported unknown (timeouts included) and dropped, over every attempt. */
+    long unknownOutcomes() {
+        return unknownOutcomes;
     }
 
-    /** Writes re-sent because no answer came within the retry interval. */
-    long resends() {
-        return resends;
+    long droppedOutcomes() {
+        return droppedOutcomes;
     }
 
-    /**
-     * Ends the run for every client still waiting: its operation becomes indeterminate, as if it had timed out now.
-     * Without this, a write still in flight at the end would be missing from the history while a completed operation
-     * may already have observed its value.
-     */
-    void abandonOutstanding() {
-        for (Client c : clients) {
-            if (c.waiting) {
-                timeout(c, c.opId);
-            }
-        }
-    }
-
-    /** Whether every client has finished its last operation. */
     boolean idle() {
         for (Client c : clients) {
             if (c.waiting) {
@@ -150,6 +228,25 @@ final class SimClients implements SimObserver {
             }
         }
         return true;
+    }
+
+    /** Ends every outstanding operation as indeterminate, as if it timed out now. */
+    void abandonOutstanding() {
+        for (Client c : clients) {
+            if (c.waiting) {
+                giveUp(c, c.opId);
+            }
+        }
+    }
+
+    /**
+     * At the end of a run, with every node up and calm for longer than a request timeout: every future of a live
+     * incarnation must have completed.
+     */
+    void checkAllFuturesCompleted() {
+        for (Attempt a : open) {
+            checkCompletes(a);
+        }
     }
 
     private void next(Client c) {
@@ -167,19 +264,28 @@ final class SimClients implements SimObserver {
             c.input = KvModel.Input.put(key, fresh);
         } else {
             long expected = lastValueSeen(key);
-            // Never expect ABSENT: raft-kv's compare-and-set fails on an absent key where the model's would succeed.
             c.input = expected == KvModel.ABSENT ? KvModel.Input.put(key, fresh)
                     : KvModel.Input.cas(key, expected, fresh);
         }
-        c.callTime = cluster.nowMicros();
+        c.callTime = sim.nowMicros();
         c.waiting = true;
-        c.sends = 0;
         long op = c.opId;
-        cluster.schedule(timeoutMicros, "client " + c.id + " op " + c.seq + " times out", () -> timeout(c, op));
-        send(c, c.hint != 0 ? c.hint : 1 + random.nextInt(cluster.size()));
+        sim.schedule(timeoutMicros, "client " + c.id + " op " + c.seq + " times out", () -> giveUp(c, op));
+        send(c, c.hint != 0 ? c.hint : 1 + random.nextInt(sim.size()));
+        if (forcedRetryMicros > 0 && c.input.kind() != KvModel.Kind.GET) {
+            sim.schedule(forcedRetryMicros, "client " + c.id + " op " + c.seq + " re-sends", () -> resend(c, op));
+        }
     }
 
-    /** A plausible CAS expectation: the last value any completed operation saw or wrote on the key. */
+    private void resend(Client c, long op) {
+        if (!c.waiting || c.opId != op) {
+            return;
+        }
+        resends++;
+        send(c, 1 + random.nextInt(sim.size()));
+        sim.schedule(forcedRetryMicros, "client " + c.id + " op " + c.seq + " re-sends", () -> resend(c, op));
+    }
+
     private long lastValueSeen(int key) {
         for (int i = history.size() - 1; i >= 0 && i >= history.size() - 50; i--) {
             Operation<KvModel.Input, KvModel.Output> op = history.get(i);
@@ -194,130 +300,151 @@ final class SimClients implements SimObserver {
 
     private void send(Client c, long nodeId) {
         long op = c.opId;
-        int sendNo = ++c.sends;
-        cluster.schedule(latencyMicros + random.nextLong(latencyMicros + 1),
+        sim.schedule(latencyMicros + random.nextLong(latencyMicros + 1),
                 "client " + c.id + " op " + c.seq + " " + c.input + " reaches n" + nodeId, () -> arrive(c, op, nodeId));
-        if (retryMicros > 0 && c.input.kind() != KvModel.Kind.GET) {
-            cluster.schedule(retryMicros, "client " + c.id + " op " + c.seq + " retry timer", () -> {
-                if (c.waiting && c.opId == op && c.sends == sendNo) {
-                    // No answer yet: the leader may have changed or the answer been lost. Same (client, sequence).
-                    long target = c.hint != 0 && random.nextBoolean() ? c.hint : 1 + random.nextInt(cluster.size());
-                    resends++;
-                    send(c, target);
-                }
-            });
-        }
     }
 
     private void arrive(Client c, long op, long nodeId) {
-        if (!c.waiting || c.opId != op || !cluster.isUp(nodeId)) {
+        if (!c.waiting || c.opId != op) {
             return;
         }
-        long attempt = cluster.nextCorrelationId();
-        c.attemptId = attempt;
-        c.acceptedAt = 0;
-        c.attempts.add(attempt);
-        byAttempt.put(attempt, c);
-        if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.LOCAL_UNSAFE) {
-            reply(c, KvModel.Output.value(cluster.node(nodeId).stateMachine.get(c.input.key())));
-        } else if (c.input.kind() == KvModel.Kind.GET && readMode == ReadMode.READ_INDEX) {
-            cluster.readIndex(nodeId, attempt, random.nextDouble() < leaseFraction);
-        } else {
+        NodeSim.Member m = sim.member(nodeId);
+        if (m.live == null) {
+            retry(c, 0); // connection refused: nothing happened
+            return;
+        }
+        boolean write = c.input.kind() != KvModel.Kind.GET;
+        Attempt a = new Attempt(c, nodeId, m.live, write, sim.nowMicros(), m.pausedMicros());
+        RaftNode node = m.live.node;
+        sim.clientCall(c.id, nodeId, c.input);
+        if (write) {
             byte[] payload = codec.encode(c.input, c.id, c.seq);
-            cluster.propose(nodeId, attempt, payload);
+            byPayload.put(payload, a);
+            a.future = node.propose(payload);
+        } else {
+            ReadConsistency consistency = staleReads ? ReadConsistency.STALE
+                    : random.nextDouble() < leaseFraction ? ReadConsistency.LEASE : ReadConsistency.LINEARIZABLE;
+            a.future = node.query(KvNodeStateMachine.encodeRead(c.input.key()), consistency);
+        }
+        c.attempts.add(a);
+        open.add(a);
+        listen(a);
+    }
+
+    /**
+     * Checks the attempt's outcome where its future completes (a stage of the node, inside the simulation); the
+     * client hears of it one client-link latency later. A {@code whenComplete} callback's exception only completes the
+     * derived future, which nobody reads, so a violation found here is handed to the simulation to throw after the
+     * event.
+     */
+    private void listen(Attempt a) {
+        a.future.whenComplete((result, failure) -> {
+            try {
+                outcome(a, result, failure);
+            } catch (RuntimeException e) {
+                sim.raise(e);
+            }
+        });
+    }
+
+    private void outcome(Attempt a, byte[] result, Throwable failure) {
+        open.remove(a);
+        Client c = a.client;
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (misreport == Misreport.DROPPED_AS_SUCCESS && cause instanceof ProposalDroppedException) {
+            cause = null;
+            result = KvNodeStateMachine.encodeOutput(KvModel.Output.ok(true));
+        } else if (misreport == Misreport.UNKNOWN_AS_DROPPED && cause instanceof OutcomeUnknownException) {
+            cause = new ProposalDroppedException("misreported: " + cause.getMessage());
+        }
+        sim.clientOutcome(c.id, a.nodeId, c.input, result, cause);
+        if (cause == null) {
+            KvModel.Output out;
+            if (a.write) {
+                if (!a.appliedByIncarnation) {
+                    throw sim.violation(Invariant.CLIENT_OUTCOME, "node " + a.nodeId + " answered client " + c.id
+                            + " op " + c.input + " with success but never applied it");
+                }
+                out = KvNodeStateMachine.decodeOutput(result);
+            } else {
+                out = KvModel.Output.value(KvNodeStateMachine.decodeValue(result));
+            }
+            reply(c, a.opId, out);
+            return;
+        }
+        if (cause instanceof NotLeaderException) {
+            long hint = ((NotLeaderException) cause).leaderHint();
+            answerLater(c, a.opId, () -> retry(c, hint));
+        } else if (cause instanceof OverloadedException) {
+            answerLater(c, a.opId, () -> retry(c, a.nodeId));
+        } else if (cause instanceof ProposalDroppedException || cause instanceof NodeClosedException) {
+            // Both mean "certainly not applied": dropped after another entry committed in its place, or refused by
+            // a node that stopped before the request reached its log.
+            droppedOutcomes++;
+            a.dropped = true;
+            if (a.appliedAnywhereAt >= 0) {
+                throw sim.violation(Invariant.CLIENT_OUTCOME, "node " + a.nodeId + " reported client " + c.id
+                        + " op " + c.input + " dropped (" + cause.getMessage() + ") but it was applied at index "
+                        + a.appliedAnywhereAt);
+            }
+            answerLater(c, a.opId, () -> retry(c, 0));
+        } else if (cause instanceof OutcomeUnknownException || cause instanceof TimeoutException) {
+            unknownOutcomes++;
+            if (a.appliedByIncarnation) {
+                throw sim.violation(Invariant.CLIENT_OUTCOME, "node " + a.nodeId + " reported the outcome of client "
+                        + c.id + " op " + c.input + " unknown (" + cause + ") although it had applied it");
+            }
+            if (!a.write || codec.dedupesRetries()) {
+                answerLater(c, a.opId, () -> retry(c, 0));
+            } else {
+                answerLater(c, a.opId, () -> giveUp(c, a.opId));
+            }
+        } else {
+            throw sim.violation(Invariant.CLIENT_OUTCOME, "node " + a.nodeId + " failed client " + c.id + " op "
+                    + c.input + " with an unexpected " + cause, cause);
         }
     }
 
-    private void retry(Client c, long leaderHint) {
-        c.hint = leaderHint;
-        long target = leaderHint != 0 ? leaderHint : 1 + random.nextInt(cluster.size());
-        long op = c.opId;
-        cluster.schedule(cluster.options().tickMicros() / 4, "client " + c.id + " retries at n" + target,
+    private void answerLater(Client c, long op, Runnable then) {
+        sim.schedule(latencyMicros + random.nextLong(latencyMicros + 1), "client " + c.id + " hears an outcome",
                 () -> {
                     if (c.waiting && c.opId == op) {
-                        send(c, target);
+                        then.run();
                     }
                 });
     }
 
-    @Override
-    public void onProposalOutcome(SimNode node, Action.ProposalOutcome outcome) {
-        Client c = byAttempt.get(outcome.correlationId());
-        if (c == null || !c.waiting) {
-            return;
-        }
-        if (outcome.correlationId() != c.attemptId) {
-            // An earlier attempt of the same operation: it may still answer, but a later one already exists.
-            if (!(outcome instanceof Action.ProposalAccepted)) {
-                byAttempt.remove(outcome.correlationId());
-            }
-            return;
-        }
-        if (outcome instanceof Action.ProposalAccepted) {
-            c.acceptedAt = node.id;
-            c.hint = node.id;
-        } else if (outcome instanceof Action.ProposalRejected) {
-            byAttempt.remove(outcome.correlationId());
-            retry(c, ((Action.ProposalRejected) outcome).leaderHint());
-        } else if (outcome instanceof Action.ProposalUnknown) {
-            byAttempt.remove(outcome.correlationId());
-            if (c.input.kind() == KvModel.Kind.GET || codec.dedupesRetries()) {
-                // A read has no effect, and a session applies a re-sent write at most once: retry, same sequence.
-                unknownRetried++;
-                retry(c, 0);
-            } else {
-                // Maybe applied, maybe not, and no session to ask: indeterminate, as after a timeout.
-                timeout(c, c.opId);
-            }
-        } else {
-            byAttempt.remove(outcome.correlationId());
-            retry(c, 0);
-        }
-    }
-
-    @Override
-    public void onProposalApplied(SimNode node, long correlationId, LogEntry entry, KvModel.Output result) {
-        Client c = byAttempt.remove(correlationId);
-        if (c != null && c.waiting && result != null) {
-            reply(c, result);
-        }
-    }
-
-    @Override
-    public void onReadServable(SimNode node, long readId) {
-        Client c = byAttempt.remove(readId);
-        if (c != null && c.waiting) {
-            c.hint = node.status.leaderId();
-            reply(c, KvModel.Output.value(node.stateMachine.get(c.input.key())));
-        }
-    }
-
-    @Override
-    public void onReadRejected(SimNode node, long readId, long leaderHint) {
-        Client c = byAttempt.remove(readId);
-        if (c != null && c.waiting) {
-            retry(c, leaderHint);
-        }
-    }
-
-    private void reply(Client c, KvModel.Output result) {
+    private void retry(Client c, long hint) {
+        c.hint = hint;
+        long target = hint != 0 ? hint : 1 + random.nextInt(sim.size());
         long op = c.opId;
-        cluster.schedule(latencyMicros + random.nextLong(latencyMicros + 1), "client " + c.id + " op " + c.seq
+        sim.schedule(sim.options().tickMicros() / 4, "client " + c.id + " retries at n" + target, () -> {
+            if (c.waiting && c.opId == op) {
+                send(c, target);
+            }
+        });
+    }
+
+    private void reply(Client c, long op, KvModel.Output result) {
+        sim.schedule(latencyMicros + random.nextLong(latencyMicros + 1), "client " + c.id + " op " + c.seq
                 + " gets " + result, () -> {
                     if (c.waiting && c.opId == op) {
-                        history.add(Operation.completed(c.id, c.input, result, c.callTime, cluster.nowMicros()));
+                        history.add(Operation.completed(c.id, c.input, result, c.callTime, sim.nowMicros()));
                         completed++;
                         finish(c);
                     }
                 });
     }
 
-    private void timeout(Client c, long op) {
+    private void giveUp(Client c, long op) {
         if (!c.waiting || c.opId != op) {
             return;
         }
+        for (Attempt a : c.attempts) {
+            checkCompletes(a);
+        }
         if (c.input.kind() != KvModel.Kind.GET) {
-            // A read that timed out had no effect and tells nothing; only writes stay, as indeterminate.
             history.add(Operation.pending(c.id, c.input, c.callTime));
         }
         indeterminate++;
@@ -325,13 +452,52 @@ final class SimClients implements SimObserver {
         finish(c);
     }
 
+    /** A future of an incarnation still alive must complete within its deadline, pauses and a margin aside. */
+    private void checkCompletes(Attempt a) {
+        if (a.future == null || a.future.isDone()) {
+            return;
+        }
+        NodeSim.Member m = sim.member(a.nodeId);
+        if (m.live != a.incarnation || m.paused) {
+            return; // crashed (its futures die with it) or frozen right now
+        }
+        long tick = sim.options().tickMicros();
+        long waited = sim.nowMicros() - a.submittedAt - (m.pausedMicros() - a.pausedAtSubmit);
+        long bound = (long) (sim.requestTimeoutMicros() * 1.25) + 4 * tick;
+        if (waited > bound) {
+            throw sim.violation(Invariant.CLIENT_OUTCOME, "the future of client " + a.client.id + "'s "
+                    + (a.write ? "proposal" : "query") + " on node " + a.nodeId + " is still pending after "
+                    + waited / tick + " ticks awake (request timeout " + sim.requestTimeoutMicros() / tick
+                    + " ticks)");
+        }
+    }
+
     private void finish(Client c) {
         c.waiting = false;
-        for (Long attempt : c.attempts) {
-            byAttempt.remove(attempt);
-        }
         c.attempts.clear();
-        cluster.schedule(1 + random.nextLong(cluster.options().tickMicros() / 2), "client " + c.id + " thinks",
+        sim.schedule(1 + random.nextLong(sim.options().tickMicros() / 2), "client " + c.id + " thinks",
                 () -> next(c));
+    }
+
+    @Override
+    public void beforeApply(long nodeId, LogEntry entry) {
+        Attempt a = byPayload.get(entry.payload());
+        if (a != null && a.dropped) {
+            throw sim.violation(Invariant.CLIENT_OUTCOME, "node " + nodeId + " applies " + entry + ", client "
+                    + a.client.id + "'s write that node " + a.nodeId + " reported dropped");
+        }
+    }
+
+    @Override
+    public void afterApply(long nodeId, LogEntry entry, KvModel.Output output) {
+        Attempt a = byPayload.get(entry.payload());
+        if (a == null) {
+            return;
+        }
+        a.appliedAnywhereAt = entry.index();
+        NodeSim.Member m = sim.member(nodeId);
+        if (nodeId == a.nodeId && m.live == a.incarnation) {
+            a.appliedByIncarnation = true;
+        }
     }
 }

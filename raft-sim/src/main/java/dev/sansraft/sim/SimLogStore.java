@@ -7,6 +7,8 @@ import dev.sansraft.core.LogEntry;
 import dev.sansraft.node.LogStore;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * The {@link LogStore} of one incarnation of a simulated {@link dev.sansraft.node.RaftNode}, on the node's
@@ -25,13 +27,26 @@ final class SimLogStore implements LogStore {
     private final SimDisk disk;
     private final InMemoryLog log;
     private final InvariantChecker checker;
+    private final BooleanSupplier lying;
+    private final LongConsumer onReset;
 
     /** A store holding exactly what {@code disk} made durable; {@code checker} null when invariants are off. */
     SimLogStore(int slot, SimDisk disk, InvariantChecker checker) {
+        this(slot, disk, checker, () -> false, index -> { });
+    }
+
+    /**
+     * As above, with a test-only sabotage: while {@code lying} holds, {@link #sync()} returns without syncing, so the
+     * node takes unsynced writes for durable and a crash loses them (a disk that lies about fsync). {@code onReset}
+     * hears the index of every {@link #resetTo}.
+     */
+    SimLogStore(int slot, SimDisk disk, InvariantChecker checker, BooleanSupplier lying, LongConsumer onReset) {
         this.slot = slot;
         this.disk = disk;
         this.log = disk.rebuildLog();
         this.checker = checker;
+        this.lying = lying;
+        this.onReset = onReset;
     }
 
     /** The in-memory view (what the node reads), for checks and reports. */
@@ -87,11 +102,12 @@ final class SimLogStore implements LogStore {
     public void resetTo(long index, long term) {
         log.resetTo(index, term);
         disk.write(new Action.ResetLog(index, term));
+        onReset.accept(index);
     }
 
     @Override
     public void sync() {
-        if (disk.needsSync()) {
+        if (disk.needsSync() && !lying.getAsBoolean()) {
             disk.completeSync(disk.startSync());
         }
     }

@@ -7,25 +7,31 @@ import java.util.List;
 /**
  * The swarm runner:
  * {@code java -cp <raft-sim classpath> dev.sansraft.sim.SimMain --seeds N --from S --ticks T [--nodes 3|5|7]
- * [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html] [--sabotage NAME]
- * [--max-failures F]}. With
- * {@code --runtime} the seeds run real {@code RaftNode}s under {@link NodeSim} instead of the simulator's own
- * execution of the core's actions. {@code --membership} (which implies {@code --runtime}) also changes the membership
- * during the faults ({@link MembershipNemesis}): voters added and removed among 1, 3, 5 and 7, learners added on empty
- * disks and promoted, dead voters replaced by new ids, leadership transferred.
+ * [--profile swarm|calm|partitions|crashes] [--membership] [--trace FILE.html] [--sabotage NAME]
+ * [--max-failures F] [--runtime]}. Every seed runs real {@code RaftNode}s under {@link NodeSim} (the production
+ * runtime on a deterministic scheduler; see {@link SwarmRun}). {@code --runtime} is accepted and ignored: it chose
+ * the real runtime when the simulator also had its own execution of the core's actions, which is gone.
+ * {@code --membership} also changes the membership during the faults ({@link MembershipNemesis}): voters added and
+ * removed among 1, 3, 5 and 7, learners added on empty disks and promoted, dead voters replaced by new ids,
+ * leadership transferred.
  *
  * <p>{@code --trace FILE.html} (with {@code --seeds 1}) also writes the run's timeline as one self-contained HTML
  * file ({@link SimTrace}). {@code --sabotage} plants a deliberate bug ({@code stale_reads}, {@code lying_disk},
  * {@code duplicate_writes}, {@code corrupt_snapshots}) to see what the checks and the trace show; never in real runs.
- * {@code --max-failures F} stops after the F-th failing seed (the broken-rule hunts stop at the first).
  *
  * <p>Runs seeds {@code S .. S+N-1}, printing a progress line every few seconds and a summary at the end (seeds,
  * events, violations, simulated events per second). Every failing seed is printed with its violation and the one-line
- * command that replays it; the process then exits with status 1. With {@code --max-failures F} the run stops after
- * the F-th failing seed (a search for a bug stops at the first find). Exit status 2 means bad arguments. The wall clock is
- * read only here, for progress and throughput, never inside a run.
+ * command that replays it (and the one that writes its trace); the process then exits with status 1. With
+ * {@code --max-failures F} the run stops after the F-th failing seed (a search for a bug stops at the first find).
+ * Exit status 2 means bad arguments. The wall clock is read only here, for progress and throughput, never inside a
+ * run.
  */
 public final class SimMain {
+
+    static final String USAGE = "usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
+            + " [--profile swarm|calm|partitions|crashes] [--membership] [--trace FILE.html] [--sabotage NAME]"
+            + " [--max-failures F] [--runtime]\n  every seed runs real RaftNodes on the deterministic scheduler;"
+            + " --runtime is accepted for compatibility and changes nothing";
 
     private SimMain() {
     }
@@ -41,9 +47,7 @@ public final class SimMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
-            System.err.println("usage: SimMain --seeds N --from S --ticks T [--nodes 3|5|7]"
-                    + " [--profile swarm|calm|partitions|crashes] [--runtime] [--membership] [--trace FILE.html]"
-                    + " [--sabotage NAME] [--max-failures F]");
+            System.err.println(USAGE);
             status = 2;
         }
         System.exit(status);
@@ -58,18 +62,14 @@ public final class SimMain {
         long maxFailures = Long.MAX_VALUE;
         String trace = null;
         String sabotage = "none";
-        boolean runtime = false;
         boolean membership = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--runtime")) {
-                runtime = true;
-                continue;
+                continue; // the only runtime there is: kept so that older command lines still work
             }
             if (flag.equals("--membership")) {
-                // Membership changes go through the real RaftNode API, so they run on the node runtime.
                 membership = true;
-                runtime = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -96,9 +96,15 @@ public final class SimMain {
         }
         FaultProfile.draw(profile, new java.util.SplittableRandom(0));
         SwarmRun.Sabotage planted = SimTrace.sabotage(sabotage);
+        if (membership && planted != SwarmRun.Sabotage.NONE) {
+            throw new IllegalArgumentException("--sabotage and --membership do not combine");
+        }
         if (trace != null) {
             if (seeds != 1) {
                 throw new IllegalArgumentException("--trace replays one seed: use it with --seeds 1, got " + seeds);
+            }
+            if (membership) {
+                throw new IllegalArgumentException("--trace does not record membership runs");
             }
             java.nio.file.Path file = java.nio.file.Path.of(trace);
             String failed = SimTrace.write(from, ticks, nodes, profile, sabotage, file);
@@ -106,43 +112,45 @@ public final class SimMain {
                     file.toAbsolutePath());
             return failed == null ? 0 : 1;
         }
-        if (runtime) {
-            return runRuntime(seeds, from, ticks, nodes, profile, membership, out);
-        }
-        out.printf("sansraft sim: seeds %d..%d, %d ticks, %d nodes, profile %s%n", from, from + seeds - 1, ticks,
-                nodes, profile);
+        return runSeeds(seeds, from, ticks, nodes, profile, membership, planted, maxFailures, out);
+    }
+
+    private static int runSeeds(long seeds, long from, long ticks, int nodes, String profile, boolean membership,
+                                SwarmRun.Sabotage planted, long maxFailures, PrintStream out) {
+        out.printf("sansraft sim (real RaftNodes): seeds %d..%d, %d ticks, %d nodes, profile %s%s%n", from,
+                from + seeds - 1, ticks, nodes, profile, membership ? ", membership changes" : "");
+        String flags = (membership ? " --membership" : "") + sabotageFlag(planted);
+        long membershipChanges = 0;
+        long transfers = 0;
         long start = System.nanoTime();
         long lastPrint = start;
         long events = 0;
         long operations = 0;
         long undecided = 0;
         long traceHash = 0;
-        long resends = 0;
-        long duplicates = 0;
+        long crashes = 0;
+        long pauses = 0;
+        long unknown = 0;
+        long dropped = 0;
         long snapshotsTaken = 0;
         long snapshotsInstalled = 0;
-        long chunks = 0;
-        long chunkBytes = 0;
-        long unknown = 0;
         long snapshotCrashes = 0;
-        long seedsInstalling = 0;
-        long gone = 0;
         List<SwarmRun.Result> failures = new ArrayList<>();
         for (long k = 0; k < seeds; k++) {
             long seed = from + k;
-            SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile, planted);
+            SwarmRun.Result r = membership ? SwarmRun.run(seed, ticks, nodes, profile, true)
+                    : SwarmRun.run(seed, ticks, nodes, profile, planted, null);
+            membershipChanges += r.membershipChanges();
+            transfers += r.transfers();
             events += r.events();
             operations += r.operations();
-            resends += r.resends();
-            duplicates += r.duplicatesWithoutEffect();
-            snapshotsTaken += r.snapshots().takenDurable;
-            snapshotsInstalled += r.snapshots().installed;
-            chunks += r.snapshots().chunksSent;
-            chunkBytes += r.snapshots().chunkBytesSent;
-            unknown += r.proposalsUnknown();
-            snapshotCrashes += r.snapshots().crashesInjected;
-            seedsInstalling += r.snapshots().installed > 0 ? 1 : 0;
-            gone += r.snapshots().chunksDroppedGone;
+            crashes += r.crashes();
+            pauses += r.pauses();
+            unknown += r.unknownOutcomes();
+            dropped += r.droppedOutcomes();
+            snapshotsTaken += r.snapshotsTaken();
+            snapshotsInstalled += r.snapshotsInstalled();
+            snapshotCrashes += r.snapshotCrashes();
             traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
             if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
                 undecided++;
@@ -151,9 +159,11 @@ public final class SimMain {
                 failures.add(r);
                 out.printf("FAIL seed %d (%s, %s, state machine %s): %s%n", seed, r.profile(), r.targeted(),
                         r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
-                out.println("replay: " + replayCommand(seed, ticks, nodes, profile, planted));
-                out.println("trace:  " + replayCommand(seed, ticks, nodes, profile, planted) + " --trace seed-" + seed
-                        + ".html");
+                out.println("replay: " + replayCommand(seed, ticks, nodes, profile) + flags);
+                if (!membership) {
+                    out.println("trace:  " + replayCommand(seed, ticks, nodes, profile) + flags + " --trace seed-"
+                            + seed + ".html");
+                }
             }
             long t = System.nanoTime();
             boolean last = k == seeds - 1 || failures.size() >= maxFailures;
@@ -170,96 +180,30 @@ public final class SimMain {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
-                + " %.1f s; linearizability undecided (search budget) on %d seeds; write re-sends %d, duplicate"
-                + " writes applied without effect %d; trace hash %016x%n", seeds, events, operations, failures.size(),
-                events / secs, secs, undecided, resends, duplicates, traceHash);
-        out.printf("snapshots: %d taken and durable, %d installed from a leader (on %d seeds), %d chunks sent"
-                + " (%d bytes, %d more dropped: snapshot gone), %d proposals with unknown outcome, %d crashes at"
-                + " snapshot moments%n", snapshotsTaken, snapshotsInstalled, seedsInstalling, chunks, chunkBytes, gone,
-                unknown, snapshotCrashes);
-        for (SwarmRun.Result f : failures) {
-            out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile, planted));
-        }
-        return failures.isEmpty() ? 0 : 1;
-    }
-
-    /** {@code --runtime}: the seeds run real RaftNodes under {@link NodeSim} ({@link NodeSwarmRun}). */
-    private static int runRuntime(long seeds, long from, long ticks, int nodes, String profile, boolean membership,
-                                  PrintStream out) {
-        out.printf("sansraft sim, real node runtime: seeds %d..%d, %d ticks, %d nodes, profile %s%s%n", from,
-                from + seeds - 1, ticks, nodes, profile, membership ? ", membership changes" : "");
-        String flags = membership ? " --membership" : " --runtime";
-        long membershipChanges = 0;
-        long transfers = 0;
-        long start = System.nanoTime();
-        long lastPrint = start;
-        long events = 0;
-        long operations = 0;
-        long undecided = 0;
-        long traceHash = 0;
-        long crashes = 0;
-        long pauses = 0;
-        long unknown = 0;
-        long dropped = 0;
-        long snapshotsTaken = 0;
-        long snapshotsInstalled = 0;
-        List<NodeSwarmRun.Result> failures = new ArrayList<>();
-        for (long k = 0; k < seeds; k++) {
-            long seed = from + k;
-            NodeSwarmRun.Result r = NodeSwarmRun.run(seed, ticks, nodes, profile, membership);
-            membershipChanges += r.membershipChanges();
-            transfers += r.transfers();
-            events += r.events();
-            operations += r.operations();
-            crashes += r.crashes();
-            pauses += r.pauses();
-            unknown += r.unknownOutcomes();
-            dropped += r.droppedOutcomes();
-            snapshotsTaken += r.snapshotsTaken();
-            snapshotsInstalled += r.snapshotsInstalled();
-            traceHash = Long.rotateLeft(traceHash, 7) ^ r.traceHash();
-            if (r.linearizability() == dev.sansraft.sim.linearizability.CheckResult.Verdict.UNKNOWN) {
-                undecided++;
-            }
-            if (!r.passed()) {
-                failures.add(r);
-                out.printf("FAIL seed %d (%s, state machine %s): %s%n", seed, r.profile(),
-                        r.raftKv() ? "raft-kv" : "sim", r.violation().getMessage());
-                out.println("replay: " + replayCommand(seed, ticks, nodes, profile) + flags);
-            }
-            long t = System.nanoTime();
-            if (t - lastPrint > 5_000_000_000L || k == seeds - 1) {
-                lastPrint = t;
-                double secs = (t - start) / 1e9;
-                out.printf("progress: %d/%d seeds, %d events, %d violations, %.0f events/s, %.1f s%n", k + 1, seeds,
-                        events, failures.size(), events / secs, secs);
-            }
-        }
-        double secs = (System.nanoTime() - start) / 1e9;
-        out.printf("summary: seeds %d, events %d, client operations %d, violations %d, %.0f simulated events/s,"
-                + " %.1f s; linearizability undecided (search budget) on %d seeds; %d crashes, %d pauses; outcomes"
-                + " unknown %d, dropped %d; snapshots taken %d, installed from a leader %d (final incarnations);"
-                + " trace hash %016x%n", seeds, events, operations, failures.size(), events / secs, secs, undecided,
-                crashes, pauses, unknown, dropped, snapshotsTaken, snapshotsInstalled, traceHash);
+                + " %.1f s; linearizability undecided (search budget) on %d seeds; %d crashes (%d more at snapshot"
+                + " moments), %d pauses; outcomes unknown %d, dropped %d; trace hash %016x%n", seeds, events,
+                operations, failures.size(), events / secs, secs, undecided, crashes, snapshotCrashes, pauses, unknown,
+                dropped, traceHash);
+        out.printf("snapshots: %d taken, %d installed from a leader (counted by the final incarnations)%n",
+                snapshotsTaken, snapshotsInstalled);
         if (membership) {
             out.printf("membership: %d changes committed, %d leadership transfers done%n", membershipChanges,
                     transfers);
         }
-        for (NodeSwarmRun.Result f : failures) {
+        for (SwarmRun.Result f : failures) {
             out.println("replay: " + replayCommand(f.seed(), ticks, nodes, profile) + flags);
         }
         return failures.isEmpty() ? 0 : 1;
     }
 
-    static String replayCommand(long seed, long ticks, int nodes, String profile) {
-        return replayCommand(seed, ticks, nodes, profile, SwarmRun.Sabotage.NONE);
+    private static String sabotageFlag(SwarmRun.Sabotage sabotage) {
+        return sabotage == SwarmRun.Sabotage.NONE ? ""
+                : " --sabotage " + sabotage.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    static String replayCommand(long seed, long ticks, int nodes, String profile, SwarmRun.Sabotage sabotage) {
+    static String replayCommand(long seed, long ticks, int nodes, String profile) {
         return "java -cp '" + System.getProperty("java.class.path") + "' " + SimMain.class.getName()
-                + " --seeds 1 --from " + seed + " --ticks " + ticks + " --nodes " + nodes + " --profile " + profile
-                + (sabotage == SwarmRun.Sabotage.NONE ? "" : " --sabotage "
-                + sabotage.name().toLowerCase(java.util.Locale.ROOT));
+                + " --seeds 1 --from " + seed + " --ticks " + ticks + " --nodes " + nodes + " --profile " + profile;
     }
 
     private static long parse(String flag, String value) {

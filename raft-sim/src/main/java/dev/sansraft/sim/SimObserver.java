@@ -1,50 +1,18 @@
 package dev.sansraft.sim;
 
-import dev.sansraft.core.Action;
 import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
-import dev.sansraft.core.SnapshotInfo;
 import dev.sansraft.sim.linearizability.KvModel;
 
 /**
- * Callbacks from a {@link SimCluster} to whatever drives clients on it, or records the run ({@link TraceRecorder}).
- * Called synchronously from inside the node's step; an observer must not step nodes itself but schedule follow-up
- * work on the cluster. Times are simulated microseconds.
+ * Sees every event of a {@link NodeSim} run as it happens: messages delivered, crashes, starts, pauses and resumes,
+ * each change of a node's role, term, leader, commit index or last log index, every apply, and every client call and
+ * answer. For tracing and for the clients' own checks. Called synchronously on the simulation's thread; an observer
+ * must not drive the cluster itself, only schedule work on it.
  */
 interface SimObserver {
 
-    /** The immediate or later outcome of a proposal with {@code correlationId} made through the cluster. */
-    default void onProposalOutcome(SimNode node, Action.ProposalOutcome outcome) {
-    }
-
-    /** A proposal accepted by {@code node} at {@code (entry.index, entry.term)} has been applied there. */
-    default void onProposalApplied(SimNode node, long correlationId, LogEntry entry, KvModel.Output result) {
-    }
-
-    /** A read granted by {@code node} may now be served from its state machine. */
-    default void onReadServable(SimNode node, long readId) {
-    }
-
-    /** {@code node} could not give a read index. */
-    default void onReadRejected(SimNode node, long readId, long leaderHint) {
-    }
-
-    /**
-     * {@code node} is about to execute one of the snapshot actions ({@code TakeSnapshot}, {@code CompactLog},
-     * {@code ResetLog}, {@code SendSnapshotChunk}, {@code WriteSnapshotChunk}, {@code RestoreSnapshot}).
-     */
-    default void onSnapshotAction(SimNode node, Action action) {
-    }
-
-    /**
-     * {@code node} has just been told that snapshot {@code info} (taken, or received when {@code received}) is
-     * durable.
-     */
-    default void onSnapshotSaved(SimNode node, SnapshotInfo info, boolean received) {
-    }
-
-    /** {@code node} took a step at {@code timeMicros}; its state went from {@code before} to {@code after}. */
-    default void onStep(SimNode node, NodeState before, NodeState after, long timeMicros) {
+    default void onDeliver(Message message) {
     }
 
     /**
@@ -56,12 +24,57 @@ interface SimObserver {
 
     /**
      * A copy of {@code message} reached its recipient's host at {@code timeMicros}; {@code delivered} is false when
-     * the recipient was down or the link from the sender cut, so the message was dropped there.
+     * the recipient was down or the link from the sender cut, so the message was dropped there. A message that waits
+     * for a paused recipient arrives when the recipient resumes.
      */
     default void onArrive(Message message, long timeMicros, boolean delivered) {
     }
 
-    /** A harness note at {@code timeMicros}: a fault, a heal, a crash or restart, a snapshot made durable. */
+    /**
+     * Node {@code nodeId} committed snapshot {@code index} to its snapshot store (taken, or received from a leader):
+     * it is durable, while the log compaction or reset that follows is not yet.
+     */
+    default void onSnapshotCommitted(long nodeId, long index) {
+    }
+
+    /** Node {@code nodeId}'s log store was reset to start after {@code index} (a snapshot replaced the whole log). */
+    default void onLogReset(long nodeId, long index) {
+    }
+
+    /** A harness note at {@code timeMicros}: a fault, a heal, a crash or restart, a snapshot restored. */
     default void onNote(String what, long timeMicros) {
+    }
+
+    default void onCrash(long nodeId) {
+    }
+
+    /** Node {@code nodeId} started its incarnation {@code incarnation} (1 for the first start). */
+    default void onStart(long nodeId, int incarnation) {
+    }
+
+    default void onPause(long nodeId, long ticks) {
+    }
+
+    /** The node resumes; {@code held} events (stage rounds, ticks, deliveries) run again in a seeded order. */
+    default void onResume(long nodeId, int held) {
+    }
+
+    /** What the node's status shows changed after one of its rounds. */
+    default void onStatus(long nodeId, NodeState before, NodeState after) {
+    }
+
+    default void beforeApply(long nodeId, LogEntry entry) {
+    }
+
+    /** The state machine applied a client entry ({@code output} null for entries that are not commands). */
+    default void afterApply(long nodeId, LogEntry entry, KvModel.Output output) {
+    }
+
+    /** A client sent {@code input} to node {@code nodeId}. */
+    default void onClientCall(int clientId, long nodeId, KvModel.Input input) {
+    }
+
+    /** A client learned the outcome of its call: {@code result} on success, else {@code failure}. */
+    default void onClientOutcome(int clientId, long nodeId, KvModel.Input input, Object result, Throwable failure) {
     }
 }

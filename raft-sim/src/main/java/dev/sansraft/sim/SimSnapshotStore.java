@@ -21,12 +21,49 @@ import java.util.Optional;
  */
 final class SimSnapshotStore implements SnapshotStore {
 
+    /** Where the simulator may aim a crash: a snapshot write begins, a chunk of it is written, it is committed. */
+    interface Moments {
+        void begun(long index);
+
+        void written(long index);
+
+        void committed(long index);
+
+        /** Test-only sabotage: whether to flip the last byte of every snapshot before it is committed. */
+        boolean corrupts();
+    }
+
+    private static final Moments NONE = new Moments() {
+        @Override
+        public void begun(long index) {
+        }
+
+        @Override
+        public void written(long index) {
+        }
+
+        @Override
+        public void committed(long index) {
+        }
+
+        @Override
+        public boolean corrupts() {
+            return false;
+        }
+    };
+
     private final InMemorySnapshotStore durable;
+    private final Moments moments;
     private SnapshotWriter open;
     private boolean crashed;
 
     SimSnapshotStore(InMemorySnapshotStore durable) {
+        this(durable, NONE);
+    }
+
+    SimSnapshotStore(InMemorySnapshotStore durable, Moments moments) {
         this.durable = durable;
+        this.moments = moments;
     }
 
     /** The incarnation crashed: a snapshot being written is lost. */
@@ -43,8 +80,61 @@ final class SimSnapshotStore implements SnapshotStore {
         if (crashed) {
             throw new IllegalStateException("the incarnation that owns this snapshot store crashed");
         }
-        open = durable.begin(lastIncludedIndex, lastIncludedTerm, members);
+        open = new Watched(durable.begin(lastIncludedIndex, lastIncludedTerm, members), lastIncludedIndex);
+        moments.begun(lastIncludedIndex);
         return open;
+    }
+
+    /**
+     * A writer that tells {@link Moments} what happens to it; it holds back the last byte written, so that the
+     * corrupting sabotage can flip it at the commit.
+     */
+    private final class Watched extends SnapshotWriter {
+        private final SnapshotWriter target;
+        private final long index;
+        private int held = -1;
+
+        Watched(SnapshotWriter target, long index) {
+            this.target = target;
+            this.index = index;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (held >= 0) {
+                target.write(held);
+            }
+            held = b & 0xff;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return;
+            }
+            if (held >= 0) {
+                target.write(held);
+            }
+            target.write(b, off, len - 1);
+            held = b[off + len - 1] & 0xff;
+            moments.written(index);
+        }
+
+        @Override
+        public SnapshotMeta commit() throws IOException {
+            if (held >= 0) {
+                target.write(moments.corrupts() ? held ^ 1 : held);
+                held = -1;
+            }
+            SnapshotMeta meta = target.commit();
+            moments.committed(index);
+            return meta;
+        }
+
+        @Override
+        public void abort() {
+            target.abort();
+        }
     }
 
     @Override

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Replays one seed of the swarm and writes its timeline as a self-contained HTML file (see {@link TraceRecorder} for
+ * Replays one seed of the swarm (real nodes under {@link NodeSim}) and writes its timeline as a self-contained HTML file (see {@link TraceRecorder} for
  * what it shows and how heartbeats are thinned): the entry point behind {@code SimMain --trace FILE.html}, and the
  * helper tests use.
  *

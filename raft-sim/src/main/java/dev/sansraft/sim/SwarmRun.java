@@ -3,92 +3,86 @@ package dev.sansraft.sim;
 import dev.sansraft.sim.linearizability.CheckResult;
 import dev.sansraft.sim.linearizability.KvModel;
 import dev.sansraft.sim.linearizability.LinearizabilityChecker;
+
 import java.util.SplittableRandom;
 
 /**
- * One randomized run of the swarm, a pure function of (seed, ticks, nodes, profile):
- * <ol>
- *   <li>draw the fault profile, network/disk settings and Raft config from the seed, and whether the nodes apply
- *   their logs to raft-kv's state machine or to the simulator's own store;</li>
- *   <li>run clients for {@code ticks} ticks while a nemesis injects faults at random instants;</li>
- *   <li>stop faults and clients, heal, restart everyone, and check liveness: a probe committed within
- *   {@link SimCluster#LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts, then every node catching up with steady
- *   progress ({@link SimCluster#CATCH_UP_WINDOW_ELECTION_TIMEOUTS});</li>
- *   <li>let outstanding client operations finish, run the full log check, and check the clients' history for
- *   linearizability.</li>
- * </ol>
- * Safety invariants are checked after every event throughout. Not thread-safe; each run is independent.
+ * One randomized run of real {@link dev.sansraft.node.RaftNode}s under the simulator ({@link NodeSim}), a pure
+ * function of (seed, ticks, nodes, profile): draw the fault profile and Raft config from the seed (snapshots
+ * included), and whether the nodes apply their logs to raft-kv's state machine (with client sessions) or to the
+ * simulator's own store; run clients through the nodes' futures while a nemesis crashes and restarts nodes (also
+ * right at snapshot moments, on profiles with crashes), pauses them, partitions and isolates them, with the targeted
+ * nemeses the seed draws ({@link TargetedFaults}); then heal, check liveness, let the clients finish, check that
+ * every future of a live node completed, and check the history for linearizability. Safety and client invariants
+ * are checked after every event throughout.
+ *
+ * <p>Not thread-safe; each run is independent.
  */
 final class SwarmRun {
 
     /** What one seed produced. */
-    record Result(long seed, long events, long traceHash, long operations, long indeterminate, FaultProfile profile,
-                  TargetedFaults targeted, boolean raftKv, CheckResult.Verdict linearizability, long resends, long duplicatesWithoutEffect,
-                  SnapshotActions.Stats snapshots, long proposalsUnknown, InvariantViolation violation) {
+    record Result(long seed, long events, long traceHash, long operations, long indeterminate, long unknownOutcomes,
+                  long droppedOutcomes, long crashes, long pauses, long snapshotsTaken, long snapshotsInstalled,
+                  FaultProfile profile, TargetedFaults targeted, boolean raftKv,
+                  CheckResult.Verdict linearizability, InvariantViolation violation, long membershipChanges,
+                  long transfers, long resends, long duplicatesWithoutEffect, long snapshotCrashes) {
         boolean passed() {
             return violation == null;
         }
     }
 
+    /**
+     * Deliberate bugs a test or {@code SimMain --sabotage} can plant to show the checks catch them; {@code NONE} in
+     * every real run: a disk whose syncs do nothing, stale reads, writes re-sent to a store without sessions, and
+     * snapshots with a flipped byte.
+     */
+    enum Sabotage { NONE, LYING_DISK, STALE_READS, DUPLICATE_WRITES, CORRUPT_SNAPSHOTS }
+
+    /** Ticks between re-sends of an unanswered write when a run forces retries: short, so duplicates are common. */
+    static final long FORCED_RETRY_TICKS = 2;
     private static final long CLIENT_TIMEOUT_TICKS = 30;
+    /** Room for nodes in a run with membership changes: up to 7 voters plus the nodes that replace others. */
+    static final int MEMBERSHIP_CAPACITY = 12;
+    /** Mean election timeouts between two membership decisions. */
+    private static final long MEMBERSHIP_EVERY_ELECTION_TIMEOUTS = 2;
 
     private SwarmRun() {
     }
 
-    /**
-     * Deliberate bugs a test can plant to show the checks catch them; {@code NONE} in every real run.
-     */
-    enum Sabotage { NONE, LYING_DISK, STALE_READS, DUPLICATE_WRITES, CORRUPT_SNAPSHOTS }
-
-    /** Ticks between re-sends of an unanswered write when a test forces retries: short, so duplicates are common. */
-    static final long FORCED_RETRY_TICKS = 2;
-
     static Result run(long seed, long ticks, int nodes, String profileName) {
-        return run(seed, ticks, nodes, profileName, Sabotage.NONE);
+        return run(seed, ticks, nodes, profileName, false);
     }
 
     /**
-     * A run without the targeted nemeses ({@link TargetedFaults}), exactly as every seed ran before they existed:
-     * regression seeds found then replay the interleaving that found their bug.
+     * As above; with {@code membership}, a {@link MembershipNemesis} also changes the membership throughout the
+     * faults (starting from {@code nodes} voters, with room for {@link #MEMBERSHIP_CAPACITY} nodes).
      */
-    static Result runWithoutTargetedFaults(long seed, long ticks, int nodes, String profileName) {
-        return run(seed, ticks, nodes, profileName, Sabotage.NONE, null, 0, TargetedFaults.NONE, null);
-    }
-
-    /** The same with {@code sabotage} planted (see {@link #run(long, long, int, String, Sabotage)}). */
-    static Result runWithoutTargetedFaults(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
-        boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
-        return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
-                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.NONE, null);
+    static Result run(long seed, long ticks, int nodes, String profileName, boolean membership) {
+        return run(seed, ticks, nodes, profileName, membership, Sabotage.NONE, null, 0, null);
     }
 
     /**
-     * {@code DUPLICATE_WRITES} runs the simulator's own store (no sessions) with clients forced to re-send writes
-     * every {@link #FORCED_RETRY_TICKS}, so a write lands in the log twice and is applied twice.
+     * A run with {@code sabotage} planted, recorded by {@code recorder} when it is not null (see {@link SimTrace}).
+     * {@code DUPLICATE_WRITES} runs the simulator's own store (no sessions) with clients re-sending writes every
+     * {@link #FORCED_RETRY_TICKS} ticks, so a write lands in the log twice and is applied twice.
      */
-    static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage) {
-        return run(seed, ticks, nodes, profileName, sabotage, null);
-    }
-
-    /** The same run, recorded by {@code recorder} when it is not null (see {@link SimTrace}). */
     static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
                       TraceRecorder recorder) {
         boolean duplicates = sabotage == Sabotage.DUPLICATE_WRITES;
-        return run(seed, ticks, nodes, profileName, sabotage, duplicates ? Boolean.FALSE : null,
-                duplicates ? FORCED_RETRY_TICKS : 0, TargetedFaults.draw(profileName, seed), recorder);
+        return run(seed, ticks, nodes, profileName, false, sabotage, duplicates ? Boolean.FALSE : null,
+                duplicates ? FORCED_RETRY_TICKS : 0, recorder);
     }
 
     /**
      * A run on raft-kv's state machine with clients re-sending unanswered writes every {@link #FORCED_RETRY_TICKS}
-     * ticks, far more often than the swarm's default, to exercise the sessions hard.
+     * ticks, far more often than the swarm's clients do, to exercise the sessions hard.
      */
     static Result runWithForcedRetries(long seed, long ticks, int nodes, String profileName) {
-        return run(seed, ticks, nodes, profileName, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS,
-                TargetedFaults.draw(profileName, seed), null);
+        return run(seed, ticks, nodes, profileName, false, Sabotage.NONE, Boolean.TRUE, FORCED_RETRY_TICKS, null);
     }
 
-    private static Result run(long seed, long ticks, int nodes, String profileName, Sabotage sabotage,
-                              Boolean backendOverride, long forcedRetryTicks, TargetedFaults targeted,
+    private static Result run(long seed, long ticks, int nodes, String profileName, boolean membership,
+                              Sabotage sabotage, Boolean backendOverride, long forcedRetryTicks,
                               TraceRecorder recorder) {
         SplittableRandom setup = new SplittableRandom(seed);
         FaultProfile profile = FaultProfile.draw(profileName, setup);
@@ -104,57 +98,80 @@ final class SwarmRun {
         // Half the seeds run raft-kv's real state machine (with client sessions), half the simulator's own store.
         boolean drawn = new SplittableRandom(seed ^ 0x6b76L).nextBoolean();
         boolean raftKv = backendOverride != null ? backendOverride : drawn;
-        SimCluster cluster = SimCluster.create(nodes, seed, options, raftKv);
+        long et = profile.raftConfig().electionTimeoutTicks();
+        long clientTimeoutTicks = CLIENT_TIMEOUT_TICKS * et / 10;
+        // The node gives up on a request well before the client does, so the client hears the node's verdict.
+        NodeSim sim = NodeSim.create(nodes, membership ? Math.max(nodes, MEMBERSHIP_CAPACITY) : nodes, seed, options,
+                raftKv, Math.max(2, clientTimeoutTicks / 2));
         if (recorder != null) {
-            recorder.attach(cluster);
+            recorder.attach(sim);
         }
-        cluster.engine().sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
-        cluster.engine().sabotageSnapshots = sabotage == Sabotage.CORRUPT_SNAPSHOTS;
-        if (profile.crashes()) {
-            // Crashes aimed at snapshot moments: while one is written, while a chunk is received, right after one
-            // is saved (before the compaction or reset that follows is durable). Drawn apart from the setup stream.
-            cluster.engine().snapshotCrashRate = new SplittableRandom(seed ^ 0x736e6170L).nextDouble() * 0.3;
+        sim.sabotageLyingDisk = sabotage == Sabotage.LYING_DISK;
+        sim.sabotageSnapshots = sabotage == Sabotage.CORRUPT_SNAPSHOTS;
+        if (profile.crashes() && !membership) {
+            // Crashes aimed at snapshot moments: while one is written, while a chunk is received, right after one is
+            // committed (before the compaction or reset that follows is durable). Drawn apart from the setup stream.
+            sim.setSnapshotCrashRate(new SplittableRandom(seed ^ 0x736e6170L).nextDouble() * 0.3, seed ^ 0x636b);
         }
-        long clientTimeoutTicks = CLIENT_TIMEOUT_TICKS * profile.raftConfig().electionTimeoutTicks() / 10;
-        SimClients.ReadMode readMode = sabotage == Sabotage.STALE_READS ? SimClients.ReadMode.LOCAL_UNSAFE
-                : profile.readsThroughLog() ? SimClients.ReadMode.THROUGH_LOG : SimClients.ReadMode.READ_INDEX;
-        // Re-send an unanswered write after one election timeout (the client timeout is three): long enough for a
-        // new leader to be elected, short enough to retry before giving up. Only with sessions, unless forced.
-        long retryTicks = forcedRetryTicks > 0 ? forcedRetryTicks
-                : cluster.engine().newStateMachine().dedupesRetries() ? profile.raftConfig().electionTimeoutTicks() : 0;
-        SimClients clients = new SimClients(cluster, 2 + setup.nextInt(4), 1 + setup.nextInt(3), readMode,
-                profile.leaseFraction(), clientTimeoutTicks, retryTicks);
+        SimClients clients = new SimClients(sim, 2 + setup.nextInt(4), 1 + setup.nextInt(3),
+                profile.leaseFraction(), clientTimeoutTicks);
+        if (sabotage == Sabotage.STALE_READS) {
+            clients.readStale();
+        }
+        if (forcedRetryTicks > 0) {
+            clients.forceRetriesEvery(forcedRetryTicks);
+        }
+        TargetedFaults targeted = TargetedFaults.draw(profileName, seed);
+        Nemesis nemesis = new Nemesis(sim, profile, targeted);
+        MembershipNemesis changes = membership ? new MembershipNemesis(sim, MEMBERSHIP_EVERY_ELECTION_TIMEOUTS * et)
+                : null;
         try {
             clients.start();
-            Nemesis nemesis = new Nemesis(cluster, profile, targeted);
             nemesis.start();
-            cluster.runFor(ticks);
+            if (changes != null) {
+                changes.start();
+            }
+            sim.runFor(ticks);
             nemesis.stop();
-            cluster.engine().snapshotCrashRate = 0;
+            sim.setSnapshotCrashRate(0, 0);
+            if (changes != null) {
+                changes.stop();
+            }
             clients.stop();
-            cluster.checkLiveness();
-            cluster.runUntil(clients::idle, clientTimeoutTicks + 1);
+            sim.checkLiveness();
+            sim.runUntil(clients::idle, clientTimeoutTicks + 1);
+            sim.runFor(clientTimeoutTicks);
+            clients.checkAllFuturesCompleted();
+            if (changes != null) {
+                changes.checkAllCompleted();
+            }
             clients.abandonOutstanding();
-            cluster.checkAll();
             CheckResult lin = new LinearizabilityChecker().check(new KvModel(), clients.history());
             if (lin.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
-                throw cluster.violation(Invariant.LINEARIZABILITY, lin.counterexample(), null);
+                throw sim.violation(Invariant.LINEARIZABILITY, lin.counterexample());
             }
             if (recorder != null) {
-                recorder.finish(cluster.nowMicros(), clients.history(), lin, null);
+                recorder.finish(sim.nowMicros(), clients.history(), lin, null);
             }
-            return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, targeted, raftKv, lin.verdict(), clients.resends(),
-                    cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
-                    cluster.engine().proposalsUnknown(), null);
+            return result(seed, sim, clients, nemesis, changes, profile, targeted, raftKv, lin.verdict(), null);
         } catch (InvariantViolation v) {
             if (recorder != null) {
-                recorder.finish(cluster.nowMicros(), clients.history(), null, v);
+                recorder.finish(sim.nowMicros(), clients.history(), null, v);
             }
-            return new Result(seed, cluster.eventsProcessed(), cluster.traceHash(), clients.history().size(),
-                    clients.indeterminate(), profile, targeted, raftKv, null, clients.resends(),
-                    cluster.engine().duplicatesWithoutEffect(), cluster.engine().snapshotStats(),
-                    cluster.engine().proposalsUnknown(), v);
+            return result(seed, sim, clients, nemesis, changes, profile, targeted, raftKv, null, v);
         }
+    }
+
+    private static Result result(long seed, NodeSim sim, SimClients clients, Nemesis nemesis,
+                                 MembershipNemesis changes, FaultProfile profile, TargetedFaults targeted,
+                                 boolean raftKv, CheckResult.Verdict verdict, InvariantViolation violation) {
+        boolean passed = violation == null;
+        return new Result(seed, sim.eventsProcessed(), sim.traceHash(), clients.history().size(),
+                clients.indeterminate(), clients.unknownOutcomes(), clients.droppedOutcomes(), nemesis.crashes(),
+                nemesis.pauses(), passed ? sim.metricSum("sansraft_snapshots_taken_total") : 0,
+                passed ? sim.metricSum("sansraft_snapshots_installed_total") : 0, profile, targeted, raftKv, verdict,
+                violation, changes == null ? 0 : changes.changesCommitted(),
+                changes == null ? 0 : changes.transfersCompleted(), clients.resends(), sim.duplicatesWithoutEffect(),
+                sim.snapshotCrashes());
     }
 }

@@ -40,8 +40,8 @@ import java.util.SplittableRandom;
 final class TargetedNemesis implements SimNetwork.Interference {
 
     /**
-     * The simulator the nemesis acts on, through the few operations it needs, so the same nemesis drives both the
-     * simulator's own execution of the core ({@link SimCluster}) and real nodes ({@link NodeSim}).
+     * The simulator the nemesis acts on, through the few operations it needs ({@link #of(NodeSim)} adapts a
+     * {@link NodeSim}): a narrow view that keeps the nemesis's logic apart from the cluster's life cycle.
      */
     interface Target {
         int size();
@@ -80,29 +80,6 @@ final class TargetedNemesis implements SimNetwork.Interference {
 
         /** Lets {@code interference} (or nobody, with null) see and shape every message the network accepts. */
         void setInterference(SimNetwork.Interference interference);
-
-        static Target of(SimCluster c) {
-            return new Target() {
-                public int size() { return c.size(); }
-                public long tickMicros() { return c.options().tickMicros(); }
-                public long electionTimeoutTicks() { return c.options().raftConfig().electionTimeoutTicks(); }
-                public long nowMicros() { return c.nowMicros(); }
-                public long leader() { return c.leader(); }
-                public long termOf(long id) { return c.status(id).term(); }
-                public void crash(long id) { c.crash(id); }
-                public void restart(long id) { c.restart(id); }
-                public boolean isUp(long id) { return c.isUp(id); }
-                public void disconnect(long id) { c.disconnect(id); }
-                public void connect(long id) { c.connect(id); }
-                public void clog(long from, long to, long ticks) { c.clog(from, to, ticks); }
-                public void schedule(long delayMicros, String label, Runnable action) {
-                    c.schedule(delayMicros, label, action);
-                }
-                public void note(String what) { c.engine().note(what); }
-                public void send(Message m) { c.engine().send(m); }
-                public void setInterference(SimNetwork.Interference i) { c.engine().network().setInterference(i); }
-            };
-        }
 
         static Target of(NodeSim s) {
             return new Target() {

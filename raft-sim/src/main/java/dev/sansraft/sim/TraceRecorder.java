@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Records one simulated run for {@link TraceWriter}, as a {@link SimObserver}: each node's role and term over time,
+ * Records one simulated run of real nodes for {@link TraceWriter}, as a {@link SimObserver}: each node's role and term over time,
  * its commit and applied index, crashes, restarts and pauses, network faults, every message with its fate, and at the
  * end the clients' history and the violation, if any.
  *
@@ -66,6 +66,7 @@ final class TraceRecorder implements SimObserver {
     final String profile;
     final String sabotage;
     private long tickMicros = 1;
+    private NodeSim sim;
     final boolean aggregateHeartbeats;
     final long indexStepTicks;
     final long routineWindowTicks;
@@ -126,10 +127,11 @@ final class TraceRecorder implements SimObserver {
         java.util.Arrays.fill(disconnectedSince, -1);
     }
 
-    /** Starts recording {@code cluster}'s run (before anything ran on it). */
-    void attach(SimCluster cluster) {
-        tickMicros = cluster.options().tickMicros();
-        cluster.addObserver(this);
+    /** Starts recording {@code sim}'s run (before anything ran on it). */
+    void attach(NodeSim sim) {
+        this.sim = sim;
+        tickMicros = sim.options().tickMicros();
+        sim.addObserver(this);
     }
 
     /** Simulated microseconds to hundredths of a tick. */
@@ -138,9 +140,12 @@ final class TraceRecorder implements SimObserver {
     }
 
     @Override
-    public void onStep(SimNode node, NodeState before, NodeState after, long timeMicros) {
-        int n = node.slot;
-        long t = time(timeMicros);
+    public void onStatus(long nodeId, NodeState before, NodeState after) {
+        int n = (int) nodeId - 1;
+        if (n >= nodes) {
+            return; // a node added by a membership change: the trace shows the starting nodes
+        }
+        long t = time(sim.nowMicros());
         long[] band = openBand[n];
         if (band == null) {
             band = new long[]{n + 1, t, t, before.role().ordinal(), before.term()};
@@ -219,6 +224,9 @@ final class TraceRecorder implements SimObserver {
         Matcher node = NODE_NOTE.matcher(what);
         if (node.find()) {
             int n = Integer.parseInt(node.group(2)) - 1;
+            if (n >= nodes) {
+                return;
+            }
             switch (node.group(1)) {
                 case "crash" -> {
                     closeBand(n, t);

@@ -19,7 +19,7 @@ class AgreementScenarioTest {
 
     @Test
     void basicAgreementAtIndexesOneToThree() {
-        NodeCluster c = NodeCluster.create(3, 21);
+        SimCluster c = SimCluster.create(3, 21);
         long leader = c.checkOneLeader();
         // Index 1 is the new leader's NOOP (Raft §8); wait for it so client commands take the next indexes.
         assertThat(c.runUntil(() -> c.nCommitted(1) == 3, 20)).isTrue();
@@ -36,7 +36,7 @@ class AgreementScenarioTest {
 
     @Test
     void progressWithOneFollowerDown() {
-        NodeCluster c = NodeCluster.create(3, 22);
+        SimCluster c = SimCluster.create(3, 22);
         c.one(cmd(101), 3, false);
         long leader = c.checkOneLeader();
         c.disconnect(leader % 3 + 1);
@@ -50,13 +50,13 @@ class AgreementScenarioTest {
 
     @Test
     void noCommitWithAMajorityDown() {
-        NodeCluster c = NodeCluster.create(5, 23);
+        SimCluster c = SimCluster.create(5, 23);
         c.one(cmd(10), 5, false);
         long leader = c.checkOneLeader();
         for (int k = 1; k <= 3; k++) {
             c.disconnect((leader + k - 1) % 5 + 1);
         }
-        NodeCluster.ProposeResult r = c.propose(leader, cmd(20));
+        SimCluster.ProposeResult r = c.propose(leader, cmd(20));
         assertThat(r.accepted()).isTrue();
         c.runFor(20);
         assertThat(c.nCommitted(r.index())).as("nodes that applied index %d without a majority", r.index())
@@ -65,7 +65,7 @@ class AgreementScenarioTest {
             c.connect(id);
         }
         long leader2 = c.checkOneLeader();
-        NodeCluster.ProposeResult r2 = c.propose(leader2, cmd(30));
+        SimCluster.ProposeResult r2 = c.propose(leader2, cmd(30));
         assertThat(r2.accepted()).isTrue();
         assertThat(r2.index()).isBetween(2L, 4L);
         c.one(cmd(1000), 5, true);
@@ -73,13 +73,13 @@ class AgreementScenarioTest {
 
     @Test
     void partitionedOldLeaderRejoinsAndItsUncommittedEntriesAreOverwritten() {
-        NodeCluster c = NodeCluster.create(3, 24);
+        SimCluster c = SimCluster.create(3, 24);
         c.one(cmd(101), 3, true);
         long leader1 = c.checkOneLeader();
         c.disconnect(leader1);
         List<Long> stale = new ArrayList<>();
         for (int v = 102; v <= 104; v++) {
-            NodeCluster.ProposeResult r = c.propose(leader1, cmd(v));
+            SimCluster.ProposeResult r = c.propose(leader1, cmd(v));
             assertThat(r.accepted()).isTrue();
             stale.add((long) v);
         }
@@ -104,7 +104,7 @@ class AgreementScenarioTest {
 
     @Test
     void fastBackupOverFiftyEntryDivergentLogsOnFiveNodes() {
-        NodeCluster c = NodeCluster.create(5, 25);
+        SimCluster c = SimCluster.create(5, 25);
         SplittableRandom r = new SplittableRandom(25);
         c.one(cmd(r.nextLong()), 5, true);
         long leader1 = c.checkOneLeader();
@@ -159,14 +159,14 @@ class AgreementScenarioTest {
 
     @Test
     void agreementNeedsFewMessagesPerCommand() {
-        NodeCluster c = NodeCluster.create(3, 26);
+        SimCluster c = SimCluster.create(3, 26);
         c.one(cmd(1), 3, false);
         long leader = c.checkOneLeader();
         long before = c.messagesSent();
         long term = c.status(leader).term();
         long last = 0;
         for (int i = 0; i < 10; i++) {
-            NodeCluster.ProposeResult r = c.propose(leader, cmd(100 + i));
+            SimCluster.ProposeResult r = c.propose(leader, cmd(100 + i));
             assertThat(r.accepted()).isTrue();
             last = r.index();
         }

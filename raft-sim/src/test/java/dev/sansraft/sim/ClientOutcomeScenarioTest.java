@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * runtime is most tempted to lie: a proposal whose entry a new leader overwrote must not be reported a success, and a
  * proposal whose outcome the node cannot know must not be reported "dropped" (not applied), because it may commit
  * through the other nodes. Each scenario runs once as the runtime reports it, which must pass, and once with the lie
- * planted ({@link NodeSimClients.Misreport}), which the check must catch.
+ * planted ({@link SimClients.Misreport}), which the check must catch.
  */
 class ClientOutcomeScenarioTest {
 
@@ -47,9 +47,9 @@ class ClientOutcomeScenarioTest {
      *
      * @return the write's future, completed
      */
-    private static CompletableFuture<byte[]> overwrittenWrite(long seed, NodeSimClients.Misreport lie) {
+    private static CompletableFuture<byte[]> overwrittenWrite(long seed, SimClients.Misreport lie) {
         NodeSim sim = NodeSim.create(3, seed, options(), false, 500);
-        NodeSimClients clients = new NodeSimClients(sim, 0, 1, 0, 1000);
+        SimClients clients = new SimClients(sim, 0, 1, 0, 1000);
         clients.misreport(lie);
         long old = awaitLeader(sim);
         CompletableFuture<byte[]> first = clients.write(old, KvModel.Input.put(0, 1));
@@ -70,14 +70,14 @@ class ClientOutcomeScenarioTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4})
     void anOverwrittenProposalIsReportedDropped(long seed) {
-        CompletableFuture<byte[]> lost = overwrittenWrite(seed, NodeSimClients.Misreport.NONE);
+        CompletableFuture<byte[]> lost = overwrittenWrite(seed, SimClients.Misreport.NONE);
         assertThat(failure(lost)).as("seed %d", seed).isInstanceOf(ProposalDroppedException.class);
     }
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4})
     void anOverwrittenProposalReportedAsSuccessIsCaught(long seed) {
-        assertThatThrownBy(() -> overwrittenWrite(seed, NodeSimClients.Misreport.DROPPED_AS_SUCCESS))
+        assertThatThrownBy(() -> overwrittenWrite(seed, SimClients.Misreport.DROPPED_AS_SUCCESS))
                 .isInstanceOfSatisfying(InvariantViolation.class,
                         v -> assertThat(v.invariant()).isEqualTo(Invariant.CLIENT_OUTCOME))
                 .hasMessageContaining("with success but never applied it");
@@ -91,9 +91,9 @@ class ClientOutcomeScenarioTest {
      *
      * @return the write's future, completed
      */
-    private static CompletableFuture<byte[]> writeOfUnknownOutcome(long seed, NodeSimClients.Misreport lie) {
+    private static CompletableFuture<byte[]> writeOfUnknownOutcome(long seed, SimClients.Misreport lie) {
         NodeSim sim = NodeSim.create(3, seed, options(), false, 40);
-        NodeSimClients clients = new NodeSimClients(sim, 0, 1, 0, 1000);
+        SimClients clients = new SimClients(sim, 0, 1, 0, 1000);
         clients.misreport(lie);
         long old = awaitLeader(sim);
         CompletableFuture<byte[]> first = clients.write(old, KvModel.Input.put(0, 1));
@@ -105,7 +105,7 @@ class ClientOutcomeScenarioTest {
         }
         KvBackend codec = sim.codec();
         long[] appliedOn = {0};
-        sim.addObserver(new NodeSimObserver() {
+        sim.addObserver(new SimObserver() {
             @Override
             public void afterApply(long nodeId, LogEntry entry, KvModel.Output output) {
                 KvBackend.ClientWrite w = codec.clientWrite(entry);
@@ -124,14 +124,14 @@ class ClientOutcomeScenarioTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4})
     void aProposalThatCommitsElsewhereAfterItsLeaderLostTouchIsReportedUnknown(long seed) {
-        CompletableFuture<byte[]> unsure = writeOfUnknownOutcome(seed, NodeSimClients.Misreport.NONE);
+        CompletableFuture<byte[]> unsure = writeOfUnknownOutcome(seed, SimClients.Misreport.NONE);
         assertThat(failure(unsure)).as("seed %d", seed).isInstanceOf(OutcomeUnknownException.class);
     }
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4})
     void anUnknownOutcomeReportedAsDroppedIsCaught(long seed) {
-        assertThatThrownBy(() -> writeOfUnknownOutcome(seed, NodeSimClients.Misreport.UNKNOWN_AS_DROPPED))
+        assertThatThrownBy(() -> writeOfUnknownOutcome(seed, SimClients.Misreport.UNKNOWN_AS_DROPPED))
                 .isInstanceOfSatisfying(InvariantViolation.class,
                         v -> assertThat(v.invariant()).isEqualTo(Invariant.CLIENT_OUTCOME))
                 .hasMessageContaining("dropped");

@@ -32,7 +32,7 @@ class CoreBugRegressionTest {
     @ParameterizedTest(name = "seed {0} on {1} nodes")
     @CsvSource({"931, 5", "1441, 5", "5996, 5", "6175, 5", "8399, 5", "8955, 5", "6782, 3", "3369, 7"})
     void droppedProposalIsNeverApplied(long seed, int nodes) {
-        SwarmRun.Result r = SwarmRun.runWithoutTargetedFaults(seed, 600, nodes, "swarm");
+        SwarmRun.Result r = SwarmRun.run(seed, 600, nodes, "swarm");
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
     }
@@ -47,10 +47,10 @@ class CoreBugRegressionTest {
     @ParameterizedTest(name = "seed {0} on {1} nodes")
     @CsvSource({"13, 3", "22, 3", "64, 3", "4, 3", "257, 3", "286, 3"})
     void followerBehindTheCompactionPointCatchesUp(long seed, int nodes) {
-        SwarmRun.Result r = SwarmRun.runWithoutTargetedFaults(seed, 300, nodes, "swarm");
+        SwarmRun.Result r = SwarmRun.run(seed, 300, nodes, "swarm");
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
-        assertThat(r.snapshots().takenDurable).as("snapshots taken in seed %d", seed).isPositive();
+        assertThat(r.snapshotsTaken()).as("snapshots taken in seed %d", seed).isPositive();
     }
 
     /**
@@ -61,10 +61,10 @@ class CoreBugRegressionTest {
     @ParameterizedTest(name = "seed {0} on {1} nodes")
     @CsvSource({"199, 7", "56, 7"})
     void supersededReceivedSnapshotDoesNotBlockLaterTransfers(long seed, int nodes) {
-        SwarmRun.Result r = SwarmRun.runWithoutTargetedFaults(seed, 600, nodes, "swarm");
+        SwarmRun.Result r = SwarmRun.run(seed, 600, nodes, "swarm");
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
-        assertThat(r.snapshots().installed).as("snapshots installed in seed %d", seed).isPositive();
+        assertThat(r.snapshotsInstalled()).as("snapshots installed in seed %d", seed).isPositive();
     }
 
     /**
@@ -76,9 +76,9 @@ class CoreBugRegressionTest {
     @ParameterizedTest(name = "seed {0} on {1} nodes, {2} ticks, profile {3}")
     @CsvSource({"397, 7, 600, swarm", "9, 5, 300, crashes"})
     void transferOfADeletedSnapshotMovesToTheNewest(long seed, int nodes, long ticks, String profile) {
-        SwarmRun.Result r = SwarmRun.runWithoutTargetedFaults(seed, ticks, nodes, profile);
+        SwarmRun.Result r = SwarmRun.run(seed, ticks, nodes, profile);
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
-        assertThat(r.snapshots().installed).as("snapshots installed in seed %d", seed).isPositive();
+        assertThat(r.snapshotsInstalled()).as("snapshots installed in seed %d", seed).isPositive();
     }
 }

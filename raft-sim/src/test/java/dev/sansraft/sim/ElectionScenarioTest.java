@@ -10,7 +10,7 @@ class ElectionScenarioTest {
 
     @Test
     void initialElectionProducesOneStableLeader() {
-        NodeCluster c = NodeCluster.create(3, 11);
+        SimCluster c = SimCluster.create(3, 11);
         long leader = c.checkOneLeader();
         long term = c.checkTerms();
         assertThat(term).as("term after the first election").isGreaterThanOrEqualTo(1);
@@ -21,7 +21,7 @@ class ElectionScenarioTest {
 
     @Test
     void reElectionAfterTheLeaderIsCutOffAndTheOldLeaderRejoinsWithoutDisruption() {
-        NodeCluster c = NodeCluster.create(3, 12);
+        SimCluster c = SimCluster.create(3, 12);
         long leader1 = c.checkOneLeader();
         c.disconnect(leader1);
         long leader2 = c.checkOneLeader();
@@ -47,7 +47,7 @@ class ElectionScenarioTest {
 
     @Test
     void noLeaderWithoutAQuorum() {
-        NodeCluster c = NodeCluster.create(5, 13);
+        SimCluster c = SimCluster.create(5, 13);
         long leader = c.checkOneLeader();
         int cut = 0;
         for (long id = 1; id <= 5 && cut < 3; id++) {
@@ -65,7 +65,7 @@ class ElectionScenarioTest {
 
     @Test
     void manyElectionsWithRandomDisconnectsOnSevenNodes() {
-        NodeCluster c = NodeCluster.create(7, 14);
+        SimCluster c = SimCluster.create(7, 14);
         SplittableRandom r = new SplittableRandom(14);
         c.checkOneLeader();
         for (int iter = 0; iter < 10; iter++) {
@@ -87,17 +87,17 @@ class ElectionScenarioTest {
 
     @Test
     void electingALeaderOnThreeNodesTakesAFewDozenMessagesAtMost() {
-        NodeCluster c = NodeCluster.create(3, 15);
+        SimCluster c = SimCluster.create(3, 15);
         c.checkOneLeader();
         // checkOneLeader lets heartbeats run too; count from a fresh cluster up to the first leader instead.
-        NodeCluster fresh = NodeCluster.create(3, 15);
+        SimCluster fresh = SimCluster.create(3, 15);
         assertThat(fresh.runUntil(() -> fresh.leader() != 0, 100)).isTrue();
         assertThat(fresh.messagesSent()).as("messages sent until the first leader").isLessThanOrEqualTo(36);
     }
 
     @Test
     void idleHeartbeatsAreAboutTenPerSecondPerFollower() {
-        NodeCluster c = NodeCluster.create(3, 16);
+        SimCluster c = SimCluster.create(3, 16);
         c.checkOneLeader();
         c.one(new byte[] {1}, 3, false);
         c.runFor(10);

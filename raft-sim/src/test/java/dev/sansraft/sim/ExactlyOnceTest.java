@@ -7,19 +7,19 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Client retries through sessions: clients re-send unanswered writes with the same (client, sequence), so the same
- * write lands in the log twice. With raft-kv's sessions the second copy must change nothing; without sessions
- * {@link Invariant#EXACTLY_ONCE} must catch the double apply.
+ * Client retries through sessions: clients re-send unanswered writes with the same (client, sequence) to real nodes,
+ * so the same write lands in the log twice. With raft-kv's sessions the second copy must change nothing; without
+ * sessions {@link Invariant#EXACTLY_ONCE} must catch the double apply.
  */
 class ExactlyOnceTest {
 
     static final long TICKS = 300;
 
     @Test
-    void sessionsApplyForcedRetriesOnceOverThirtySwarmSeeds() {
+    void sessionsApplyForcedRetriesOnceOverTenSwarmSeeds() {
         long resends = 0;
         long duplicates = 0;
-        for (long seed = 1; seed <= 30; seed++) {
+        for (long seed = 1; seed <= 10; seed++) {
             int nodes = SwarmTest.nodesFor(seed);
             SwarmRun.Result r = SwarmRun.runWithForcedRetries(seed, TICKS, nodes, "swarm");
             assertThat(r.passed()).as("seed %d, %s%n%s", seed, r.profile(),
@@ -28,28 +28,25 @@ class ExactlyOnceTest {
             resends += r.resends();
             duplicates += r.duplicatesWithoutEffect();
         }
-        System.out.printf("forced retries over 30 swarm seeds: %d re-sends, %d duplicates applied without effect%n",
+        System.out.printf("forced retries over 10 swarm seeds: %d re-sends, %d duplicates applied without effect%n",
                 resends, duplicates);
-        assertThat(resends).as("write re-sends over 30 seeds").isPositive();
-        assertThat(duplicates).as("duplicate writes applied without effect over 30 seeds").isPositive();
+        assertThat(resends).as("write re-sends over 10 seeds").isPositive();
+        assertThat(duplicates).as("duplicate writes applied without effect over 10 seeds").isPositive();
     }
 
     /**
      * The invariant compares what one incarnation of a node applied, so a duplicate whose copies straddle a crash is
-     * left to the linearizability check, which runs after it; with the targeted nemeses (more leader crashes) that
-     * already happens on seed 1. These runs leave them out, so it is this invariant that must fire.
+     * left to the linearizability check, which runs after it; within a few seeds one lands in one incarnation.
      */
     @Test
     void exactlyOnceFiresWhenABackendWithoutSessionsGetsRetries() {
         List<String> fired = new ArrayList<>();
         for (long seed = 1; seed <= 30 && fired.isEmpty(); seed++) {
-            SwarmRun.Result r = SwarmRun.runWithoutTargetedFaults(seed, TICKS, SwarmTest.nodesFor(seed), "swarm",
-                    SwarmRun.Sabotage.DUPLICATE_WRITES);
+            SwarmRun.Result r = SwarmRun.run(seed, TICKS, SwarmTest.nodesFor(seed), "swarm",
+                    SwarmRun.Sabotage.DUPLICATE_WRITES, null);
             assertThat(r.raftKv()).isFalse();
-            if (!r.passed()) {
-                assertThat(r.violation().invariant()).as("seed %d: %s", seed, r.violation().getMessage())
-                        .isEqualTo(Invariant.EXACTLY_ONCE);
-                assertThat(r.violation().getMessage()).contains("applied twice").contains("client")
+            if (!r.passed() && r.violation().invariant() == Invariant.EXACTLY_ONCE) {
+                assertThat(r.violation().getMessage()).contains("again").contains("client")
                         .contains("sequence").contains("index");
                 fired.add(r.violation().getMessage());
             }

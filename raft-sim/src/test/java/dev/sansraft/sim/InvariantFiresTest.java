@@ -3,13 +3,12 @@ package dev.sansraft.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sansraft.core.Action;
 import dev.sansraft.core.HardState;
 import dev.sansraft.core.InMemoryLog;
 import dev.sansraft.core.LogEntry;
-import dev.sansraft.core.Message;
 import dev.sansraft.core.Role;
-import dev.sansraft.core.SnapshotInfo;
+import dev.sansraft.node.SnapshotWriter;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,8 +48,8 @@ class InvariantFiresTest {
         InMemoryLog log = InMemoryLog.of(List.of(entry(1, 2, 1)));
         NodeState before = state(Role.LEADER, 2, 0, 0, 3);
         assertFires(Invariant.LEADER_APPEND_ONLY,
-                () -> checker.afterStep(0, before, state(Role.LEADER, 2, 0, 0, 1), true, log));
-        checker.afterStep(1, before, state(Role.FOLLOWER, 3, 0, 0, 1), true, log);
+                () -> checker.afterRound(0, before, state(Role.LEADER, 2, 0, 0, 1), log));
+        checker.afterRound(1, before, state(Role.FOLLOWER, 3, 0, 0, 1), log);
     }
 
     @Test
@@ -101,20 +100,18 @@ class InvariantFiresTest {
     void stateMachineSafetyFiresWhenACommitIndexCoversADifferentEntry() {
         checker.onApply(0, entry(1, 1, 1), 1);
         InMemoryLog other = InMemoryLog.of(List.of(entry(1, 2, 9)));
-        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.afterStep(1, state(Role.FOLLOWER, 2, 0, 0, 1),
-                state(Role.FOLLOWER, 2, 1, 0, 1), false, other));
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.afterRound(1, state(Role.FOLLOWER, 2, 0, 0, 1),
+                state(Role.FOLLOWER, 2, 1, 0, 1), other));
     }
 
     @Test
-    void commitAndAppliedIndexesMustNotMoveBack() {
+    void commitIndexMustNotMoveBackNorAppliesGoBack() {
         InMemoryLog log = InMemoryLog.of(List.of(entry(1, 1, 1), entry(2, 1, 2)));
-        checker.onApply(0, log.entry(1), 1);
-        assertFires(Invariant.COMMIT_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 2, 1, 2),
-                state(Role.FOLLOWER, 1, 1, 1, 2), false, log));
-        assertFires(Invariant.APPLIED_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 2, 1, 2),
-                state(Role.FOLLOWER, 1, 2, 0, 2), false, log));
-        assertFires(Invariant.APPLIED_MONOTONIC, () -> checker.afterStep(0, state(Role.FOLLOWER, 1, 0, 0, 2),
-                state(Role.FOLLOWER, 1, 0, 1, 2), false, log));
+        checker.onApplySkippingNonClient(0, log.entry(1), 1);
+        assertFires(Invariant.COMMIT_MONOTONIC, () -> checker.afterRound(0, state(Role.FOLLOWER, 1, 2, 1, 2),
+                state(Role.FOLLOWER, 1, 1, 1, 2), log));
+        checker.onApplySkippingNonClient(0, log.entry(2), 1);
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> checker.onApplySkippingNonClient(0, log.entry(1), 1));
     }
 
     @Test
@@ -129,23 +126,27 @@ class InvariantFiresTest {
     void durableStateFiresWhenARestartedNodeLostItsHardState() {
         SimCluster c = SimCluster.create(3, 41);
         long leader = c.checkOneLeader();
-        assertThat(c.node(leader).disk.hardState().term()).isPositive();
+        NodeSim.Member m = c.sim().member(leader);
+        assertThat(m.disk.hardState().term()).isPositive();
         c.crash(leader);
-        HardState hs = c.node(leader).disk.hardState();
+        HardState hs = m.disk.hardState();
         assertThat(hs.votedFor()).as("a leader voted for itself").isEqualTo(leader);
-        c.node(leader).disk.writeHardState(new HardState(hs.term(), HardState.NO_VOTE));
+        m.disk.writeHardState(new HardState(hs.term(), HardState.NO_VOTE));
         assertFires(Invariant.DURABLE_STATE, () -> c.restart(leader));
     }
 
     @Test
-    void coreExceptionFiresWhenTheCoreRejectsWhatItIsGiven() {
-        // A hard state older than the log's last term is corrupt; the core refuses to start from it.
+    void nodeFailureFiresWhenTheRuntimeRejectsWhatItIsGiven() {
+        // A hard state older than the log's last term is corrupt; the node refuses to start from it.
         SimCluster c = SimCluster.create(3, 47);
         c.one(new byte[] {1}, 3, false);
         long leader = c.checkOneLeader();
         c.crash(leader);
-        c.node(leader).disk.writeHardState(HardState.INITIAL);
-        assertFires(Invariant.CORE_EXCEPTION, () -> c.restart(leader));
+        c.sim().member(leader).disk.writeHardState(HardState.INITIAL);
+        assertFires(Invariant.NODE_FAILURE, () -> {
+            c.restart(leader);
+            c.runFor(5);
+        });
     }
 
     @Test
@@ -154,7 +155,7 @@ class InvariantFiresTest {
         long index = c.one(new byte[] {1}, 3, false);
         long follower = c.checkOneLeader() % 3 + 1;
         c.crash(follower);
-        c.node(follower).disk.durableLog().truncateSuffix(index);
+        c.sim().member(follower).disk.durableLog().truncateSuffix(index);
         assertFires(Invariant.DURABLE_STATE, () -> c.restart(follower));
     }
 
@@ -163,7 +164,7 @@ class InvariantFiresTest {
         SimCluster c = SimCluster.create(3, 43);
         long index = c.one(new byte[] {1}, 3, false);
         c.checkAll();
-        InMemoryLog log = c.node(2).log;
+        InMemoryLog log = c.sim().member(2).live.log.log();
         LogEntry good = log.entry(index);
         log.truncateSuffix(index);
         log.append(List.of(LogEntry.normal(index, good.term(), new byte[] {66})));
@@ -171,16 +172,8 @@ class InvariantFiresTest {
     }
 
     @Test
-    void proposalOutcomeFiresWhenACommittedProposalIsReportedDropped() {
-        SimCluster c = SimCluster.create(3, 44);
-        long index = c.one(new byte[] {1}, 3, false);
-        LogEntry e = c.committedEntry(index);
-        assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.recordDropped(c.node(1), 99, index, e.term()));
-    }
-
-    @Test
     void livenessFiresWhenNothingCanCommitWithinTheBound() {
-        // A disk whose syncs never finish within the bound: a leader is elected but nothing becomes durable.
+        // A disk whose syncs never finish within the bound: no storage round ever completes.
         SimOptions frozenDisk = SimOptions.builder().diskLatency(1_000_000_000_000L, 1_000_000_000_000L).build();
         SimCluster c = SimCluster.create(3, 45, frozenDisk);
         assertFires(Invariant.LIVENESS, c::checkLiveness);
@@ -191,7 +184,7 @@ class InvariantFiresTest {
         SimCluster c = SimCluster.create(3, 46);
         c.one(new byte[] {1}, 3, false);
         long follower = c.checkOneLeader() % 3 + 1;
-        c.network().blackhole((int) follower - 1);
+        c.sim().network().blackhole((int) follower - 1);
         c.one(new byte[] {2}, 2, false);
         assertFires(Invariant.COMMITTED_APPLIED_EVERYWHERE, c::checkLiveness);
     }
@@ -200,7 +193,7 @@ class InvariantFiresTest {
     void safetyFiresEndToEndOnADiskThatLiesAboutSync() {
         Invariant found = null;
         for (long seed = 1; seed <= 20 && found == null; seed++) {
-            SwarmRun.Result r = SwarmRun.run(seed, 300, 3, "crashes", SwarmRun.Sabotage.LYING_DISK);
+            SwarmRun.Result r = SwarmRun.run(seed, 300, 3, "crashes", SwarmRun.Sabotage.LYING_DISK, null);
             if (!r.passed() && r.violation().invariant() != Invariant.LIVENESS
                     && r.violation().invariant() != Invariant.COMMITTED_APPLIED_EVERYWHERE) {
                 found = r.violation().invariant();
@@ -208,15 +201,15 @@ class InvariantFiresTest {
             }
         }
         assertThat(found).as("a safety invariant broken by acknowledging unsynced writes")
-                .isIn(Invariant.LEADER_COMPLETENESS, Invariant.STATE_MACHINE_SAFETY, Invariant.LOG_MATCHING,
-                        Invariant.LINEARIZABILITY);
+                .isIn(Invariant.COMMIT_QUORUM, Invariant.LEADER_COMPLETENESS, Invariant.STATE_MACHINE_SAFETY,
+                        Invariant.LOG_MATCHING, Invariant.DURABLE_STATE, Invariant.LINEARIZABILITY);
     }
 
     @Test
     void linearizabilityFiresEndToEndOnStaleLocalReads() {
         int found = 0;
         for (long seed = 1; seed <= 20 && found == 0; seed++) {
-            SwarmRun.Result r = SwarmRun.run(seed, 300, 3, "partitions", SwarmRun.Sabotage.STALE_READS);
+            SwarmRun.Result r = SwarmRun.run(seed, 300, 3, "partitions", SwarmRun.Sabotage.STALE_READS, null);
             if (!r.passed()) {
                 assertThat(r.violation().invariant()).as("seed %d", seed).isEqualTo(Invariant.LINEARIZABILITY);
                 assertThat(r.violation().getMessage()).contains("is not linearizable").contains("seed " + seed);
@@ -286,117 +279,61 @@ class InvariantFiresTest {
         SimCluster c = SimCluster.create(3, 48);
         c.one(new byte[] {1}, 3, false);
         long leader = c.checkOneLeader();
-        SimNode node = c.node(leader);
-        InMemoryLog log = node.log;
-        NodeState before = node.status;
-        log.resetTo(log.lastIndex(), log.term(log.lastIndex()));
-        // The engine passes a ResetLog as a truncation; a leader of the same term must never do either.
-        assertFires(Invariant.LEADER_APPEND_ONLY, () -> c.checker().afterStep(node.slot, before,
+        NodeSim.Member m = c.sim().member(leader);
+        InMemoryLog log = m.live.log.log();
+        NodeState before = m.lastState;
+        log.resetTo(log.lastIndex() - 1, log.term(log.lastIndex() - 1));
+        // A leader of the same term whose log shrank, whatever the cause, breaks Leader Append-Only.
+        assertFires(Invariant.LEADER_APPEND_ONLY, () -> c.sim().checker().afterRound(m.slot, before,
                 new NodeState(Role.LEADER, before.term(), leader, before.commitIndex(), before.appliedIndex(),
-                        before.lastLogIndex()), true, log));
+                        log.lastIndex()), log));
     }
 
     @Test
     void stateMachineSafetyFiresOnARunningClusterWhoseStateWasCorrupted() {
         SimCluster c = SimCluster.create(3, 49);
         c.one(SnapshotScenarioTest.put(1, 11), 3, false);
-        SimNode victim = c.node(2);
+        KvBackend victim = c.sim().member(2).live.stateMachine.backend();
         // Same applied index, different value: only the state shows it, as after a bad snapshot install.
         KvBackend other = new SimStateMachine();
-        other.apply(LogEntry.normal(victim.stateMachine.appliedIndex(), 1, SnapshotScenarioTest.put(1, 12)));
-        victim.stateMachine.restoreSnapshot(other.writeSnapshot());
+        other.apply(LogEntry.normal(victim.appliedIndex(), 1, SnapshotScenarioTest.put(1, 12)));
+        victim.restoreSnapshot(other.writeSnapshot());
         assertFires(Invariant.STATE_MACHINE_SAFETY, () -> c.one(SnapshotScenarioTest.put(1, 13), 3, false));
     }
 
     @Test
-    void stateMachineSafetyFiresWhenANodeRestartsFromASnapshotOfAnotherState() {
+    void stateMachineSafetyFiresWhenANodeRestartsFromASnapshotOfAnotherState() throws IOException {
         SimCluster c = SimCluster.create(3, 50);
         for (int i = 0; i < 5; i++) {
             c.one(SnapshotScenarioTest.put(i, 100 + i), 3, false);
         }
-        SimNode victim = c.node(3);
-        long index = victim.stateMachine.appliedIndex();
-        long term = victim.log.term(index);
+        NodeSim.Member victim = c.sim().member(3);
+        long index = victim.live.stateMachine.backend().appliedIndex();
+        long term = victim.live.log.log().term(index);
         KvBackend forged = new SimStateMachine();
         forged.apply(LogEntry.normal(index, term, SnapshotScenarioTest.put(0, 999)));
-        byte[] payload = forged.writeSnapshot();
         c.crash(3);
-        victim.snapshots.commit(new SnapshotInfo(index, term, List.of(1L, 2L, 3L),
-                payload.length, SimSnapshots.checksum(payload)), payload);
-        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> c.restart(3));
-    }
-
-    @Test
-    void snapshotFiresWhenTheCoreAsksForASnapshotAtAnotherIndexThanApplied() {
-        SimCluster c = SimCluster.create(3, 51);
-        c.one(new byte[] {1}, 3, false);
-        SimNode node = c.node(1);
-        long applied = node.stateMachine.appliedIndex();
-        assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().take(node,
-                new Action.TakeSnapshot(applied + 1, 1, List.of(1L, 2L, 3L))));
-    }
-
-    @Test
-    void snapshotFiresOnARestoreOfASnapshotTheNodeDoesNotHoldAndOnAGapInAReceivedSnapshot() {
-        SimCluster c = SimCluster.create(3, 52);
-        c.one(new byte[] {1}, 3, false);
-        SimNode node = c.node(2);
-        SnapshotInfo info = new SnapshotInfo(1, 1, List.of(1L, 2L, 3L), 40, 0);
-        assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().restore(node, info));
-        Message reply = new Message.InstallSnapshotResponse(2, 1, 1, 1, 16,
-                true, false);
-        c.engine().snapshotActions().writeChunk(node,
-                new Action.WriteSnapshotChunk(info, 0, new byte[16], reply));
-        assertFires(Invariant.SNAPSHOT, () -> c.engine().snapshotActions().writeChunk(node,
-                new Action.WriteSnapshotChunk(info, 20, new byte[8], reply)));
-    }
-
-    @Test
-    void proposalOutcomeFiresOnAnUnknownOutcomeForAProposalAlreadyApplied() {
-        SimCluster c = SimCluster.create(3, 53);
-        long leader = c.checkOneLeader();
-        long correlationId = c.nextCorrelationId();
-        SimCluster.ProposeResult r = c.propose(leader, correlationId, new byte[] {7});
-        assertThat(r.accepted()).isTrue();
-        assertThat(c.runUntil(() -> c.appliedIndex(leader) >= r.index(), 20)).isTrue();
-        assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.engine().execute(c.node(leader),
-                List.of(new Action.ProposalUnknown(correlationId, r.index(), r.term())), 0, -1));
-    }
-
-    @Test
-    void proposalOutcomeFiresWhenASnapshotCoversAnAcceptedProposalThatGetsNoOutcome() {
-        SimCluster c = SimCluster.create(3, 54);
-        long leader = c.checkOneLeader();
-        long follower = leader % 3 + 1;
-        c.one(new byte[] {1}, 3, false);
-        // The follower "accepted" a proposal at the next index (as a deposed leader would have), and then restores
-        // a snapshot covering that index without reporting the proposal dropped or unknown.
-        SimNode node = c.node(follower);
-        long index = node.stateMachine.appliedIndex() + 1;
-        c.engine().execute(node, List.of(new Action.ProposalAccepted(9_999, index, 99)), 9_999,
-                9_999);
-        c.one(new byte[] {2}, 3, false);
-        SimNode source = c.node(leader);
-        long at = source.stateMachine.appliedIndex();
-        byte[] payload = source.stateMachine.writeSnapshot();
-        SnapshotInfo info = new SnapshotInfo(at, source.log.term(at),
-                List.of(1L, 2L, 3L), payload.length, SimSnapshots.checksum(payload));
-        node.snapshots.commit(info, payload);
-        assertFires(Invariant.PROPOSAL_OUTCOME, () -> c.engine().execute(node,
-                List.of(new Action.RestoreSnapshot(info)), 0, -1));
+        try (SnapshotWriter w = victim.snapshots.begin(index, term, List.of(1L, 2L, 3L))) {
+            w.write(forged.writeSnapshot());
+            w.commit();
+        }
+        assertFires(Invariant.STATE_MACHINE_SAFETY, () -> {
+            c.restart(3);
+            c.runFor(5);
+        });
     }
 
     @Test
     void corruptSnapshotsAreCaughtEndToEnd() {
         // Seeds alternate between the simulator's store (a flipped byte changes a value: a different state digest)
-        // and raft-kv's (a flipped byte breaks its snapshot checksum: the snapshot cannot be restored).
+        // and raft-kv's (a flipped byte breaks its snapshot checksum: the node cannot restore it and stops).
         List<Invariant> found = new ArrayList<>();
         for (long seed = 1; seed <= 6; seed++) {
-            SwarmRun.Result r = SwarmRun.run(seed, 150, 3, "crashes", SwarmRun.Sabotage.CORRUPT_SNAPSHOTS);
+            SwarmRun.Result r = SwarmRun.run(seed, 150, 3, "crashes", SwarmRun.Sabotage.CORRUPT_SNAPSHOTS, null);
             assertThat(r.passed()).as("seed %d with corrupt snapshots", seed).isFalse();
             found.add(r.violation().invariant());
         }
-        assertThat(found).as("what caught them").containsOnly(Invariant.STATE_MACHINE_SAFETY, Invariant.SNAPSHOT)
+        assertThat(found).as("what caught them").containsOnly(Invariant.STATE_MACHINE_SAFETY, Invariant.NODE_FAILURE)
                 .contains(Invariant.STATE_MACHINE_SAFETY);
     }
 }

@@ -38,7 +38,7 @@ class LeaseReadScenarioTest {
      * @param leaderClockSlowdown the old leader's tick period relative to the others' once it leads (1 = same rate)
      */
     static List<String> staleLeaseReads(long seed, boolean restartFollower, double leaderClockSlowdown) {
-        NodeCluster c = NodeCluster.create(3, seed);
+        SimCluster c = SimCluster.create(3, seed);
         List<long[]> served = new ArrayList<>();
         long old = c.checkOneLeader();
         // A slower tick period is a slower clock: the node's monotonic clock runs at the inverse rate.
@@ -57,7 +57,7 @@ class LeaseReadScenarioTest {
             c.runForMicros(c.options().tickMicros() / 4);
             long leader = c.status(f2).isLeader() ? f2 : c.status(f1).isLeader() ? f1 : 0;
             if (leader != 0) {
-                NodeCluster.ProposeResult r = c.propose(leader, put(2, 2 + step));
+                SimCluster.ProposeResult r = c.propose(leader, put(2, 2 + step));
                 if (r.accepted() && c.runUntil(() -> c.nCommitted(r.index()) >= 2, 10)) {
                     writeAt = c.sim().nowMicros();
                 }

@@ -27,7 +27,7 @@ class MembershipSwarmTest {
     @MethodSource("seeds")
     void membershipChangesDuringFaultsKeepEveryInvariant(long seed) {
         int nodes = SwarmTest.nodesFor(seed);
-        NodeSwarmRun.Result r = NodeSwarmRun.run(seed, TICKS, nodes, "swarm", true);
+        SwarmRun.Result r = SwarmRun.run(seed, TICKS, nodes, "swarm", true);
         assertThat(r.passed()).as("seed %d, %s%nreplay: %s%n%s", seed, r.profile(),
                 SimMain.replayCommand(seed, TICKS, nodes, "swarm") + " --membership",
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
@@ -42,7 +42,7 @@ class MembershipSwarmTest {
      */
     @Test
     void seed22ACommitUnderAConfigurationInEffectOnlyBetweenTwoChecksIsNoViolation() {
-        NodeSwarmRun.Result r = NodeSwarmRun.run(22, TICKS, 3, "swarm", true);
+        SwarmRun.Result r = SwarmRun.run(22, TICKS, 3, "swarm", true);
         assertThat(r.passed()).as("replay: %s --membership%n%s", SimMain.replayCommand(22, TICKS, 3, "swarm"),
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
     }
@@ -57,7 +57,7 @@ class MembershipSwarmTest {
      */
     @Test
     void seed52ALeaderThatLostLeadershipBeforeItsRemovalCommittedGetsItCommitted() {
-        NodeSwarmRun.Result r = NodeSwarmRun.run(52, TICKS, 5, "swarm", true);
+        SwarmRun.Result r = SwarmRun.run(52, TICKS, 5, "swarm", true);
         assertThat(r.passed()).as("replay: %s --membership%n%s", SimMain.replayCommand(52, TICKS, 5, "swarm"),
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
     }
@@ -71,7 +71,7 @@ class MembershipSwarmTest {
      */
     @Test
     void seed13ANodeAddedWithTheWholeLogSnapshotsOnlyOnceItKnowsAConfiguration() {
-        NodeSwarmRun.Result r = NodeSwarmRun.run(13, TICKS, SwarmTest.nodesFor(13), "swarm", true);
+        SwarmRun.Result r = SwarmRun.run(13, TICKS, SwarmTest.nodesFor(13), "swarm", true);
         assertThat(r.passed()).as("replay: %s --membership%n%s",
                 SimMain.replayCommand(13, TICKS, SwarmTest.nodesFor(13), "swarm"),
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
@@ -82,7 +82,7 @@ class MembershipSwarmTest {
         long changes = 0;
         long transfers = 0;
         for (long seed = 1; seed <= 5; seed++) {
-            NodeSwarmRun.Result r = NodeSwarmRun.run(seed, TICKS, SwarmTest.nodesFor(seed), "swarm", true);
+            SwarmRun.Result r = SwarmRun.run(seed, TICKS, SwarmTest.nodesFor(seed), "swarm", true);
             changes += r.membershipChanges();
             transfers += r.transfers();
         }

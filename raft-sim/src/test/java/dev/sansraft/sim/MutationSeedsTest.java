@@ -8,8 +8,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * A small, fixed set of swarm seeds that the {@code -Pmutation} profile runs against every mutant of the core it
  * covers, next to raft-core's own tests: a mix of the {@code swarm}, {@code crashes} and {@code partitions} profiles
- * on three and five nodes, 300 ticks each, chosen to be fast (well under a second each) while reaching elections,
- * pipelined replication, snapshots, reads and restarts. Each seed checks every safety invariant after every event,
+ * on three and five real nodes, 300 ticks each, chosen to be fast while reaching elections, pipelined replication,
+ * snapshots, reads, pauses and restarts. Each seed checks every safety and client invariant after every event,
  * liveness at the end, and linearizability of the clients' history; the normal build runs them too.
  */
 class MutationSeedsTest {

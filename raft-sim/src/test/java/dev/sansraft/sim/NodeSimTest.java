@@ -86,8 +86,8 @@ class NodeSimTest {
 
     @Test
     void aSeedReplaysExactly() {
-        NodeSwarmRun.Result a = NodeSwarmRun.run(5, 200, 5, "swarm");
-        NodeSwarmRun.Result b = NodeSwarmRun.run(5, 200, 5, "swarm");
+        SwarmRun.Result a = SwarmRun.run(5, 200, 5, "swarm");
+        SwarmRun.Result b = SwarmRun.run(5, 200, 5, "swarm");
         assertThat(a.passed()).as("%s", a.violation()).isTrue();
         assertThat(b.traceHash()).isEqualTo(a.traceHash());
         assertThat(b.events()).isEqualTo(a.events());

@@ -22,7 +22,7 @@ class PersistenceScenarioTest {
 
     @Test
     void persistenceAcrossCrashAndRestartOfAllNodes() {
-        NodeCluster c = NodeCluster.create(3, 31);
+        SimCluster c = SimCluster.create(3, 31);
         c.one(cmd(11), 3, true);
         for (long id = 1; id <= 3; id++) {
             c.restart(id);
@@ -47,7 +47,7 @@ class PersistenceScenarioTest {
 
     @Test
     void persistenceWithRepeatedPartialCrashes() {
-        NodeCluster c = NodeCluster.create(5, 32);
+        SimCluster c = SimCluster.create(5, 32);
         int index = 1;
         for (int iter = 0; iter < 5; iter++) {
             c.one(cmd(10 + index++), 5, true);
@@ -75,7 +75,7 @@ class PersistenceScenarioTest {
 
     @Test
     void leaderAndFollowerCrashRightAfterAProposal() {
-        NodeCluster c = NodeCluster.create(3, 33);
+        SimCluster c = SimCluster.create(3, 33);
         c.one(cmd(101), 3, false);
         long leader = c.checkOneLeader();
         c.crash((leader + 1) % 3 + 1);
@@ -98,7 +98,7 @@ class PersistenceScenarioTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void figure8CrashChurn(boolean unreliable) {
-        NodeCluster c = NodeCluster.create(5, unreliable ? 35 : 34);
+        SimCluster c = SimCluster.create(5, unreliable ? 35 : 34);
         SplittableRandom r = new SplittableRandom(unreliable ? 35 : 34);
         if (unreliable) {
             c.setUnreliable(0.1, 0.05);
@@ -142,7 +142,7 @@ class PersistenceScenarioTest {
 
     @Test
     void agreementOnAnUnreliableNetwork() {
-        NodeCluster c = NodeCluster.create(5, 36);
+        SimCluster c = SimCluster.create(5, 36);
         c.setUnreliable(0.1, 0.05);
         for (int iter = 1; iter < 50; iter++) {
             for (int j = 0; j < 4; j++) {
@@ -168,7 +168,7 @@ class PersistenceScenarioTest {
         // Seed 38 drove the unreliable run on the simulator's former copy of the runtime; on real RaftNodes its
         // interleaving keeps a leader for only a few of the 200 rounds, so the unreliable run is pinned to seed 41.
         long seed = unreliable ? 41 : 37;
-        NodeCluster c = NodeCluster.create(5, seed);
+        SimCluster c = SimCluster.create(5, seed);
         SplittableRandom r = new SplittableRandom(seed);
         Set<Long> acknowledged = new HashSet<>();
         if (unreliable) {
@@ -178,7 +178,7 @@ class PersistenceScenarioTest {
         for (int iter = 0; iter < 200; iter++) {
             for (int client = 0; client < 3; client++) {
                 long v = value++;
-                NodeCluster.ProposeResult p = c.propose(1 + r.nextInt(5), cmd(v));
+                SimCluster.ProposeResult p = c.propose(1 + r.nextInt(5), cmd(v));
                 if (p.accepted()) {
                     p.future().thenRun(() -> acknowledged.add(v)); // the proposer acknowledged it
                 }

@@ -2,6 +2,7 @@ package dev.sansraft.examples.bench;
 
 import dev.sansraft.examples.Command;
 import dev.sansraft.examples.cli.FlagSet;
+import dev.sansraft.examples.members.ApiAccess;
 import dev.sansraft.examples.cli.ParsedFlags;
 import dev.sansraft.examples.cli.UsageException;
 
@@ -24,8 +25,8 @@ public final class BenchCommand implements Command {
 
     @Override
     public FlagSet flags() {
-        return new FlagSet("bench", "Load-tests a cluster's HTTP API: each connection sends one request at a time"
-                + " (closed loop) to the leader, found from --target.")
+        return ApiAccess.withFlags(new FlagSet("bench", "Load-tests a cluster's HTTP API: each connection sends one"
+                + " request at a time (closed loop) to the leader, found from --target.")
                 .flag("target", "URL", "http://127.0.0.1:8001", "HTTP address of any node")
                 .flag("concurrency", "N", "64", "connections, each with one request in flight")
                 .flag("duration", "TIME", "10s", "how long to measure (e.g. 10s, 500ms, 1m)")
@@ -33,10 +34,7 @@ public final class BenchCommand implements Command {
                 .flag("value-size", "BYTES", "100", "size of each written value")
                 .flag("reads", "FRACTION", "0.0", "fraction of requests that are GETs, 0.0 to 1.0")
                 .flag("consistency", "LEVEL", "linearizable", "GET consistency: linearizable, lease, stale or log")
-                .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)")
-                .flag("cacert", "PEM", "", "CA bundle to trust for an https:// target (e.g. DIR/tls/ca.pem of"
-                        + " cluster --tls)")
-                .flag("auth-token-file", "FILE", "", "send 'Authorization: Bearer <token>' (the file's content)");
+                .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)"));
     }
 
     @Override
@@ -50,7 +48,7 @@ public final class BenchCommand implements Command {
                 flags.doubleValue("reads", 0.0, 1.0),
                 flags.choice("consistency", "linearizable", "lease", "stale", "log"),
                 flags.intValue("keys", 1, 10_000_000));
-        BenchAccess access = BenchAccess.of(flags.string("cacert"), flags.string("auth-token-file"));
+        BenchAccess access = BenchAccess.of(ApiAccess.fromFlags(flags));
         URI leader = LeaderLocator.find(config.target(), Duration.ofSeconds(30), access);
         out.printf(Locale.ROOT, "bench: leader %s, concurrency %d, %s measured after %s warm-up, values %d B,"
                         + " reads %.0f%% (%s)%n", leader, config.concurrency(), format(config.duration()),

@@ -67,9 +67,12 @@ final class KvApiHandler implements HttpHandler {
     private final KvBackend backend;
     private final Map<Long, String> leaderUrls;
     private final Executor responder;
+    private final String scheme;
 
-    KvApiHandler(KvBackend backend, Map<Long, String> leaderUrls, Executor responder) {
+    /** A handler whose redirects to members added after the start use {@code scheme}, this server's own. */
+    KvApiHandler(KvBackend backend, Map<Long, String> leaderUrls, Executor responder, String scheme) {
         this.backend = backend;
+        this.scheme = scheme;
         // Not copied: a caller that learns the ports only after starting (tests on ephemeral ports) may fill a
         // concurrent map later.
         this.leaderUrls = leaderUrls;
@@ -392,6 +395,17 @@ final class KvApiHandler implements HttpHandler {
         }, responder);
     }
 
+    /**
+     * An endpoint names ports, not schemes: every member of a cluster serves the API the way this server does, so an
+     * HTTPS server redirects to {@code https://} (a client refuses to follow a redirect from HTTPS to plain HTTP).
+     */
+    private String withOwnScheme(String url) {
+        if (url == null || !url.startsWith("http://") || scheme.equals("http")) {
+            return url;
+        }
+        return scheme + url.substring("http".length());
+    }
+
     private Reply failureReply(HttpExchange exchange, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
@@ -401,7 +415,7 @@ final class KvApiHandler implements HttpHandler {
         if (cause instanceof NotLeaderFailure nl) {
             String base = leaderUrls.get(nl.leaderHint());
             if (base == null) {
-                base = backend.httpUrlOf(nl.leaderHint()); // a member added after this node started
+                base = withOwnScheme(backend.httpUrlOf(nl.leaderHint())); // a member added after this node started
             }
             if (nl.leaderHint() != 0 && base != null) {
                 String target = base + exchange.getRequestURI().getRawPath()

@@ -99,7 +99,8 @@ public final class KvHttpServer implements AutoCloseable {
         server.setExecutor(pool);
         HttpRequestMetrics httpMetrics = new HttpRequestMetrics();
         KvBackend metered = new MeteredBackend(backend, httpMetrics);
-        HttpContext context = server.createContext("/", new KvApiHandler(metered, leaderUrls, pool));
+        HttpContext context = server.createContext("/",
+                new KvApiHandler(metered, leaderUrls, pool, security.scheme()));
         // Timing first, so refused requests (401) are counted too; the cluster page sits behind the token check.
         context.getFilters().add(new RequestTimer(httpMetrics));
         if (security.bearerToken() != null) {

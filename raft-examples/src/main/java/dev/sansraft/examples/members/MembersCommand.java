@@ -8,7 +8,6 @@ import dev.sansraft.examples.cli.UsageException;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ConnectException;
 import java.time.Duration;
 
 /**
@@ -24,16 +23,17 @@ public final class MembersCommand implements Command {
 
     @Override
     public FlagSet flags() {
-        return new FlagSet("members", "Lists or changes the members of a running cluster through any member's HTTP"
-                + " API (a follower forwards changes to the leader). Without --add/--promote/--remove/--transfer-to"
-                + " it lists the members.")
-                .flag("server", "URL", null, "a member's HTTP base URL, e.g. http://127.0.0.1:8001")
+        return ApiAccess.withFlags(new FlagSet("members", "Lists or changes the members of a running cluster through"
+                + " any member's HTTP API (a follower forwards changes to the leader). Without"
+                + " --add/--promote/--remove/--transfer-to it lists the members. A cluster with TLS and a token needs"
+                + " an https:// --server, --cacert and --auth-token-file.")
+                .flag("server", "URL", null, "a member's HTTP base URL, e.g. http://127.0.0.1:8001 (https:// with TLS)")
                 .flag("add", "ID", "0", "add node ID as a learner (with --endpoint)")
                 .flag("endpoint", "HOST:RAFT/HTTP", "", "the new member's endpoint, e.g. 127.0.0.1:9004/8004")
                 .flag("promote", "ID", "0", "promote learner ID to voter once it has caught up")
                 .flag("remove", "ID", "0", "remove voter or learner ID")
                 .flag("transfer-to", "ID", "0", "hand leadership to voter ID")
-                .flag("timeout", "DURATION", "30s", "how long to wait for the change to commit");
+                .flag("timeout", "DURATION", "30s", "how long to wait for the change to commit"));
     }
 
     @Override
@@ -51,9 +51,10 @@ public final class MembersCommand implements Command {
             throw new UsageException("--add needs --endpoint host:raftPort/httpPort");
         }
         Duration timeout = flags.duration("timeout");
+        ApiAccess access = ApiAccess.fromFlags(flags);
         MembershipClient client;
         try {
-            client = new MembershipClient(flags.string("server"), timeout);
+            client = new MembershipClient(flags.string("server"), timeout, access);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--server: " + e.getMessage());
         }
@@ -70,18 +71,17 @@ public final class MembersCommand implements Command {
             } else {
                 answer = client.list();
             }
-        } catch (ConnectException e) {
-            err.println("error: cannot reach " + client.baseUrl() + ": " + e.getMessage());
-            return Main.EXIT_FAILURE;
         } catch (IOException e) {
-            err.println("error: request to " + client.baseUrl() + " failed: " + e);
+            err.println("error: " + client.explain(e));
             return Main.EXIT_FAILURE;
         }
         if (answer.ok()) {
             out.print(answer.body());
             return Main.EXIT_OK;
         }
-        err.println("error: HTTP " + answer.status() + ": " + answer.message());
+        err.println("error: HTTP " + answer.status() + ": " + answer.message() + (answer.unauthorized()
+                ? access.bearerToken() == null ? " (the cluster requires a token: give --auth-token-file)"
+                : " (--auth-token-file holds another token than the cluster's)" : ""));
         return Main.EXIT_FAILURE;
     }
 }

@@ -1,6 +1,8 @@
 package dev.sansraft.examples.members;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,7 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * Calls a server's membership API. Requests follow the 307 a follower answers with to the leader, so any member's
- * address will do. Every call returns the status and the body as text; it never throws for an HTTP status.
+ * address will do. Every call returns the status and the body as text; it never throws for an HTTP status. A secured
+ * cluster is reached with an {@link ApiAccess}: HTTPS trusting its CA, and its bearer token on every request
+ * (redirected ones included).
  *
  * <p>Thread-safe (the JDK client is).
  */
@@ -36,29 +40,54 @@ public final class MembershipClient {
         public String message() {
             return body.strip().replace('\n', ' ');
         }
+
+        /** {@return true for 401: the server wants a bearer token, or another one} */
+        public boolean unauthorized() {
+            return status == 401;
+        }
     }
 
     private static final Pattern MEMBER = Pattern.compile(
             "\\{\"id\":(\\d+),\"endpoint\":\"((?:[^\"\\\\]|\\\\.)*)\",\"match\":(-?\\d+)}");
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    private final HttpClient http;
     private final String baseUrl;
     private final Duration timeout;
+    private final ApiAccess access;
 
     /**
+     * A client of an open cluster (plain HTTP, or HTTPS with the JDK's default trust; no token).
+     *
      * @param baseUrl a member's HTTP base URL, e.g. {@code http://127.0.0.1:8001}
      * @param timeout how long one request may take (a change answers once committed)
      */
     public MembershipClient(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, ApiAccess.NONE);
+    }
+
+    /**
+     * A client of a cluster secured as {@code access} says.
+     *
+     * @param baseUrl a member's HTTP base URL, e.g. {@code https://127.0.0.1:8001}
+     * @param timeout how long one request may take (a change answers once committed)
+     * @param access  the CA to trust for HTTPS and the bearer token, each optional
+     * @throws IllegalArgumentException if {@code baseUrl} is not an http:// or https:// URL
+     */
+    public MembershipClient(String baseUrl, Duration timeout, ApiAccess access) {
         String url = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new IllegalArgumentException("'" + baseUrl + "' is not an http:// URL");
+            throw new IllegalArgumentException("'" + baseUrl + "' is not an http:// or https:// URL");
         }
         this.baseUrl = url;
         this.timeout = timeout;
+        this.access = access;
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        if (access.tls() != null) {
+            b.sslContext(access.tls());
+        }
+        this.http = b.build();
     }
 
     /** {@return the base URL requests go to, without a trailing slash} */
@@ -131,7 +160,31 @@ public final class MembershipClient {
                 .POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /**
+     * Says why a request failed without an answer, with a hint at the usual cause: a TLS handshake that failed (a
+     * CA the server's certificate does not chain to, or https:// to a plain HTTP server), or plain HTTP sent to an
+     * HTTPS server (which closes the connection without a word).
+     *
+     * @param e the failure of one of this client's calls
+     * @return one line for an error message
+     */
+    public String explain(IOException e) {
+        if (e instanceof ConnectException) {
+            return "cannot reach " + baseUrl + ": " + e.getMessage();
+        }
+        if (e instanceof SSLException) {
+            return "TLS with " + baseUrl + " failed: " + e.getMessage() + " (is the server's HTTP port HTTPS, and"
+                    + " does its certificate chain to the CA given as " + (access.tls() == null
+                    ? "none: give the cluster CA (--tls-ca / --cacert)" : "the cluster CA") + "?)";
+        }
+        return "request to " + baseUrl + " failed: " + e + (baseUrl.startsWith("http://") ? " (if the cluster runs"
+                + " with TLS, its HTTP port speaks HTTPS only: use https://)" : "");
+    }
+
     private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        if (access.bearerToken() != null) {
+            request.header("Authorization", "Bearer " + access.bearerToken());
+        }
         HttpResponse<String> r = http.send(request.timeout(timeout).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         return new Answer(r.statusCode(), r.body());

@@ -1,7 +1,9 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.examples.members.ApiAccess;
 import dev.sansraft.examples.members.MembershipClient;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -18,7 +20,10 @@ import java.util.stream.Stream;
  * added as a learner ({@code POST /members}), waits until it has caught up (by snapshot if the leader compacted its
  * log) and asks to be promoted ({@code POST /members/{id}/promote}, which the leader refuses with 409 until the
  * learner is close enough to its log), printing each step. A refusal that retrying cannot fix ends it with
- * {@link JoinRefused}; conditions that pass (no leader, another change in progress, not caught up yet) are retried.
+ * {@link JoinRefused}: an HTTP error other than 503 (401 for a missing or wrong token), or a failed TLS handshake;
+ * conditions that pass (unreachable, no leader, another change in progress, not caught up yet) are retried. Against
+ * a secured cluster it speaks HTTPS trusting the node's own {@code --tls-ca} and sends its
+ * {@code --auth-token-file} token: a member of such a cluster shares both.
  *
  * <p>Not thread-safe: used by the starting thread only.
  */
@@ -42,10 +47,10 @@ final class JoinProcedure {
     private final MembershipClient client;
     private final PrintStream out;
 
-    JoinProcedure(PeerSpec self, String joinUrl, PrintStream out) throws JoinRefused {
+    JoinProcedure(PeerSpec self, String joinUrl, ApiAccess access, PrintStream out) throws JoinRefused {
         this.self = self;
         try {
-            this.client = new MembershipClient(joinUrl, REQUEST_TIMEOUT);
+            this.client = new MembershipClient(joinUrl, REQUEST_TIMEOUT, access);
         } catch (IllegalArgumentException e) {
             throw new JoinRefused("--join: " + e.getMessage());
         }
@@ -136,19 +141,28 @@ final class JoinProcedure {
         MembershipClient.Answer send() throws IOException, InterruptedException;
     }
 
-    /** Sends until the answer is not a 503 and the server is reachable, for at most {@link #UNREACHABLE_LIMIT}. */
+    /**
+     * Sends until the answer is not a 503 and the server is reachable, for at most {@link #UNREACHABLE_LIMIT}. A 401
+     * or a failed TLS handshake ends it at once: the same credentials will not do better a second time.
+     */
     private MembershipClient.Answer retrying(String what, Call call) throws JoinRefused, InterruptedException {
         long deadline = System.nanoTime() + UNREACHABLE_LIMIT.toNanos();
         String last;
         do {
             try {
                 MembershipClient.Answer a = call.send();
+                if (a.unauthorized()) {
+                    throw new JoinRefused("the cluster at " + client.baseUrl() + " refused to " + what + ": HTTP 401: "
+                            + a.message() + " (give this node the cluster's token with --auth-token-file)");
+                }
                 if (a.status() != 503) {
                     return a;
                 }
                 last = "HTTP 503: " + a.message();
+            } catch (SSLException e) {
+                throw new JoinRefused("could not " + what + ": " + client.explain(e));
             } catch (IOException e) {
-                last = e.toString();
+                last = client.explain(e);
             }
             LockSupport.parkNanos(RETRY_PAUSE_NANOS);
         } while (System.nanoTime() - deadline < 0);

@@ -41,7 +41,8 @@ public final class ServerCommand implements Command {
                 .flag("address", "HOST:RAFT/HTTP", "", "this node's own endpoint when it joins (or rejoined) a"
                         + " running cluster, e.g. 127.0.0.1:9004/8004")
                 .flag("join", "URL", "", "any member's HTTP address, e.g. http://127.0.0.1:8001: ask the cluster to"
-                        + " add this node (on an empty data directory), catch up, and be promoted to voter")
+                        + " add this node (on an empty data directory), catch up, and be promoted to voter; with"
+                        + " --tls-* an https:// URL, trusted through --tls-ca, and --auth-token-file's token is sent")
                 .flag("cluster-id", "NAME", "sansraft", "cluster name recorded in the data directory")
                 .flag("http-threads", "N", "4", "threads running HTTP handlers and sending responses")
                 .flag("tls-cert", "PEM", "", "this node's certificate chain (CN=node-<id>); with --tls-key and"
@@ -114,7 +115,8 @@ public final class ServerCommand implements Command {
                 throw new UsageException("--address without --peers needs --join URL on an empty data directory ("
                         + settings.dataDir() + " holds no log)");
             } else {
-                join = new JoinProcedure(settings.self(), joinUrl, out);
+                checkJoinScheme(joinUrl, security);
+                join = new JoinProcedure(settings.self(), joinUrl, security.clientAccess(), out);
                 try {
                     settings = join.learnMembers(settings);
                 } catch (JoinProcedure.JoinRefused e) {
@@ -164,6 +166,23 @@ public final class ServerCommand implements Command {
             return Main.EXIT_FAILURE;
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * A TLS cluster's HTTP ports speak HTTPS only and its raft ports mutual TLS only, so a node joins one with
+     * {@code https://} and its own certificate, and an open cluster with {@code http://} and none.
+     */
+    private static void checkJoinScheme(String joinUrl, ServerSecurity security) {
+        boolean https = joinUrl.startsWith("https://");
+        if (security.tls() != null && !https) {
+            throw new UsageException("--join " + joinUrl + ": with --tls-cert/--tls-key/--tls-ca this node joins a"
+                    + " TLS cluster, whose HTTP API is HTTPS only: give an https:// URL");
+        }
+        if (security.tls() == null && https) {
+            throw new UsageException("--join " + joinUrl + ": a cluster with an HTTPS API speaks mutual TLS between"
+                    + " its nodes too: give this node --tls-cert, --tls-key (its certificate, CN=node-<id>) and"
+                    + " --tls-ca (the cluster CA)");
+        }
     }
 
     static NodeSettings settings(ParsedFlags flags) {

@@ -3,12 +3,10 @@ package dev.sansraft.examples.server;
 import dev.sansraft.examples.cli.ParsedFlags;
 import dev.sansraft.examples.cli.UsageException;
 import dev.sansraft.examples.http.HttpSecurity;
+import dev.sansraft.examples.members.ApiAccess;
 import dev.sansraft.transport.tcp.TlsConfigException;
 import dev.sansraft.transport.tcp.TransportTls;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,26 +54,27 @@ public record ServerSecurity(TransportTls tls, String authToken, Duration tlsRel
         return new ServerSecurity(tls, token, flags.duration("tls-reload-interval"));
     }
 
-    /** The token in {@code file}: its content without surrounding whitespace, at least 16 characters. */
+    /** The token in {@code file}: its content without surrounding whitespace, at least 16 visible characters. */
     static String readToken(Path file) {
         String token;
         try {
-            token = Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new UsageException("--auth-token-file: cannot read " + file + ": " + e);
+            token = ApiAccess.readToken(file);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--auth-token-file: " + e.getMessage());
         }
         if (token.length() < 16) {
             throw new UsageException("--auth-token-file: the token in " + file + " is " + token.length()
                     + " characters; use at least 16 (e.g. openssl rand -hex 32)");
         }
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c < '!' || c > '~') {
-                throw new UsageException("--auth-token-file: the token in " + file + " must be visible ASCII"
-                        + " without spaces (character " + i + " is not)");
-            }
-        }
         return token;
+    }
+
+    /**
+     * {@return how this node reaches the cluster's API as a client (to join it): HTTPS trusting the cluster CA, with
+     * the cluster's token}
+     */
+    ApiAccess clientAccess() {
+        return new ApiAccess(tls != null ? tls.context() : null, authToken);
     }
 
     /** {@return the HTTP API's share: HTTPS with the node's certificate if TLS is on, and the token} */
