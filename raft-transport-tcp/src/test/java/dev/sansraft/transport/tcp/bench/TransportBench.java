@@ -37,8 +37,10 @@ import java.util.stream.Collectors;
  * summary line per case gives the medians and the median of the pairs' TLS shares. {@code cpu ns/msg} is the process
  * CPU time (both transports, the sender) per delivered message; the system load average is printed with each case.
  *
- * <p>The warm-up matters for TLS: until C2 has compiled the AES-GCM path (slow to happen on a loaded machine) the
- * cipher runs interpreted at about a tenth of its speed, which made earlier short runs bimodal.
+ * <p>The warm-up matters for TLS. Earlier runs with one second of warm-up were bimodal for 100-byte messages (TLS at
+ * 20% to 108% of plaintext): counted in the slow runs, the records were full (about 60 frames per 16 KiB record, so
+ * frames were already coalesced) but each cost about 140 µs to wrap, some fifteen times the cost once the AES-GCM
+ * code is compiled, which on a loaded machine can take several seconds to happen.
  *
  * <p>Not run by {@code mvn verify}. From the repository root:
  * <pre>
