@@ -2,9 +2,6 @@ package dev.sansraft.examples.bench;
 
 import dev.sansraft.examples.Http;
 import dev.sansraft.examples.LoopbackPeers;
-import dev.sansraft.examples.Poll;
-import dev.sansraft.examples.cluster.ServerProcess;
-import dev.sansraft.examples.server.PeerList;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,9 +24,12 @@ import java.util.concurrent.locks.LockSupport;
  * Benchmark (not a test): the unavailability window of a leadership transfer under write load, compared with the
  * window after a SIGKILL of the leader. Three {@code server} processes on loopback; {@code CONNECTIONS} client
  * threads PUT small values to the leader without pause (following 307s, retrying 503s and errors at once). Each
- * success's completion time is recorded. For every event (a transfer to the next voter, or a SIGKILL of the leader
- * followed by its restart and catch-up) the window is the longest gap between two consecutive successful writes from
- * the event's start until 5 s after it. The baseline is the same measure over quiet stretches of the same run.
+ * success's completion time is recorded. The events are, in order: TRANSFERS transfers to the next voter, 2 s apart,
+ * then KILLS times a SIGKILL of the leader and, 5 s after a new leader is known, the restart of the killed node. Each
+ * event's window runs from its start to the next event's start (the last one's to the end of the load), and its
+ * figure is the longest gap between two consecutive successful writes in it, the first gap counted from the last
+ * success before the event. The baseline is the same measure over 400 ms quiet stretches, 1.5 s after each transfer
+ * completed.
  *
  * <pre>
  * java -cp $PWD/raft-examples/target/raft-examples.jar:$PWD/raft-examples/target/test-classes \
@@ -41,16 +39,16 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LeadershipTransferBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
-    private static final long WINDOW_NANOS = Duration.ofSeconds(5).toNanos();
+    /** The baseline window: quiet writing well after a transfer, well before the next one (2 s later). */
+    private static final long QUIET_START_NANOS = Duration.ofMillis(1500).toNanos();
+    private static final long QUIET_NANOS = Duration.ofMillis(400).toNanos();
 
     private final PrintStream out = System.out;
     private final Http http = new Http();
-    private final Map<Long, ServerProcess> processes = new ConcurrentSkipListMap<>();
-    private final Path work;
-    private PeerList peers;
+    private final BenchCluster cluster;
 
-    private LeadershipTransferBench(Path work) {
-        this.work = work;
+    private LeadershipTransferBench(BenchCluster cluster) {
+        this.cluster = cluster;
     }
 
     public static void main(String[] args) throws Exception {
@@ -58,98 +56,104 @@ public final class LeadershipTransferBench {
             System.err.println("usage: LeadershipTransferBench CONNECTIONS TRANSFERS KILLS WORK_DIR");
             System.exit(2);
         }
-        new LeadershipTransferBench(Path.of(args[3])).run(Integer.parseInt(args[0]), Integer.parseInt(args[1]),
-                Integer.parseInt(args[2]));
+        Path work = Path.of(args[3]);
+        Files.createDirectories(work);
+        try (BenchCluster cluster = new BenchCluster(work, LoopbackPeers.pick(3), TIMEOUT)) {
+            new LeadershipTransferBench(cluster).run(Integer.parseInt(args[0]), Integer.parseInt(args[1]),
+                    Integer.parseInt(args[2]));
+        }
         System.exit(0);
     }
 
     private void start(long id) throws IOException {
-        List<String> args = List.of("--id", Long.toString(id), "--data", work.resolve("node-" + id).toString(),
-                "--peers", peers.toString(), "--cluster-id", "transfer-bench", "--http-threads", "8");
-        processes.put(id, ServerProcess.start(id, List.of("-Xmx512m"), args, work, line -> { }));
+        List<String> args = List.of("--peers", cluster.peers().toString(), "--cluster-id", "transfer-bench",
+                "--http-threads", "8");
+        cluster.start(id, List.of("-Xmx512m"), args, line -> { });
     }
 
     private long leader() {
-        return Poll.until(TIMEOUT, "a leader every node knows", () -> {
-            long leader = -1;
-            for (long id : processes.keySet()) {
-                long l = Http.jsonLong(http.get(peers.find(id).orElseThrow().httpBaseUrl() + "/status").body(),
-                        "leader");
-                if (l == 0 || (leader != -1 && l != leader)) {
-                    return null;
-                }
-                leader = l;
-            }
-            return leader;
-        });
+        return cluster.awaitLeaderEveryoneKnows();
     }
 
     private void run(int connections, int transfers, int kills) throws Exception {
-        Files.createDirectories(work);
-        peers = LoopbackPeers.pick(3);
         for (long id = 1; id <= 3; id++) {
             start(id);
         }
-        AtomicReference<String> leaderUrl = new AtomicReference<>(peers.find(leader()).orElseThrow().httpBaseUrl());
+        AtomicReference<String> leaderUrl = new AtomicReference<>(cluster.url(leader()));
         Load load = new Load(connections, leaderUrl);
         load.start();
         Thread.sleep(3_000);
-        List<long[]> transferWindows = new ArrayList<>();
+        List<Event> events = new ArrayList<>();
+        List<long[]> quiet = new ArrayList<>();
         for (int i = 0; i < transfers; i++) {
             long from = leader();
             long to = from % 3 + 1;
             long t0 = System.nanoTime();
-            HttpResponse<String> r = http.send("POST", peers.find(from).orElseThrow().httpBaseUrl() + "/leader?to="
-                    + to, null);
+            events.add(new Event(Kind.TRANSFER, t0));
+            HttpResponse<String> r = http.send("POST", cluster.url(from) + "/leader?to=" + to, null);
             long done = System.nanoTime();
             if (r.statusCode() != 200) {
                 out.println("transfer " + i + " " + from + "->" + to + ": HTTP " + r.statusCode() + " " + r.body());
             }
-            transferWindows.add(new long[] {t0, done});
+            quiet.add(new long[] {done + QUIET_START_NANOS, done + QUIET_START_NANOS + QUIET_NANOS});
             Thread.sleep(2_000);
         }
-        List<long[]> killWindows = new ArrayList<>();
         for (int i = 0; i < kills; i++) {
             long victim = leader();
-            long t0 = System.nanoTime();
-            processes.remove(victim).kill();
+            events.add(new Event(Kind.KILL, System.nanoTime()));
+            cluster.kill(victim);
             leader();
-            killWindows.add(new long[] {t0, System.nanoTime()});
-            Thread.sleep(WINDOW_NANOS / 1_000_000);
+            Thread.sleep(5_000);
+            events.add(new Event(Kind.RESTART, System.nanoTime()));
             start(victim);
             leader();
             Thread.sleep(3_000);
         }
+        long end = System.nanoTime();
         load.stop();
         long[] successes = load.successes();
         out.printf("connections=%d writes=%d over %.1f s%n", connections, successes.length,
                 (successes[successes.length - 1] - successes[0]) / 1e9);
+        // Each event's window ends where the next event starts, so that no window counts another event's stall.
+        List<long[]> transferWindows = new ArrayList<>();
+        List<long[]> killWindows = new ArrayList<>();
+        List<long[]> restartWindows = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            long[] window = {e.start(), i + 1 < events.size() ? events.get(i + 1).start() : end};
+            (e.kind() == Kind.TRANSFER ? transferWindows : e.kind() == Kind.KILL ? killWindows : restartWindows)
+                    .add(window);
+        }
         report("transfer", successes, transferWindows);
         report("SIGKILL of the leader", successes, killWindows);
-        report("baseline (2 s after each transfer)", successes, transferWindows.stream()
-                .map(w -> new long[] {w[0] + Duration.ofMillis(1500).toNanos(), 0}).toList(),
-                Duration.ofMillis(400).toNanos());
-        for (ServerProcess p : processes.values()) {
-            p.kill();
-        }
+        report("restart of the killed node", successes, restartWindows);
+        report("baseline (" + QUIET_NANOS / 1_000_000 + " ms from " + QUIET_START_NANOS / 1_000_000
+                + " ms after each transfer)", successes, quiet);
     }
 
-    private void report(String what, long[] successes, List<long[]> events) {
-        report(what, successes, events, WINDOW_NANOS);
+    private enum Kind { TRANSFER, KILL, RESTART }
+
+    /** Something done to the cluster, at {@code start} (nanoTime). */
+    private record Event(Kind kind, long start) {
     }
 
-    private void report(String what, long[] successes, List<long[]> events, long windowNanos) {
-        if (events.isEmpty()) {
+    /** Per window [start, end): the longest gap between successful writes, then p50, max and each. */
+    private void report(String what, long[] successes, List<long[]> windows) {
+        if (windows.isEmpty()) {
             return;
         }
-        long[] gaps = new long[events.size()];
-        for (int i = 0; i < events.size(); i++) {
-            gaps[i] = longestGap(successes, events.get(i)[0], events.get(i)[0] + windowNanos);
+        long[] gaps = new long[windows.size()];
+        double[] lengths = new double[windows.size()];
+        for (int i = 0; i < windows.size(); i++) {
+            gaps[i] = longestGap(successes, windows.get(i)[0], windows.get(i)[1]);
+            lengths[i] = (windows.get(i)[1] - windows.get(i)[0]) / 1e9;
         }
         long[] sorted = gaps.clone();
         Arrays.sort(sorted);
-        out.printf("%s: n=%d longest gap between successful writes p50=%.1f ms max=%.1f ms; each: %s%n", what,
-                gaps.length, sorted[(sorted.length - 1) / 2] / 1e6, sorted[sorted.length - 1] / 1e6,
+        out.printf("%s: n=%d longest gap between successful writes p50=%.1f ms max=%.1f ms (windows %.1f-%.1f s);"
+                        + " each: %s%n", what, gaps.length, sorted[(sorted.length - 1) / 2] / 1e6,
+                sorted[sorted.length - 1] / 1e6, Arrays.stream(lengths).min().orElse(0),
+                Arrays.stream(lengths).max().orElse(0),
                 Arrays.stream(gaps).mapToObj(g -> String.format("%.0f", g / 1e6)).toList());
     }
 
@@ -218,7 +222,7 @@ public final class LeadershipTransferBench {
 
         /** After a connection failure, try another node: it redirects to the leader if it knows one. */
         private void rotate(AtomicReference<String> leaderUrl) {
-            List<String> urls = LoopbackPeers.httpBaseUrls(peers, processes.keySet());
+            List<String> urls = LoopbackPeers.httpBaseUrls(cluster.peers(), cluster.running());
             String current = leaderUrl.get();
             int at = urls.indexOf(current);
             leaderUrl.compareAndSet(current, urls.get((at + 1) % urls.size()));

@@ -1,29 +1,19 @@
 package dev.sansraft.examples.bench;
 
-import dev.sansraft.examples.FreePorts;
 import dev.sansraft.examples.Http;
+import dev.sansraft.examples.LoopbackPeers;
 import dev.sansraft.examples.Poll;
 import dev.sansraft.examples.cluster.ServerProcess;
-import dev.sansraft.examples.server.PeerList;
-import dev.sansraft.examples.server.PeerSpec;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -58,10 +48,8 @@ public final class SnapshotCatchUpBench {
     private final String followerXmx;
     private final Path work;
     private final PrintStream out = System.out;
-    private final Http http = new Http();
-    private final Map<Long, ServerProcess> processes = new TreeMap<>();
     private final Map<Long, Integer> starts = new TreeMap<>();
-    private PeerList peers;
+    private BenchCluster cluster;
 
     private SnapshotCatchUpBench(long stateMib, int valueKib, String leaderXmx, String followerXmx, Path work) {
         this.stateMib = stateMib;
@@ -78,10 +66,9 @@ public final class SnapshotCatchUpBench {
         }
         SnapshotCatchUpBench bench = new SnapshotCatchUpBench(Long.parseLong(args[0]), Integer.parseInt(args[1]),
                 args[2], args[3], Path.of(args[4]));
-        try {
+        try (BenchCluster cluster = new BenchCluster(bench.work, LoopbackPeers.pick(3), TIMEOUT)) {
+            bench.cluster = cluster;
             bench.run();
-        } finally {
-            bench.stopAll();
         }
     }
 
@@ -91,64 +78,39 @@ public final class SnapshotCatchUpBench {
 
     private void start(long id, String xmx) throws IOException {
         int run = starts.merge(id, 1, Integer::sum);
-        PeerSpec self = peers.find(id).orElseThrow();
         List<String> jvm = List.of("-Xmx" + xmx, "-Xms64m", "-XX:+UseG1GC",
                 "-Xlog:gc:file=" + gcLog(id, run) + ":uptime");
-        List<String> args = List.of("--id", Long.toString(id), "--data", work.resolve("node-" + id).toString(),
-                "--peers", peers.toString(), "--cluster-id", "bench",
+        List<String> args = List.of("--peers", cluster.peers().toString(), "--cluster-id", "bench",
                 "--snapshot-entries", Long.toString(values()), "--snapshot-bytes", "0",
                 "--snapshot-trailing", "16");
         PrintStream log = new PrintStream(Files.newOutputStream(work.resolve("node-" + id + "-run-" + run + ".out")),
                 true, java.nio.charset.StandardCharsets.UTF_8);
-        processes.put(id, ServerProcess.start(id, jvm, args, null, ServerProcess.printingTo(log)));
-        Poll.untilTrue(TIMEOUT, "node " + id + " to answer /status", () ->
-                http.get(self.httpBaseUrl() + "/status").statusCode() == 200);
+        cluster.start(id, jvm, args, ServerProcess.printingTo(log));
+        cluster.awaitStatus(id);
     }
 
     private Path gcLog(long id, int run) {
         return work.resolve("gc-node-" + id + "-run-" + run + ".log");
     }
 
-    private String url(long id) {
-        return peers.find(id).orElseThrow().httpBaseUrl();
-    }
-
     private String status(long id) {
-        return http.get(url(id) + "/status").body();
-    }
-
-    private long leader() {
-        return Poll.until(TIMEOUT, "a leader", () -> {
-            for (long id : processes.keySet()) {
-                String s = status(id);
-                if (Http.jsonLong(s, "id") == Http.jsonLong(s, "leader")) {
-                    return id;
-                }
-            }
-            return null;
-        });
+        return cluster.status(id);
     }
 
     private void run() throws Exception {
         Files.createDirectories(work);
-        int[] ports = FreePorts.pick(6);
-        List<PeerSpec> specs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            specs.add(new PeerSpec(i + 1, "127.0.0.1", ports[i], ports[i + 3]));
-        }
-        peers = PeerList.of(specs);
         for (long id = 1; id <= 3; id++) {
             start(id, leaderXmx);
         }
-        long leader = leader();
-        long follower = processes.keySet().stream().filter(id -> id != leader).max(Comparator.naturalOrder())
+        long leader = cluster.leader();
+        long follower = cluster.running().stream().filter(id -> id != leader).max(Comparator.naturalOrder())
                 .orElseThrow();
-        processes.remove(follower).stop(10_000);
+        cluster.stop(follower, 10_000);
         out.printf("leader %d, follower %d stopped; filling %d MiB as %d values of %d KiB%n", leader, follower,
                 stateMib, values(), valueKib);
 
         long fillStart = System.nanoTime();
-        fill(leader);
+        cluster.fillBlobs(leader, values(), valueKib);
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         long leaderApplied = Http.jsonLong(status(leader), "appliedIndex");
         long snapshotIndex = Poll.until(TIMEOUT, "the leader's snapshot", () -> {
@@ -167,13 +129,13 @@ public final class SnapshotCatchUpBench {
         Poll.untilTrue(TIMEOUT, "the follower to apply index " + target, () ->
                 Http.jsonLong(status(follower), "appliedIndex") >= target);
         double catchUpSeconds = (System.nanoTime() - t0) / 1e9;
-        String metrics = http.get(url(follower) + "/metrics").body();
-        double received = metric(metrics, "sansraft_snapshot_bytes_received_total");
+        String metrics = cluster.metrics(follower);
+        double received = BenchCluster.metric(metrics, "sansraft_snapshot_bytes_received_total");
         out.printf("follower %d caught up to index %d in %.2f s (its /status answered after %.2f s); snapshot index"
                         + " %d, %.1f MiB received, %.1f MiB/s over the whole catch-up; installed %.0f%n", follower,
                 target, catchUpSeconds, jvmUpSeconds, Http.jsonLong(status(follower), "snapshotIndex"),
                 received / (1 << 20), received / (1 << 20) / catchUpSeconds,
-                metric(metrics, "sansraft_snapshots_installed_total"));
+                BenchCluster.metric(metrics, "sansraft_snapshots_installed_total"));
         HeapPeak leaderHeap = heapPeak(leaderGc, leaderGcOffset);
         HeapPeak followerHeap = heapPeak(gcLog(follower, starts.get(follower)), 0);
         out.printf("heap during the transfer, high-water / most retained after a collection: leader %d / %d MiB"
@@ -207,53 +169,5 @@ public final class SnapshotCatchUpBench {
             }
         }
         return new HeapPeak(peak, live, collections);
-    }
-
-    private static double metric(String text, String name) {
-        for (String line : text.split("\n")) {
-            if (line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new IllegalStateException("no metric " + name);
-    }
-
-    /** PUTs {@link #values()} values of {@code valueKib} KiB to the leader, 8 requests in flight. */
-    private void fill(long leader) throws InterruptedException {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        SplittableRandom random = new SplittableRandom(42);
-        char[] chars = new char[valueKib * 1024];
-        Semaphore window = new Semaphore(8);
-        List<CompletableFuture<?>> pending = new ArrayList<>();
-        for (long i = 0; i < values(); i++) {
-            for (int c = 0; c < chars.length; c++) {
-                chars[c] = (char) ('a' + random.nextInt(26));
-            }
-            HttpRequest put = HttpRequest.newBuilder(URI.create(url(leader) + "/kv/blob-" + i))
-                    .timeout(Duration.ofSeconds(60))
-                    .PUT(HttpRequest.BodyPublishers.ofString(new String(chars))).build();
-            window.acquire();
-            long key = i;
-            pending.add(client.sendAsync(put, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                window.release();
-                if (e != null || r.statusCode() != 200) {
-                    throw new IllegalStateException("PUT blob-" + key + " failed: "
-                            + (e != null ? e : r.statusCode() + " " + r.body()));
-                }
-            }));
-        }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-    }
-
-    private void stopAll() {
-        for (ServerProcess p : processes.values()) {
-            try {
-                p.stop(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping node " + p.id(), e);
-            }
-        }
-        processes.clear();
     }
 }
