@@ -19,13 +19,13 @@ import java.util.stream.Stream;
 /**
  * {@code server --join}: a node on an empty data directory asks a running cluster to add it. First it reads the
  * members from {@code GET /members} so that its transport can answer the leader; once its node runs it asks to be
- * added as a learner ({@code POST /members}), waits until the leader has reached it, then until it has caught up (by snapshot if the leader compacted its
- * log) and asks to be promoted ({@code POST /members/{id}/promote}, which the leader refuses with 409 until the
- * learner is close enough to its log), printing each step. A refusal that retrying cannot fix ends it with
- * {@link JoinRefused}: an HTTP error other than 503 (401 for a missing or wrong token), or a failed TLS handshake;
- * conditions that pass (unreachable, no leader, another change in progress, not caught up yet) are retried. Against
- * a secured cluster it speaks HTTPS trusting the node's own {@code --tls-ca} and sends its
- * {@code --auth-token-file} token: a member of such a cluster shares both.
+ * added as a learner ({@code POST /members}), waits until the leader has reached it, then until it has caught up (by
+ * snapshot if the leader compacted its log) and asks to be promoted ({@code POST /members/{id}/promote}, which the
+ * leader refuses with 409 until the learner is close enough to its log), printing each step. A refusal that retrying
+ * cannot fix ends it with {@link JoinRefused}: an HTTP error other than 503 (401 for a missing or wrong token), or a
+ * failed TLS handshake; conditions that pass (unreachable, no leader, another change in progress, not caught up yet)
+ * are retried. Against a secured cluster it speaks HTTPS trusting the node's own {@code --tls-ca} and sends its {@code
+ * --auth-token-file} token: a member of such a cluster shares both.
  *
  * <p>Not thread-safe: used by the starting thread only.
  */
