@@ -368,10 +368,20 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Promotes the learner {@code memberId} to voter. On the leader the learner must have caught up first: its
-     * match index within {@link #PROMOTE_MAX_LAG_ENTRIES} of the commit index, or the future fails with
-     * {@link MembershipChangeException.Reason#NOT_CAUGHT_UP} (retry later), so that a promotion never leaves the
-     * cluster waiting for a voter that still has to fetch most of the log.
+     * Promotes the learner {@code memberId} to voter. On the leader the learner must have caught up first, or the
+     * future fails with {@link MembershipChangeException.Reason#NOT_CAUGHT_UP} (retryable: retry later). Caught up
+     * means both:
+     * <ul>
+     *   <li>the leader has heard the learner acknowledge entries: its match index is positive (a learner caught up
+     *       by a snapshot counts, its match index is then the snapshot's last index). A learner the leader never
+     *       reached, say at a wrong endpoint or behind a TLS certificate from another CA, would otherwise pass the
+     *       next rule while the log is young, and become a voter nobody can reach, which cuts the cluster's fault
+     *       tolerance by one;</li>
+     *   <li>its match index is within {@link #PROMOTE_MAX_LAG_ENTRIES} of the commit index, so that a promotion never
+     *       leaves the cluster waiting for a voter that still has to fetch most of the log.</li>
+     * </ul>
+     * Both are judged from the leader's last status, so they are advice against mistakes rather than a guarantee:
+     * the learner may fall behind again right after the check.
      *
      * @param memberId the learner's node id
      * @return a future of the configuration appended, completing once it is committed
@@ -384,11 +394,19 @@ public final class RaftNode implements AutoCloseable {
                 return CompletableFuture.failedFuture(unknownMember(memberId, m));
             }
             if (m.isLearner(memberId)) {
+                // matchIndexOf is 0 until the learner acknowledges an append or a snapshot in this leader's term
+                // (-1 if the leader has no progress for it): the leader has not heard from it yet.
                 long match = s.matchIndexOf(memberId);
+                if (match <= 0 && s.lastLogIndex() > 0) {
+                    return CompletableFuture.failedFuture(new MembershipChangeException(
+                            MembershipChangeException.Reason.NOT_CAUGHT_UP, "learner " + memberId
+                            + " has not caught up: the leader has not yet heard it acknowledge any entry (is it"
+                            + " running and reachable at its endpoint?); commit index " + s.commitIndex()));
+                }
                 if (match + PROMOTE_MAX_LAG_ENTRIES < s.commitIndex()) {
                     return CompletableFuture.failedFuture(new MembershipChangeException(
                             MembershipChangeException.Reason.NOT_CAUGHT_UP, "learner " + memberId
-                            + " has not caught up: match index " + Math.max(match, 0) + ", commit index "
+                            + " has not caught up: match index " + match + ", commit index "
                             + s.commitIndex() + " (at most " + PROMOTE_MAX_LAG_ENTRIES + " behind to be promoted)"));
                 }
             }

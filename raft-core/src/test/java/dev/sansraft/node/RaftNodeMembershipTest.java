@@ -105,6 +105,7 @@ class RaftNodeMembershipTest {
             c.startJoining(4);
 
             await(leader.addLearner(4, "node-4"));
+            awaitAcknowledged(leader, 4);
             await(leader.promote(4));
 
             Membership four = Membership.of(List.of(new Membership.Member(1, ""), new Membership.Member(2, ""),
@@ -124,6 +125,40 @@ class RaftNodeMembershipTest {
             Poll.until("the leader heard the learner added and then promoted", WAIT,
                     () -> heardByLeader.size() >= 2 && heardByLeader.get(heardByLeader.size() - 1).equals(four));
             assertThat(heardByLeader.get(heardByLeader.size() - 2).learnerIds()).containsExactly(4L);
+        }
+    }
+
+    /** Waits, as an operator reading {@code GET /members} would, until the leader has heard {@code learner} ack. */
+    private static void awaitAcknowledged(RaftNode leader, long learner) {
+        Poll.until("the leader heard learner " + learner + " acknowledge entries", WAIT,
+                () -> leader.status().matchIndexOf(learner) > 0);
+    }
+
+    @Test
+    void aLearnerTheLeaderNeverReachedIsNotPromotedOnAYoungLogUntilItAcknowledges() {
+        try (TestCluster c = new TestCluster(3, 17).startAll()) {
+            RaftNode leader = c.awaitLeader();
+            write(leader, "w", 10); // far fewer entries than PROMOTE_MAX_LAG_ENTRIES: the lag rule alone lets it pass
+            c.network.disconnect(4); // like a wrong endpoint or a certificate from another CA
+            c.startJoining(4);
+
+            await(leader.addLearner(4, "node-4"));
+            write(leader, "more", 5);
+            RaftStatus s = leader.status();
+            assertThat(s.matchIndexOf(4)).as("the leader never heard from learner 4").isLessThanOrEqualTo(0);
+            assertThat(s.commitIndex()).isLessThan(RaftNode.PROMOTE_MAX_LAG_ENTRIES);
+            Throwable unreached = failure(leader.promote(4));
+            assertThat(unreached).isInstanceOf(MembershipChangeException.class).hasMessageContaining("not caught up");
+            assertThat(((MembershipChangeException) unreached).reason())
+                    .isEqualTo(MembershipChangeException.Reason.NOT_CAUGHT_UP);
+            assertThat(((MembershipChangeException) unreached).isRetryable()).isTrue();
+            assertThat(leader.status().membership().learnerIds()).as("still a learner").containsExactly(4L);
+
+            c.network.connect(4);
+            awaitAcknowledged(leader, 4);
+            Membership promoted = await(leader.promote(4));
+            assertThat(promoted.voterIds()).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(promoted.learnerIds()).isEmpty();
         }
     }
 

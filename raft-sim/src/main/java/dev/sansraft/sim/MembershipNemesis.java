@@ -76,6 +76,7 @@ final class MembershipNemesis {
     private long transfersCompleted;
     private long nodesAdded;
     private long nodesRetired;
+    private long promotionsDeferred;
     private int maxVoters;
     private int minVoters = Integer.MAX_VALUE;
 
@@ -100,7 +101,8 @@ final class MembershipNemesis {
     /** A one-line account of what was asked and what took effect. */
     String summary() {
         return changesRequested + " membership changes asked (" + changesCommitted + " committed), "
-                + transfersRequested + " transfers (" + transfersCompleted + " done), " + nodesAdded
+                + promotionsDeferred + " promotions deferred until the learner caught up, " + transfersRequested
+                + " transfers (" + transfersCompleted + " done), " + nodesAdded
                 + " nodes added, " + nodesRetired + " retired, voters between " + minVoters + " and " + maxVoters;
     }
 
@@ -148,8 +150,13 @@ final class MembershipNemesis {
             long learner = pick(c.learnerIds());
             if (random.nextInt(5) == 0) {
                 change(leader, "remove learner " + learner, List.of(MembershipChange.remove(learner)));
-            } else {
+            } else if (caughtUp(s, learner)) {
+                changesRequested++;
                 call(leaderId, "promote " + learner, false, leader.promote(learner));
+            } else {
+                // As an operator reading GET /members would: wait, and draw the promotion again at a later decision.
+                promotionsDeferred++;
+                sim.note("n" + leaderId + " has not heard learner " + learner + " catch up; promotion deferred");
             }
             return;
         }
@@ -171,6 +178,16 @@ final class MembershipNemesis {
         } else if (voters > targetVoters) {
             shrink(leader, c, voters - targetVoters);
         }
+    }
+
+    /**
+     * Whether the leader's status shows {@code learner} caught up as {@link RaftNode#promote} asks: acknowledged
+     * (match index positive) and within {@link RaftNode#PROMOTE_MAX_LAG_ENTRIES} of the commit index. The node
+     * checks again and may still refuse, with a retryable failure, if its state moved on since.
+     */
+    private static boolean caughtUp(RaftStatus leader, long learner) {
+        long match = leader.matchIndexOf(learner);
+        return match > 0 && match + RaftNode.PROMOTE_MAX_LAG_ENTRIES >= leader.commitIndex();
     }
 
     /** Retires, now and then, a node no longer in the committed configuration: its process and disk are gone. */
