@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Bugs the simulator found in RaftCore. They were found by seeds of the simulator's former engine, which executed the
  * core's actions itself; on real nodes a seed replays another schedule, so each bug is pinned here by a scripted run
- * where one could be written (Bug 2), and its original seeds still run on real nodes as swarm seeds that must pass,
+ * where one could be written (Bug 2 and snapshot bug S3), and its original seeds still run on real nodes as swarm seeds that must pass,
  * without a claim that they reach the bug's interleaving again.
  */
 class CoreBugRegressionTest {
@@ -185,10 +185,58 @@ class CoreBugRegressionTest {
     }
 
     /**
+     * Snapshot bug S3, scripted on 3 real nodes that snapshot every 10 entries (chunk timeout 4 ticks, 3 retries):
+     * the last chunk of the snapshot sent to a lagging follower is lost, so the runtime's sender closes its reader;
+     * the leader then takes two newer snapshots and its store, which keeps two, deletes the one in transfer. The
+     * first chunk timeout must move the transfer to the newest snapshot; re-sending the deleted one (which the sender
+     * can no longer read) stalls the follower until its retries run out and it is heard from again, well past the
+     * bound here. Checked once by removing the move to the newest: this fails.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void aTransferWhoseSnapshotIsDeletedMovesToTheNewestAtTheFirstTimeout(long seed) {
+        SimCluster c = SimCluster.create(3, seed, SnapshotScenarioTest.snapshotOptions());
+        long leader = c.checkOneLeader();
+        long lagging = leader % 3 + 1;
+        c.disconnect(lagging);
+        for (int i = 0; i < 60; i++) {
+            c.one(SnapshotScenarioTest.put(i % SnapshotScenarioTest.KEYS, i + 1), 2, true);
+        }
+        long first = c.snapshotIndex(c.checkOneLeader());
+        boolean[] lastLost = {false};
+        c.sim().network().setFilter(m -> {
+            if (m instanceof Message.InstallSnapshot && m.to() == lagging) {
+                Message.InstallSnapshot chunk = (Message.InstallSnapshot) m;
+                if (chunk.snapshot().index() == first
+                        && chunk.offset() + chunk.data().length == chunk.snapshot().sizeBytes()) {
+                    lastLost[0] = true;
+                    return -1;
+                }
+            }
+            return 0;
+        });
+        c.connect(lagging);
+        assertThat(c.runUntil(() -> lastLost[0], 50)).as("the last chunk of snapshot %d lost, seed %d", first, seed)
+                .isTrue();
+        long lostAt = c.sim().nowMicros();
+        for (int i = 0; i < 25; i++) {
+            c.one(SnapshotScenarioTest.put(i % SnapshotScenarioTest.KEYS, 1000 + i), 2, true);
+        }
+        long now = c.checkOneLeader();
+        assertThat(c.sim().member(now).snapshots.open(first)).as("snapshot %d deleted, seed %d", first, seed)
+                .isEmpty();
+        assertThat(c.runUntil(() -> c.snapshotIndex(lagging) > first, 10)).as("the lagging node has a newer snapshot"
+                + " within 10 ticks (seed %d, %d ticks after the loss)", seed,
+                (c.sim().nowMicros() - lostAt) / c.options().tickMicros()).isTrue();
+        c.sim().network().setFilter(null);
+    }
+
+    /**
      * Snapshot bug S3: a leader kept re-sending chunks of a snapshot it had since deleted (its store keeps the newest
      * two, and it snapshots every few entries) until its retries ran out, stalling the follower for
      * {@code snapshotMaxRetries x snapshotChunkTimeoutTicks}, past the catch-up window. Fixed in the core: a chunk
-     * timeout restarts the transfer with the newest snapshot. The seeds that found it on the former engine.
+     * timeout restarts the transfer with the newest snapshot. The seeds that found it on the former engine;
+     * {@link #aTransferWhoseSnapshotIsDeletedMovesToTheNewestAtTheFirstTimeout} pins it on real nodes.
      */
     @ParameterizedTest(name = "seed {0} on {1} nodes, {2} ticks, profile {3}")
     @CsvSource({"397, 7, 600, swarm", "9, 5, 300, crashes"})
