@@ -134,7 +134,7 @@ public final class ServerCommand implements Command {
         }
         if (join != null) {
             try {
-                join.join();
+                join.join(() -> server.node().raftNode().status());
             } catch (JoinProcedure.JoinRefused e) {
                 err.println("error: " + e.getMessage());
                 server.close();
