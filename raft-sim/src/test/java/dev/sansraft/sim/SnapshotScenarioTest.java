@@ -136,9 +136,9 @@ class SnapshotScenarioTest {
             }
         }
         assertThat(size).as("snapshot size").isGreaterThan(8L * CHUNK_BYTES);
-        // The real runtime writes a chunk on its snapshot writer stage before it confirms it, so a chunk pipelined
-        // behind one still being written is refused and sent again from the confirmed offset: 0 may go twice at the
-        // start, but once the transfer has moved past it, a lost chunk never sends it back to 0.
+        // Two chunks are in flight and the network's jitter may reorder them: a second chunk that overtakes the first
+        // is refused (no transfer has started at the follower yet) and the leader rewinds to 0, so 0 may go twice at
+        // the start; but once the transfer has moved past it, a lost chunk never sends it back to 0.
         List<Long> afterFirstLoss = offsets.subList(offsets.indexOf(3L * CHUNK_BYTES), offsets.size());
         assertThat(afterFirstLoss).as("offsets sent of snapshot %d from the first lost chunk on: %s", index, offsets)
                 .doesNotContain(0L);

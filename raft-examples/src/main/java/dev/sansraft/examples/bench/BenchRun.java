@@ -69,6 +69,14 @@ final class BenchRun {
         return result;
     }
 
+    /**
+     * The node a 307's {@code Location} points at, as a base URL. It keeps the Location's scheme: an HTTPS cluster
+     * redirects to {@code https://}, and plain HTTP to its port would fail on every retry for the rest of the run.
+     */
+    static URI redirectTarget(URI location) {
+        return URI.create(location.getScheme() + "://" + location.getHost() + ":" + location.getPort());
+    }
+
     private final class Worker {
         final int number;
         final CountDownLatch prefilled;
@@ -143,8 +151,7 @@ final class BenchRun {
                 }
                 HttpConnection.Response r = connection.send(method, path, body);
                 if (r.status() == 307 && r.location() != null) {
-                    URI moved = URI.create(r.location());
-                    target = URI.create("http://" + moved.getHost() + ":" + moved.getPort());
+                    target = redirectTarget(URI.create(r.location()));
                     closeConnection();
                 }
                 return r.status();

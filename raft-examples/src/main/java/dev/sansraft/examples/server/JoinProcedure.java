@@ -1,5 +1,6 @@
 package dev.sansraft.examples.server;
 
+import dev.sansraft.core.RaftStatus;
 import dev.sansraft.examples.members.ApiAccess;
 import dev.sansraft.examples.members.MembershipClient;
 
@@ -12,18 +13,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * {@code server --join}: a node on an empty data directory asks a running cluster to add it. First it reads the
  * members from {@code GET /members} so that its transport can answer the leader; once its node runs it asks to be
- * added as a learner ({@code POST /members}), waits until it has caught up (by snapshot if the leader compacted its
- * log) and asks to be promoted ({@code POST /members/{id}/promote}, which the leader refuses with 409 until the
- * learner is close enough to its log), printing each step. A refusal that retrying cannot fix ends it with
- * {@link JoinRefused}: an HTTP error other than 503 (401 for a missing or wrong token), or a failed TLS handshake;
- * conditions that pass (unreachable, no leader, another change in progress, not caught up yet) are retried. Against
- * a secured cluster it speaks HTTPS trusting the node's own {@code --tls-ca} and sends its
- * {@code --auth-token-file} token: a member of such a cluster shares both.
+ * added as a learner ({@code POST /members}), waits until the leader has reached it, then until it has caught up (by
+ * snapshot if the leader compacted its log) and asks to be promoted ({@code POST /members/{id}/promote}, which the
+ * leader refuses with 409 until the learner is close enough to its log), printing each step. A refusal that retrying
+ * cannot fix ends it with {@link JoinRefused}: an HTTP error other than 503 (401 for a missing or wrong token), or a
+ * failed TLS handshake; conditions that pass (unreachable, no leader, another change in progress, not caught up yet)
+ * are retried. Against a secured cluster it speaks HTTPS trusting the node's own {@code --tls-ca} and sends its {@code
+ * --auth-token-file} token: a member of such a cluster shares both.
  *
  * <p>Not thread-safe: used by the starting thread only.
  */
@@ -43,12 +45,18 @@ final class JoinProcedure {
     private static final Duration UNREACHABLE_LIMIT = Duration.ofMinutes(2);
     private static final long RETRY_PAUSE_NANOS = Duration.ofMillis(300).toNanos();
 
+    /** How long to wait for the leader's first message before saying what to check. */
+    private static final Duration CONTACT_HINT = Duration.ofSeconds(5);
+    private static final long CONTACT_POLL_NANOS = Duration.ofMillis(50).toNanos();
+
     private final PeerSpec self;
     private final MembershipClient client;
+    private final boolean tls;
     private final PrintStream out;
 
     JoinProcedure(PeerSpec self, String joinUrl, ApiAccess access, PrintStream out) throws JoinRefused {
         this.self = self;
+        this.tls = access.tls() != null;
         try {
             this.client = new MembershipClient(joinUrl, REQUEST_TIMEOUT, access);
         } catch (IllegalArgumentException e) {
@@ -103,12 +111,17 @@ final class JoinProcedure {
                 settings.snapshots(), settings.logSegmentBytes(), false);
     }
 
-    /** With the node running: be added as a learner, catch up, be promoted. */
-    void join() throws JoinRefused, InterruptedException {
+    /**
+     * With the node running: be added as a learner, hear from the leader, catch up, be promoted.
+     *
+     * @param status this node's own status, read to see whether the leader has reached it
+     */
+    void join(Supplier<RaftStatus> status) throws JoinRefused, InterruptedException {
         out.println("node " + self.id() + ": asking to be added as a learner at " + self.endpoint());
         expectOk("add node " + self.id() + " as a learner",
                 retrying("add this node as a learner", () -> client.addLearner(self.id(), self.endpoint())));
         out.println("node " + self.id() + ": added as a learner; catching up with the leader's log");
+        awaitLeaderContact(status);
         long lastReport = System.nanoTime();
         while (true) {
             MembershipClient.Answer a = retrying("promote this node", () -> client.promote(self.id()));
@@ -125,6 +138,38 @@ final class JoinProcedure {
                 lastReport = System.nanoTime();
             }
             LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    /**
+     * Waits until the leader has reached this node, which then knows it. Until then a promotion must not be asked
+     * for: on a young log the leader would find a learner at match index 0 close enough to its commit index, and
+     * make a voter of a node it cannot reach (a raft port it cannot connect to, or a certificate that does not
+     * chain to the CA the other nodes trust), leaving the cluster one failure closer to unavailability. Prints what
+     * to check after {@link #CONTACT_HINT}, and gives up after {@link #UNREACHABLE_LIMIT}.
+     */
+    private void awaitLeaderContact(Supplier<RaftStatus> status) throws JoinRefused, InterruptedException {
+        long start = System.nanoTime();
+        boolean hinted = false;
+        while (status.get().leaderId() == 0) {
+            long waited = System.nanoTime() - start;
+            if (!hinted && waited > CONTACT_HINT.toNanos()) {
+                out.println("node " + self.id() + ": the leader has not reached this node yet after "
+                        + CONTACT_HINT.toSeconds() + " s; check that it can connect to " + self.host() + ":"
+                        + self.raftPort() + (tls ? " and that this node's certificate (CN=node-" + self.id()
+                        + ") chains to the CA the other nodes trust (their --tls-ca)" : ""));
+                hinted = true;
+            }
+            if (waited > UNREACHABLE_LIMIT.toNanos()) {
+                throw new JoinRefused("the leader did not reach node " + self.id() + " at " + self.host() + ":"
+                        + self.raftPort() + " within " + UNREACHABLE_LIMIT.toSeconds() + " s"
+                        + (tls ? " (does this node's certificate chain to the cluster CA?)" : "") + "; it stays a"
+                        + " learner in the configuration until removed: members --remove " + self.id());
+            }
+            LockSupport.parkNanos(CONTACT_POLL_NANOS);
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }

@@ -30,9 +30,12 @@ public final class NodeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
 
     private final KvNode node;
+    /** Null without TLS. */
+    private final CertificatePoll certificatePoll;
 
-    private NodeServer(KvNode node) {
+    private NodeServer(KvNode node, CertificatePoll certificatePoll) {
         this.node = node;
+        this.certificatePoll = certificatePoll;
     }
 
     /**
@@ -114,9 +117,11 @@ public final class NodeServer implements AutoCloseable {
             // learn every address from the log; a joining or rejoining node waits for its configuration.
             Membership bootstrap = settings.bootstrap() ? Membership.of(settings.peers().peers().stream()
                     .map(p -> new Membership.Member(p.id(), p.endpoint())).toList(), List.of()) : Membership.EMPTY;
-            return new NodeServer(KvNode.start(settings.id(), bootstrap, config, logStore, snapshotStore,
+            KvNode node = KvNode.start(settings.id(), bootstrap, config, logStore, snapshotStore,
                     transport, settings.self().httpAddress(), security.withScheme(settings.peers().httpBaseUrls()),
-                    settings.httpThreads(), security.http(), heap.queueLimits()));
+                    settings.httpThreads(), security.http(), heap.queueLimits());
+            return new NodeServer(node, security.tls() == null ? null
+                    : CertificatePoll.start(settings.id(), security.tls(), security.tlsReloadInterval()));
         } catch (IOException | RuntimeException e) {
             transport.close();
             closeQuietly(snapshotStore, settings);
@@ -139,8 +144,16 @@ public final class NodeServer implements AutoCloseable {
         return node;
     }
 
+    /** {@return the poll that reloads rotated TLS files, or null without TLS} */
+    CertificatePoll certificatePoll() {
+        return certificatePoll;
+    }
+
     @Override
     public void close() {
+        if (certificatePoll != null) {
+            certificatePoll.close();
+        }
         node.close();
     }
 }

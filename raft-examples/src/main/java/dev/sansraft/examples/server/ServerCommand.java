@@ -49,6 +49,8 @@ public final class ServerCommand implements Command {
                         + " --tls-ca turns on mutual TLS on the raft port and HTTPS on the HTTP port")
                 .flag("tls-key", "PEM", "", "the certificate's private key, unencrypted PKCS#8 (BEGIN PRIVATE KEY)")
                 .flag("tls-ca", "PEM", "", "the cluster CA bundle every node's certificate must chain to")
+                .flag("tls-reload-interval", "TIME", ServerSecurity.DEFAULT_TLS_RELOAD_INTERVAL.toSeconds() + "s",
+                        "how often to look for changed --tls-* files; new connections use a changed certificate")
                 .flag("auth-token-file", "FILE", "", "require 'Authorization: Bearer <token>' (the file's content)"
                         + " on every request but GET /status and GET /metrics");
         return withSnapshotFlags(flags)
@@ -132,7 +134,7 @@ public final class ServerCommand implements Command {
         }
         if (join != null) {
             try {
-                join.join();
+                join.join(() -> server.node().raftNode().status());
             } catch (JoinProcedure.JoinRefused e) {
                 err.println("error: " + e.getMessage());
                 server.close();

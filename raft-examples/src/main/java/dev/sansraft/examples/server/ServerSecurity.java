@@ -8,22 +8,27 @@ import dev.sansraft.transport.tcp.TlsConfigException;
 import dev.sansraft.transport.tcp.TransportTls;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The {@code server} command's security settings: mutual TLS between nodes and HTTPS for the API from
- * {@code --tls-cert}, {@code --tls-key} and {@code --tls-ca} (all three or none), and a bearer token for the API from
+ * {@code --tls-cert}, {@code --tls-key} and {@code --tls-ca} (all three or none), reloaded when they change
+ * ({@code --tls-reload-interval}, see {@link CertificatePoll}), and a bearer token for the API from
  * {@code --auth-token-file}. Immutable.
  *
- * @param tls       the node's TLS settings, or null for plaintext
- * @param authToken the token the API requires, or null for an open API
+ * @param tls                 the node's TLS settings, or null for plaintext
+ * @param authToken           the token the API requires, or null for an open API
+ * @param tlsReloadInterval   how often the TLS files are looked at for a rotation; positive
  */
-public record ServerSecurity(TransportTls tls, String authToken) {
+public record ServerSecurity(TransportTls tls, String authToken, Duration tlsReloadInterval) {
 
+    /** How often the TLS files are looked at unless {@code --tls-reload-interval} says otherwise. */
+    public static final Duration DEFAULT_TLS_RELOAD_INTERVAL = Duration.ofSeconds(10);
     /** Plaintext, open API. */
-    public static final ServerSecurity NONE = new ServerSecurity(null, null);
+    public static final ServerSecurity NONE = new ServerSecurity(null, null, DEFAULT_TLS_RELOAD_INTERVAL);
     private static final List<String> TLS_FLAGS = List.of("tls-cert", "tls-key", "tls-ca");
 
     /** Reads the flags; absent flags have the empty default. */
@@ -46,7 +51,7 @@ public record ServerSecurity(TransportTls tls, String authToken) {
         if (!tokenFile.isBlank()) {
             token = readToken(Path.of(tokenFile));
         }
-        return new ServerSecurity(tls, token);
+        return new ServerSecurity(tls, token, flags.duration("tls-reload-interval"));
     }
 
     /** The token in {@code file}: its content without surrounding whitespace, at least 16 visible characters. */
@@ -74,7 +79,8 @@ public record ServerSecurity(TransportTls tls, String authToken) {
 
     /** {@return the HTTP API's share: HTTPS with the node's certificate if TLS is on, and the token} */
     public HttpSecurity http() {
-        return new HttpSecurity(tls != null ? tls.context() : null, authToken);
+        // The following context, not the current one: the JDK's HttpsServer keeps the context it is given.
+        return new HttpSecurity(tls != null ? tls.followingContext() : null, authToken);
     }
 
     /**

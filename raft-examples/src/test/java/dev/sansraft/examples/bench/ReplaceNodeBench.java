@@ -29,14 +29,15 @@ import java.util.stream.Stream;
  * SIGKILLed and its data directory deleted; node 4 is started on an empty data directory with {@code --address} and
  * {@code --join} (the leader's HTTP address). Then node 3 is removed ({@code DELETE /members/3}).
  *
- * <p>From node 4's process start it records when: it prints that it read the members (its JVM is up and
- * {@code GET /members} answered); its {@code /status} answers; it prints that it was added as a learner; the first snapshot bytes arrive; the snapshot is fully received (committed to its snapshot store:
- * {@code sansraft_snapshots_received_total}); it is installed into the state machine
- * ({@code sansraft_snapshots_installed_total}); its applied index reaches the leader's (the learner has caught up);
- * and it prints that it was promoted to voter. The leader promotes once its match index for node 4 is close to its
- * commit index, which it learns when node 4 has stored the snapshot, so the promotion may come before the install
- * completes; "caught up and promoted" is the later of the two. Node 4's {@code /status} and {@code /metrics} are
- * polled back to back (a few milliseconds apart on an idle machine), which bounds the resolution.
+ * <p>From node 4's process start it records when: it prints that it read the members (its JVM is up and {@code
+ * GET /members} answered); its {@code /status} answers; it prints that it was added as a learner; the first snapshot
+ * bytes arrive; the snapshot is fully received (committed to its snapshot store: {@code
+ * sansraft_snapshots_received_total}); it is installed into the state machine ({@code
+ * sansraft_snapshots_installed_total}); its applied index reaches the leader's (the learner has caught up); and it
+ * prints that it was promoted to voter. The leader promotes once its match index for node 4 is close to its commit
+ * index, which it learns when node 4 has stored the snapshot, so the promotion may come before the install completes;
+ * "caught up and promoted" is the later of the two. Node 4's {@code /status} and {@code /metrics} are polled back to
+ * back (a few milliseconds apart on an idle machine), which bounds the resolution.
  *
  * <pre>
  * java -cp $PWD/raft-examples/target/raft-examples.jar:$PWD/raft-examples/target/test-classes \

@@ -40,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the token joins through a follower (the 307 to the leader keeps the token), is promoted, and counts toward commits:
  * with node 3 killed, writes need node 4's acknowledgement. Then leadership moves to node 4, and node 3 is removed
  * with {@code members --remove} sent to node 1, which redirects to node 4 by an {@code https://} URL it built from
- * node 4's endpoint in the configuration.
+ * node 4's endpoint in the configuration. Last, node 5 joins with a certificate from another CA: the leader cannot
+ * reach it, so it stays a learner and says what to check, rather than becoming a voter nobody can reach.
  */
 @Timeout(600)
 class SecuredJoinProcessTest {
@@ -76,15 +77,20 @@ class SecuredJoinProcessTest {
         return "https://" + peer(id).httpBaseUrl().substring("http://".length());
     }
 
-    private List<String> certificateArgs(long id) {
-        return List.of("--tls-cert", tls.resolve("node-" + id + ".pem").toString(),
-                "--tls-key", tls.resolve("node-" + id + ".key").toString(), "--tls-ca", caPem.toString());
+    /** Node {@code id}'s certificate from the directory {@code certificates}, trusting the cluster CA. */
+    private List<String> certificateArgs(Path certificates, long id) {
+        return List.of("--tls-cert", certificates.resolve("node-" + id + ".pem").toString(),
+                "--tls-key", certificates.resolve("node-" + id + ".key").toString(), "--tls-ca", caPem.toString());
     }
 
     private ServerProcess start(long id, List<String> args) {
+        return start(id, tls, args);
+    }
+
+    private ServerProcess start(long id, Path certificates, List<String> args) {
         List<String> full = new ArrayList<>(List.of("--id", Long.toString(id), "--data",
                 dir.resolve("node-" + id).toString(), "--cluster-id", "secured-join", "--http-threads", "2"));
-        full.addAll(certificateArgs(id));
+        full.addAll(certificateArgs(certificates, id));
         full.addAll(args);
         try {
             ServerProcess p = ServerProcess.start(id, JVM_OPTIONS, full, dir, sink);
@@ -148,7 +154,7 @@ class SecuredJoinProcessTest {
 
     @Test
     void nodeJoinsATlsAndTokenClusterAndClientsWithoutCredentialsAreToldWhy() throws Exception {
-        all = LoopbackPeers.pick(4);
+        all = LoopbackPeers.pick(5);
         tls = dir.resolve("tls");
         ThrowawayCa ca = ThrowawayCa.create(tls, "secured-join CA", 2);
         for (long id = 1; id <= 4; id++) {
@@ -224,13 +230,31 @@ class SecuredJoinProcessTest {
                 .containsExactlyInAnyOrder(1L, 2L, 4L);
         assertThat(log()).as("node 4 speaks mutual TLS").contains("[node-4] node 4 running: raft 127.0.0.1:"
                 + peer(4).raftPort() + " (mutual TLS)");
+
+        // Node 5's certificate comes from another CA: its HTTPS requests work (it trusts the cluster CA), but the
+        // leader cannot connect to its raft port. It is added as a learner and must not be promoted: it waits for
+        // the leader and says what to check.
+        ThrowawayCa.create(dir.resolve("other-tls"), "another CA", 2).issueNode(5);
+        start(5, dir.resolve("other-tls"), List.of("--address", peer(5).endpoint(), "--join", httpsUrl(1),
+                "--auth-token-file", tokenFile.toString()));
+        String hint = "[node-5] node 5: the leader has not reached this node yet after 5 s; check that it can connect"
+                + " to 127.0.0.1:" + peer(5).raftPort() + " and that this node's certificate (CN=node-5) chains to"
+                + " the CA the other nodes trust (their --tls-ca)";
+        Poll.untilTrue(STEP, "node 5's hint; log:\n" + log(), () -> output.contains(hint));
+        assertThat(voters(httpsUrl(1))).as("node 5, unreachable, is no voter").containsExactlyInAnyOrder(1L, 2L, 4L);
+        assertThat(output).as("node 5 never claims to have joined").doesNotContain(
+                "[node-5] node 5: promoted to voter; joined");
+        running.remove(5L).kill();
+        Run removeLearner = members("--server", httpsUrl(1), "--cacert", caPem.toString(), "--auth-token-file",
+                tokenFile.toString(), "--remove", "5");
+        assertThat(removeLearner.exitCode()).as("members --remove 5: %s", removeLearner.err()).isZero();
     }
 
     /** The {@code server} subcommand in this JVM, for command lines refused before a node starts. */
     private Run serverInProcess(long id, List<String> args) {
         List<String> full = new ArrayList<>(List.of("server", "--id", Long.toString(id), "--data",
                 dir.resolve("node-" + id).toString(), "--cluster-id", "secured-join"));
-        full.addAll(certificateArgs(id));
+        full.addAll(certificateArgs(tls, id));
         full.addAll(args);
         return runMain(full);
     }

@@ -10,10 +10,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.channels.ServerSocketChannel;
 import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +89,25 @@ class TlsTransportTest {
     }
 
     @Test
+    void nodesNegotiateAes128GcmThoughTheJdkListsAes256First() throws Exception {
+        SSLEngine dialing = certs.tls(certs.node1).newEngine(true);
+        SSLEngine accepting = certs.tls(certs.node2).newEngine(false);
+        assertThat(dialing.getEnabledCipherSuites()).as("suites offered by the dialing side")
+                .startsWith(TransportTls.PREFERRED_SUITE);
+        InMemoryHandshake.run(dialing, accepting);
+        assertThat(accepting.getSession().getCipherSuite()).isEqualTo(TransportTls.PREFERRED_SUITE);
+        assertThat(dialing.getSession().getProtocol()).isEqualTo(TransportTls.PROTOCOL);
+        assertThat(accepting.getNeedClientAuth()).as("the accepting side requires a client certificate").isTrue();
+    }
+
+    @Test
+    void preferringASuiteKeepsTheOthersInOrderAndAddsNone() {
+        assertThat(TransportTls.preferredFirst(new String[]{"A", TransportTls.PREFERRED_SUITE, "B"}))
+                .containsExactly(TransportTls.PREFERRED_SUITE, "A", "B");
+        assertThat(TransportTls.preferredFirst(new String[]{"A", "B"})).containsExactly("A", "B");
+    }
+
+    @Test
     void nodeIdIsTheCommonNameOfTheCertificate() {
         X509Certificate node3 = Pem.certificates(certs.node3.certificateChain()).get(0);
         assertThat(TransportTls.nodeIdOf(node3)).isEqualTo(3);
@@ -141,6 +164,93 @@ class TlsTransportTest {
                     + t2.counters() + " " + refusals.peek());
             assertThat(inbox1.roundsFrom(2)).contains(1L);
         }
+    }
+
+    @Test
+    void followingContextServesTheCertificateOfTheLatestReload() throws Exception {
+        Rotating files = new Rotating("following");
+        TransportTls served = files.tls();
+        SSLContext following = served.followingContext();
+        assertThat(servedSerial(following)).isEqualTo(files.serial);
+
+        files.rotate();
+        served.reload();
+        assertThat(served.followingContext()).as("one following context per settings").isSameAs(following);
+        assertThat(servedSerial(following)).as("a new engine after the reload").isEqualTo(files.serial);
+        assertThatThrownBy(() -> following.init(null, null, null)).hasMessageContaining("reload or update");
+    }
+
+    @Test
+    void reloadIfChangedLoadsOnlyChangedContentAndTriesBrokenContentOnce() throws Exception {
+        Rotating files = new Rotating("polled");
+        TransportTls tls = files.tls();
+        SSLContext first = tls.context();
+        assertThat(tls.reloadIfChanged()).as("files as loaded").isFalse();
+        assertThat(tls.context()).isSameAs(first);
+
+        files.rotate();
+        assertThat(tls.reloadIfChanged()).as("a new certificate and key").isTrue();
+        assertThat(servedSerial(tls.context())).isEqualTo(files.serial);
+        assertThat(tls.reloadIfChanged()).as("nothing new since").isFalse();
+
+        SSLContext second = tls.context();
+        Files.writeString(files.key, "half-written");
+        assertThatThrownBy(tls::reloadIfChanged).isInstanceOf(TlsConfigException.class)
+                .hasMessageContaining(files.key.toString());
+        assertThat(tls.context()).as("kept after the failure").isSameAs(second);
+        assertThat(tls.reloadIfChanged()).as("the same broken content is not tried again").isFalse();
+    }
+
+    @Test
+    void reloadRefusesACertificateNamingAnotherNode() throws IOException {
+        Rotating files = new Rotating("renamed");
+        TransportTls tls = files.tls();
+        SSLContext before = tls.context();
+        Files.copy(certs.node3.certificateChain(), files.chain, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(certs.node3.privateKey(), files.key, StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(tls::reload).isInstanceOf(TlsConfigException.class)
+                .hasMessageContaining("names node 3, but this node is 1");
+        assertThat(tls.context()).isSameAs(before);
+    }
+
+    /** Node 1's certificate and key in files of their own, which {@link #rotate} replaces with a fresh pair. */
+    private static final class Rotating {
+        final String name;
+        final Path chain;
+        final Path key;
+        BigInteger serial;
+        int rotations;
+
+        Rotating(String name) throws IOException {
+            this.name = name;
+            chain = dir.resolve(name + ".pem");
+            key = dir.resolve(name + ".key");
+            copy(certs.node1);
+        }
+
+        TransportTls tls() {
+            return TransportTls.fromPem(chain, key, certs.ca.caPem());
+        }
+
+        void rotate() throws IOException {
+            rotations++;
+            copy(certs.ca.issue(name + "-rotation-" + rotations, "CN=node-1", null, 30));
+        }
+
+        private void copy(ThrowawayCa.Issued issued) throws IOException {
+            Files.copy(issued.certificateChain(), chain, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(issued.privateKey(), key, StandardCopyOption.REPLACE_EXISTING);
+            serial = Pem.certificates(chain).get(0).getSerialNumber();
+        }
+    }
+
+    /** Handshakes a node-2 client with a server engine of {@code server}; returns the serial of what it saw. */
+    private static BigInteger servedSerial(SSLContext server) throws Exception {
+        SSLEngine accepting = server.createSSLEngine();
+        accepting.setUseClientMode(false);
+        SSLEngine dialing = certs.tls(certs.node2).newEngine(true);
+        InMemoryHandshake.run(dialing, accepting);
+        return ((X509Certificate) dialing.getSession().getPeerCertificates()[0]).getSerialNumber();
     }
 
     @Test

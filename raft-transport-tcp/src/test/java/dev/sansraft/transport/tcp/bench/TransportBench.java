@@ -16,10 +16,14 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongFunction;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * Throughput of one link between two {@link TcpTransport}s on loopback: node 1 sends, node 2 receives, with a
@@ -27,26 +31,46 @@ import java.util.function.LongFunction;
  * divided by wall time (cores used by both transports and the sending thread together), the throughput per
  * CPU-second, and the bytes the receiving selector thread allocates per message (decoding included).
  *
- * <p>With {@code --tls} every case runs twice in the same JVM, plaintext first and then mutual TLS 1.3 (certificates
- * made with keytool in a temporary directory), and the TLS line adds its throughput as a share of the plaintext one;
- * {@code cpu ns/msg} is the process CPU time (both transports, the sender) per delivered message.
+ * <p>With {@code --tls} every case runs in plaintext and over mutual TLS 1.3 (certificates made with keytool in a
+ * temporary directory) in the same JVM: first one warm-up run of each, whose figures are not counted, then
+ * {@code --runs} measured pairs, plaintext and TLS alternating so that a shared machine's drift hits both alike. A
+ * summary line per case gives the medians and the median of the pairs' TLS shares. {@code cpu ns/msg} is the process
+ * CPU time (both transports, the sender) per delivered message; the system load average is printed with each case.
+ *
+ * <p>The warm-up matters for TLS. Earlier runs with one second of warm-up were bimodal for 100-byte messages (TLS at
+ * 20% to 108% of plaintext): counted in the slow runs, the records were full (about 60 frames per 16 KiB record, so
+ * frames were already coalesced) but each cost about 140 µs to wrap, some fifteen times the cost once the AES-GCM
+ * code is compiled, which on a loaded machine can take several seconds to happen.
  *
  * <p>Not run by {@code mvn verify}. From the repository root:
  * <pre>
  * mvn -o -q -pl raft-transport-tcp -am test-compile
  * java -cp raft-transport-tcp/target/test-classes:raft-transport-tcp/target/classes:raft-core/target/classes:\
  * $HOME/.m2/repository/org/slf4j/slf4j-api/2.0.20/slf4j-api-2.0.20.jar \
- *   dev.sansraft.transport.tcp.bench.TransportBench [seconds per case, default 5] [--tls]
+ *   dev.sansraft.transport.tcp.bench.TransportBench [seconds per run, default 5] [--tls] [--runs=N, default 1]
+ *   [--warmup=SECONDS, default 3] [--case=TEXT: only the cases whose name contains TEXT, for example "100 B"]
  * </pre>
  */
 public final class TransportBench {
 
+    /** Runs only the cases whose name contains this; empty runs every case. */
+    private static String caseFilter = "";
+    private static int runs = 1;
+    private static int warmupSeconds = 3;
+
     private TransportBench() {
+    }
+
+    /** One measured run: delivered messages per wall second and process CPU nanoseconds per message. */
+    private record Result(double messagesPerSecond, double cpuNanosPerMessage) {
     }
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 5;
         boolean tls = List.of(args).contains("--tls");
+        caseFilter = option(args, "--case=", "");
+        runs = Integer.parseInt(option(args, "--runs=", "1"));
+        warmupSeconds = Integer.parseInt(option(args, "--warmup=", "3"));
         System.out.printf("java %s, %d available processors%n", System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
         TransportTls[] certs = tls ? certificates() : null;
@@ -71,14 +95,61 @@ public final class TransportBench {
                 round -> new InstallSnapshot(1, 2, 7, snapshot, round << 20, chunk.clone()), certs);
     }
 
-    /** Runs the case in plaintext and, if {@code certs} is given, over TLS, and prints the TLS share. */
+    /**
+     * Runs the case in plaintext and, if {@code certs} is given, over TLS: warm-up runs first, then {@link #runs}
+     * alternating pairs, then the medians and the TLS share.
+     */
     private static void compare(String name, int seconds, int window, LongFunction<Message> message,
                                 TransportTls[] certs) throws Exception {
-        double plain = run(name, seconds, window, message, null);
-        if (certs != null) {
-            double tls = run("  TLS: " + name, seconds, window, message, certs);
-            System.out.printf("  TLS keeps %.0f%% of plaintext throughput%n", 100 * tls / plain);
+        if (!name.contains(caseFilter)) {
+            return;
         }
+        System.out.printf("%s  (load average %.2f)%n", name, loadAverage());
+        if (warmupSeconds > 0) {
+            run("  warm-up plaintext", warmupSeconds, window, message, null);
+            if (certs != null) {
+                run("  warm-up TLS", warmupSeconds, window, message, certs);
+            }
+        }
+        List<Result> plain = new ArrayList<>();
+        List<Result> tls = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        for (int i = 1; i <= runs; i++) {
+            Result p = run("  run " + i + " plaintext", seconds, window, message, null);
+            plain.add(p);
+            if (certs != null) {
+                Result t = run("  run " + i + " TLS", seconds, window, message, certs);
+                tls.add(t);
+                shares.add(t.messagesPerSecond() / p.messagesPerSecond());
+            }
+        }
+        System.out.printf("  median of %d: plaintext %,.0f msg/s %,.0f cpu ns/msg", runs,
+                median(plain, Result::messagesPerSecond), median(plain, Result::cpuNanosPerMessage));
+        if (certs != null) {
+            System.out.printf(", TLS %,.0f msg/s %,.0f cpu ns/msg; TLS keeps %.0f%% of plaintext throughput"
+                            + " (median of the pairs' shares %s)",
+                    median(tls, Result::messagesPerSecond), median(tls, Result::cpuNanosPerMessage),
+                    100 * median(shares, Double::doubleValue), percentages(shares));
+        }
+        System.out.printf("  (load average %.2f)%n", loadAverage());
+    }
+
+    private static <T> double median(List<T> values, ToDoubleFunction<T> field) {
+        double[] sorted = values.stream().mapToDouble(field).sorted().toArray();
+        return sorted[sorted.length / 2];
+    }
+
+    private static String percentages(List<Double> shares) {
+        return shares.stream().map(s -> String.format("%.0f%%", 100 * s)).collect(Collectors.joining(" "));
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private static String option(String[] args, String prefix, String otherwise) {
+        return Arrays.stream(args).filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
+                .findFirst().orElse(otherwise);
     }
 
     /** Node 1 and node 2 certificates of a throwaway CA. */
@@ -93,8 +164,7 @@ public final class TransportBench {
         return certs;
     }
 
-    /** Returns the messages per second. */
-    private static double run(String name, int seconds, int window, LongFunction<Message> message,
+    private static Result run(String name, int seconds, int window, LongFunction<Message> message,
                               TransportTls[] certs) throws Exception {
         ServerSocketChannel l1 = bind();
         ServerSocketChannel l2 = bind();
@@ -115,7 +185,7 @@ public final class TransportBench {
             while (receiver.count < 1) {
                 LockSupport.parkNanos(1_000_000);
             }
-            // Warm up for a second, then measure.
+            // A second at full speed before the clock starts, so that both links run at their steady rates.
             long round = send(t1, receiver, message, window, 1, System.nanoTime() + 1_000_000_000L);
             TransportCounters before = t2.counters();
             long allocatedBefore = allocatedBytes(receiver.threadId);
@@ -134,21 +204,23 @@ public final class TransportBench {
             double secs = wall / 1e9;
             double cpuSecs = cpu / 1e9;
             // Per CPU-second figures stay meaningful on a shared machine where the process gets a varying share.
-            System.out.printf("%-45s %,12.0f msg/s %9.1f MB/s  cpu %.2f cores  cpu %,.0f ns/msg  per cpu-second:"
+            System.out.printf("%-22s %,12.0f msg/s %9.1f MB/s  cpu %.2f cores  cpu %,.0f ns/msg  per cpu-second:"
                             + " %,.0f msg, %.1f MB  receiver allocates %,.0f B/msg  (%,d messages in %.2f s,"
                             + " dropped %d)%n",
                     name, messages / secs, bytes / secs / 1e6, cpuSecs / secs, (double) cpu / messages,
                     messages / cpuSecs, bytes / cpuSecs / 1e6, (double) allocated / messages, messages, secs,
                     t1.counters().messagesDropped());
-            return messages / secs;
+            return new Result(messages / secs, (double) cpu / messages);
         }
     }
 
     private static long send(TcpTransport t1, Receiver receiver, LongFunction<Message> message, int window,
                              long firstRound, long until) {
         long round = firstRound;
+        // Look at the clock every few messages (never more than a window's worth: 1 MiB chunks take milliseconds each).
+        int perClockCheck = Math.min(1000, window);
         while (System.nanoTime() < until) {
-            for (int i = 0; i < 1000; i++) {
+            for (int i = 0; i < perClockCheck; i++) {
                 while (round - receiver.count >= window) {
                     // Sleep rather than spin: a spinning sender would steal a core from the selector threads.
                     LockSupport.parkNanos(1_000);
