@@ -5,9 +5,13 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The factory's contract: node and member ids are positive, and an id of 0 (the "no node" value) is refused. */
+/**
+ * The factory's contract: node and member ids are positive, and an id of 0 (the "no node" value) is refused; the core
+ * reports the id it was built with.
+ */
 class CoreCreateValidationTest {
 
     @Test
@@ -18,6 +22,12 @@ class CoreCreateValidationTest {
         assertThatThrownBy(() -> RaftCore.create(0, Membership.ofVoters(List.of(1L, 2L)), RaftConfig.defaults(),
                 InMemoryLog.of(List.of()), HardState.INITIAL, Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
+    }
+
+    @Test
+    void aCoreKnowsItsOwnId() {
+        assertThat(RaftCore.create(7, List.of(7L, 8L, 9L), RaftConfig.defaults(), InMemoryLog.of(List.of()),
+                HardState.INITIAL).id()).isEqualTo(7);
     }
 
     @Test

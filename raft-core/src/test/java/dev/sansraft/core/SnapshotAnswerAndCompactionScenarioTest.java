@@ -115,4 +115,22 @@ class SnapshotAnswerAndCompactionScenarioTest {
                     assertThat(r.matchIndex()).isEqualTo(last + 1);
                 });
     }
+
+    @Test
+    @DisplayName("§7 policy: an older snapshot saved late does not make the node ask again for the newer one it is writing")
+    void anOlderSnapshotSavedLateDoesNotRepeatTheNewerRequest() {
+        RaftConfig config = RaftConfig.builder().snapshotEntries(3).snapshotTrailingEntries(0).build();
+        TestCluster c = started(config, 1, 1, 2, 3);
+        c.holdSnapshots(1);
+        for (int i = 0; i < 6 && c.core(1).appliedIndex() < 6; i++) {
+            c.propose(1, i, "e" + i);
+            c.deliverAll();
+        }
+        assertThat(c.node(1).actions(Action.TakeSnapshot.class)).extracting(Action.TakeSnapshot::index)
+                .as("a second request while the first is still being written").containsExactly(3L, 6L);
+        c.releaseSnapshots(1);
+        assertThat(c.core(1).snapshot()).hasValueSatisfying(s -> assertThat(s.index()).isEqualTo(6));
+        assertThat(c.node(1).actions(Action.TakeSnapshot.class)).extracting(Action.TakeSnapshot::index)
+                .as("no request repeated when the snapshot at 3 is reported first").containsExactly(3L, 6L);
+    }
 }
