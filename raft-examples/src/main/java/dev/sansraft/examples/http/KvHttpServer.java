@@ -23,11 +23,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every request's time goes into the {@code sansraft_http_request_seconds} histogram of {@code GET /metrics}
  * ({@link RequestTimer}).
  *
- * <p>Threads: the JDK server's dispatcher thread accepts and parses; a small fixed pool runs the handlers and sends
- * the responses. A handler never waits for Raft: it registers a callback on the backend's future and returns, so a
- * few threads serve any number of requests in flight.
+ * <p>Threads: the JDK server's dispatcher thread accepts; a small fixed pool runs the handlers and sends the
+ * responses. Over HTTPS a second pool of up to {@link #HTTPS_EXCHANGE_THREADS} threads reads the requests and runs
+ * the handlers, because the JDK server does TLS handshakes there in blocking mode. A handler never waits for Raft:
+ * it registers a callback on the backend's future and returns, so a few threads serve any number of requests in
+ * flight.
  *
- * <p>Thread-safe. {@link #close()} stops accepting, waits briefly for exchanges in progress, and stops the pool.
+ * <p>Thread-safe. {@link #close()} stops accepting, waits briefly for exchanges in progress, and stops the pools.
  */
 public final class KvHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KvHttpServer.class);
@@ -40,12 +42,25 @@ public final class KvHttpServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
+    /**
+     * Threads the HTTPS server may use to read requests, handshakes included. The JDK's {@code HttpsServer} runs each
+     * connection's TLS handshake on its executor in blocking mode, so a thread waits a client round trip per handshake
+     * flight, and a client that stops mid-handshake holds its thread. With only the handler pool (4 threads by
+     * default), 64 connections opening at once handshook four at a time (a JFR recording of the leader showed the
+     * four threads blocked 70-97 ms per read of a client's handshake record, one after another, for the first 9 s of
+     * a 64-connection bench on a loaded machine), and four stalled clients stopped the API.
+     */
+    static final int HTTPS_EXCHANGE_THREADS = 64;
+
     private final HttpServer server;
     private final ThreadPoolExecutor pool;
+    /** Runs the JDK server's exchanges: {@link #pool} for HTTP, a pool of its own for HTTPS. */
+    private final ThreadPoolExecutor exchanges;
 
-    private KvHttpServer(HttpServer server, ThreadPoolExecutor pool) {
+    private KvHttpServer(HttpServer server, ThreadPoolExecutor pool, ThreadPoolExecutor exchanges) {
         this.server = server;
         this.pool = pool;
+        this.exchanges = exchanges;
     }
 
     /**
@@ -81,22 +96,22 @@ public final class KvHttpServer implements AutoCloseable {
         if (handlerThreads < 1) {
             throw new IllegalArgumentException("handlerThreads must be >= 1, got " + handlerThreads);
         }
-        AtomicInteger threadNumber = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(handlerThreads, handlerThreads, 0, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "http-" + address.getPort() + "-" + threadNumber.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        ThreadPoolExecutor pool = fixedPool(handlerThreads, "http-" + address.getPort() + "-");
         HttpServer server;
+        ThreadPoolExecutor exchanges;
         if (security.tls() != null) {
             HttpsServer https = HttpsServer.create(address, 1024);
             https.setHttpsConfigurator(new Tls12And13(security.tls()));
             server = https;
+            // Threads start as exchanges need them and end after 30 s idle; exchanges beyond them queue.
+            exchanges = fixedPool(HTTPS_EXCHANGE_THREADS, "https-" + address.getPort() + "-");
+            exchanges.setKeepAliveTime(30, TimeUnit.SECONDS);
+            exchanges.allowCoreThreadTimeOut(true);
         } else {
             server = HttpServer.create(address, 1024);
+            exchanges = pool;
         }
-        server.setExecutor(pool);
+        server.setExecutor(exchanges);
         HttpRequestMetrics httpMetrics = new HttpRequestMetrics();
         KvBackend metered = new MeteredBackend(backend, httpMetrics);
         HttpContext context = server.createContext("/",
@@ -110,7 +125,7 @@ public final class KvHttpServer implements AutoCloseable {
         server.start();
         log.info("HTTP API listening on {} ({}{})", server.getAddress(), security.scheme(),
                 security.bearerToken() != null ? ", bearer token required" : "");
-        return new KvHttpServer(server, pool);
+        return new KvHttpServer(server, pool, exchanges);
     }
 
     /** {@return the port the server listens on} */
@@ -141,9 +156,19 @@ public final class KvHttpServer implements AutoCloseable {
         }
     }
 
+    private static ThreadPoolExecutor fixedPool(int threads, String namePrefix) {
+        AtomicInteger threadNumber = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, namePrefix + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     @Override
     public void close() {
         server.stop(0);
+        exchanges.shutdownNow();
         pool.shutdownNow();
         log.info("HTTP API stopped");
     }

@@ -19,6 +19,7 @@ import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -319,11 +320,49 @@ public final class TransportTls {
         return context;
     }
 
+    /**
+     * Signs a test message with {@code key} and verifies it with the certificate's public key. Without this check a
+     * rotation caught between writing the certificate and writing its key would load a pair that fails every
+     * handshake.
+     */
+    private static void checkKeyMatches(PrivateKey key, X509Certificate certificate, Path keyFile, Path chainFile) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            case "Ed448" -> "Ed448";
+            default -> null;
+        };
+        if (algorithm == null) {
+            // An algorithm this check does not know: the handshake will tell.
+            return;
+        }
+        byte[] message = "sansraft key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        boolean matches;
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(message);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(message);
+            matches = verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new TlsConfigException("the private key in " + keyFile + " does not match the certificate in "
+                    + chainFile + " (" + certificate.getSubjectX500Principal() + ")");
+        }
+    }
+
     private static SSLContext loadPem(Path certificateChain, Path privateKeyFile, Path caBundle) {
         List<X509Certificate> chain = Pem.certificates(certificateChain);
         PrivateKey key = Pem.privateKey(privateKeyFile);
         List<X509Certificate> cas = Pem.certificates(caBundle);
         nodeIdOf(chain.get(0));
+        checkKeyMatches(key, chain.get(0), privateKeyFile, certificateChain);
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);

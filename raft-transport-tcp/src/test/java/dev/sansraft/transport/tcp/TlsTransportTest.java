@@ -202,6 +202,22 @@ class TlsTransportTest {
     }
 
     @Test
+    void aKeyThatDoesNotMatchTheCertificateIsRefusedAtLoadAndAtReload() throws IOException {
+        assertThatThrownBy(() -> TransportTls.fromPem(certs.node1.certificateChain(), certs.node2.privateKey(),
+                certs.ca.caPem())).isInstanceOf(TlsConfigException.class)
+                .hasMessageContaining("does not match the certificate");
+        // A rotation caught halfway: the new certificate is written, its key not yet.
+        Rotating files = new Rotating("halfway");
+        TransportTls tls = files.tls();
+        SSLContext before = tls.context();
+        Files.copy(certs.ca.issue("halfway-next", "CN=node-1", null, 30).certificateChain(), files.chain,
+                StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(tls::reloadIfChanged).isInstanceOf(TlsConfigException.class)
+                .hasMessageContaining(files.key.toString());
+        assertThat(tls.context()).as("the matching pair stays").isSameAs(before);
+    }
+
+    @Test
     void reloadRefusesACertificateNamingAnotherNode() throws IOException {
         Rotating files = new Rotating("renamed");
         TransportTls tls = files.tls();
