@@ -60,4 +60,29 @@ class LogWritesScenarioTest {
         assertThat(core.lastLogIndex()).isEqualTo(2);
         assertThat(core.termAt(2)).isEqualTo(2);
     }
+
+    @Test
+    @DisplayName("a follower acknowledges when its durable index advances; a repeated durability report sends nothing")
+    void aRepeatedDurabilityReportSendsNoSecondAcknowledgement() {
+        RaftCore core = RaftCore.create(2, List.of(1L, 2L, 3L), RaftConfig.defaults(), InMemoryLog.of(logOfTerms(1)),
+                new HardState(1, HardState.NO_VOTE));
+        core.step(new Event.Receive(new Message.AppendRequest(1, 2, 1, 1, 1, List.of(entry(2, 1), entry(3, 1)), 1,
+                1)));
+
+        assertThat(acks(core.step(new Event.Persisted(2, 1, 1)))).as("entry 2 became durable")
+                .containsExactly(2L);
+        assertThat(acks(core.step(new Event.Persisted(2, 1, 1)))).as("the same report again: nothing new is durable")
+                .isEmpty();
+        assertThat(acks(core.step(new Event.Persisted(3, 1, 1)))).as("entry 3 became durable").containsExactly(3L);
+    }
+
+    /** The match indexes of the successful append acknowledgements among {@code actions}. */
+    private static List<Long> acks(List<Action> actions) {
+        return actions.stream()
+                .filter(a -> a instanceof Action.Send && ((Action.Send) a).message() instanceof Message.AppendResponse)
+                .map(a -> (Message.AppendResponse) ((Action.Send) a).message())
+                .filter(Message.AppendResponse::success)
+                .map(Message.AppendResponse::matchIndex)
+                .toList();
+    }
 }
