@@ -445,4 +445,15 @@ class SnapshotStreamingScenarioTest {
                 .isNotEmpty().doesNotContain(compacted);
         assertThat(c.node(3).applied).as("3 caught up").isEqualTo(c.node(2).applied);
     }
+
+    @Test
+    @DisplayName("§7 receiver: an empty snapshot arrives as one empty chunk, which completes it")
+    void anEmptySnapshotIsTakenFromItsOneEmptyChunk() {
+        RaftCore core = RaftCore.create(3, List.of(1L, 2L, 3L), STREAMING, new InMemoryLog(), new HardState(1, 0));
+        byte[] none = new byte[0];
+        SnapshotInfo empty = new SnapshotInfo(5, 1, List.of(1L, 2L, 3L), 0, TestCluster.crc(none));
+        List<Action> taken = core.step(new Event.Receive(new Message.InstallSnapshot(1, 3, 1, empty, 0, none)));
+        assertThat(taken).filteredOn(a -> a instanceof Action.WriteSnapshotChunk).singleElement()
+                .satisfies(a -> assertThat(((Action.WriteSnapshotChunk) a).isLast()).isTrue());
+    }
 }
