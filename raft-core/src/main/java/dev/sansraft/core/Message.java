@@ -121,9 +121,12 @@ public sealed interface Message
      * @param leaderCommit the leader's commit index
      * @param round a leader-local counter the follower echoes in its response; the leader uses it to learn that a
      *              quorum acknowledged it after a given moment (ReadIndex, CheckQuorum, leases)
+     * @param roundAwaited true when reads wait on {@code round} (thesis §6.4): a follower then answers at once, before
+     *              the entries are durable, as well as when they are; otherwise it answers an append with entries
+     *              once, when they are durable
      */
     record AppendRequest(long from, long to, long term, long prevLogIndex, long prevLogTerm, List<LogEntry> entries,
-                         long leaderCommit, long round) implements Message {
+                         long leaderCommit, long round, boolean roundAwaited) implements Message {
         /**
          * Copies the entries and checks the header and the indexes.
          *
@@ -136,6 +139,7 @@ public sealed interface Message
          * @param leaderCommit the leader's commit index
          * @param round a leader-local counter the follower echoes in its response; the leader uses it to learn that a
          *     quorum acknowledged it after a given moment (ReadIndex, CheckQuorum, leases)
+         * @param roundAwaited true when reads wait on {@code round}, so the follower answers before its disk write
          * @throws IllegalArgumentException if an id, the term or an index is invalid
          */
         public AppendRequest {
@@ -151,6 +155,24 @@ public sealed interface Message
                             + prevLogIndex + ": entry " + i + " has index " + entries.get(i).index());
                 }
             }
+        }
+
+        /**
+         * An append whose round no read waits on.
+         *
+         * @param from the leader's id
+         * @param to the follower's id
+         * @param term the leader's term
+         * @param prevLogIndex the index of the entry just before {@code entries}
+         * @param prevLogTerm the term of that entry
+         * @param entries the entries to append, possibly none
+         * @param leaderCommit the leader's commit index
+         * @param round the leader's round, echoed in the response
+         * @throws IllegalArgumentException if an id, the term or an index is invalid
+         */
+        public AppendRequest(long from, long to, long term, long prevLogIndex, long prevLogTerm, List<LogEntry> entries,
+                             long leaderCommit, long round) {
+            this(from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit, round, false);
         }
 
         /** {@return the index of the last entry carried, or {@code prevLogIndex} for a heartbeat} */

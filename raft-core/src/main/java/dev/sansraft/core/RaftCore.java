@@ -657,9 +657,11 @@ public final class RaftCore {
             pendingAckIndex = Math.max(pendingAckIndex, lastNew);
             pendingAckRound = Math.max(pendingAckRound, ar.round());
         }
-        // Answer now if everything claimed is durable, or if the leader is waiting on this round for reads;
-        // otherwise the Persisted event answers, so one response covers a whole group commit.
-        if (durable == lastNew || ar.round() > lastAckedRound) {
+        // Answer now if everything claimed is durable, if reads wait on this round (thesis §6.4: the leader needs
+        // the round, not the entries), or to a heartbeat of a new round, whose only answer this is; otherwise the
+        // Persisted event answers, so each append is answered once and one response covers a whole group commit.
+        if (durable == lastNew
+                || ar.round() > lastAckedRound && (ar.roundAwaited() || ar.entries().isEmpty())) {
             acknowledge(ar.from(), durable, Math.max(ar.round(), pendingAckRound));
         }
     }
@@ -671,7 +673,7 @@ public final class RaftCore {
         // Everything carried may lie below the compaction point; the log still matches up to it.
         long prev = Math.max(ar.prevLogIndex() + skip, from);
         return new Message.AppendRequest(ar.from(), ar.to(), ar.term(), prev, log.term(prev),
-                rest.subList(skip, rest.size()), ar.leaderCommit(), ar.round());
+                rest.subList(skip, rest.size()), ar.leaderCommit(), ar.round(), ar.roundAwaited());
     }
 
     private void acknowledge(long leader, long matchIndex, long ackRound) {
@@ -1126,7 +1128,7 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             leaveJointState();
             if (roundPending) {
-                long round = replication.startRound();
+                long round = replication.startRound(reads.awaits(replication.round() + 1));
                 if (config.checkQuorum()) {
                     lease.roundSent(round, tickCount);
                 }

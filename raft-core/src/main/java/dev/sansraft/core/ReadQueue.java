@@ -24,6 +24,11 @@ final class ReadQueue {
         awaitingRound.addLast(new PendingRead(readId, from, readIndex, round, false));
     }
 
+    /** {@return whether a read waits on {@code round}} (reads wait on the round after the newest started) */
+    boolean awaits(long round) {
+        return !awaitingRound.isEmpty() && awaitingRound.peekLast().round() == round;
+    }
+
     /** A read that arrived before this leader committed an entry of its own term (thesis §6.4 step 1). */
     void awaitCommit(long readId, long from, boolean lease) {
         awaitingCommit.addLast(new PendingRead(readId, from, 0, 0, lease));

@@ -33,6 +33,8 @@ final class Replication {
     private final Supplier<SnapshotInfo> snapshot;
     /** The newest heartbeat round started; every append carries it (see {@link Message.AppendRequest#round()}). */
     private long round;
+    /** Whether reads wait on {@link #round}: followers then answer appends that carry it before their disk write. */
+    private boolean roundAwaited;
     /** Each voter's durable match index, the leader's own being its persisted index; kept to avoid allocating. */
     private final LongUnaryOperator matchIndexOf = this::matchIndexOf;
     /** Each voter's newest acknowledged round, the leader's own being the newest started. */
@@ -82,8 +84,9 @@ final class Replication {
         return round;
     }
 
-    /** Starts a new heartbeat round; the appends sent after this carry it. */
-    long startRound() {
+    /** Starts a new heartbeat round, which reads wait on if {@code awaited}; the appends sent after this carry it. */
+    long startRound(boolean awaited) {
+        roundAwaited = awaited;
         return ++round;
     }
 
@@ -273,14 +276,14 @@ final class Replication {
 
     private void sendHeartbeatAt(Progress pr, long prev) {
         out.add(new Action.Send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), List.of(),
-                log.commitIndex(), round)));
+                log.commitIndex(), round, roundAwaited)));
         pr.sentCommit = log.commitIndex();
     }
 
     private void sendAppend(Progress pr, List<LogEntry> entries) {
         long prev = pr.nextIndex - 1;
         out.add(new Action.Send(new Message.AppendRequest(id, pr.id, term, prev, log.term(prev), entries,
-                log.commitIndex(), round)));
+                log.commitIndex(), round, roundAwaited)));
         pr.sent(prev + entries.size(), entries.size(), log.commitIndex());
     }
 

@@ -200,7 +200,7 @@ final class EventLoop implements NodeScheduler.Body {
             } else {
                 counters.inboundPayloadsShed.incrementAndGet();
                 inbox.offer(new Event.Receive(new Message.AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(),
-                        a.prevLogTerm(), List.of(), a.leaderCommit(), a.round())));
+                        a.prevLogTerm(), List.of(), a.leaderCommit(), a.round(), a.roundAwaited())));
             }
         } else if (message instanceof Message.InstallSnapshot) {
             long bytes = ((Message.InstallSnapshot) message).data().length;

@@ -61,7 +61,7 @@ final class RecentEvents {
                     : "entries " + (a.prevLogIndex() + 1) + ".." + a.lastIndex() + " (last term "
                     + a.entries().get(a.entries().size() - 1).term() + ")";
             return head + " prev " + a.prevLogIndex() + "@" + a.prevLogTerm() + " " + range + " commit "
-                    + a.leaderCommit() + " round " + a.round();
+                    + a.leaderCommit() + " round " + a.round() + (a.roundAwaited() ? " (awaited)" : "");
         }
         if (m instanceof Message.AppendResponse) {
             Message.AppendResponse r = (Message.AppendResponse) m;

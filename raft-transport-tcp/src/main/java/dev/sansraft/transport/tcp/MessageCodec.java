@@ -48,10 +48,10 @@ public final class MessageCodec {
     /**
      * The wire format version written into every frame and the only one accepted. Version 2 added the snapshot
      * messages; version 3 added membership changes (TimeoutNow, the vote request's leadership-transfer flag and the
-     * snapshot's configuration block). See {@code WIRE.md} for why older peers are refused rather than
-     * half-supported.
+     * snapshot's configuration block); version 4 the append request's {@code roundAwaited} flag. See {@code WIRE.md}
+     * for why older peers are refused rather than half-supported.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The smallest allowed {@link #maxFrameBytes()}. */
     public static final int MIN_MAX_FRAME_BYTES = 1024;
 
@@ -78,7 +78,7 @@ public final class MessageCodec {
     private static final int ROUTING_BYTES = 24;
     private static final int VOTE_REQUEST_BODY = ROUTING_BYTES + 17;
     private static final int VOTE_RESPONSE_BODY = ROUTING_BYTES + 1;
-    private static final int APPEND_REQUEST_FIXED_BODY = ROUTING_BYTES + 36;
+    private static final int APPEND_REQUEST_FIXED_BODY = ROUTING_BYTES + 37;
     private static final int APPEND_RESPONSE_BODY = ROUTING_BYTES + 41;
     private static final int READ_INDEX_REQUEST_BODY = ROUTING_BYTES + 8;
     private static final int READ_INDEX_RESPONSE_BODY = ROUTING_BYTES + 17;
@@ -432,6 +432,7 @@ public final class MessageCodec {
         long prevLogTerm = src.getLong();
         long leaderCommit = src.getLong();
         long round = src.getLong();
+        boolean roundAwaited = flags(src, FLAG_A, TYPE_APPEND_REQUEST) == FLAG_A;
         int count = src.getInt();
         // Checked against the bytes present before the array is sized: a hostile count cannot allocate.
         if (count < 0 || count > src.remaining() / ENTRY_FIXED_BYTES) {
@@ -454,7 +455,8 @@ public final class MessageCodec {
             // Long.MAX_VALUE yields a non-positive index that LogEntry rejects.
             entries[i] = new LogEntry(prevLogIndex + 1 + i, entryTerm, EntryKind.fromCode(kindCode), payload);
         }
-        return new AppendRequest(from, to, term, prevLogIndex, prevLogTerm, List.of(entries), leaderCommit, round);
+        return new AppendRequest(from, to, term, prevLogIndex, prevLogTerm, List.of(entries), leaderCommit, round,
+                roundAwaited);
     }
 
     /**
@@ -530,7 +532,8 @@ public final class MessageCodec {
         if (message instanceof AppendRequest) {
             AppendRequest m = (AppendRequest) message;
             routing(dst, TYPE_APPEND_REQUEST, m);
-            dst.putLong(m.prevLogIndex()).putLong(m.prevLogTerm()).putLong(m.leaderCommit()).putLong(m.round());
+            dst.putLong(m.prevLogIndex()).putLong(m.prevLogTerm()).putLong(m.leaderCommit()).putLong(m.round())
+                    .put(flag(m.roundAwaited(), FLAG_A));
             List<LogEntry> entries = m.entries();
             dst.putInt(entries.size());
             for (int i = 0; i < entries.size(); i++) {

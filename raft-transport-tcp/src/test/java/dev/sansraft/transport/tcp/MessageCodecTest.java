@@ -84,10 +84,11 @@ class MessageCodecTest {
                 new VoteResponse(1, max, 0, false, false),
                 new AppendRequest(1, 2, 0, 0, 0, List.of(), 0, 0),
                 new AppendRequest(max, max, max, max, max, List.of(), max, max),
+                new AppendRequest(max, max, max, max, max, List.of(), max, max, true),
                 new AppendRequest(1, 2, 3, max - 1, max, List.of(LogEntry.noop(max, max)), max, max),
                 new AppendRequest(1, 2, 3, 0, 0, List.of(LogEntry.normal(1, 1, big)), 0, 0),
                 new AppendRequest(1, 2, 3, 0, 0, List.of(new LogEntry(1, 1, EntryKind.CONFIG, null)), 0, 0),
-                new AppendRequest(1, 2, 3, max - 20_000, 9, maxBatch, 5, 6),
+                new AppendRequest(1, 2, 3, max - 20_000, 9, maxBatch, 5, 6, true),
                 new AppendResponse(max, max, max, true, max, max, max, max, max),
                 new AppendResponse(1, 1, 0, false, 0, 0, 0, 0, 0),
                 new ReadIndexRequest(max, max, max, Long.MIN_VALUE),
@@ -164,6 +165,11 @@ class MessageCodecTest {
                 .isInstanceOf(FrameDecodeException.class)
                 .hasMessageContaining("unknown flag bits");
 
+        assertThatThrownBy(() -> codec.decode(frame(MessageCodec.TYPE_APPEND_REQUEST, appendRequestBody((byte) 2, 0))))
+                .as("an append request has one flag, roundAwaited")
+                .isInstanceOf(FrameDecodeException.class)
+                .hasMessageContaining("unknown flag bits");
+
         ByteBuffer trailing = ByteBuffer.allocate(33).putLong(1).putLong(2).putLong(3).putLong(4).put((byte) 0)
                 .flip();
         assertThatThrownBy(() -> codec.decode(frame(MessageCodec.TYPE_READ_INDEX_REQUEST, trailing)))
@@ -178,18 +184,18 @@ class MessageCodecTest {
     @Test
     void otherVersionsAreRefusedAndAnOlderPeerIsNamedAsSuch() {
         ByteBuffer older = encode(new ReadIndexRequest(1, 2, 3, 4));
-        older.put(8, (byte) 2);
+        older.put(8, (byte) 3);
         fixChecksum(older);
         assertThatThrownBy(() -> codec.decode(older))
                 .isInstanceOf(FrameDecodeException.class)
-                .hasMessageContaining("version 2, this node speaks 3")
+                .hasMessageContaining("version 3, this node speaks 4")
                 .hasMessageContaining("older sansraft");
         ByteBuffer newer = encode(new ReadIndexRequest(1, 2, 3, 4));
-        newer.put(8, (byte) 4);
+        newer.put(8, (byte) 5);
         fixChecksum(newer);
         assertThatThrownBy(() -> codec.decode(newer))
                 .isInstanceOf(FrameDecodeException.class)
-                .hasMessageContaining("version 4");
+                .hasMessageContaining("version 5");
         ByteBuffer oldHello = ByteBuffer.allocate(512);
         codec.encodeHello(new Hello("c", 1), oldHello);
         oldHello.flip().put(8, (byte) 1);
@@ -328,8 +334,12 @@ class MessageCodecTest {
 
     /** An AppendRequest body up to and including its entry count. */
     private static ByteBuffer appendRequestBody(int count) {
-        ByteBuffer body = ByteBuffer.allocate(60);
-        body.putLong(1).putLong(2).putLong(3).putLong(0).putLong(0).putLong(0).putLong(0).putInt(count);
+        return appendRequestBody((byte) 0, count);
+    }
+
+    private static ByteBuffer appendRequestBody(byte flags, int count) {
+        ByteBuffer body = ByteBuffer.allocate(61);
+        body.putLong(1).putLong(2).putLong(3).putLong(0).putLong(0).putLong(0).putLong(0).put(flags).putInt(count);
         return body.flip();
     }
 

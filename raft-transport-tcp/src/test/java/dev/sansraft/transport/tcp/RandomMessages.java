@@ -66,7 +66,8 @@ final class RandomMessages {
             random.nextBytes(payload);
             entries.add(new LogEntry(prevLogIndex + 1 + i, entryTerm, kind, payload));
         }
-        return new AppendRequest(from, to, term, prevLogIndex, nonNegative(), entries, nonNegative(), nonNegative());
+        return new AppendRequest(from, to, term, prevLogIndex, nonNegative(), entries, nonNegative(), nonNegative(),
+                random.nextBoolean());
     }
 
     /**
