@@ -43,10 +43,12 @@ import java.util.function.Function;
  *       409 a learner or another transfer under way, 503 the target did not take over in time</td></tr>
  * </table>
  *
- * <p>On a node that cannot serve a request (a write or a linearizable or lease read on a follower) the answer is 307
- * with {@code Location} at the leader, or 503 with {@code Retry-After} while no leader is known. Client mistakes get
- * a 4xx with a one-line message: 400 bad key, query or header; 404 unknown endpoint; 405 wrong method; 411 missing
- * length; 413 value too large. Stale reads are served by any node.
+ * <p>On a node that cannot serve a request (a write, or a lease read or a read through the log, on a follower) the
+ * answer is 307 with {@code Location} at the leader, or 503 with {@code Retry-After} while no leader is known. Client
+ * mistakes get a 4xx with a one-line message: 400 bad key, query or header; 404 unknown endpoint; 405 wrong method;
+ * 411 missing length; 413 value too large. Linearizable reads (the default) are served by any node: a follower gets
+ * a read index from the leader (ReadIndex) and answers once it has applied that far. Stale reads are served by any
+ * node from its local state.
  *
  * <p>Exactly-once (issue 7): a client that sends {@code Client-Id} and {@code Request-Seq} on a write gets the saved
  * response, not a second application, when it retries with the same pair.

@@ -38,9 +38,10 @@ import java.util.concurrent.TimeoutException;
  * translates the node's failures into the API's.
  *
  * <p>It talks to the node directly instead of through {@code KvStore} on purpose: an HTTP request must not be
- * retried behind the client's back (a follower answers 307 and the client follows it), and the session tag must be
- * exactly the client's own {@code Client-Id}/{@code Request-Seq}, so that the client's retry is the one the state
- * machine deduplicates (issue 7).
+ * retried behind the client's back (a follower answers writes with 307 and the client follows it), and the session
+ * tag must be exactly the client's own {@code Client-Id}/{@code Request-Seq}, so that the client's retry is the one
+ * the state machine deduplicates (issue 7). Linearizable reads are served on every node: a follower asks the leader
+ * for a read index and answers from its own state machine once it has applied that far.
  *
  * <p>Thread-safe: stateless apart from the node and the codec, both thread-safe.
  */
@@ -93,10 +94,12 @@ public final class RaftKvBackend implements KvBackend {
 
     @Override
     public CompletableFuture<ReadResult> get(byte[] key, ReadLevel level) {
-        if (level != ReadLevel.STALE) {
-            // Issue 6: a follower redirects linearizable reads to the leader rather than serving them through a
-            // read index from it, so that clients see one rule (writes and fresh reads go to the leader) and the
-            // follower's answer never waits on a leader it may be cut off from.
+        if (level == ReadLevel.LEASE || level == ReadLevel.LOG) {
+            // Issue 17: a follower serves linearizable reads itself, through a read index it asks the leader for
+            // (thesis §6.4), which spares the client a hop and spreads the reading over every node. A lease read
+            // keeps its redirect, since only the leader holds the lease that lets it skip the round; a read through
+            // the log is a write. A follower cut off from the leader fails the read once its request for a read
+            // index expires (an election timeout), and the client gets the 307 or 503 it would have got at once.
             RaftStatus s = node.status();
             if (!s.isLeader()) {
                 return CompletableFuture.failedFuture(new NotLeaderFailure(s.leaderId()));

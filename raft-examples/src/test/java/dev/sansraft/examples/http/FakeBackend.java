@@ -86,7 +86,8 @@ final class FakeBackend implements KvBackend {
 
     @Override
     public CompletableFuture<ReadResult> get(byte[] key, ReadLevel level) {
-        if (level != ReadLevel.STALE && !isLeader()) {
+        // As RaftKvBackend: a follower serves linearizable and stale reads, and redirects lease and log reads.
+        if ((level == ReadLevel.LEASE || level == ReadLevel.LOG) && !isLeader()) {
             return CompletableFuture.failedFuture(new NotLeaderFailure(leader));
         }
         return CompletableFuture.completedFuture(new ReadResult(data.get(ByteBuffer.wrap(key)), index.get()));

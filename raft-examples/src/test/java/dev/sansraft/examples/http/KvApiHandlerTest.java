@@ -86,14 +86,17 @@ class KvApiHandlerTest {
     }
 
     @Test
-    void followerRedirectsWritesAndLinearizableReadsButServesStaleReads() throws Exception {
+    void followerRedirectsWritesAndLeaseReadsButServesLinearizableAndStaleReads() throws Exception {
         send("PUT", "/kv/k", "v");
         backend.leader = 2;
         HttpResponse<String> put = send("PUT", "/kv/k?expect=v", "w");
         assertThat(put.statusCode()).isEqualTo(307);
         assertThat(put.headers().firstValue("Location")).hasValue("http://127.0.0.1:8002/kv/k?expect=v");
-        assertThat(send("GET", "/kv/k", null).statusCode()).isEqualTo(307);
+        HttpResponse<String> linearizable = send("GET", "/kv/k", null);
+        assertThat(linearizable.statusCode()).isEqualTo(200);
+        assertThat(linearizable.body()).isEqualTo("v");
         assertThat(send("GET", "/kv/k?consistency=lease", null).statusCode()).isEqualTo(307);
+        assertThat(send("GET", "/kv/k?consistency=log", null).statusCode()).isEqualTo(307);
         assertThat(send("DELETE", "/kv/k", null).statusCode()).isEqualTo(307);
         HttpResponse<String> stale = send("GET", "/kv/k?consistency=stale", null);
         assertThat(stale.statusCode()).isEqualTo(200);

@@ -95,7 +95,7 @@ class InMemoryClusterHttpTest {
     }
 
     @Test
-    void followerRedirectsWritesToTheLeaderAndServesStaleReads() {
+    void followerRedirectsWritesAndLeaseReadsToTheLeaderAndServesStaleReads() {
         long leader = leader();
         long follower = MEMBERS.stream().filter(id -> id != leader).findFirst().orElseThrow();
         HttpResponse<String> redirected = http.put(url(follower, "/kv/k?expect=a"), "b");
@@ -110,13 +110,41 @@ class InMemoryClusterHttpTest {
         assertThat(stale.body()).isEqualTo("v");
         assertThat(Long.parseLong(stale.headers().firstValue("X-Applied-Index").orElseThrow()))
                 .isGreaterThanOrEqualTo(index);
-        for (String level : List.of("linearizable", "lease", "log")) {
+        for (String level : List.of("lease", "log")) {
             HttpResponse<String> read = http.get(url(follower, "/kv/k?consistency=" + level));
             assertThat(read.statusCode()).as(level).isEqualTo(307);
             assertThat(read.headers().firstValue("Location")).as(level)
                     .hasValue(url(leader, "/kv/k?consistency=" + level));
         }
-        assertThat(http.get(url(follower, "/kv/k")).statusCode()).as("default is linearizable").isEqualTo(307);
+    }
+
+    @Test
+    void followersServeLinearizableReadsThatSeeEveryAcknowledgedWrite() {
+        long leader = leader();
+        for (int i = 1; i <= 30; i++) {
+            String value = "v" + i;
+            HttpResponse<String> put = http.put(url(leader, "/kv/k"), value);
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            long index = Http.jsonLong(put.body(), "index");
+            // No waiting: the write was acknowledged, so a linearizable read anywhere must see it (thesis §6.4).
+            for (long follower : MEMBERS) {
+                if (follower == leader) {
+                    continue;
+                }
+                String path = i % 2 == 0 ? "/kv/k" : "/kv/k?consistency=linearizable";
+                HttpResponse<String> read = http.get(url(follower, path));
+                assertThat(read.statusCode()).as("GET %s on follower %d after write %d", path, follower, i)
+                        .isEqualTo(200);
+                assertThat(read.body()).as("GET %s on follower %d after write %d", path, follower, i)
+                        .isEqualTo(value);
+                assertThat(Long.parseLong(read.headers().firstValue("X-Applied-Index").orElseThrow()))
+                        .as("the follower applied the write before answering").isGreaterThanOrEqualTo(index);
+            }
+        }
+        assertThat(http.get(url(leader, "/kv/absent")).statusCode()).isEqualTo(404);
+        for (long follower : MEMBERS) {
+            assertThat(http.get(url(follower, "/kv/absent")).statusCode()).as("node %d", follower).isEqualTo(404);
+        }
     }
 
     @Test
