@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -34,7 +36,9 @@ public final class BenchCommand implements Command {
                 .flag("value-size", "BYTES", "100", "size of each written value")
                 .flag("reads", "FRACTION", "0.0", "fraction of requests that are GETs, 0.0 to 1.0")
                 .flag("consistency", "LEVEL", "linearizable", "GET consistency: linearizable, lease, stale or log")
-                .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)"));
+                .flag("keys", "N", "1000", "number of distinct keys (written once before a run with reads)")
+                .flag("read-from", "URLS", "leader", "where GETs go: the leader, or comma-separated node URLs, one"
+                        + " per connection in turn (a follower serves linearizable GETs itself)"));
     }
 
     @Override
@@ -47,12 +51,14 @@ public final class BenchCommand implements Command {
                 flags.intValue("value-size", 0, 1 << 20),
                 flags.doubleValue("reads", 0.0, 1.0),
                 flags.choice("consistency", "linearizable", "lease", "stale", "log"),
-                flags.intValue("keys", 1, 10_000_000));
+                flags.intValue("keys", 1, 10_000_000),
+                parseReadFrom(flags.string("read-from")));
         BenchAccess access = BenchAccess.of(ApiAccess.fromFlags(flags));
         URI leader = LeaderLocator.find(config.target(), Duration.ofSeconds(30), access);
         out.printf(Locale.ROOT, "bench: leader %s, concurrency %d, %s measured after %s warm-up, values %d B,"
-                        + " reads %.0f%% (%s)%n", leader, config.concurrency(), format(config.duration()),
-                format(config.warmup()), config.valueSize(), config.readFraction() * 100, config.consistency());
+                        + " reads %.0f%% (%s) from %s%n", leader, config.concurrency(), format(config.duration()),
+                format(config.warmup()), config.valueSize(), config.readFraction() * 100, config.consistency(),
+                config.readFrom().isEmpty() ? "the leader" : config.readFrom());
         BenchResult result = new BenchRun(config, leader, access).run();
         out.print(result.render());
         if (config.concurrency() == 1 && result.latency().percentile(50) > 30_000_000L) {
@@ -64,6 +70,23 @@ public final class BenchCommand implements Command {
 
     private static String format(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** {@code leader}: no list; otherwise comma-separated node URLs, each checked as {@code --target} is. */
+    static List<URI> parseReadFrom(String text) {
+        if (text.trim().equals("leader")) {
+            return List.of();
+        }
+        List<URI> urls = new ArrayList<>();
+        for (String part : text.split(",")) {
+            try {
+                urls.add(parseTarget(part));
+            } catch (UsageException e) {
+                throw new UsageException("flag --read-from: '" + part + "' is not an http(s)://host:port URL;"
+                        + " use 'leader' or comma-separated node URLs");
+            }
+        }
+        return urls;
     }
 
     static URI parseTarget(String text) {

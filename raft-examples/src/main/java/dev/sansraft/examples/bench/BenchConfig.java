@@ -2,6 +2,7 @@ package dev.sansraft.examples.bench;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What one bench run does. Immutable.
@@ -14,7 +15,11 @@ import java.time.Duration;
  * @param readFraction share of GETs among requests, 0 to 1
  * @param consistency  the GETs' {@code consistency} parameter
  * @param keys         distinct keys used
+ * @param readFrom     the nodes the GETs go to, connection {@code i} to node {@code i % size}; empty: the leader
  */
 record BenchConfig(URI target, int concurrency, Duration duration, Duration warmup, int valueSize,
-                   double readFraction, String consistency, int keys) {
+                   double readFraction, String consistency, int keys, List<URI> readFrom) {
+    BenchConfig {
+        readFrom = List.copyOf(readFrom);
+    }
 }

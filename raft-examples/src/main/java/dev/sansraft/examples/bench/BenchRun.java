@@ -87,11 +87,17 @@ final class BenchRun {
         HttpConnection connection;
         /** Where this worker sends: the leader found at the start, then wherever a 307 points. */
         URI target = leader;
+        /** Where this worker's GETs go when {@code --read-from} names nodes, or null: to {@link #target}. */
+        final URI readTarget;
+        /** The connection to {@link #readTarget}, or null. */
+        HttpConnection readConnection;
 
         Worker(int number, CountDownLatch prefilled, CountDownLatch done) {
             this.number = number;
             this.prefilled = prefilled;
             this.done = done;
+            this.readTarget = config.readFrom().isEmpty() ? null
+                    : config.readFrom().get(number % config.readFrom().size());
         }
 
         void run(long[] window) {
@@ -122,7 +128,8 @@ final class BenchRun {
                     }
                     int k = random.nextInt(config.keys());
                     boolean read = config.readFraction() > 0 && random.nextDouble() < config.readFraction();
-                    int status = read ? request("GET", getPaths[k], null) : request("PUT", putPaths[k], value);
+                    int status = !read ? request("PUT", putPaths[k], value)
+                            : readTarget != null ? readAt(getPaths[k]) : request("GET", getPaths[k], null);
                     long finished = System.nanoTime();
                     if (start >= measureFrom) {
                         statuses.merge(status, 1L, Long::sum);
@@ -135,6 +142,7 @@ final class BenchRun {
                 Thread.currentThread().interrupt();
             } finally {
                 closeConnection();
+                closeReadConnection();
                 prefilled.countDown();
                 done.countDown();
             }
@@ -160,6 +168,35 @@ final class BenchRun {
                 closeConnection();
                 LockSupport.parkNanos(10_000_000L);
                 return -1;
+            }
+        }
+
+        /**
+         * Sends one GET to this worker's read node, reconnecting after an I/O error; returns the status (a 307 is
+         * counted, not followed: the run measures that node), or -1 on an I/O error.
+         */
+        private int readAt(String path) {
+            try {
+                if (readConnection == null) {
+                    readConnection = new HttpConnection(readTarget, 10_000, access);
+                }
+                return readConnection.send("GET", path, null).status();
+            } catch (IOException | IllegalArgumentException e) {
+                ioErrors++;
+                closeReadConnection();
+                LockSupport.parkNanos(10_000_000L);
+                return -1;
+            }
+        }
+
+        private void closeReadConnection() {
+            if (readConnection != null) {
+                try {
+                    readConnection.close();
+                } catch (IOException e) {
+                    ioErrors++;
+                }
+                readConnection = null;
             }
         }
 

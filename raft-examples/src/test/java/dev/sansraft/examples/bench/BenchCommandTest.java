@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A short bench run against a 3-node in-memory cluster, started at a follower so it must find the leader. */
 class BenchCommandTest {
@@ -48,8 +50,27 @@ class BenchCommandTest {
                 // Exit code 0 already says some requests succeeded; a leader change mid-run may fail a few.
                 assertThat(report).as(report).containsPattern("requests +[1-9][0-9]* ok");
             }
+            // Reads spread over every node: followers serve linearizable GETs, so no request is redirected.
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int code = Main.run(new String[]{"bench", "--target", urls.get(1L), "--concurrency", "3",
+                            "--duration", "300ms", "--warmup", "100ms", "--reads", "1.0", "--keys", "16",
+                            "--read-from", String.join(",", urls.values())},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            String report = out.toString(StandardCharsets.UTF_8);
+            assertThat(code).as(report).isEqualTo(0);
+            assertThat(report).as(report).contains("0 I/O errors").doesNotContain("307=")
+                    .containsPattern("requests +[1-9][0-9]* ok");
         } finally {
             nodes.forEach(KvNode::close);
         }
+    }
+
+    @Test
+    void readFromIsTheLeaderOrAListOfNodeUrls() {
+        assertThat(BenchCommand.parseReadFrom("leader")).isEmpty();
+        assertThat(BenchCommand.parseReadFrom("http://127.0.0.1:8002,http://127.0.0.1:8003"))
+                .containsExactly(URI.create("http://127.0.0.1:8002"), URI.create("http://127.0.0.1:8003"));
+        assertThatThrownBy(() -> BenchCommand.parseReadFrom("followers"))
+                .hasMessageContaining("--read-from");
     }
 }
