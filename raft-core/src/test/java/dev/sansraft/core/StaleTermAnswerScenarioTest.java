@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StaleTermAnswerScenarioTest {
 
     /** Every node starts in term 4, so node 1 leads term 5 and a message of term 3 is stale. */
-    private static TestCluster startedInTermFive(RaftConfig config) {
+    static TestCluster startedInTermFive(RaftConfig config) {
         HardState term4 = new HardState(4, HardState.NO_VOTE);
         TestCluster c = TestCluster.builder(config).node(1, List.of(), term4).node(2, List.of(), term4)
                 .node(3, List.of(), term4).build();
@@ -27,7 +27,7 @@ class StaleTermAnswerScenarioTest {
         return c;
     }
 
-    private static SnapshotInfo someSnapshot() {
+    static SnapshotInfo someSnapshot() {
         return new SnapshotInfo(1, 3, List.of(1L, 2L, 3L), 4, 0);
     }
 

@@ -63,6 +63,21 @@ public final class Http {
         return send("PUT", url, body, headers);
     }
 
+    /**
+     * The value of a metric that carries the node label, from a {@code /metrics} text (Prometheus exposition format),
+     * e.g. {@code sansraft_requests_overloaded_total{node="1"} 17}.
+     *
+     * @throws IllegalStateException if the text has no such metric
+     */
+    public static double metric(String text, String name) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new IllegalStateException("no metric " + name);
+    }
+
     /** Extracts a numeric field from the API's flat JSON, e.g. {@code "leader":2}. */
     public static long jsonLong(String json, String field) {
         String marker = "\"" + field + "\":";

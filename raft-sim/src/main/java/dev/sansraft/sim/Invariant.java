@@ -56,6 +56,12 @@ public enum Invariant {
      * count toward a commit, and in the joint configuration both majorities are needed.
      */
     COMMIT_QUORUM,
+    /**
+     * Simulated time advances: no more than a fixed number of events run within one tick. Work that reschedules itself
+     * without end (a livelock in a stage, or a fault that feeds on the messages it causes) otherwise stalls the run
+     * forever instead of failing it with a seed.
+     */
+    TIME_ADVANCES,
     /** The clients' history is linearizable. */
     LINEARIZABILITY,
     /** The core threw while handling an event. */

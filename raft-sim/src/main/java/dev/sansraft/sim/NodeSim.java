@@ -66,6 +66,12 @@ public final class NodeSim {
      */
     public static final int CATCH_UP_WINDOW_ELECTION_TIMEOUTS = 10;
 
+    /**
+     * The most events one simulated tick may hold before the run fails with {@link Invariant#TIME_ADVANCES}. A
+     * five-node swarm run averages a few hundred per tick; an endless feedback loop passes this within a few ticks.
+     */
+    static final int MAX_EVENTS_PER_TICK = 200_000;
+
     /** Longest delay, in microseconds, the seed draws for a stage round other than storage. */
     static final long STAGE_JITTER_MICROS = 300;
 
@@ -85,6 +91,9 @@ public final class NodeSim {
     private final long[] deliveryTimes = new long[4];
     private long now;
     private long events;
+    /** The tick {@link #eventsThisTick} counts for. */
+    private long eventsTick = -1;
+    private int eventsThisTick;
     private long traceHash = 0xcbf29ce484222325L;
     /** A failure raised where it could not be thrown (a future's callback), thrown after the current event. */
     private RuntimeException raised;
@@ -927,6 +936,15 @@ public final class NodeSim {
     private void processEvent() {
         long time = queue.peekTime();
         SimEvent event = queue.poll();
+        long tickNumber = time / options.tickMicros();
+        if (tickNumber != eventsTick) {
+            eventsTick = tickNumber;
+            eventsThisTick = 0;
+        }
+        if (++eventsThisTick > MAX_EVENTS_PER_TICK) {
+            throw violation(Invariant.TIME_ADVANCES, MAX_EVENTS_PER_TICK + " events within tick " + tickNumber
+                    + " (a whole run averages a few hundred per tick): work that reschedules itself without end");
+        }
         now = time;
         events++;
         mix(time);

@@ -5,9 +5,11 @@ import dev.sansraft.core.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -31,7 +33,9 @@ import java.util.SplittableRandom;
  *   <li><b>read-ack chaos</b>: acknowledgements of heartbeat rounds (the ones reads wait on) arrive two or three times,
  *   in another order.</li>
  *   <li><b>stale after install</b>: once a node reports a snapshot installed, a few of the older messages sent to it
- *   (appends, chunks and vote requests, from earlier terms too) arrive again.</li>
+ *   (appends, chunks and vote requests, from earlier terms too) arrive again. Only the first report of each newer
+ *   snapshot does this: a replayed last chunk is answered "installed" again, and replaying on that answer too fed
+ *   back on itself (seed 104827: the events multiplied until the run never ended).</li>
  *   <li><b>snapshot link clog</b>: when a transfer starts, exactly one link of it (to the follower or back) holds its
  *   messages for a while.</li>
  * </ul>
@@ -115,6 +119,8 @@ final class TargetedNemesis implements SimNetwork.Interference {
     private final long electionTimeoutTicks;
     private final List<ArrayDeque<Message>> recentTo = new ArrayList<>();
     private final Set<Message> replays = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Per node, the newest installed snapshot whose report already set off stale replays. */
+    private final Map<Long, Long> replayedForSnapshot = new HashMap<>();
     private boolean stopped;
 
     // The armed leader-after-minority fault, or armedLeader == 0.
@@ -221,7 +227,10 @@ final class TargetedNemesis implements SimNetwork.Interference {
             copies += extra;
         }
         if (faults.staleAfterInstall() && m instanceof Message.InstallSnapshotResponse
-                && ((Message.InstallSnapshotResponse) m).installed()) {
+                && ((Message.InstallSnapshotResponse) m).installed()
+                && ((Message.InstallSnapshotResponse) m).snapshotIndex()
+                        > replayedForSnapshot.getOrDefault(m.from(), 0L)) {
+            replayedForSnapshot.put(m.from(), ((Message.InstallSnapshotResponse) m).snapshotIndex());
             replayStale(m.from(), now);
         }
         if (faults.snapshotLinkClog() && m instanceof Message.InstallSnapshot

@@ -3,9 +3,19 @@ package dev.sansraft.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sansraft.core.InMemoryLog;
+import dev.sansraft.core.LogEntry;
 import dev.sansraft.core.Message;
+import dev.sansraft.core.RaftConfig;
 import dev.sansraft.core.Role;
 import dev.sansraft.sim.linearizability.KvModel;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,8 +25,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Bugs the simulator found in RaftCore. They were found by seeds of the simulator's former engine, which executed the
  * core's actions itself; on real nodes a seed replays another schedule, so each bug is pinned here by a scripted run
- * where one could be written (Bug 2 and snapshot bug S3), and its original seeds still run on real nodes as swarm seeds that must pass,
- * without a claim that they reach the bug's interleaving again.
+ * where one could be written (Bug 2 and snapshot bugs S1 to S4), each checked once to fail with its fix removed, and
+ * its original seeds still run on real nodes as swarm seeds that must pass, without a claim that they reach the bug's
+ * interleaving again.
  */
 class CoreBugRegressionTest {
 
@@ -123,7 +134,9 @@ class CoreBugRegressionTest {
      * its nextIndex below the compaction point; the leader sent only heartbeats at the compaction point and ignored
      * their rejections, so the follower never caught up (COMMITTED_APPLIED_EVERYWHERE). Bug S2: a follower threw on
      * an append whose prevLogIndex lay below its own compaction point (a delayed probe or heartbeat arriving after it
-     * installed or took a snapshot). Swarm seeds (300 ticks) that found them on the former engine.
+     * installed or took a snapshot). Swarm seeds (300 ticks) that found them on the former engine;
+     * {@link #aFollowerWithAnUnansweredProbeGetsTheSnapshotOnceTheLeaderCompactedPastIt} and
+     * {@link #anAppendBelowTheFollowersCompactionPointIsSkippedNotFatal} pin them on real nodes.
      */
     @ParameterizedTest(name = "seed {0} on {1} nodes")
     @CsvSource({"13, 3", "22, 3", "64, 3", "4, 3", "257, 3", "286, 3"})
@@ -135,11 +148,50 @@ class CoreBugRegressionTest {
     }
 
     /**
+     * Snapshot bug S1, scripted on 3 real nodes that snapshot every 10 entries: follower F is cut off when a new
+     * leader is elected, so that leader's first probe to F is lost and stays outstanding; the leader then commits 60
+     * entries with the third node and compacts its log past F's nextIndex. Once F is back, the leader must start a
+     * snapshot transfer although its probe was never answered: the heartbeats it sends at the compaction point are
+     * rejected by F at an index the leader does not act on, so without the transfer F would never catch up. Checked
+     * once by letting an outstanding probe hold the transfer back again ({@code !pr.isPaused()} in
+     * {@code Replication.sendAppends}): this fails.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void aFollowerWithAnUnansweredProbeGetsTheSnapshotOnceTheLeaderCompactedPastIt(long seed) {
+        SimCluster c = SimCluster.create(3, seed, SnapshotScenarioTest.snapshotOptions());
+        long first = c.checkOneLeader();
+        long f = first % 3 + 1;
+        c.one(SnapshotScenarioTest.put(0, 1), 3, true);
+        long termBefore = c.status(first).term();
+        c.disconnect(f);
+        // A new leader, elected while F is away: its progress for F starts in Probe, and the probe is lost.
+        c.crash(first);
+        c.restart(first);
+        long leader = c.checkOneLeader();
+        assertThat(c.status(leader).term()).as("a new term, seed %d", seed).isGreaterThan(termBefore);
+        for (int i = 0; i < 60; i++) {
+            c.one(SnapshotScenarioTest.put(i % SnapshotScenarioTest.KEYS, i + 2), 2, true);
+        }
+        leader = c.checkOneLeader();
+        assertThat(c.lastLogIndex(f)).as("F's log ends below the leader's compaction point, seed %d", seed)
+                .isLessThan(c.firstLogIndex(leader) - 1);
+        long target = c.status(leader).commitIndex();
+        c.connect(f);
+        assertThat(c.runUntil(() -> c.appliedIndex(f) >= target, 60)).as("F caught up to index %d by a snapshot"
+                + " within 60 ticks, seed %d (F applied %d)", target, seed, c.appliedIndex(f)).isTrue();
+        assertThat(c.snapshotsInstalled(f)).as("snapshots F installed, seed %d", seed).isPositive();
+    }
+
+    /**
      * Snapshot bug S2, scripted on 3 real nodes that snapshot every 10 entries: an append the leader sent early
      * (prevLogIndex 1 or more) is delivered again after the follower has taken snapshots and compacted its log past
      * it, as a delayed duplicate would be. The follower must skip what it compacted (those entries are committed,
-     * so they match) rather than fail, and keep replicating. (Removing only that skip from today's core does not make
-     * this fail: the log then answers such an append with a rejection, which is harmless.)
+     * so they match) rather than fail, and keep replicating. Checked once by removing the fix, which matches an append
+     * carried wholly below the compaction point at that point ({@code Math.max(..., from)} in
+     * {@code RaftCore.skipCompacted}): the follower stops on a fatal error ("term asked for index 2, compacted away").
+     * Removing the whole skip instead does not make this fail: the log then answers such an append with a rejection,
+     * which is harmless.
      */
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3})
@@ -173,7 +225,8 @@ class CoreBugRegressionTest {
      * Snapshot bug S4: a follower whose own newer snapshot superseded a received one (the store refused to commit it,
      * so no SnapshotSaved came) kept waiting for it and silently ignored every later InstallSnapshot. Fixed in the
      * core: a received snapshot the log has overtaken is dropped. The 7-node swarm seeds (600 ticks) that found it on
-     * the former engine.
+     * the former engine; {@link #aReceivedSnapshotOvertakenByTheFollowersOwnDoesNotBlockALaterTransfer} pins it on
+     * real nodes.
      */
     @ParameterizedTest(name = "seed {0} on {1} nodes")
     @CsvSource({"199, 7", "56, 7"})
@@ -182,6 +235,101 @@ class CoreBugRegressionTest {
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
                 r.violation() == null ? "" : r.violation().getMessage()).isTrue();
         assertThat(r.snapshotsInstalled()).as("snapshots installed in seed %d", seed).isPositive();
+    }
+
+    /**
+     * Snapshot bug S4, scripted on 3 real nodes that snapshot every 10 entries (one chunk per snapshot, a 20 ms disk):
+     * follower F hears nothing from a new leader L until L has compacted past it and sent it snapshots. Then F gets,
+     * at once: an append carrying the entries up to L's compaction point with the leader commit F knew (the append L
+     * sends a follower in Replicate; the test builds it from the entries L sent the third node), the chunk of L's
+     * oldest snapshot S, and L's last heartbeat, at the compaction point, which commits those entries. The chunk's
+     * write waits behind the hard state of F's new term on the storage stage, while F applies the entries and takes
+     * its own, newer snapshot; the store then refuses S, so no SnapshotSaved comes for it and the core's received
+     * snapshot stays complete but unsaved. A later transfer must still be taken: F, still cut off while L compacts
+     * further, must catch up once it is back. Checked once by removing the core's fix (a received snapshot the log
+     * has overtaken is dropped, in {@code RaftCore.handleInstallSnapshot}): F stays at index 30 and this fails.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void aReceivedSnapshotOvertakenByTheFollowersOwnDoesNotBlockALaterTransfer(long seed) {
+        SimOptions options = SimOptions.builder().raftConfig(RaftConfig.builder()
+                        .snapshotEntries(10)
+                        .snapshotTrailingEntries(0)
+                        .snapshotChunkBytes(1 << 16)
+                        .snapshotChunkTimeoutTicks(4)
+                        .snapshotMaxRetries(3)
+                        .build())
+                .jitterMicros(0)
+                .diskLatency(20_000, 20_000)
+                .build();
+        SimCluster c = SimCluster.create(3, seed, options);
+        long first = c.checkOneLeader();
+        long f = first % 3 + 1;
+        c.one(SnapshotScenarioTest.put(0, 1), 3, true);
+        List<LogEntry> fLog = c.log(f);
+        long n = fLog.get(fLog.size() - 1).index();
+        long nTerm = fLog.get(fLog.size() - 1).term();
+        // From here F hears only what this test hands it, and nothing it says arrives; the entries the others
+        // exchange are kept to build the append its leader would have sent it.
+        Set<Message> handed = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Message> toF = new ArrayList<>();
+        Map<Long, LogEntry> sent = new TreeMap<>();
+        c.sim().network().setFilter(m -> {
+            if (handed.contains(m)) {
+                return 0;
+            }
+            if (m.to() == f) {
+                toF.add(m);
+                return -1;
+            }
+            if (m.from() == f) {
+                return -1;
+            }
+            if (m instanceof Message.AppendRequest) {
+                ((Message.AppendRequest) m).entries().forEach(e -> sent.put(e.index(), e));
+            }
+            return 0;
+        });
+        c.crash(first);
+        c.restart(first);
+        long leader = c.checkOneLeader();
+        long term = c.status(leader).term();
+        for (int i = 0; i < 35; i++) {
+            c.one(SnapshotScenarioTest.put(i % SnapshotScenarioTest.KEYS, i + 2), 2, true);
+        }
+        Message.InstallSnapshot chunk = toF.stream().filter(m -> m instanceof Message.InstallSnapshot
+                        && m.from() == leader && m.term() == term).map(m -> (Message.InstallSnapshot) m)
+                .min(Comparator.comparingLong(m -> m.snapshot().index())).orElseThrow(
+                        () -> new AssertionError("no snapshot sent to F, seed " + seed));
+        Message.AppendRequest heartbeat = (Message.AppendRequest) toF.stream()
+                .filter(m -> m instanceof Message.AppendRequest && m.from() == leader && m.term() == term
+                        && ((Message.AppendRequest) m).entries().isEmpty())
+                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no heartbeat sent to F, seed " + seed));
+        long s = chunk.snapshot().index();
+        long h = heartbeat.prevLogIndex();
+        assertThat(chunk.data().length).as("S in one chunk").isEqualTo(chunk.snapshot().sizeBytes());
+        assertThat(h).as("the heartbeat's compaction point lies past S at %d, seed %d", s, seed).isGreaterThan(s);
+        assertThat(heartbeat.leaderCommit()).isGreaterThanOrEqualTo(h);
+        List<LogEntry> upToH = new ArrayList<>();
+        for (long i = n + 1; i <= h; i++) {
+            upToH.add(sent.get(i));
+        }
+        Message.AppendRequest append = new Message.AppendRequest(leader, f, term, n, nTerm, upToH, n, 0);
+        for (Message m : List.of(append, chunk, heartbeat)) {
+            handed.add(m);
+            c.sim().send(m);
+        }
+        assertThat(c.runUntil(() -> c.snapshotIndex(f) >= h, 5)).as("F took its own snapshot at %d, seed %d", h,
+                seed).isTrue();
+        assertThat(c.sim().node(f).metrics().get("sansraft_snapshots_received_total"))
+                .as("S was never committed to F's store, seed %d", seed).isZero();
+        for (int i = 0; i < 30; i++) {
+            c.one(SnapshotScenarioTest.put(i % SnapshotScenarioTest.KEYS, 1000 + i), 2, true);
+        }
+        c.sim().network().setFilter(null);
+        long target = c.status(c.checkOneLeader()).commitIndex();
+        assertThat(c.runUntil(() -> c.appliedIndex(f) >= target, 60)).as("F caught up to index %d by a later"
+                + " transfer within 60 ticks, seed %d (F applied %d)", target, seed, c.appliedIndex(f)).isTrue();
     }
 
     /**

@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
 class ExactlyOnceTest {
 
     static final long TICKS = 300;
+    /** Swarm seeds with forced retries: 30, as many as before the move to real nodes. */
+    static final int SEEDS = 30;
 
     @Test
-    void sessionsApplyForcedRetriesOnceOverTenSwarmSeeds() {
+    void sessionsApplyForcedRetriesOnceOverThirtySwarmSeeds() {
         long resends = 0;
         long duplicates = 0;
-        for (long seed = 1; seed <= 10; seed++) {
+        for (long seed = 1; seed <= SEEDS; seed++) {
             int nodes = SwarmTest.nodesFor(seed);
             SwarmRun.Result r = SwarmRun.runWithForcedRetries(seed, TICKS, nodes, "swarm");
             assertThat(r.passed()).as("seed %d, %s%n%s", seed, r.profile(),
@@ -28,10 +30,10 @@ class ExactlyOnceTest {
             resends += r.resends();
             duplicates += r.duplicatesWithoutEffect();
         }
-        System.out.printf("forced retries over 10 swarm seeds: %d re-sends, %d duplicates applied without effect%n",
-                resends, duplicates);
-        assertThat(resends).as("write re-sends over 10 seeds").isPositive();
-        assertThat(duplicates).as("duplicate writes applied without effect over 10 seeds").isPositive();
+        System.out.printf("forced retries over %d swarm seeds: %d re-sends, %d duplicates applied without effect%n",
+                SEEDS, resends, duplicates);
+        assertThat(resends).as("write re-sends over %d seeds", SEEDS).isPositive();
+        assertThat(duplicates).as("duplicate writes applied without effect over %d seeds", SEEDS).isPositive();
     }
 
     /**

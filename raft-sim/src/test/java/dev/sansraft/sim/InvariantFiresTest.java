@@ -136,6 +136,16 @@ class InvariantFiresTest {
     }
 
     @Test
+    void timeAdvancesFiresOnWorkThatReschedulesItselfWithoutEnd() {
+        // A harness callback that schedules itself again with no delay: simulated time would never pass tick 1.
+        SimCluster c = SimCluster.create(3, 48);
+        Runnable[] again = {null};
+        again[0] = () -> c.sim().schedule(0, "reschedules itself", again[0]);
+        c.sim().schedule(0, "reschedules itself", again[0]);
+        assertFires(Invariant.TIME_ADVANCES, () -> c.runFor(1));
+    }
+
+    @Test
     void nodeFailureFiresWhenTheRuntimeRejectsWhatItIsGiven() {
         // A hard state older than the log's last term is corrupt; the node refuses to start from it.
         SimCluster c = SimCluster.create(3, 47);

@@ -5,8 +5,9 @@ import dev.sansraft.node.QueueLimits;
 import dev.sansraft.transport.tcp.TcpTransport;
 
 /**
- * How the example server divides its heap ({@link Runtime#maxMemory()}, i.e. {@code -Xmx}) among what grows with
- * the offered load, so that an overloaded node answers 503 instead of running out of memory:
+ * How the example server divides its heap ({@link Runtime#maxMemory()}, i.e. {@code -Xmx}), or the smaller
+ * {@code --memory-budget} it was given, among what grows with the offered load, so that an overloaded node answers
+ * 503 instead of running out of memory:
  * <ul>
  *   <li>in-flight request bytes: an eighth, the node's pending-requests budget ({@link QueueLimits#forHeap}); an
  *   HTTP request beyond it gets 503 with {@code Retry-After}. The node's write, apply and inbound queues get a

@@ -108,7 +108,7 @@ final class JoinProcedure {
         out.println("node " + self.id() + ": joining the cluster at " + client.baseUrl() + " with members "
                 + members.stream().map(m -> m.id() + (m.voter() ? "" : " (learner)")).toList());
         return new NodeSettings(settings.identity(), settings.dataDir(), PeerList.of(peers), settings.httpThreads(),
-                settings.snapshots(), settings.logSegmentBytes(), false);
+                settings.snapshots(), settings.logSegmentBytes(), false, settings.memoryBudgetBytes());
     }
 
     /**

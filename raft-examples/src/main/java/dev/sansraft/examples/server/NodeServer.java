@@ -80,7 +80,7 @@ public final class NodeServer implements AutoCloseable {
             closeQuietly(logStore, settings);
             throw e;
         }
-        HeapBudget heap = HeapBudget.ofThisProcess();
+        HeapBudget heap = settings.heapBudget();
         TcpTransport transport;
         try {
             TcpTransport.Builder b = TcpTransport.builder()

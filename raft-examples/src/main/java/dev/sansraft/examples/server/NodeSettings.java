@@ -18,12 +18,18 @@ import java.nio.file.Path;
  * @param bootstrap       true when {@code peers} is the cluster's initial configuration ({@code --peers}); false
  *                        for a node that joins or rejoins a running cluster: it starts as a member-to-be and takes
  *                        its configuration from its data directory or from the leader
+ * @param memoryBudgetBytes the memory the node's queue limits are sized from ({@link HeapBudget}), at least
+ *                        {@link #MIN_MEMORY_BUDGET_BYTES}; 0 for the JVM's maximum heap ({@code -Xmx})
  */
 public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, int httpThreads,
-                           SnapshotSettings snapshots, long logSegmentBytes, boolean bootstrap) {
+                           SnapshotSettings snapshots, long logSegmentBytes, boolean bootstrap,
+                           long memoryBudgetBytes) {
 
     /** The default log segment size of {@link dev.sansraft.storage.file.FileLogStore}. */
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 64L << 20;
+
+    /** The smallest memory budget: every queue limit it yields is then above its 1 MiB floor. */
+    public static final long MIN_MEMORY_BUDGET_BYTES = 16L << 20;
 
     /**
      * Checks that this node is among the peers and every setting is in range.
@@ -39,6 +45,8 @@ public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, 
      * @param bootstrap true when {@code peers} is the cluster's initial configuration ({@code --peers}); false for a
      *     node that joins or rejoins a running cluster: it starts as a member-to-be and takes its configuration from
      *     its data directory or from the leader
+     * @param memoryBudgetBytes the memory the node's queue limits are sized from, at least
+     *     {@link #MIN_MEMORY_BUDGET_BYTES}; 0 for the JVM's maximum heap
      * @throws IllegalArgumentException naming the setting that is wrong
      */
     public NodeSettings {
@@ -54,6 +62,10 @@ public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, 
                     + FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES + ", " + FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES
                     + "], got " + logSegmentBytes);
         }
+        if (memoryBudgetBytes != 0 && memoryBudgetBytes < MIN_MEMORY_BUDGET_BYTES) {
+            throw new IllegalArgumentException("memory budget must be 0 (the heap) or at least "
+                    + MIN_MEMORY_BUDGET_BYTES + " bytes, got " + memoryBudgetBytes);
+        }
     }
 
     /**
@@ -68,7 +80,7 @@ public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, 
      */
     public NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, int httpThreads,
                         SnapshotSettings snapshots, long logSegmentBytes) {
-        this(identity, dataDir, peers, httpThreads, snapshots, logSegmentBytes, true);
+        this(identity, dataDir, peers, httpThreads, snapshots, logSegmentBytes, true, 0);
     }
 
     /**
@@ -86,6 +98,11 @@ public record NodeSettings(NodeIdentity identity, Path dataDir, PeerList peers, 
     /** {@return this node's id} */
     public long id() {
         return identity.nodeId();
+    }
+
+    /** {@return how the node divides its memory budget among its queue limits} */
+    HeapBudget heapBudget() {
+        return memoryBudgetBytes == 0 ? HeapBudget.ofThisProcess() : new HeapBudget(memoryBudgetBytes);
     }
 
     /** {@return this node's entry in the peer list} */

@@ -55,7 +55,10 @@ public final class ServerCommand implements Command {
                         + " on every request but GET /status and GET /metrics");
         return withSnapshotFlags(flags)
                 .flag("log-segment-bytes", "SIZE", ByteSize.format(NodeSettings.DEFAULT_LOG_SEGMENT_BYTES),
-                        "log segment file size; compaction frees disk a whole segment at a time");
+                        "log segment file size; compaction frees disk a whole segment at a time")
+                .flag("memory-budget", "SIZE", "", "the memory the queue limits are sized from (an eighth for"
+                        + " in-flight requests, an eighth for uncommitted bytes, a sixteenth per peer for queued"
+                        + " replication bytes; a request beyond them gets 503); default: the JVM's maximum heap");
     }
 
     /**
@@ -218,7 +221,9 @@ public final class ServerCommand implements Command {
         SnapshotSettings snapshots = snapshotSettings(flags);
         long segmentBytes = flags.byteSize("log-segment-bytes", FileLogStoreBuilder.MIN_SEGMENT_SIZE_BYTES,
                 FileLogStoreBuilder.MAX_SEGMENT_SIZE_BYTES);
+        long memoryBudget = flags.string("memory-budget").isEmpty() ? 0
+                : flags.byteSize("memory-budget", NodeSettings.MIN_MEMORY_BUDGET_BYTES, 1L << 50);
         return new NodeSettings(identity, Path.of(flags.string("data")), peers,
-                flags.intValue("http-threads", 1, 256), snapshots, segmentBytes, bootstrap);
+                flags.intValue("http-threads", 1, 256), snapshots, segmentBytes, bootstrap, memoryBudget);
     }
 }

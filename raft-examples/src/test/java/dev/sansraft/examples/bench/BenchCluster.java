@@ -148,12 +148,7 @@ final class BenchCluster implements AutoCloseable {
 
     /** The value of a metric that carries the node label, from a {@code /metrics} text. */
     static double metric(String text, String name) {
-        for (String line : text.split("\n")) {
-            if (line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new IllegalStateException("no metric " + name);
+        return Http.metric(text, name);
     }
 
     /**

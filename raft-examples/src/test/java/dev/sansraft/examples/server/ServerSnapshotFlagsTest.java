@@ -29,6 +29,8 @@ class ServerSnapshotFlagsTest {
         assertThat(s.snapshots()).isEqualTo(new SnapshotSettings(d.snapshotEntries(), d.snapshotBytes(),
                 d.snapshotTrailingEntries()));
         assertThat(s.logSegmentBytes()).isEqualTo(NodeSettings.DEFAULT_LOG_SEGMENT_BYTES);
+        assertThat(s.memoryBudgetBytes()).as("0: the limits come from the heap").isZero();
+        assertThat(s.heapBudget()).isEqualTo(HeapBudget.ofThisProcess());
         assertThat(new ServerCommand().flags().usage()).contains("--snapshot-entries N")
                 .contains("(default " + d.snapshotEntries() + ")").contains("(default 256MiB)");
     }
@@ -43,6 +45,16 @@ class ServerSnapshotFlagsTest {
         assertThat(c.snapshotTrailingEntries()).isEqualTo(10);
         assertThat(s.logSegmentBytes()).isEqualTo(256L << 10);
         assertThat(settings("--snapshot-entries", "0", "--snapshot-bytes", "0").snapshots().isDisabled()).isTrue();
+    }
+
+    @Test
+    void aMemoryBudgetSizesTheQueueLimitsInsteadOfTheHeap() {
+        HeapBudget budget = settings("--memory-budget", "64MiB").heapBudget();
+        assertThat(budget).isEqualTo(new HeapBudget(64L << 20));
+        assertThat(budget.queueLimits().maxPendingRequestBytes()).isEqualTo(8L << 20);
+        assertThat(budget.maxUncommittedBytes()).isEqualTo(8L << 20);
+        assertThatThrownBy(() -> settings("--memory-budget", "1MiB")).isInstanceOf(UsageException.class)
+                .hasMessageContaining("--memory-budget").hasMessageContaining("outside");
     }
 
     @Test
