@@ -105,6 +105,30 @@ class FollowerAnswersEachAppendOnceScenarioTest {
     }
 
     @Test
+    @DisplayName("§6.4: a read round is confirmed once; a later append of the same round is answered once durable")
+    void aReadRoundIsConfirmedOnce() {
+        c.pauseDisk(2);
+        c.pauseDisk(3);
+        c.stepAll(1, List.of(propose(1), new Event.ReadIndex(7, false)));
+        Message.AppendRequest first = onlyAppendTo(2);
+        c.deliverWhere(m -> m.to() == 2);
+        assertThat(answersFrom(2)).as("the round confirmed at once").hasSize(1);
+
+        c.dropWhere(m -> true);
+        c.step(1, propose(2));
+        Message.AppendRequest second = onlyAppendTo(2);
+        assertThat(second.round()).as("no new round started").isEqualTo(first.round());
+        assertThat(second.roundAwaited()).as("the read still waits on it at the leader").isTrue();
+        c.deliverWhere(m -> m.to() == 2);
+        assertThat(answersFrom(2)).as("the round is confirmed already, and the entries are not durable").isEmpty();
+
+        c.resumeDisk(2);
+        assertThat(answersFrom(2)).as("one answer for both appends, once durable")
+                .containsExactly(new Message.AppendResponse(2, 1, second.term(), true, second.lastIndex(), 0, 0, 0,
+                        second.round()));
+    }
+
+    @Test
     @DisplayName("§6.4: a heartbeat of a new round is answered at once even while the follower's log is not durable")
     void aHeartbeatOfANewRoundIsAnsweredAtOnce() {
         c.pauseDisk(2);

@@ -142,7 +142,7 @@ class SnapshotStreamTest {
             assertThat(c.snapshotChunksDropped()).as("two chunks fit 3 MiB, a third would not: %s", c).isEqualTo(8);
             assertThat(c.messagesDropped()).as("the refused chunks are dropped messages too").isEqualTo(8);
             assertThat(c.queuedMessages()).as("two chunks and every heartbeat").isEqualTo(12);
-            assertThat(c.queuedBytes()).isEqualTo(2L * frame + 10 * 70);
+            assertThat(c.queuedBytes()).as("a heartbeat frame is 71 bytes").isEqualTo(2L * frame + 10 * 71);
         }
         try (TcpTransport tiny = Loopback.builder(1, Loopback.bind()).peer(2, Loopback.closedPort())
                 .maxQueuedSnapshotBytesPerPeer(1).build()) {

@@ -398,7 +398,7 @@ class TcpTransportTest {
                         .isEqualTo(droppedBefore);
                 TransportCounters c = t1.counters();
                 assertThat(maxSeen).as("queued bytes never exceed peer 2's bound plus peer 3's heartbeats")
-                        .isLessThanOrEqualTo(maxQueued + 3_000L * 70);
+                        .isLessThanOrEqualTo(maxQueued + 3_000L * 71);
                 assertThat(c.queuedBytes()).as("peer 2's queue is at most full, plus the heartbeats")
                         .isLessThanOrEqualTo(maxQueued + (long) heartbeats * PeerLink.SMALL_FRAME_BYTES);
                 assertThat(c.messagesDropped()).as("overflow is dropped and counted: %s", c).isPositive();

@@ -80,7 +80,7 @@ public final class TransportBench {
         compare("append (one 100 B entry)", seconds, 50_000,
                 round -> new AppendRequest(1, 2, 7, round, 7, List.of(LogEntry.normal(round + 1, 7, small)), round,
                         round), certs);
-        compare("heartbeat (empty AppendRequest, 70 B frame)", seconds, 50_000,
+        compare("heartbeat (empty AppendRequest, 71 B frame)", seconds, 50_000,
                 round -> new AppendRequest(1, 2, 7, 1000, 7, List.of(), 1000, round), certs);
         byte[] payload = new byte[64 * 1024];
         new SplittableRandom(1).nextBytes(payload);
