@@ -136,10 +136,12 @@ class CoreBugRegressionTest {
      * an append whose prevLogIndex lay below its own compaction point (a delayed probe or heartbeat arriving after it
      * installed or took a snapshot). Swarm seeds (300 ticks) that found them on the former engine;
      * {@link #aFollowerWithAnUnansweredProbeGetsTheSnapshotOnceTheLeaderCompactedPastIt} and
-     * {@link #anAppendBelowTheFollowersCompactionPointIsSkippedNotFatal} pin them on real nodes.
+     * {@link #anAppendBelowTheFollowersCompactionPointIsSkippedNotFatal} pin them on real nodes. Seed 4 took no
+     * snapshot of its own any more once followers answered each append once (issue 17), so seed 7, which takes 8 and
+     * installs 4, stands in for it.
      */
     @ParameterizedTest(name = "seed {0} on {1} nodes")
-    @CsvSource({"13, 3", "22, 3", "64, 3", "4, 3", "257, 3", "286, 3"})
+    @CsvSource({"13, 3", "22, 3", "64, 3", "7, 3", "257, 3", "286, 3"})
     void followerBehindTheCompactionPointCatchesUp(long seed, int nodes) {
         SwarmRun.Result r = SwarmRun.run(seed, 300, nodes, "swarm");
         assertThat(r.passed()).as("seed %d on %d nodes: %s", seed, nodes,
