@@ -39,7 +39,8 @@ import java.util.zip.CRC32C;
  * {@link InstallSnapshot}, field by field with {@code data} compared by content, since the record compares its array by
  * identity). A snapshot chunk's {@code data} is copied exactly once on each side: from the array into the frame when
  * encoding, and from the received frame into one new array of the chunk's length when decoding, the same as an
- * {@link AppendRequest}'s entry payloads.
+ * {@link AppendRequest}'s entry payloads. {@link #encodeAroundChunk} writes a chunk's frame without the encoding copy,
+ * for a TLS engine that copies the data itself.
  *
  * <p>Not thread-safe: an instance keeps a checksum scratch object; use one instance per thread.
  */
@@ -542,21 +543,9 @@ public final class MessageCodec {
             }
         } else if (message instanceof InstallSnapshot) {
             InstallSnapshot m = (InstallSnapshot) message;
-            SnapshotInfo snapshot = m.snapshot();
-            routing(dst, TYPE_INSTALL_SNAPSHOT, m);
-            dst.putLong(snapshot.index()).putLong(snapshot.term()).putLong(snapshot.sizeBytes())
-                    .putInt((int) snapshot.checksum()).putLong(m.offset());
-            List<Long> members = snapshot.members();
-            dst.putInt(members.size());
-            for (int i = 0; i < members.size(); i++) {
-                dst.putLong(members.get(i));
-            }
-            dst.putInt(m.data().length).put(m.data());
-            Membership configuration = configurationBlock(snapshot);
-            if (configuration != null) {
-                dst.putInt(MembershipCodec.encodedSize(configuration));
-                MembershipCodec.encode(configuration, dst);
-            }
+            writeChunkHead(m, dst);
+            dst.put(m.data());
+            writeChunkTail(m, dst);
         } else if (message instanceof TimeoutNow) {
             routing(dst, TYPE_TIMEOUT_NOW, message);
         } else if (message instanceof InstallSnapshotResponse) {
@@ -589,6 +578,75 @@ public final class MessageCodec {
         } else {
             throw new IllegalArgumentException("unknown message type " + message.getClass().getName());
         }
+    }
+
+    /** An InstallSnapshot's body up to and including the chunk's length field. */
+    private static void writeChunkHead(InstallSnapshot m, ByteBuffer dst) {
+        SnapshotInfo snapshot = m.snapshot();
+        routing(dst, TYPE_INSTALL_SNAPSHOT, m);
+        dst.putLong(snapshot.index()).putLong(snapshot.term()).putLong(snapshot.sizeBytes())
+                .putInt((int) snapshot.checksum()).putLong(m.offset());
+        List<Long> members = snapshot.members();
+        dst.putInt(members.size());
+        for (int i = 0; i < members.size(); i++) {
+            dst.putLong(members.get(i));
+        }
+        dst.putInt(m.data().length);
+    }
+
+    /** An InstallSnapshot's body after the chunk: the configuration block, if it has one. */
+    private static void writeChunkTail(InstallSnapshot m, ByteBuffer dst) {
+        Membership configuration = configurationBlock(m.snapshot());
+        if (configuration != null) {
+            dst.putInt(MembershipCodec.encodedSize(configuration));
+            MembershipCodec.encode(configuration, dst);
+        }
+    }
+
+    /**
+     * Encodes {@code chunk}'s frame without copying its data: the bytes before the data go into {@code head} at its
+     * position, the bytes after it into the returned buffer (empty unless the snapshot carries a configuration
+     * block), and the checksum in {@code head} covers all three as if they were one frame. Sending {@code head}'s
+     * new bytes, then {@code chunk.data()}, then the returned buffer sends exactly the frame {@link #encode} writes.
+     *
+     * <p>For a TLS link, where the engine copies its input into the record buffer anyway: encoding the data into a
+     * frame buffer first would be a second full copy of every snapshot chunk.
+     *
+     * @param chunk the message to encode
+     * @param head  the buffer for the frame's first bytes, with at least {@link #frameSize} minus the data's length
+     *              bytes remaining
+     * @return the frame's bytes after the data, ready to read
+     * @throws IllegalArgumentException as {@link #encode} does, or if {@code head} has too little room
+     */
+    ByteBuffer encodeAroundChunk(InstallSnapshot chunk, ByteBuffer head) {
+        long size = frameSize(chunk);
+        String refusal = unencodable(chunk, size, maxFrameBytes);
+        if (refusal != null) {
+            throw new IllegalArgumentException("cannot encode " + describe(chunk) + ": " + refusal);
+        }
+        int tailBytes = (int) (size - chunkHeadBytes(chunk) - chunk.data().length);
+        if (chunkHeadBytes(chunk) > head.remaining()) {
+            throw new IllegalArgumentException("the " + chunkHeadBytes(chunk) + " bytes before the chunk do not fit"
+                    + " the " + head.remaining() + " bytes left in the buffer");
+        }
+        int start = beginFrame(head, (int) size);
+        writeChunkHead(chunk, head);
+        ByteBuffer tail = ByteBuffer.allocate(tailBytes);
+        writeChunkTail(chunk, tail);
+        tail.flip();
+        int end = head.position();
+        crc.reset();
+        crc.update(head.duplicate().position(start + 8).limit(end));
+        crc.update(chunk.data());
+        crc.update(tail.duplicate());
+        head.putInt(start + LENGTH_BYTES, (int) crc.getValue());
+        return tail;
+    }
+
+    /** The bytes of {@code chunk}'s frame before its data: header, fixed body, members and the data's length. */
+    static int chunkHeadBytes(InstallSnapshot chunk) {
+        return HEADER_BYTES + INSTALL_SNAPSHOT_FIXED_BODY + MEMBER_BYTES * chunk.snapshot().members().size()
+                + CHUNK_LENGTH_BYTES;
     }
 
     private static void routing(ByteBuffer dst, int type, Message m) {

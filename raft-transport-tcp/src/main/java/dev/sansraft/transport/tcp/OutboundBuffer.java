@@ -1,10 +1,12 @@
 package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.Message;
+import dev.sansraft.core.Message.InstallSnapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
+import java.util.Arrays;
 
 /**
  * The bytes of one outbound connection between the message queue and the socket: a batch of encoded frames that is
@@ -16,6 +18,13 @@ import java.nio.channels.GatheringByteChannel;
  * (a big append batch) is encoded into a second direct buffer that follows the staging buffer in the same gathering
  * write; that buffer is kept for reuse up to {@link #RETAINED_LARGE_BYTES}.
  *
+ * <p>Over TLS a snapshot chunk larger than the staging buffer is not copied at all: the bytes around its data go into
+ * the staging buffer and a small tail buffer, and the chunk's own array follows in the gathering write
+ * ({@link MessageCodec#encodeAroundChunk}). The TLS engine copies its input into its record buffer anyway, so the
+ * copy into a frame buffer would only be one more pass over a megabyte. Plaintext keeps the copy: a heap array handed
+ * to a socket is copied into a temporary direct buffer by the JDK on every write attempt, again for the part a full
+ * socket did not take.
+ *
  * <p>Not thread-safe: owned by the selector thread.
  */
 final class OutboundBuffer {
@@ -23,18 +32,30 @@ final class OutboundBuffer {
     static final int RETAINED_LARGE_BYTES = 4 << 20;
 
     private final MessageCodec codec;
+    /** True over TLS: large snapshot chunks go by reference (see the class comment). */
+    private final boolean chunksByReference;
     private final ByteBuffer staging;
-    private final ByteBuffer[] gather = new ByteBuffer[2];
+    private final ByteBuffer[] gather = new ByteBuffer[3];
     private ByteBuffer large;
+    /** True once the batch holds a frame outside the staging buffer ({@link #large} or a chunk by reference). */
     private boolean largeUsed;
+    /** The data of a chunk sent by reference, and the frame's bytes after it; null otherwise. */
+    private ByteBuffer chunkData;
+    private ByteBuffer chunkTail;
     private int gatherCount;
     private boolean sealed;
     private int batchMessages;
     private long pendingBytes;
 
     OutboundBuffer(MessageCodec codec, int stagingBytes) {
+        this(codec, stagingBytes, false);
+    }
+
+    /** @param chunksByReference true for a TLS link (see the class comment) */
+    OutboundBuffer(MessageCodec codec, int stagingBytes, boolean chunksByReference) {
         this.codec = codec;
         this.staging = ByteBuffer.allocateDirect(stagingBytes);
+        this.chunksByReference = chunksByReference;
     }
 
     /** True while a sealed batch still has bytes to write. */
@@ -66,6 +87,14 @@ final class OutboundBuffer {
         }
         if (frameSize <= staging.remaining()) {
             codec.encode(message, staging);
+        } else if (frameSize > staging.capacity() && chunksByReference && message instanceof InstallSnapshot) {
+            InstallSnapshot chunk = (InstallSnapshot) message;
+            if (MessageCodec.chunkHeadBytes(chunk) > staging.remaining()) {
+                return false;
+            }
+            chunkTail = codec.encodeAroundChunk(chunk, staging);
+            chunkData = ByteBuffer.wrap(chunk.data());
+            largeUsed = true;
         } else if (frameSize > staging.capacity()) {
             if (large == null || large.capacity() < frameSize) {
                 large = ByteBuffer.allocateDirect(frameSize);
@@ -93,11 +122,17 @@ final class OutboundBuffer {
         staging.flip();
         gather[0] = staging;
         int count = 1;
-        if (largeUsed) {
-            gather[1] = large.flip();
-            count = 2;
+        if (chunkData != null) {
+            gather[count++] = chunkData;
+            gather[count++] = chunkTail;
+        } else if (largeUsed) {
+            gather[count++] = large.flip();
         }
-        pendingBytes = staging.remaining() + (largeUsed ? (long) large.remaining() : 0L);
+        long pending = 0;
+        for (int i = 0; i < count; i++) {
+            pending += gather[i].remaining();
+        }
+        pendingBytes = pending;
         gatherCount = count;
         sealed = true;
     }
@@ -132,15 +167,16 @@ final class OutboundBuffer {
 
     private void clear() {
         staging.clear();
-        if (largeUsed && large.capacity() > RETAINED_LARGE_BYTES) {
+        if (largeUsed && chunkData == null && large.capacity() > RETAINED_LARGE_BYTES) {
             large = null;
         }
         largeUsed = false;
+        chunkData = null;
+        chunkTail = null;
         sealed = false;
         batchMessages = 0;
         pendingBytes = 0;
-        gather[0] = null;
-        gather[1] = null;
+        Arrays.fill(gather, null);
         gatherCount = 0;
     }
 }

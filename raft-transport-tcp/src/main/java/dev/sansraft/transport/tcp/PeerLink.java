@@ -88,7 +88,7 @@ final class PeerLink implements EventLoop.Connection {
         this.address = address;
         TransportConfig config = loop.config;
         this.backoff = new ReconnectBackoff(config.reconnectMinNanos(), config.reconnectMaxNanos(), config.random());
-        this.out = new OutboundBuffer(loop.codec, TransportConfig.STAGING_BYTES);
+        this.out = new OutboundBuffer(loop.codec, TransportConfig.STAGING_BYTES, config.tls() != null);
         this.reader = new FrameReader(MessageCodec.MAX_HELLO_FRAME_BYTES * 2, MessageCodec.MAX_HELLO_FRAME_BYTES);
         this.deadlineNanos = System.nanoTime() - 1;
     }

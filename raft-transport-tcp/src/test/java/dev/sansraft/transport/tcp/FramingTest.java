@@ -103,6 +103,48 @@ class FramingTest {
         assertThat(WireContent.of(received)).as("seed %d", seed).isEqualTo(WireContent.of(sent));
     }
 
+    /**
+     * A TLS link's buffer sends large snapshot chunks by reference (header in the staging buffer, the chunk's own
+     * array, the configuration block after it): through a socket that takes random amounts, the bytes that leave are
+     * exactly the frames {@link MessageCodec#encode} writes, checksums included, with small frames before them in
+     * the same batch.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {91, 92, 93})
+    void chunksSentByReferenceLeaveAsTheEncodedFrames(long seed) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        RandomMessages messages = new RandomMessages(seed);
+        MessageCodec codec = new MessageCodec(MAX_FRAME);
+        int staging = 16 * 1024;
+        List<Message> sent = new ArrayList<>();
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 60; i++) {
+            // Chunks larger than the staging buffer (by reference), smaller ones (copied), and small frames.
+            Message message = i % 3 == 0 ? messages.installSnapshot(1, 2, 3, random.nextInt(4), 100_000)
+                    : i % 3 == 1 ? messages.installSnapshot(1, 2, 3, 0, staging / 2) : messages.next(1, 2);
+            sent.add(message);
+            ByteBuffer frame = ByteBuffer.allocate((int) MessageCodec.frameSize(message));
+            codec.encode(message, frame);
+            expected.write(frame.array());
+        }
+        OutboundBuffer out = new OutboundBuffer(codec, staging, true);
+        ChunkedChannels.Sink sink = new ChunkedChannels.Sink(seed, 9_000);
+        int next = 0;
+        while (next < sent.size() || out.hasPending()) {
+            if (!out.hasPending()) {
+                while (next < sent.size()
+                        && out.tryAppend(sent.get(next), (int) MessageCodec.frameSize(sent.get(next)))) {
+                    next++;
+                }
+                out.seal();
+            }
+            out.writeTo(sink);
+        }
+        assertThat(sink.written.toByteArray()).as("seed %d", seed).isEqualTo(expected.toByteArray());
+        assertThat(sent.stream().filter(m -> MessageCodec.frameSize(m) > staging).count())
+                .as("some chunks went by reference (seed %d)", seed).isGreaterThan(5);
+    }
+
     @Test
     void hostileLengthIsRefusedBeforeAnyBufferIsAllocated() {
         FrameReader reader = new FrameReader(1024, MAX_FRAME);
