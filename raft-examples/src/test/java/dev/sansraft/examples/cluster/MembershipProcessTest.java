@@ -201,6 +201,9 @@ class MembershipProcessTest {
         // 4. Grow to five voters, shrink back to three, transfer leadership twice.
         join(5);
         join(6);
+        // voters() asks one node, which may not have appended the promotion yet: it commits on a quorum without it.
+        Poll.untilTrue(STEP, "nodes 5 and 6 among the voters the asked node reports",
+                () -> voters().containsAll(List.of(5L, 6L)));
         assertThat(voters()).containsExactlyInAnyOrder(1L, 2L, 4L, 5L, 6L);
         removeAndStop(5);
         removeAndStop(6);
