@@ -60,8 +60,4 @@ final class ReadQueue {
         awaitingRound.clear();
         return all;
     }
-
-    boolean isEmpty() {
-        return awaitingRound.isEmpty() && awaitingCommit.isEmpty();
-    }
 }
