@@ -65,8 +65,4 @@ final class ReadQueue {
         awaitingRound.clear();
         return all;
     }
-
-    boolean isEmpty() {
-        return awaitingRound.isEmpty() && awaitingCommit.isEmpty();
-    }
 }
