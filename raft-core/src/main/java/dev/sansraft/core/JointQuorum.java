@@ -51,11 +51,6 @@ final class JointQuorum {
         return voters;
     }
 
-    /** Whether there is no voter at all (an unconfigured node). */
-    boolean isEmpty() {
-        return incoming.length == 0;
-    }
-
     /**
      * The highest value that a majority of each half has reached: the commit index when {@code valueOf} gives each
      * voter's match index, the acknowledged read round when it gives rounds. 0 without voters.

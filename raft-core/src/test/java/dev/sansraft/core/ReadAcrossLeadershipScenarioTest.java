@@ -51,6 +51,41 @@ class ReadAcrossLeadershipScenarioTest {
     }
 
     /**
+     * Thesis §6.4 step 3: a read whose index is fixed waits for a round of heartbeats a quorum acknowledges. If the
+     * leader is deposed before that, the read is rejected, once: the rounds of a later leadership of the same node
+     * must not serve it a second time.
+     */
+    @Test
+    void aReadRejectedWhileItWaitedOnARoundIsNotServedByALaterLeadership() {
+        RaftConfig config = RaftConfig.builder().preVote(false).checkQuorum(false).build();
+        TestCluster c = TestCluster.of(config, 1, 2, 3);
+        c.elect(1);
+        c.deliverAll();
+        c.tickAll(2);
+        assertThat(c.core(1).commitIndex()).as("the NOOP committed").isEqualTo(c.core(1).lastLogIndex());
+        c.dropWhere(m -> true);
+        c.step(1, new Event.ReadIndex(8, false));
+        c.dropWhere(m -> true); // the read's round reaches nobody
+        assertThat(readOutcomes(c, 1, 8)).as("waiting for its round").isEmpty();
+        long term = c.core(1).term();
+        c.deliver(new Message.VoteRequest(2, 1, term + 1, 0, 0, false));
+        assertThat(c.core(1).role()).isEqualTo(Role.FOLLOWER);
+        assertThat(readOutcomes(c, 1, 8)).as("the deposed leader's read").containsExactly(
+                new Action.ReadRejected(8, 0));
+        c.dropWhere(m -> true);
+        c.elect(1);
+        c.deliverAll();
+        for (int i = 0; i < 10; i++) {
+            c.tickAll(1);
+            c.deliverAll();
+        }
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        assertThat(c.core(1).term()).isGreaterThan(term + 1);
+        assertThat(readOutcomes(c, 1, 8)).as("still the one outcome after ten acknowledged rounds").containsExactly(
+                new Action.ReadRejected(8, 0));
+    }
+
+    /**
      * Thesis §6.4.1: a lease runs from the sending of a round a quorum acknowledged. A leader that lost its quorum
      * (its rounds went unanswered) and then leads again gets its lease from the new leadership's first acknowledged
      * round, so a lease read right after is served without another round.
