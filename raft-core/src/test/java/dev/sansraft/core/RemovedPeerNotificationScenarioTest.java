@@ -60,14 +60,7 @@ class RemovedPeerNotificationScenarioTest {
     @Test
     @DisplayName("§4.2.2: the removed peer is told even when the removing entry is the first of the leader's compacted log")
     void aRemovalRightAfterTheCompactionPointIsStillTold() {
-        RaftConfig config = RaftConfig.builder().snapshotEntries(4).snapshotBytes(0).snapshotTrailingEntries(0)
-                .build();
-        TestCluster c = started(config, 1, 1, 2, 3);
-        while (c.core(1).lastLogIndex() < 4) {
-            c.propose(1, c.core(1).lastLogIndex(), "e");
-        }
-        c.deliverAll();
-        c.tickAll(2);
+        TestCluster c = RestartSnapshotConfigurationScenarioTest.snapshottedAtFour();
         assertThat(c.core(1).firstLogIndex()).as("the leader compacted up to its snapshot at 4").isEqualTo(5);
 
         int mark = c.node(1).mark();

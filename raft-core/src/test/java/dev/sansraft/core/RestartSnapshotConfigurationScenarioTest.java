@@ -15,9 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RestartSnapshotConfigurationScenarioTest {
 
-    @Test
-    @DisplayName("§4.1: a node restarted with one configuration entry after its snapshot uses that configuration")
-    void theOnlyEntryAfterTheSnapshotIsReadBackAsTheConfiguration() {
+    /**
+     * Nodes 1, 2 and 3 led by 1, each of which took a snapshot at index 4 (every 4 entries, nothing trailing kept)
+     * and compacted its log up to it.
+     */
+    static TestCluster snapshottedAtFour() {
         RaftConfig config = RaftConfig.builder().snapshotEntries(4).snapshotBytes(0).snapshotTrailingEntries(0)
                 .build();
         TestCluster c = started(config, 1, 1, 2, 3);
@@ -26,6 +28,13 @@ class RestartSnapshotConfigurationScenarioTest {
         }
         c.deliverAll();
         c.tickAll(2);
+        return c;
+    }
+
+    @Test
+    @DisplayName("§4.1: a node restarted with one configuration entry after its snapshot uses that configuration")
+    void theOnlyEntryAfterTheSnapshotIsReadBackAsTheConfiguration() {
+        TestCluster c = snapshottedAtFour();
         assertThat(c.core(2).snapshot()).hasValueSatisfying(s -> assertThat(s.index()).isEqualTo(4));
         assertThat(c.core(2).firstLogIndex()).isEqualTo(5);
 

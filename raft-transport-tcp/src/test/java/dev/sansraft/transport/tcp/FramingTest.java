@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,19 +35,7 @@ class FramingTest {
 
         OutboundBuffer out = new OutboundBuffer(codec, 16 * 1024);
         ChunkedChannels.Sink sink = new ChunkedChannels.Sink(seed, 5_000);
-        int next = 0;
-        int batches = 0;
-        while (next < sent.size() || out.hasPending()) {
-            if (!out.hasPending()) {
-                while (next < sent.size()
-                        && out.tryAppend(sent.get(next), (int) MessageCodec.frameSize(sent.get(next)))) {
-                    next++;
-                }
-                out.seal();
-                batches++;
-            }
-            out.writeTo(sink);
-        }
+        int batches = drain(sent, out, sink);
         assertThat(batches).as("frames are batched (seed %d)", seed).isLessThan(sent.size() / 4);
 
         FrameReader reader = new FrameReader(4 * 1024, MAX_FRAME);
@@ -129,7 +118,19 @@ class FramingTest {
         }
         OutboundBuffer out = new OutboundBuffer(codec, staging, true);
         ChunkedChannels.Sink sink = new ChunkedChannels.Sink(seed, 9_000);
+        drain(sent, out, sink);
+        assertThat(sink.written.toByteArray()).as("seed %d", seed).isEqualTo(expected.toByteArray());
+        assertThat(sent.stream().filter(m -> MessageCodec.frameSize(m) > staging).count())
+                .as("some chunks went by reference (seed %d)", seed).isGreaterThan(5);
+    }
+
+    /**
+     * Sends every message through {@code out} into {@code sink} as a link does: fill a batch, seal it, write it out
+     * (in as many partial writes as the sink allows); returns how many batches it took.
+     */
+    private static int drain(List<Message> sent, OutboundBuffer out, ChunkedChannels.Sink sink) throws IOException {
         int next = 0;
+        int batches = 0;
         while (next < sent.size() || out.hasPending()) {
             if (!out.hasPending()) {
                 while (next < sent.size()
@@ -137,12 +138,11 @@ class FramingTest {
                     next++;
                 }
                 out.seal();
+                batches++;
             }
             out.writeTo(sink);
         }
-        assertThat(sink.written.toByteArray()).as("seed %d", seed).isEqualTo(expected.toByteArray());
-        assertThat(sent.stream().filter(m -> MessageCodec.frameSize(m) > staging).count())
-                .as("some chunks went by reference (seed %d)", seed).isGreaterThan(5);
+        return batches;
     }
 
     @Test
