@@ -1,7 +1,6 @@
 package dev.sansraft.examples.http;
 
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
@@ -10,6 +9,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -18,13 +19,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP API of one node, on the JDK's built-in server. Endpoints and status codes are documented on
+ * The HTTP API of one node: plain HTTP on {@link PlainHttpServer}, HTTPS on the JDK's built-in server, both running
+ * the same handler and filters. Endpoints and status codes are documented on
  * {@link KvApiHandler}; {@code GET /} (the live cluster page) and {@code GET /cluster/status} on {@link ClusterPage}.
  * Every request's time goes into the {@code sansraft_http_request_seconds} histogram of {@code GET /metrics}
  * ({@link RequestTimer}).
  *
- * <p>Threads: the JDK server's dispatcher thread accepts; a small fixed pool runs the handlers and sends the
- * responses. Over HTTPS a second pool of up to {@link #HTTPS_EXCHANGE_THREADS} threads reads the requests and runs
+ * <p>Threads: over plain HTTP one selector thread accepts and reads; a small fixed pool runs the handlers and sends
+ * the responses. Over HTTPS the JDK server's dispatcher thread accepts, and a second pool of up to {@link #HTTPS_EXCHANGE_THREADS} threads reads the requests and runs
  * the handlers, because the JDK server does TLS handshakes there in blocking mode. A handler never waits for Raft:
  * it registers a callback on the backend's future and returns, so a few threads serve any number of requests in
  * flight.
@@ -37,7 +39,7 @@ public final class KvHttpServer implements AutoCloseable {
     static {
         // Without TCP_NODELAY each small response waits for the client's delayed ACK (Nagle's algorithm): about
         // 40 ms per request on Linux loopback, measured as 1,400 req/s instead of 40,000 at 64 connections (issue
-        // 6). The JDK server reads this property once, when its configuration class loads, so it must be set before
+        // 6). The plain server sets TCP_NODELAY itself; the JDK server (HTTPS) reads this property once, when its configuration class loads, so it must be set before
         // any HttpServer in this JVM is created.
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
@@ -52,13 +54,20 @@ public final class KvHttpServer implements AutoCloseable {
      */
     static final int HTTPS_EXCHANGE_THREADS = 64;
 
-    private final HttpServer server;
+    private static final int BACKLOG = 1024;
+
+    /** The JDK's server, for HTTPS; null for plain HTTP. */
+    private final HttpsServer https;
+    /** The lean server, for plain HTTP; null for HTTPS. */
+    private final PlainHttpServer plain;
     private final ThreadPoolExecutor pool;
     /** Runs the JDK server's exchanges: {@link #pool} for HTTP, a pool of its own for HTTPS. */
     private final ThreadPoolExecutor exchanges;
 
-    private KvHttpServer(HttpServer server, ThreadPoolExecutor pool, ThreadPoolExecutor exchanges) {
-        this.server = server;
+    private KvHttpServer(HttpsServer https, PlainHttpServer plain, ThreadPoolExecutor pool,
+                         ThreadPoolExecutor exchanges) {
+        this.https = https;
+        this.plain = plain;
         this.pool = pool;
         this.exchanges = exchanges;
     }
@@ -97,45 +106,46 @@ public final class KvHttpServer implements AutoCloseable {
             throw new IllegalArgumentException("handlerThreads must be >= 1, got " + handlerThreads);
         }
         ThreadPoolExecutor pool = fixedPool(handlerThreads, "http-" + address.getPort() + "-");
-        HttpServer server;
-        ThreadPoolExecutor exchanges;
-        if (security.tls() != null) {
-            HttpsServer https = HttpsServer.create(address, 1024);
-            https.setHttpsConfigurator(new Tls12And13(security.tls()));
-            server = https;
-            // Threads start as exchanges need them and end after 30 s idle; exchanges beyond them queue.
-            exchanges = fixedPool(HTTPS_EXCHANGE_THREADS, "https-" + address.getPort() + "-");
-            exchanges.setKeepAliveTime(30, TimeUnit.SECONDS);
-            exchanges.allowCoreThreadTimeOut(true);
-        } else {
-            server = HttpServer.create(address, 1024);
-            exchanges = pool;
-        }
-        server.setExecutor(exchanges);
         HttpRequestMetrics httpMetrics = new HttpRequestMetrics();
         KvBackend metered = new MeteredBackend(backend, httpMetrics);
-        HttpContext context = server.createContext("/",
-                new KvApiHandler(metered, leaderUrls, pool, security.scheme()));
+        KvApiHandler api = new KvApiHandler(metered, leaderUrls, pool, security.scheme());
         // Timing first, so refused requests (401) are counted too; the cluster page sits behind the token check.
-        context.getFilters().add(new RequestTimer(httpMetrics));
+        List<Filter> filters = new ArrayList<>();
+        filters.add(new RequestTimer(httpMetrics));
         if (security.bearerToken() != null) {
-            context.getFilters().add(new BearerTokenFilter(security.bearerToken()));
+            filters.add(new BearerTokenFilter(security.bearerToken()));
         }
-        context.getFilters().add(new ClusterPage(metered, leaderUrls, pool, security.tls(), security.bearerToken()));
-        server.start();
-        log.info("HTTP API listening on {} ({}{})", server.getAddress(), security.scheme(),
+        filters.add(new ClusterPage(metered, leaderUrls, pool, security.tls(), security.bearerToken()));
+        KvHttpServer started;
+        if (security.tls() != null) {
+            HttpsServer https = HttpsServer.create(address, BACKLOG);
+            https.setHttpsConfigurator(new Tls12And13(security.tls()));
+            // Threads start as exchanges need them and end after 30 s idle; exchanges beyond them queue.
+            ThreadPoolExecutor exchanges = fixedPool(HTTPS_EXCHANGE_THREADS, "https-" + address.getPort() + "-");
+            exchanges.setKeepAliveTime(30, TimeUnit.SECONDS);
+            exchanges.allowCoreThreadTimeOut(true);
+            https.setExecutor(exchanges);
+            https.createContext("/", api).getFilters().addAll(filters);
+            https.start();
+            started = new KvHttpServer(https, null, pool, exchanges);
+        } else {
+            PlainHttpServer plain = PlainHttpServer.start(address, BACKLOG, pool, filters, api,
+                    KvApiHandler.MAX_VALUE_BYTES);
+            started = new KvHttpServer(null, plain, pool, pool);
+        }
+        log.info("HTTP API listening on {} ({}{})", started.address(), security.scheme(),
                 security.bearerToken() != null ? ", bearer token required" : "");
-        return new KvHttpServer(server, pool, exchanges);
+        return started;
     }
 
     /** {@return the port the server listens on} */
     public int port() {
-        return server.getAddress().getPort();
+        return address().getPort();
     }
 
     /** {@return the address the server listens on, with the real port} */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return https != null ? https.getAddress() : plain.address();
     }
 
     /**
@@ -167,7 +177,11 @@ public final class KvHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        if (https != null) {
+            https.stop(0);
+        } else {
+            plain.close();
+        }
         exchanges.shutdownNow();
         pool.shutdownNow();
         log.info("HTTP API stopped");
