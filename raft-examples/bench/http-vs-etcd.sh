@@ -169,7 +169,10 @@ echo "# $(date -u +%FT%TZ) rounds=$ROUNDS wrk -t$THREADS -c$CONNECTIONS -d$DURAT
   "keys=$KEYS reads to the $READ_TARGET; jars: $SANSRAFT_JARS; JAVA_OPTS=$JAVA_OPTS"
 for round in $(seq 1 "$ROUNDS"); do
   [ -n "${SKIP_ETCD:-}" ] || round_etcd "$round"
-  for pair in $SANSRAFT_JARS; do
+  # The jars take turns going first, so none always runs right after etcd (or on a disk still busy deleting).
+  pairs=($SANSRAFT_JARS)
+  for i in "${!pairs[@]}"; do
+    pair=${pairs[$(( (i + round - 1) % ${#pairs[@]} ))]}
     round_sansraft "${pair%%=*}" "${pair#*=}" "$round"
   done
 done

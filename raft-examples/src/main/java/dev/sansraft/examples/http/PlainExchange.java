@@ -40,6 +40,8 @@ final class PlainExchange extends HttpExchange {
     private final PlainHttpConnection connection;
     private final RequestHead head;
     private final Headers responseHeaders = new Headers();
+    /** Built on first use: most GETs never look at their headers. */
+    private Headers requestHeaders;
     private InputStream requestBody;
     private OutputStream responseBody;
     private final ByteArrayOutputStream bodyBytes = new ByteArrayOutputStream(128);
@@ -55,8 +57,11 @@ final class PlainExchange extends HttpExchange {
     }
 
     @Override
-    public Headers getRequestHeaders() {
-        return head.headers();
+    public synchronized Headers getRequestHeaders() {
+        if (requestHeaders == null) {
+            requestHeaders = head.headers();
+        }
+        return requestHeaders;
     }
 
     @Override

@@ -40,6 +40,13 @@ class PlainHttpServerTest {
             if (path.equals("/throw")) {
                 throw new IllegalStateException("handler bug");
             }
+            if (path.equals("/headers")) {
+                exchange.getResponseHeaders().set("Seen", exchange.getRequestHeaders().getFirst("Client-Id") + ","
+                        + exchange.getRequestHeaders().get("X-Multi"));
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+                return;
+            }
             if (path.equals("/silent")) {
                 exchange.close();
                 return;
@@ -75,6 +82,13 @@ class PlainHttpServerTest {
                 + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assertThat(responses).containsSubsequence("GET /a 0 ", "PUT /b 3 xyz", "Connection: close", "GET /c 0 ");
         assertThat(count(responses, "HTTP/1.1 200 OK")).isEqualTo(3);
+    }
+
+    @Test
+    void requestHeadersReachTheHandlerByNameInAnyCaseWithRepeatedFieldsKept() throws IOException {
+        String response = exchange("GET /headers HTTP/1.1\r\nhost: x\r\nclient-ID:  abc \r\nX-Multi: 1\r\n"
+                + "x-multi: 2\r\nConnection: close\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 204 ").contains("Seen: abc,[1, 2]\r\n");
     }
 
     @Test
