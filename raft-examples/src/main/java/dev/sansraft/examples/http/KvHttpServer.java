@@ -129,8 +129,12 @@ public final class KvHttpServer implements AutoCloseable {
             https.start();
             started = new KvHttpServer(https, null, pool, exchanges);
         } else {
+            // Request bodies buffered at once, all connections together: a thirty-second of the heap (an
+            // overloaded node must still have room to refuse), and never less than two of the largest requests.
+            long maxBuffered = Math.max(2L * (KvApiHandler.MAX_VALUE_BYTES + PlainHttpServer.MAX_HEAD_BYTES),
+                    Runtime.getRuntime().maxMemory() / 32);
             PlainHttpServer plain = PlainHttpServer.start(address, BACKLOG, pool, filters, api,
-                    KvApiHandler.MAX_VALUE_BYTES);
+                    KvApiHandler.MAX_VALUE_BYTES, maxBuffered);
             started = new KvHttpServer(null, plain, pool, pool);
         }
         log.info("HTTP API listening on {} ({}{})", started.address(), security.scheme(),

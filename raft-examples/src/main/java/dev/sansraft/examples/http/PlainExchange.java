@@ -64,6 +64,10 @@ final class PlainExchange extends HttpExchange {
         return requestHeaders;
     }
 
+    PlainHttpConnection connection() {
+        return connection;
+    }
+
     @Override
     public Headers getResponseHeaders() {
         return responseHeaders;

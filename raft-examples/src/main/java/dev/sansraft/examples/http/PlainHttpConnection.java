@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,10 @@ import java.util.Map;
  * pipelined bytes, goes through the selector.
  *
  * <p>Bounds: a request head of at most {@link PlainHttpServer#MAX_HEAD_BYTES}; a body of at most the server's
- * {@code maxBodyBytes} is buffered. A longer declared body is not read into memory: the handler gets an empty body and
+ * {@code maxBodyBytes} is buffered, and a buffer grows past its first 4 KiB only within the server's budget for all
+ * connections together (otherwise the connection stops reading until handled requests give buffer space back, and
+ * TCP holds the client): with the JDK's server a body was read only by one of the few handler threads, and 512
+ * clients sending 256 KiB each must not fill the heap before the node's own limits can refuse them. A longer declared body is not read into memory: the handler gets an empty body and
  * the declared length, answers (413), and the connection then discards up to {@link PlainHttpServer#MAX_DRAINED_BYTES}
  * of the body so the client reads the answer, or closes past that.
  *
@@ -53,6 +57,8 @@ final class PlainHttpConnection {
     private boolean inputEnded;
     private boolean readPaused;
     private boolean closed;
+    /** Bytes of {@link #in} beyond its initial size, counted against the server's buffer budget. */
+    private long reservedBytes;
     /** When bytes last arrived or a response last went out; the selector thread closes connections idle too long. */
     private volatile long lastActiveNanos = System.nanoTime();
 
@@ -89,6 +95,15 @@ final class PlainHttpConnection {
                 refuse(new HttpProblem(413, "request is over the server's buffer of " + in.capacity() + " bytes"));
                 return;
             }
+            // Stop reading first, then ask: a release between a refusal and the pause would otherwise be lost.
+            key.interestOpsAnd(~SelectionKey.OP_READ);
+            if (!server.reserveBuffer(this, reservedBytes, wanted - in.capacity())) {
+                return; // the server resumes reading here once buffered bodies are handled
+            }
+            if (!readPaused && !inputEnded) {
+                key.interestOpsOr(SelectionKey.OP_READ);
+            }
+            reservedBytes += wanted - in.capacity();
             ByteBuffer bigger = ByteBuffer.allocate(wanted);
             in.flip();
             bigger.put(in);
@@ -120,7 +135,7 @@ final class PlainHttpConnection {
         if (closed) {
             return;
         }
-        key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
+        key.interestOpsAnd(~SelectionKey.OP_WRITE);
         writeOut();
     }
 
@@ -161,11 +176,41 @@ final class PlainHttpConnection {
         }
     }
 
+    /**
+     * Pool thread: the handler of the request in flight has returned, so it has taken what it needs of the body (a
+     * handler reads it before it returns). Gives the buffer's growth back to the server's budget, unless it already
+     * holds the next pipelined request.
+     */
+    synchronized void handled() {
+        if (reservedBytes > 0 && in.position() <= INITIAL_BUFFER_BYTES) {
+            ByteBuffer small = ByteBuffer.allocate(INITIAL_BUFFER_BYTES);
+            in.flip();
+            small.put(in);
+            in = small;
+            server.releaseBuffer(reservedBytes);
+            reservedBytes = 0;
+        }
+    }
+
+    /** Any thread, no lock needed: the server's buffer budget has room again; try reading. */
+    void resumeAfterBudget() {
+        try {
+            key.interestOpsOr(SelectionKey.OP_READ);
+            server.wakeup();
+        } catch (CancelledKeyException e) {
+            // closed meanwhile
+        }
+    }
+
     synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (reservedBytes > 0) {
+            server.releaseBuffer(reservedBytes);
+            reservedBytes = 0;
+        }
         key.cancel();
         try {
             channel.close();
@@ -184,7 +229,7 @@ final class PlainHttpConnection {
             return;
         }
         if (out.hasRemaining()) {
-            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+            key.interestOpsOr(SelectionKey.OP_WRITE);
             server.wakeup();
             return;
         }
@@ -200,14 +245,14 @@ final class PlainHttpConnection {
             close();
         } else if (readPaused && !closed && !inputEnded) {
             readPaused = false;
-            key.interestOps(key.interestOps() | SelectionKey.OP_READ);
+            key.interestOpsOr(SelectionKey.OP_READ);
             server.wakeup();
         }
     }
 
     private void pauseReading() {
         readPaused = true;
-        key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+        key.interestOpsAnd(~SelectionKey.OP_READ);
     }
 
     /** Frames the next request from the buffer and dispatches it, unless one is in flight or it is incomplete. */

@@ -14,7 +14,9 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -54,12 +56,19 @@ final class PlainHttpServer implements AutoCloseable {
     private final List<Filter> filters;
     private final HttpHandler handler;
     private final int maxBodyBytes;
+    private final long maxBufferedBytes;
+    private final Object budgetLock = new Object();
+    /** Buffer bytes beyond each connection's first 4 KiB, all connections together; guarded by budgetLock. */
+    private long bufferedBytes;
+    /** Connections that stopped reading for want of budget; a set, so a connection waits once. Guarded by budgetLock. */
+    private final Set<PlainHttpConnection> waitingForBuffer = new LinkedHashSet<>();
     private final Thread loop;
     private final Map<PlainHttpConnection, Boolean> connections = new ConcurrentHashMap<>();
     private volatile boolean open = true;
 
     private PlainHttpServer(ServerSocketChannel listener, Selector selector, Executor handlers, List<Filter> filters,
-                            HttpHandler handler, int maxBodyBytes) {
+                            HttpHandler handler, int maxBodyBytes, long maxBufferedBytes) {
+        this.maxBufferedBytes = maxBufferedBytes;
         this.listener = listener;
         this.selector = selector;
         this.handlers = handlers;
@@ -81,11 +90,13 @@ final class PlainHttpServer implements AutoCloseable {
      * @param handler      the endpoint handler
      * @param maxBodyBytes the largest request body read into memory; a handler sees a longer one as empty, with its
      *                     declared {@code Content-Length}, and must refuse it
+     * @param maxBufferedBytes how much request buffer all connections together may hold beyond 4 KiB each, until
+     *                     their handlers return: bounds the heap a crowd of clients sending large bodies can take
      * @return the running server
      * @throws IOException if the address cannot be bound
      */
     static PlainHttpServer start(InetSocketAddress address, int backlog, Executor handlers, List<Filter> filters,
-                                 HttpHandler handler, int maxBodyBytes) throws IOException {
+                                 HttpHandler handler, int maxBodyBytes, long maxBufferedBytes) throws IOException {
         if (maxBodyBytes < 0) {
             throw new IllegalArgumentException("maxBodyBytes must be >= 0, got " + maxBodyBytes);
         }
@@ -103,7 +114,8 @@ final class PlainHttpServer implements AutoCloseable {
             }
             throw e;
         }
-        PlainHttpServer server = new PlainHttpServer(listener, selector, handlers, filters, handler, maxBodyBytes);
+        PlainHttpServer server = new PlainHttpServer(listener, selector, handlers, filters, handler, maxBodyBytes,
+                maxBufferedBytes);
         server.loop.start();
         return server;
     }
@@ -212,6 +224,43 @@ final class PlainHttpServer implements AutoCloseable {
             // As on the JDK's server: a handler that throws ends its exchange; the client sees the connection close.
             log.warn("handler failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
             exchange.close();
+        } finally {
+            exchange.connection().handled();
+        }
+    }
+
+    /**
+     * Counts {@code bytes} more of {@code c}'s buffer against the budget, or queues {@code c} to be resumed when
+     * there is room. A connection that holds the whole budget alone may always grow, so a request within the limits
+     * is never stuck behind itself.
+     *
+     * @param heldBytes what {@code c} has reserved already
+     */
+    boolean reserveBuffer(PlainHttpConnection c, long heldBytes, long bytes) {
+        synchronized (budgetLock) {
+            if (bufferedBytes == heldBytes || bufferedBytes + bytes <= maxBufferedBytes) {
+                bufferedBytes += bytes;
+                return true;
+            }
+            waitingForBuffer.add(c);
+            return false;
+        }
+    }
+
+    /** Gives buffer bytes back and lets every connection waiting for room try again. */
+    void releaseBuffer(long bytes) {
+        PlainHttpConnection[] resume;
+        synchronized (budgetLock) {
+            bufferedBytes -= bytes;
+            if (bufferedBytes < 0) {
+                throw new IllegalStateException("buffer budget went negative: " + bufferedBytes + " after releasing "
+                        + bytes);
+            }
+            resume = waitingForBuffer.toArray(new PlainHttpConnection[0]);
+            waitingForBuffer.clear();
+        }
+        for (PlainHttpConnection c : resume) {
+            c.resumeAfterBudget();
         }
     }
 

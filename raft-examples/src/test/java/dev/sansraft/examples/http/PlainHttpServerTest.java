@@ -16,10 +16,13 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The lean plain-HTTP server on raw sockets: framing (length, chunked, pipelining, 100-continue), the bounds, and
@@ -30,6 +33,8 @@ class PlainHttpServerTest {
     private static final int MAX_BODY = 1000;
 
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
     private PlainHttpServer server;
 
     /** Answers {@code METHOD PATH BODYLENGTH BODY}; {@code /throw} throws; {@code /silent} closes unanswered. */
@@ -46,6 +51,14 @@ class PlainHttpServerTest {
                 exchange.sendResponseHeaders(204, -1);
                 exchange.close();
                 return;
+            }
+            if (path.equals("/hold")) {
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (path.equals("/silent")) {
                 exchange.close();
@@ -66,11 +79,12 @@ class PlainHttpServerTest {
     @BeforeEach
     void start() throws IOException {
         server = PlainHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50, pool,
-                List.of(), echo, MAX_BODY);
+                List.of(), echo, MAX_BODY, 4L * MAX_BODY);
     }
 
     @AfterEach
     void stop() {
+        release.countDown();
         server.close();
         pool.shutdownNow();
     }
@@ -89,6 +103,30 @@ class PlainHttpServerTest {
         String response = exchange("GET /headers HTTP/1.1\r\nhost: x\r\nclient-ID:  abc \r\nX-Multi: 1\r\n"
                 + "x-multi: 2\r\nConnection: close\r\n\r\n");
         assertThat(response).startsWith("HTTP/1.1 204 ").contains("Seen: abc,[1, 2]\r\n");
+    }
+
+    @Test
+    void aConnectionWaitsForBufferBudgetUntilAnotherRequestsHandlerReturns() throws Exception {
+        // Each head needs an 8 KiB buffer, 4 KiB past the first; the budget (4 * MAX_BODY = 4,000 bytes) covers
+        // one such growth at a time.
+        String bigHeader = "X-Pad: " + "p".repeat(6000) + "\r\n";
+        try (Socket first = connect(); Socket second = connect()) {
+            first.getOutputStream().write(ascii("GET /hold HTTP/1.1\r\n" + bigHeader + "Connection: close\r\n\r\n"));
+            first.getOutputStream().flush();
+            assertThat(held.await(10, TimeUnit.SECONDS)).as("first request reached its handler").isTrue();
+            second.getOutputStream().write(ascii("GET /second HTTP/1.1\r\n" + bigHeader
+                    + "Connection: close\r\n\r\n"));
+            second.getOutputStream().flush();
+            // Only gives a broken budget the time to show: a slow machine makes this pass, never fail.
+            second.setSoTimeout(300);
+            assertThatThrownBy(() -> second.getInputStream().read())
+                    .as("second request answered while the first one's handler held the budget")
+                    .isInstanceOf(SocketTimeoutException.class);
+            second.setSoTimeout(10_000);
+            release.countDown();
+            assertThat(readAll(first.getInputStream())).endsWith("GET /hold 0 ");
+            assertThat(readAll(second.getInputStream())).endsWith("GET /second 0 ");
+        }
     }
 
     @Test
