@@ -181,6 +181,15 @@ final class EventLoop implements NodeScheduler.Body {
     }
 
     /**
+     * Queues {@code event} and, if the loop is idle, steps it on the calling thread at once: for the storage thread's
+     * {@code Persisted}, whose answer (a follower's append response, a leader's commit) is on every write's critical
+     * path. See {@link NodeScheduler.Stage#runHere()}.
+     */
+    void submitAndRunHere(Event event) {
+        inbox.offerAndRunHere(event);
+    }
+
+    /**
      * The transport's inbound consumer: queues a message addressed to this node, shedding its payload when the node
      * is full (see the class comment). Never blocks.
      */
