@@ -232,11 +232,12 @@ public final class RaftNode implements AutoCloseable {
         nodeListeners.bind(scheduler);
         snapshotWorker.bind(scheduler);
         snapshotSender.bind(scheduler);
+        applier.onRequestsQueued(eventLoop::runHereOrWake);
         applier.bind(scheduler);
         storage.bind(scheduler);
         eventLoop.bind(scheduler);
         loop = eventLoop;
-        transport.start(eventLoop::receive);
+        transport.start(eventLoop.inbound());
         // The timer only wakes the loop; the loop steps as many ticks as the clock says have passed, so the core's
         // tick count keeps up with real time however late the timer or the loop runs. A lease read is safe only if
         // the leader's clock does not run slow (thesis §6.4.1).
@@ -291,7 +292,13 @@ public final class RaftNode implements AutoCloseable {
             request.future.completeExceptionally(refusal);
             return request.future;
         }
-        l.submit(request);
+        if (applier.isInRoundOnThisThread()) {
+            // A callback of a future the apply thread just completed: the round hands its requests over at its end.
+            l.submitQuietly(request);
+            applier.requestQueued();
+        } else {
+            l.submit(request);
+        }
         // close() sets CLOSED before it drains the queue: either the drain saw this request or we see CLOSED here.
         if (state.get() == CLOSED) {
             request.future.completeExceptionally(closedException());
