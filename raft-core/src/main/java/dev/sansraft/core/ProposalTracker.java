@@ -1,10 +1,7 @@
 package dev.sansraft.core;
 
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Proposals this node accepted as leader and whose fate is not known yet, by index. Each ends in exactly one way:
@@ -19,29 +16,61 @@ import java.util.TreeMap;
  *
  * <p>The bytes of tracked proposals drive {@code maxUncommittedBytes} back-pressure. Proposals from an earlier
  * leadership still count until resolved, which errs towards refusing work.
+ *
+ * <p>Layout: one record per proposal in parallel primitive arrays, slots {@code [head, tail)}, ordered by index and,
+ * at one index, by acceptance. A leader accepts at ascending indexes and entries are applied in index order, so the
+ * common case appends at the tail and resolves at the head without allocating; a proposal below the tail (one left
+ * from an earlier leadership) is inserted in place. Invariant: {@code indexes} is non-decreasing over the slots.
  */
 final class ProposalTracker {
 
-    private record Pending(long correlationId, long index, long term, long sizeBytes) {
-    }
+    private static final int INITIAL_CAPACITY = 64;
 
-    private final TreeMap<Long, List<Pending>> byIndex = new TreeMap<>();
-    /** How many pending proposals each term has, so the common case (nothing from older terms) costs nothing. */
-    private final TreeMap<Long, Integer> countByTerm = new TreeMap<>();
+    private long[] correlationIds = new long[INITIAL_CAPACITY];
+    private long[] indexes = new long[INITIAL_CAPACITY];
+    private long[] terms = new long[INITIAL_CAPACITY];
+    private long[] sizes = new long[INITIAL_CAPACITY];
+    private int head;
+    private int tail;
     private long bytes;
+    /**
+     * How many pending proposals each term has, so the common case (nothing from older terms) costs nothing; a
+     * handful of terms at most, so a short unsorted array.
+     */
+    private long[] countedTerms = new long[4];
+    private int[] termCounts = new int[4];
+    private int termsCounted;
 
     long bytes() {
         return bytes;
     }
 
     boolean isEmpty() {
-        return byIndex.isEmpty();
+        return head == tail;
     }
 
     void accepted(long correlationId, LogEntry entry) {
-        byIndex.computeIfAbsent(entry.index(), i -> new ArrayList<>(1))
-                .add(new Pending(correlationId, entry.index(), entry.term(), entry.sizeBytes()));
-        countByTerm.merge(entry.term(), 1, Integer::sum);
+        long index = entry.index();
+        int slot;
+        if (head == tail || index >= indexes[tail - 1]) {
+            makeRoomAtTail();
+            slot = tail;
+        } else {
+            // Below a proposal of an earlier leadership: after every one at or below its index, before the rest.
+            makeRoomAtTail();
+            slot = upperBound(index);
+            int moved = tail - slot;
+            System.arraycopy(correlationIds, slot, correlationIds, slot + 1, moved);
+            System.arraycopy(indexes, slot, indexes, slot + 1, moved);
+            System.arraycopy(terms, slot, terms, slot + 1, moved);
+            System.arraycopy(sizes, slot, sizes, slot + 1, moved);
+        }
+        correlationIds[slot] = correlationId;
+        indexes[slot] = index;
+        terms[slot] = entry.term();
+        sizes[slot] = entry.sizeBytes();
+        tail++;
+        countTerm(entry.term(), 1);
         bytes += entry.sizeBytes();
     }
 
@@ -52,25 +81,20 @@ final class ProposalTracker {
      * than held, with their bytes, until something else is committed at their index.
      */
     void committed(long commitIndex, long commitTerm, List<Action> out) {
-        if (countByTerm.isEmpty() || countByTerm.firstKey() >= commitTerm) {
+        if (!hasTermBelow(commitTerm)) {
             return;
         }
-        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.tailMap(commitIndex, false).entrySet().iterator();
-        while (it.hasNext()) {
-            List<Pending> atIndex = it.next().getValue();
-            Iterator<Pending> ps = atIndex.iterator();
-            while (ps.hasNext()) {
-                Pending p = ps.next();
-                if (p.term() < commitTerm) {
-                    ps.remove();
-                    forget(p);
-                    out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-                }
-            }
-            if (atIndex.isEmpty()) {
-                it.remove();
+        int kept = upperBound(commitIndex);
+        for (int i = kept; i < tail; i++) {
+            if (terms[i] < commitTerm) {
+                forget(i);
+                out.add(new Action.ProposalDropped(correlationIds[i], indexes[i], terms[i]));
+            } else {
+                moveSlot(i, kept++);
             }
         }
+        tail = kept;
+        resetIfEmpty();
     }
 
     /**
@@ -80,44 +104,126 @@ final class ProposalTracker {
      * others this node cannot tell whether they took effect, and reports so.
      */
     void coveredBySnapshot(long snapshotIndex, long snapshotTerm, List<Action> out) {
-        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.headMap(snapshotIndex, true).entrySet().iterator();
-        while (it.hasNext()) {
-            for (Pending p : it.next().getValue()) {
-                forget(p);
-                out.add(p.term() > snapshotTerm ? new Action.ProposalDropped(p.correlationId(), p.index(), p.term())
-                        : new Action.ProposalUnknown(p.correlationId(), p.index(), p.term()));
-            }
-            it.remove();
+        while (head < tail && indexes[head] <= snapshotIndex) {
+            forget(head);
+            out.add(terms[head] > snapshotTerm
+                    ? new Action.ProposalDropped(correlationIds[head], indexes[head], terms[head])
+                    : new Action.ProposalUnknown(correlationIds[head], indexes[head], terms[head]));
+            head++;
         }
-    }
-
-    private void forget(Pending p) {
-        bytes -= p.sizeBytes();
-        countByTerm.computeIfPresent(p.term(), (t, n) -> n == 1 ? null : n - 1);
+        resetIfEmpty();
     }
 
     /** Resolves the proposals at the indexes of {@code applied}: those whose term differs were dropped. */
     void applied(List<LogEntry> applied, List<Action> out) {
-        if (byIndex.isEmpty()) {
+        if (head == tail) {
             return;
         }
         long first = applied.get(0).index();
         long last = applied.get(applied.size() - 1).index();
-        Iterator<Map.Entry<Long, List<Pending>>> it = byIndex.headMap(last, true).entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<Long, List<Pending>> e = it.next();
-            long index = e.getKey();
-            for (Pending p : e.getValue()) {
-                forget(p);
-                if (index < first) {
-                    throw new IllegalStateException("proposal " + p.correlationId() + " at " + index
-                            + " was skipped by an apply starting at " + first);
-                }
-                if (applied.get((int) (index - first)).term() != p.term()) {
-                    out.add(new Action.ProposalDropped(p.correlationId(), p.index(), p.term()));
-                }
+        while (head < tail && indexes[head] <= last) {
+            long index = indexes[head];
+            forget(head);
+            if (index < first) {
+                throw new IllegalStateException("proposal " + correlationIds[head] + " at " + index
+                        + " was skipped by an apply starting at " + first);
             }
-            it.remove();
+            if (applied.get((int) (index - first)).term() != terms[head]) {
+                out.add(new Action.ProposalDropped(correlationIds[head], index, terms[head]));
+            }
+            head++;
         }
+        resetIfEmpty();
+    }
+
+    private void forget(int slot) {
+        bytes -= sizes[slot];
+        countTerm(terms[slot], -1);
+    }
+
+    /** The first slot whose index is above {@code index}, or {@code tail}. */
+    private int upperBound(long index) {
+        int lo = head;
+        int hi = tail;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (indexes[mid] <= index) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private void moveSlot(int from, int to) {
+        if (from != to) {
+            correlationIds[to] = correlationIds[from];
+            indexes[to] = indexes[from];
+            terms[to] = terms[from];
+            sizes[to] = sizes[from];
+        }
+    }
+
+    /** Ensures slot {@code tail} exists: slides the slots down to 0 when the head has freed half, else grows. */
+    private void makeRoomAtTail() {
+        if (tail < indexes.length) {
+            return;
+        }
+        int count = tail - head;
+        if (head >= indexes.length / 2) {
+            System.arraycopy(correlationIds, head, correlationIds, 0, count);
+            System.arraycopy(indexes, head, indexes, 0, count);
+            System.arraycopy(terms, head, terms, 0, count);
+            System.arraycopy(sizes, head, sizes, 0, count);
+        } else {
+            int capacity = indexes.length * 2;
+            correlationIds = Arrays.copyOfRange(correlationIds, head, head + capacity);
+            indexes = Arrays.copyOfRange(indexes, head, head + capacity);
+            terms = Arrays.copyOfRange(terms, head, head + capacity);
+            sizes = Arrays.copyOfRange(sizes, head, head + capacity);
+        }
+        head = 0;
+        tail = count;
+    }
+
+    private void resetIfEmpty() {
+        if (head == tail) {
+            head = 0;
+            tail = 0;
+        }
+    }
+
+    private boolean hasTermBelow(long term) {
+        for (int i = 0; i < termsCounted; i++) {
+            if (countedTerms[i] < term) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void countTerm(long term, int delta) {
+        for (int i = 0; i < termsCounted; i++) {
+            if (countedTerms[i] == term) {
+                termCounts[i] += delta;
+                if (termCounts[i] == 0) {
+                    termsCounted--;
+                    countedTerms[i] = countedTerms[termsCounted];
+                    termCounts[i] = termCounts[termsCounted];
+                }
+                return;
+            }
+        }
+        if (delta < 0) {
+            throw new IllegalStateException("no pending proposal of term " + term + " to forget");
+        }
+        if (termsCounted == countedTerms.length) {
+            countedTerms = Arrays.copyOf(countedTerms, termsCounted * 2);
+            termCounts = Arrays.copyOf(termCounts, termsCounted * 2);
+        }
+        countedTerms[termsCounted] = term;
+        termCounts[termsCounted] = delta;
+        termsCounted++;
     }
 }
