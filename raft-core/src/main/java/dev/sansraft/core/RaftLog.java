@@ -126,7 +126,8 @@ final class RaftLog {
 
     /**
      * Entries in {@code [from, toExclusive)}, at most {@code maxCount} of them and at most {@code maxBytes} of them
-     * (but at least one when the range is non-empty).
+     * (but at least one when the range is non-empty). The list is immutable and exactly sized, so the records that
+     * carry it ({@link Message.AppendRequest}, {@link Action.Apply}) keep it without copying it again.
      */
     List<LogEntry> entries(long from, long toExclusive, int maxCount, long maxBytes) {
         long end = Math.min(toExclusive, from + maxCount);
@@ -137,28 +138,40 @@ final class RaftLog {
             throw new IllegalArgumentException("entries asked from " + from + ", compacted away (log starts after "
                     + compactedIndex + ")");
         }
-        List<LogEntry> out = new ArrayList<>((int) Math.min(end - from, 1024));
+        List<LogEntry> stored = List.of();
         long bytes = 0;
         if (from < recentOffset) {
             long storedEnd = Math.min(end, recentOffset);
-            List<LogEntry> stored = storage.entries(from, storedEnd, maxBytes);
+            stored = storage.entries(from, storedEnd, maxBytes);
             for (LogEntry e : stored) {
                 bytes += e.sizeBytes();
-                out.add(e);
             }
             if (from + stored.size() < storedEnd) {
-                return out; // the byte limit stopped the stored part
+                return List.copyOf(stored); // the byte limit stopped the stored part
             }
         }
-        for (long i = Math.max(from, recentOffset); i < end; i++) {
-            LogEntry e = recent.get((int) (i - recentOffset));
-            bytes += e.sizeBytes();
-            if (!out.isEmpty() && bytes > maxBytes) {
+        int firstRecent = (int) (Math.max(from, recentOffset) - recentOffset);
+        int limitRecent = (int) (end - recentOffset);
+        int endRecent = firstRecent;
+        while (endRecent < limitRecent) {
+            bytes += recent.get(endRecent).sizeBytes();
+            if ((!stored.isEmpty() || endRecent > firstRecent) && bytes > maxBytes) {
                 break;
             }
-            out.add(e);
+            endRecent++;
         }
-        return out;
+        if (endRecent == firstRecent) {
+            return List.copyOf(stored);
+        }
+        LogEntry[] out = new LogEntry[stored.size() + endRecent - firstRecent];
+        int n = 0;
+        for (LogEntry e : stored) {
+            out[n++] = e;
+        }
+        for (int i = firstRecent; i < endRecent; i++) {
+            out[n++] = recent.get(i);
+        }
+        return List.of(out);
     }
 
     /** Appends one entry the leader created. */
