@@ -180,14 +180,74 @@ final class EventLoop implements NodeScheduler.Body {
         inbox.offer(input);
     }
 
+    /** Queues like {@link #submit} without waking the loop; {@link #runHereOrWake()} must follow. */
+    void submitQuietly(Object input) {
+        inbox.offerQuietly(input);
+    }
+
+    /** Steps what was queued quietly: on the calling thread if the loop is idle, else by waking it. */
+    void runHereOrWake() {
+        inbox.runHereOrWake();
+    }
+
+    /**
+     * Queues {@code event} and, if the loop is idle, steps it on the calling thread at once: for the storage thread's
+     * {@code Persisted}, whose answer (a follower's append response, a leader's commit) is on every write's critical
+     * path. See {@link NodeScheduler.Stage#runHere()}.
+     */
+    void submitAndRunHere(Event event) {
+        inbox.offerAndRunHere(event);
+    }
+
+    /** The consumer to give the transport: {@link #receive}, and the burst calls of {@link InboundBurst}. */
+    InboundBurst inbound() {
+        return new InboundBurst() {
+            @Override
+            public void accept(Message message) {
+                receive(message);
+            }
+
+            @Override
+            public void acceptInBurst(Message message) {
+                receiveInBurst(message);
+            }
+
+            @Override
+            public void endOfBurst() {
+                endOfInboundBurst();
+            }
+        };
+    }
+
     /**
      * The transport's inbound consumer: queues a message addressed to this node, shedding its payload when the node
      * is full (see the class comment). Never blocks.
      */
     void receive(Message message) {
+        Object input = inboundInput(message);
+        if (input != null) {
+            inbox.offer(input);
+        }
+    }
+
+    /** As {@link #receive}, without waking the loop: {@link #endOfInboundBurst()} follows ({@link InboundBurst}). */
+    void receiveInBurst(Message message) {
+        Object input = inboundInput(message);
+        if (input != null) {
+            inbox.offerQuietly(input);
+        }
+    }
+
+    /** Steps the messages received in a burst on the calling thread if the loop is idle, else wakes it. */
+    void endOfInboundBurst() {
+        runHereOrWake();
+    }
+
+    /** What the loop queues for an inbound message; null to drop it. */
+    private Object inboundInput(Message message) {
         if (message.to() != nodeId) {
             log.debug("node {} drops a message addressed to node {}: {}", nodeId, message.to(), message);
-            return;
+            return null;
         }
         if (message instanceof Message.AppendRequest && !((Message.AppendRequest) message).entries().isEmpty()) {
             Message.AppendRequest a = (Message.AppendRequest) message;
@@ -196,23 +256,22 @@ final class EventLoop implements NodeScheduler.Body {
                 bytes += a.entries().get(i).sizeBytes();
             }
             if (budgets.backedUp() == null && budgets.inboundPayloads.tryAcquire(1, bytes)) {
-                inbox.offer(new InboundPayload(new Event.Receive(message), bytes));
-            } else {
-                counters.inboundPayloadsShed.incrementAndGet();
-                inbox.offer(new Event.Receive(new Message.AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(),
-                        a.prevLogTerm(), List.of(), a.leaderCommit(), a.round(), a.roundAwaited())));
+                return new InboundPayload(new Event.Receive(message), bytes);
             }
-        } else if (message instanceof Message.InstallSnapshot) {
+            counters.inboundPayloadsShed.incrementAndGet();
+            return new Event.Receive(new Message.AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(),
+                    a.prevLogTerm(), List.of(), a.leaderCommit(), a.round(), a.roundAwaited()));
+        }
+        if (message instanceof Message.InstallSnapshot) {
             long bytes = ((Message.InstallSnapshot) message).data().length;
             if (budgets.backedUp() == null && budgets.inboundPayloads.tryAcquire(1, bytes)) {
-                inbox.offer(new InboundPayload(new Event.Receive(message), bytes));
-            } else {
-                counters.inboundPayloadsShed.incrementAndGet();
-                log.debug("node {} sheds a snapshot chunk: it is full", nodeId);
+                return new InboundPayload(new Event.Receive(message), bytes);
             }
-        } else {
-            inbox.offer(new Event.Receive(message));
+            counters.inboundPayloadsShed.incrementAndGet();
+            log.debug("node {} sheds a snapshot chunk: it is full", nodeId);
+            return null;
         }
+        return new Event.Receive(message);
     }
 
     /** The core's status as of the last flushed batch. */

@@ -96,6 +96,20 @@ public interface NodeScheduler {
         /** Work was queued: make sure a round runs soon. Cheap when the stage is already busy. */
         void wake();
 
+        /**
+         * Work was queued by a thread that has nothing better to do right now: runs one round of this stage on the
+         * calling thread if no round is running, instead of handing the work to the stage's own thread. That saves a
+         * thread hand-off (a wake-up and a context switch) on a latency-critical path. Rounds still never overlap,
+         * and the stage is woken afterwards if work remains.
+         *
+         * @return false, having done nothing, when a round is running, the stage has stopped, the caller is the
+         *     stage's own thread, or the scheduler does not run rounds on other threads (the default); the caller
+         *     then calls {@link #wake()}
+         */
+        default boolean runHere() {
+            return false;
+        }
+
         /** No round starts after this; the rounds' consumer ends and {@link Body#exit()} runs. */
         void stop();
 

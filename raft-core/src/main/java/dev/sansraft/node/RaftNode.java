@@ -223,7 +223,7 @@ public final class RaftNode implements AutoCloseable {
         applier = new Applier(id, stateMachine, snapshots, listeners, counters, this::failStop,
                 this::closedException, appliedIndex);
         snapshotSender = new SnapshotSender(id, snapshotStore, transport, counters, nodeListeners, this::failStop);
-        storage = new StorageWriter(id, logStore, transport, snapshotWorker, snapshotSender, this::submitInternal,
+        storage = new StorageWriter(id, logStore, transport, snapshotWorker, snapshotSender, this::submitPersisted,
                 counters, nanoTime, this::failStop);
         EventLoop eventLoop = new EventLoop(id, core, transport, storage, applier, snapshotWorker, snapshotSender,
                 counters, budgets, nodeListeners, nanoTime, this::failStop, this::closedException);
@@ -232,11 +232,12 @@ public final class RaftNode implements AutoCloseable {
         nodeListeners.bind(scheduler);
         snapshotWorker.bind(scheduler);
         snapshotSender.bind(scheduler);
+        applier.onRequestsQueued(eventLoop::runHereOrWake);
         applier.bind(scheduler);
         storage.bind(scheduler);
         eventLoop.bind(scheduler);
         loop = eventLoop;
-        transport.start(eventLoop::receive);
+        transport.start(eventLoop.inbound());
         // The timer only wakes the loop; the loop steps as many ticks as the clock says have passed, so the core's
         // tick count keeps up with real time however late the timer or the loop runs. A lease read is safe only if
         // the leader's clock does not run slow (thesis §6.4.1).
@@ -291,7 +292,13 @@ public final class RaftNode implements AutoCloseable {
             request.future.completeExceptionally(refusal);
             return request.future;
         }
-        l.submit(request);
+        if (applier.isInRoundOnThisThread()) {
+            // A callback of a future the apply thread just completed: the round hands its requests over at its end.
+            l.submitQuietly(request);
+            applier.requestQueued();
+        } else {
+            l.submit(request);
+        }
         // close() sets CLOSED before it drains the queue: either the drain saw this request or we see CLOSED here.
         if (state.get() == CLOSED) {
             request.future.completeExceptionally(closedException());
@@ -321,6 +328,11 @@ public final class RaftNode implements AutoCloseable {
 
     private void submitInternal(Event event) {
         loop.submit(event);
+    }
+
+    /** The storage thread's report: stepped on that thread at once when the loop is idle (one hand-off less). */
+    private void submitPersisted(Event event) {
+        loop.submitAndRunHere(event);
     }
 
     /** {@return this node's id} */

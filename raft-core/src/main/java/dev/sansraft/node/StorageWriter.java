@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  * <p>Each round drains every queued {@link Batch}, performs its actions in order and then calls
  * {@link LogStore#sync()} once for all the log writes of the round; only after that sync returns does it post
  * {@link Event.Persisted}{@code (index, term, epoch)} of the round's newest {@link Action.AppendLog} back to the event
- * loop (action contract rule 2).
+ * loop (action contract rule 2), which steps it on this thread when it is idle ({@link NodeScheduler.Stage#runHere()}).
  * {@link LogStore#saveHardState} is durable when it returns, so a {@link Action.Send} queued after a
  * {@link Action.PersistHardState} goes out right after the save, before the round's log sync (rule 1; rule 3 lets
  * sends ignore log writes). Routing hard-state saves through this thread also keeps the store single-writer.
@@ -141,12 +141,14 @@ final class StorageWriter implements NodeScheduler.Body {
             counters.syncDuration.observe(syncNanos);
             counters.syncBatchEntries.observe(roundEntries);
             counters.storageSyncs.incrementAndGet();
-            if (lastAppend != null) {
-                LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
-                persistedSink.accept(new Event.Persisted(last.index(), last.term(), lastAppend.epoch()));
-            }
         }
+        // Before the Persisted report: the loop may step it on this thread at once, and must then already see these
+        // batches done (their queued-writes room given back, sends gated on their hard state released).
         completedSeq = lastSeq;
+        if (wroteLog && lastAppend != null) {
+            LogEntry last = lastAppend.entries().get(lastAppend.entries().size() - 1);
+            persistedSink.accept(new Event.Persisted(last.index(), last.term(), lastAppend.epoch()));
+        }
     }
 
     /** Carries out one action; true when it changed the log. */

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
@@ -20,6 +21,10 @@ import java.util.function.LongSupplier;
  * ({@link NodeScheduler.Body#hasWork()}) before it parks; a producer queues, then reads the flag. With both volatile,
  * at least one side sees the other (a Dekker-style handshake).
  *
+ * <p>{@link Stage#runHere()} runs a round on the calling thread when no round is running: the storage thread uses it
+ * to step the event loop with the {@code Persisted} it has just produced, saving the wake-up of the loop's thread on
+ * the path from a sync to the append answer (follower) or the commit (leader).
+ *
  * <p>Thread-safety: thread-safe.
  */
 public final class ThreadScheduler implements NodeScheduler, AutoCloseable {
@@ -28,6 +33,8 @@ public final class ThreadScheduler implements NodeScheduler, AutoCloseable {
 
     /** How long an idle stage parks at a time; a bound on how late it can notice a lost wake-up. */
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often a stopping stage checks whether a round on a caller's thread has ended. */
+    private static final long BORROWED_ROUND_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long JOIN_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
     private final LongSupplier clock;
@@ -84,10 +91,16 @@ public final class ThreadScheduler implements NodeScheduler, AutoCloseable {
         return t;
     }
 
-    /** One stage on its own thread, started at once (it parks until woken). */
+    /**
+     * One stage on its own thread, started at once (it parks until woken). A round runs while holding
+     * {@code running}, on the stage's thread or, through {@link #runHere()}, on a caller's: whoever takes the flag
+     * runs the round, so rounds never overlap, and the flag's release and acquisition order every round's effects
+     * before the next one's.
+     */
     private static final class ThreadStage implements Stage, Runnable {
         private final Body body;
         private final Thread thread;
+        private final AtomicBoolean running = new AtomicBoolean();
         private volatile boolean stopped;
         private volatile boolean sleeping;
 
@@ -101,12 +114,21 @@ public final class ThreadScheduler implements NodeScheduler, AutoCloseable {
         public void run() {
             try {
                 while (!stopped) {
-                    if (body.runRound()) {
-                        continue;
+                    if (running.compareAndSet(false, true)) {
+                        boolean worked;
+                        try {
+                            worked = body.runRound();
+                        } finally {
+                            running.set(false);
+                        }
+                        if (worked) {
+                            continue;
+                        }
                     }
                     sleeping = true;
                     try {
-                        if (!stopped && !body.hasWork()) {
+                        // A caller running a round here wakes this thread after it if work remains (runHere).
+                        if (!stopped && (running.get() || !body.hasWork())) {
                             LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                         }
                     } finally {
@@ -114,8 +136,32 @@ public final class ThreadScheduler implements NodeScheduler, AutoCloseable {
                     }
                 }
             } finally {
+                // A round on a caller's thread may still be running: exit only after it (and keep the flag, so that
+                // no round starts after exit).
+                while (!running.compareAndSet(false, true)) {
+                    LockSupport.parkNanos(this, BORROWED_ROUND_POLL_NANOS);
+                }
                 body.exit();
             }
+        }
+
+        @Override
+        public boolean runHere() {
+            if (stopped || Thread.currentThread() == thread || !running.compareAndSet(false, true)) {
+                return false;
+            }
+            try {
+                if (!stopped) {
+                    body.runRound();
+                }
+            } finally {
+                running.set(false);
+            }
+            // Work queued meanwhile, or more than one round's worth: the stage's own thread takes it on.
+            if (body.hasWork()) {
+                wake();
+            }
+            return true;
         }
 
         @Override

@@ -30,6 +30,31 @@ final class WorkQueue<T> {
         }
     }
 
+    /**
+     * Queues {@code item} and runs a round of the stage on the calling thread if none is running
+     * ({@link NodeScheduler.Stage#runHere()}), else wakes the stage as {@link #offer} does.
+     */
+    void offerAndRunHere(T item) {
+        queue.offer(item);
+        NodeScheduler.Stage s = stage;
+        if (s != null && !s.runHere()) {
+            s.wake();
+        }
+    }
+
+    /** Queues {@code item} without waking the stage; {@link #runHereOrWake()} must follow. */
+    void offerQuietly(T item) {
+        queue.offer(item);
+    }
+
+    /** Runs a round here if the stage is idle ({@link NodeScheduler.Stage#runHere()}), else wakes it. */
+    void runHereOrWake() {
+        NodeScheduler.Stage s = stage;
+        if (s != null && !s.runHere()) {
+            s.wake();
+        }
+    }
+
     /** No round takes anything after this; items still queued stay for {@link #poll}. */
     void stop() {
         stopping = true;

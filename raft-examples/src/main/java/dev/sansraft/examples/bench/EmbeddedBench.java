@@ -13,8 +13,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
 /**
@@ -27,7 +30,11 @@ import java.util.stream.Stream;
  *
  * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads]
  * [--concurrency 1,16,64,256] [--warmup-ms 2000] [--duration-ms 5000] [--value-size 100] [--runs 3]
- * [--jvm-options "-Xmx512m -XX:+UseParallelGC"] [--dir DIR]}
+ * [--jvm-options "-Xmx512m -XX:+UseParallelGC"] [--dir DIR] [--node-metrics true]}
+ *
+ * <p>With {@code --node-metrics true} each run also prints, per node, what its {@code RaftNode} metrics say about the
+ * run (warm-up included): event-loop batches and storage syncs per operation, mean sync time and entries per sync,
+ * messages per operation, and the mean propose-to-commit, commit-to-apply and read-index-round latencies.
  *
  * <p>Not thread-safe; a command-line tool.
  */
@@ -51,6 +58,7 @@ public final class EmbeddedBench {
         int runs = 3;
         List<String> jvmOptions = List.of("-Xmx512m");
         Path dir = null;
+        boolean nodeMetrics = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -62,6 +70,7 @@ public final class EmbeddedBench {
                 case "--runs" -> runs = Integer.parseInt(v);
                 case "--jvm-options" -> jvmOptions = List.of(v.trim().split("\\s+"));
                 case "--dir" -> dir = Path.of(v);
+                case "--node-metrics" -> nodeMetrics = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
@@ -87,9 +96,13 @@ public final class EmbeddedBench {
                 for (int c : concurrency) {
                     List<RunResult> results = new ArrayList<>();
                     for (int run = 0; run < runs; run++) {
+                        List<Map<String, Double>> before = nodeMetrics ? metrics(nodes) : null;
                         RunResult r = runOnce(nodes, op, c, warmupMillis, durationMillis, valueSize);
                         results.add(r);
                         out.printf(Locale.ROOT, "  run %d: %s%n", run + 1, r.render(op, c));
+                        if (nodeMetrics) {
+                            printNodeMetrics(out, before, metrics(nodes));
+                        }
                     }
                     out.printf(Locale.ROOT, "median: %s%n", RunResult.median(results).render(op, c));
                 }
@@ -128,6 +141,46 @@ public final class EmbeddedBench {
                 Long.parseLong(result[5]), Long.parseLong(result[6]), ops == 0 ? Double.NaN : cpu / 1e9 / ops * 1000);
     }
 
+    private static List<Map<String, Double>> metrics(List<Child> nodes) throws IOException {
+        List<Map<String, Double>> all = new ArrayList<>();
+        for (Child n : nodes) {
+            all.add(n.metrics());
+        }
+        return all;
+    }
+
+    /** One line per node: what its counters and histograms moved by over the run, per operation where it helps. */
+    private static void printNodeMetrics(PrintStream out, List<Map<String, Double>> before,
+                                         List<Map<String, Double>> after) {
+        for (int i = 0; i < after.size(); i++) {
+            Map<String, Double> b = before.get(i);
+            Map<String, Double> a = after.get(i);
+            ToDoubleFunction<String> d = name -> a.getOrDefault(name, 0.0) - b.getOrDefault(name, 0.0);
+            ToDoubleFunction<String> meanMicros = name -> {
+                double n = d.applyAsDouble(name + "_count");
+                return n == 0 ? 0 : d.applyAsDouble(name + "_sum") / n * 1e6;
+            };
+            double ops = Math.max(1, d.applyAsDouble("sansraft_proposals_total")
+                    + d.applyAsDouble("sansraft_reads_total"));
+            double entries = Math.max(1, d.applyAsDouble("sansraft_entries_applied_total"));
+            double per = a.get("sansraft_is_leader") == 1.0 ? ops : entries;
+            double syncs = d.applyAsDouble("sansraft_storage_syncs_total");
+            out.printf(Locale.ROOT, "    node %d%s: per %s: loop batches %.3f, loop events %.2f, syncs %.3f,"
+                            + " msgs sent %.3f, recv %.3f; sync %.0f us, %.1f entries/sync; propose->commit %.0f us,"
+                            + " commit->apply %.0f us, read round %.0f us%n", i + 1,
+                    a.get("sansraft_is_leader") == 1.0 ? " (leader)" : "", per == ops ? "op" : "entry",
+                    d.applyAsDouble("sansraft_event_loop_batches_total") / per,
+                    d.applyAsDouble("sansraft_event_loop_events_total") / per, syncs / per,
+                    d.applyAsDouble("sansraft_messages_sent_total") / per,
+                    d.applyAsDouble("sansraft_messages_received_total") / per,
+                    meanMicros.applyAsDouble("sansraft_storage_sync_duration_seconds"),
+                    syncs == 0 ? 0 : d.applyAsDouble("sansraft_storage_entries_written_total") / syncs,
+                    meanMicros.applyAsDouble("sansraft_propose_to_commit_seconds"),
+                    meanMicros.applyAsDouble("sansraft_commit_to_apply_seconds"),
+                    meanMicros.applyAsDouble("sansraft_read_index_round_seconds"));
+        }
+    }
+
     private static Child findLeader(List<Child> nodes) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() - deadline < 0) {
@@ -150,7 +203,7 @@ public final class EmbeddedBench {
                     (long) median(runs, r -> r.errors), median(runs, RunResult::cpuPerThousand));
         }
 
-        private static double median(List<RunResult> runs, java.util.function.ToDoubleFunction<RunResult> f) {
+        private static double median(List<RunResult> runs, ToDoubleFunction<RunResult> f) {
             double[] v = runs.stream().mapToDouble(f).sorted().toArray();
             return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }
@@ -227,6 +280,18 @@ public final class EmbeddedBench {
         String role() throws IOException {
             send("role");
             return expect("ROLE").substring(5);
+        }
+
+        Map<String, Double> metrics() throws IOException {
+            send("metrics");
+            Map<String, Double> m = new HashMap<>();
+            for (String word : expect("METRICS").substring(8).split(" ")) {
+                int eq = word.indexOf('=');
+                if (eq > 0) {
+                    m.put(word.substring(0, eq), Double.parseDouble(word.substring(eq + 1)));
+                }
+            }
+            return m;
         }
 
         long cpu() throws IOException {

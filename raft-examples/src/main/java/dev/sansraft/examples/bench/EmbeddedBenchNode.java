@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>{@code role} answers {@code ROLE <leader|follower|...>};</li>
  *   <li>{@code cpu} answers {@code CPU <nanoseconds of CPU this process has used>};</li>
+ *   <li>{@code metrics} answers {@code METRICS name=value ...}: the node's counters and, for each latency or size
+ *   histogram, its count and sum ({@code name_count}, {@code name_sum}), all cumulative since the node started;</li>
  *   <li>{@code load <writes|reads> <in flight> <warm-up ms> <measured ms> <value bytes>} runs a closed loop of that
  *   many operations in flight against this node, prints {@code MEASURING} when the measured window opens and
  *   {@code RESULT <ops> <window ns> <p50 ns> <p99 ns> <p999 ns> <errors> <CPU ns in the window>} when it closes;</li>
@@ -117,6 +119,7 @@ public final class EmbeddedBenchNode {
                     case "role" -> out.println("ROLE " + (node.status().role() == Role.LEADER ? "leader"
                             : node.status().role().name().toLowerCase(java.util.Locale.ROOT)));
                     case "cpu" -> out.println("CPU " + processCpuNanos());
+                    case "metrics" -> out.println("METRICS " + metricsLine(node));
                     case "load" -> out.println(load(node, words[1].equals("writes"), Integer.parseInt(words[2]),
                             Long.parseLong(words[3]), Long.parseLong(words[4]), Integer.parseInt(words[5]), out));
                     case "quit" -> {
@@ -137,6 +140,18 @@ public final class EmbeddedBenchNode {
             return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
         }
         throw new IllegalStateException("this JVM does not report process CPU time");
+    }
+
+    /** The node's counters and histogram counts and sums as {@code name=value} words, for {@code metrics}. */
+    static String metricsLine(RaftNode node) {
+        dev.sansraft.node.NodeMetrics m = node.metrics();
+        StringBuilder line = new StringBuilder();
+        m.values().forEach((name, value) -> line.append(name).append('=').append(value).append(' '));
+        for (dev.sansraft.node.HistogramSnapshot h : m.histograms()) {
+            line.append(h.name()).append("_count=").append(h.count()).append(' ')
+                    .append(h.name()).append("_sum=").append(h.sum()).append(' ');
+        }
+        return line.toString().trim();
     }
 
     /** Runs the closed loop and returns the RESULT line. */

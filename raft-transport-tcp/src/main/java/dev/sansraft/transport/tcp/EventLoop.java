@@ -1,6 +1,7 @@
 package dev.sansraft.transport.tcp;
 
 import dev.sansraft.core.Message;
+import dev.sansraft.node.InboundBurst;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,10 @@ final class EventLoop implements Runnable {
     private List<Connection> readingAgain = new ArrayList<>();
     private volatile boolean running = true;
     private Consumer<Message> consumer;
+    /** The consumer when it takes messages in bursts (see {@link InboundBurst}), else null. */
+    private InboundBurst burstConsumer;
+    /** Whether this round delivered a message the burst consumer has not yet been told the end of. */
+    private boolean burstOpen;
     private long now;
 
     EventLoop(TransportConfig config, Selector selector, ServerSocketChannel server, LiveCounters counters) {
@@ -154,6 +159,7 @@ final class EventLoop implements Runnable {
 
     void consumer(Consumer<Message> consumer) {
         this.consumer = consumer;
+        this.burstConsumer = consumer instanceof InboundBurst ? (InboundBurst) consumer : null;
     }
 
     @Override
@@ -173,8 +179,11 @@ final class EventLoop implements Runnable {
                 }
                 awake.set(true);
                 now = System.nanoTime();
+                // Before the sends are flushed: whatever the node answers at once to this burst goes out with them.
+                endBurst();
                 drainDirty();
                 drainReadAgain();
+                endBurst();
             }
         } catch (IOException | RuntimeException e) {
             log.error("node {}: transport selector loop failed; closing every connection", config.nodeId(), e);
@@ -326,14 +335,35 @@ final class EventLoop implements Runnable {
         inboundByPeer.remove(c.peerId(), c);
     }
 
-    /** Hands one decoded message to the node runtime. */
+    /**
+     * Hands one decoded message to the node runtime; to a burst consumer without waking it, since {@link #endBurst}
+     * follows in this round.
+     */
     void deliver(Message message) {
         counters.received.incrementAndGet();
         try {
-            consumer.accept(message);
+            if (burstConsumer != null) {
+                burstConsumer.acceptInBurst(message);
+                burstOpen = true;
+            } else {
+                consumer.accept(message);
+            }
         } catch (RuntimeException e) {
             // The consumer's contract forbids this; losing one message is safe for Raft, killing the loop is not.
             log.error("node {}: inbound consumer threw on {}", config.nodeId(), MessageCodec.describe(message), e);
+        }
+    }
+
+    /** Tells a burst consumer that this round's messages are delivered: it may step them on this thread now. */
+    private void endBurst() {
+        if (!burstOpen) {
+            return;
+        }
+        burstOpen = false;
+        try {
+            burstConsumer.endOfBurst();
+        } catch (RuntimeException e) {
+            log.error("node {}: inbound consumer threw at the end of a burst", config.nodeId(), e);
         }
     }
 

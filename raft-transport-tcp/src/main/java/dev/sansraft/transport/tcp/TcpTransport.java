@@ -65,7 +65,10 @@ import java.util.random.RandomGenerator;
  * <p>Receiving: frames are decoded on the selector thread and handed to the consumer given to {@link #start}, which
  * per the {@link Transport} contract must not block (it is called on the selector thread, in arrival order per
  * peer). Bytes that are not valid frames close only the connection they came on, with a log line; the other peers'
- * traffic and everything queued for them are unaffected.
+ * traffic and everything queued for them are unaffected. A consumer that is an {@link dev.sansraft.node.InboundBurst}
+ * (a {@code RaftNode}'s) gets the messages of one selector round without a wake-up each, then one
+ * {@code endOfBurst()} before the round's sends are flushed, so the node can step them on the selector thread and its
+ * answers leave in the same round.
  *
  * <p>Memory: per peer, at most {@code maxQueuedBytesPerPeer} of queued frames, a 256 KiB direct staging buffer and
  * one frame being written (kept for reuse up to 4 MiB); per accepted connection, a 1 KiB read buffer until its

@@ -68,6 +68,51 @@ class TcpTransportTest {
     }
 
     @Test
+    void aBurstConsumerGetsEveryMessageQuietlyAndIsToldEachBurstsEnd() {
+        ServerSocketChannel l1 = Loopback.bind();
+        ServerSocketChannel l2 = Loopback.bind();
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        dev.sansraft.node.InboundBurst burst = new dev.sansraft.node.InboundBurst() {
+            @Override
+            public void accept(Message message) {
+                events.add("woken " + message.term());
+            }
+
+            @Override
+            public void acceptInBurst(Message message) {
+                events.add("quiet " + message.term());
+            }
+
+            @Override
+            public void endOfBurst() {
+                events.add("end");
+            }
+        };
+        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(l2)).build();
+             TcpTransport t2 = Loopback.builder(2, l2).peer(1, Loopback.address(l1)).build()) {
+            t2.start(burst);
+            t1.start(m -> { });
+            for (int i = 0; i < 200; i++) {
+                t1.send(Loopback.heartbeat(1, 2, i));
+            }
+            Poll.until(() -> {
+                synchronized (events) {
+                    return events.stream().filter(e -> e.startsWith("quiet")).count() == 200
+                            && events.get(events.size() - 1).equals("end");
+                }
+            }, WAIT, () -> "events " + events.size());
+            synchronized (events) {
+                assertThat(events).as("never the waking accept").noneMatch(e -> e.startsWith("woken"));
+                for (int i = 1; i < events.size(); i++) {
+                    assertThat(events.get(i).equals("end") && events.get(i - 1).equals("end"))
+                            .as("an end follows messages of its burst, at %d of %s", i, events).isFalse();
+                }
+                assertThat(events.get(0)).as("the first event").startsWith("quiet");
+            }
+        }
+    }
+
+    @Test
     void messagesQueuedBeforeStartAreDelivered() {
         ServerSocketChannel l1 = Loopback.bind();
         ServerSocketChannel l2 = Loopback.bind();
