@@ -68,7 +68,7 @@ public final class InMemoryLog implements LogView {
             throw new IllegalArgumentException("range [" + fromIndex + ", " + toIndexExclusive
                     + ") is outside the log [" + firstIndex + ", " + (lastIndex() + 1) + ")");
         }
-        List<LogEntry> out = new ArrayList<>();
+        List<LogEntry> out = new ArrayList<>((int) Math.min(toIndexExclusive - fromIndex, 1024));
         long bytes = 0;
         for (long i = fromIndex; i < toIndexExclusive; i++) {
             LogEntry e = entries.get((int) (i - firstIndex));

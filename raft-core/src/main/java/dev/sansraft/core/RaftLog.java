@@ -4,13 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The core's view of its log: the entries the runtime has stored (read through a {@link LogView}) followed by an
- * unstable tail the core has appended but not yet seen {@link Event.Persisted} for. Also tracks the commit index,
- * the applied index, and the log writes still to be emitted as actions.
+ * The core's view of its log: the entries the runtime has stored (read through a {@link LogView}) followed by a
+ * recent tail held in memory: every entry the core has appended but not yet seen {@link Event.Persisted} for, and
+ * also those durable but not yet applied. Keeping the latter means that applying what was just committed, and
+ * replicating what was just written, does not read the storage back. Also tracks the commit index, the applied
+ * index, and the log writes still to be emitted as actions.
  *
- * <p>Indexes: stored entries are read for {@code index < unstableOffset}; {@code unstable} holds
- * {@code unstableOffset .. lastIndex}. The storage may physically hold more than {@code unstableOffset - 1} while a
- * truncation is in flight; those entries are never read.
+ * <p>Indexes: stored entries are read for {@code index < recentOffset}; {@code recent} holds
+ * {@code recentOffset .. lastIndex}, and {@code recentOffset > min(persistedIndex, appliedIndex)} (the entries up to
+ * there are released as soon as both indexes pass them, so the tail holds only what is not durable or not applied:
+ * after each step the latter is what is not committed). The storage holds the same entries below
+ * {@code recentOffset}, which is what makes reading either side give the same answer; it may physically hold more
+ * than {@code recentOffset - 1} while a truncation is in flight, and those entries are never read.
  *
  * <p>Compaction: the core never reads at or below {@code compactedIndex} (the last index a snapshot let it discard,
  * whose term it keeps), so the storage may drop those entries whenever it executes the {@link Action.CompactLog} or
@@ -24,8 +29,8 @@ import java.util.List;
 final class RaftLog {
 
     private final LogView storage;
-    private final ArrayList<LogEntry> unstable = new ArrayList<>();
-    private long unstableOffset;
+    private final ArrayList<LogEntry> recent = new ArrayList<>();
+    private long recentOffset;
     private long persistedIndex;
     private long unflushedFrom;
     private long pendingTruncate;
@@ -46,7 +51,7 @@ final class RaftLog {
     RaftLog(LogView storage, long snapshotIndex) {
         this.storage = storage;
         long last = storage.lastIndex();
-        this.unstableOffset = last + 1;
+        this.recentOffset = last + 1;
         this.unflushedFrom = last + 1;
         // Everything a runtime hands the core at creation is durable: that is the restart contract.
         this.persistedIndex = last;
@@ -67,7 +72,7 @@ final class RaftLog {
     }
 
     long lastIndex() {
-        return unstableOffset + unstable.size() - 1;
+        return recentOffset + recent.size() - 1;
     }
 
     long lastTerm() {
@@ -88,12 +93,12 @@ final class RaftLog {
 
     /** The term at {@code index}; 0 for index 0. */
     long term(long index) {
-        if (index >= unstableOffset) {
+        if (index >= recentOffset) {
             if (index > lastIndex()) {
                 throw new IllegalArgumentException("term asked for index " + index + " past the last index "
                         + lastIndex());
             }
-            return unstable.get((int) (index - unstableOffset)).term();
+            return recent.get((int) (index - recentOffset)).term();
         }
         if (index == compactedIndex) {
             return compactedTerm;
@@ -121,7 +126,8 @@ final class RaftLog {
 
     /**
      * Entries in {@code [from, toExclusive)}, at most {@code maxCount} of them and at most {@code maxBytes} of them
-     * (but at least one when the range is non-empty).
+     * (but at least one when the range is non-empty). The list is immutable and exactly sized, so the records that
+     * carry it ({@link Message.AppendRequest}, {@link Action.Apply}) keep it without copying it again.
      */
     List<LogEntry> entries(long from, long toExclusive, int maxCount, long maxBytes) {
         long end = Math.min(toExclusive, from + maxCount);
@@ -132,28 +138,40 @@ final class RaftLog {
             throw new IllegalArgumentException("entries asked from " + from + ", compacted away (log starts after "
                     + compactedIndex + ")");
         }
-        List<LogEntry> out = new ArrayList<>((int) Math.min(end - from, 1024));
+        List<LogEntry> stored = List.of();
         long bytes = 0;
-        if (from < unstableOffset) {
-            long storedEnd = Math.min(end, unstableOffset);
-            List<LogEntry> stored = storage.entries(from, storedEnd, maxBytes);
+        if (from < recentOffset) {
+            long storedEnd = Math.min(end, recentOffset);
+            stored = storage.entries(from, storedEnd, maxBytes);
             for (LogEntry e : stored) {
                 bytes += e.sizeBytes();
-                out.add(e);
             }
             if (from + stored.size() < storedEnd) {
-                return out; // the byte limit stopped the stored part
+                return List.copyOf(stored); // the byte limit stopped the stored part
             }
         }
-        for (long i = Math.max(from, unstableOffset); i < end; i++) {
-            LogEntry e = unstable.get((int) (i - unstableOffset));
-            bytes += e.sizeBytes();
-            if (!out.isEmpty() && bytes > maxBytes) {
+        int firstRecent = (int) (Math.max(from, recentOffset) - recentOffset);
+        int limitRecent = (int) (end - recentOffset);
+        int endRecent = firstRecent;
+        while (endRecent < limitRecent) {
+            bytes += recent.get(endRecent).sizeBytes();
+            if ((!stored.isEmpty() || endRecent > firstRecent) && bytes > maxBytes) {
                 break;
             }
-            out.add(e);
+            endRecent++;
         }
-        return out;
+        if (endRecent == firstRecent) {
+            return List.copyOf(stored);
+        }
+        LogEntry[] out = new LogEntry[stored.size() + endRecent - firstRecent];
+        int n = 0;
+        for (LogEntry e : stored) {
+            out[n++] = e;
+        }
+        for (int i = firstRecent; i < endRecent; i++) {
+            out[n++] = recent.get(i);
+        }
+        return List.of(out);
     }
 
     /** Appends one entry the leader created. */
@@ -162,7 +180,7 @@ final class RaftLog {
             throw new IllegalStateException("leader append at " + entry.index() + " does not follow last index "
                     + lastIndex());
         }
-        unstable.add(entry);
+        recent.add(entry);
     }
 
     /**
@@ -191,17 +209,17 @@ final class RaftLog {
             }
         }
         for (; i < entries.size(); i++) {
-            unstable.add(entries.get(i));
+            recent.add(entries.get(i));
         }
         return removedFrom;
     }
 
     private void truncateFrom(long index, long epoch) {
-        if (index >= unstableOffset) {
-            unstable.subList((int) (index - unstableOffset), unstable.size()).clear();
+        if (index >= recentOffset) {
+            recent.subList((int) (index - recentOffset), recent.size()).clear();
         } else {
-            unstable.clear();
-            unstableOffset = index;
+            recent.clear();
+            recentOffset = index;
         }
         if (index < unflushedFrom) {
             // Storage holds entries at or after index: they must go before the new ones are written.
@@ -227,7 +245,7 @@ final class RaftLog {
         }
         if (unflushedFrom <= lastIndex()) {
             out.add(new Action.AppendLog(
-                    unstable.subList((int) (unflushedFrom - unstableOffset), unstable.size()), epoch));
+                    recent.subList((int) (unflushedFrom - recentOffset), recent.size()), epoch));
             unflushedFrom = lastIndex() + 1;
         }
     }
@@ -248,12 +266,17 @@ final class RaftLog {
             return false;
         }
         persistedIndex = index;
-        if (index >= unstableOffset) {
-            // The storage now serves these entries; keep only the tail it may not hold yet.
-            unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
-            unstableOffset = index + 1;
-        }
+        releaseDurableAndApplied();
         return true;
+    }
+
+    /** Drops from memory the entries both durable and applied: the storage serves them from now on. */
+    private void releaseDurableAndApplied() {
+        long upTo = Math.min(persistedIndex, appliedIndex);
+        if (upTo >= recentOffset) {
+            recent.subList(0, (int) (upTo - recentOffset + 1)).clear();
+            recentOffset = upTo + 1;
+        }
     }
 
     /**
@@ -281,8 +304,8 @@ final class RaftLog {
         if (index <= commitIndex) {
             throw new IllegalStateException("reset to " + index + " at or below the commit index " + commitIndex);
         }
-        unstable.clear();
-        unstableOffset = index + 1;
+        recent.clear();
+        recentOffset = index + 1;
         unflushedFrom = index + 1;
         pendingTruncate = 0;
         pendingResetIndex = index;
@@ -313,6 +336,7 @@ final class RaftLog {
         }
         List<LogEntry> batch = entries(appliedIndex + 1, commitIndex + 1, Integer.MAX_VALUE, maxBytes);
         appliedIndex = batch.get(batch.size() - 1).index();
+        releaseDurableAndApplied();
         return batch;
     }
 

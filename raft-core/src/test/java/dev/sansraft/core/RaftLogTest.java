@@ -209,4 +209,50 @@ class RaftLogTest {
         assertThat(log.takeCommitted(1)).as("byte-limited, at least one").containsExactly(entry(4, 2));
         assertThat(log.takeCommitted(Long.MAX_VALUE)).containsExactly(entry(5, 2));
     }
+
+    @Test
+    void entriesDurableButNotAppliedAreServedFromMemoryAndReleasedOnceApplied() {
+        List<String> reads = new ArrayList<>();
+        LogView counting = new LogView() {
+            @Override
+            public long firstIndex() {
+                return storage.firstIndex();
+            }
+
+            @Override
+            public long lastIndex() {
+                return storage.lastIndex();
+            }
+
+            @Override
+            public long term(long index) {
+                return storage.term(index);
+            }
+
+            @Override
+            public List<LogEntry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
+                reads.add(fromIndex + ".." + toIndexExclusive);
+                return storage.entries(fromIndex, toIndexExclusive, maxBytes);
+            }
+        };
+        RaftLog l = new RaftLog(counting);
+        l.commitTo(5);
+        assertThat(l.takeCommitted(Long.MAX_VALUE)).hasSize(5);
+        assertThat(reads).as("what was stored at creation is read from the storage").containsExactly("1..6");
+        reads.clear();
+        l.appendLocal(entry(6, 3));
+        l.appendLocal(entry(7, 3));
+        List<Action> writes = new ArrayList<>();
+        l.flushWrites(writes, epoch);
+        storage.append(((Action.AppendLog) writes.get(0)).entries());
+        assertThat(l.persisted(7, 3, epoch)).isTrue();
+        l.commitTo(7);
+        assertThat(l.entries(6, 8, 100, Long.MAX_VALUE)).as("replicated after the write")
+                .containsExactly(entry(6, 3), entry(7, 3));
+        assertThat(l.takeCommitted(Long.MAX_VALUE)).as("applied after the write")
+                .containsExactly(entry(6, 3), entry(7, 3));
+        assertThat(reads).as("durable entries not yet applied come from memory").isEmpty();
+        assertThat(l.entries(6, 8, 100, Long.MAX_VALUE)).containsExactly(entry(6, 3), entry(7, 3));
+        assertThat(reads).as("durable and applied entries are released to the storage").containsExactly("6..8");
+    }
 }

@@ -35,7 +35,8 @@ import java.util.Locale;
  *
  * <p>CPU time is the benchmark thread's ({@link ThreadMXBean#getCurrentThreadCpuTime()}): garbage collection and the
  * JIT compiler run on other threads and do not count, but allocation itself does (the figure per CPU second of the
- * whole process, which counts them, is printed beside it). Each batch size gets two warm-up
+ * whole process, which counts them, is printed beside it, and so are the bytes the thread allocated per committed
+ * entry: unlike CPU time, that figure does not move with the load on a shared machine). Each batch size gets two warm-up
  * runs, then three measured runs on fresh clusters; it prints every run and their median.
  *
  * <p>Run from the repository root:
@@ -70,13 +71,17 @@ public final class CoreThroughputBench {
     }
 
     /** The outcome of one run. */
-    private record Result(long committed, long cpuNanos, long processCpuNanos) {
+    private record Result(long committed, long cpuNanos, long processCpuNanos, long allocatedBytes) {
         double perCpuSecond() {
             return committed / (cpuNanos / 1e9);
         }
 
         double perProcessCpuSecond() {
             return committed / (processCpuNanos / 1e9);
+        }
+
+        double bytesPerEntry() {
+            return allocatedBytes / (double) committed;
         }
     }
 
@@ -101,19 +106,23 @@ public final class CoreThroughputBench {
             }
             double[] figures = new double[RUNS];
             double[] processFigures = new double[RUNS];
+            double[] bytesPerEntry = new double[RUNS];
             StringBuilder each = new StringBuilder();
             for (int r = 0; r < RUNS; r++) {
                 Result result = run(entries, batch, payload, threads);
                 figures[r] = result.perCpuSecond();
                 processFigures[r] = result.perProcessCpuSecond();
+                bytesPerEntry[r] = result.bytesPerEntry();
                 each.append(String.format(Locale.ROOT, " %,.0f (%.3f CPU s; process %,.0f)", figures[r],
                         result.cpuNanos() / 1e9, processFigures[r]));
             }
             Arrays.sort(figures);
             Arrays.sort(processFigures);
+            Arrays.sort(bytesPerEntry);
             System.out.printf(Locale.ROOT, "3 cores, batch %d, %d B payloads, %,d entries: median %,.0f committed"
-                    + " entries/CPU s of the thread (%,.0f per process CPU s, GC and JIT included); runs:%s%n",
-                    batch, payloadBytes, entries, figures[RUNS / 2], processFigures[RUNS / 2], each);
+                    + " entries/CPU s of the thread (%,.0f per process CPU s, GC and JIT included; %.0f B allocated"
+                    + " per entry); runs:%s%n", batch, payloadBytes, entries, figures[RUNS / 2],
+                    processFigures[RUNS / 2], bytesPerEntry[RUNS / 2], each);
         }
     }
 
@@ -129,6 +138,7 @@ public final class CoreThroughputBench {
         long proposed = 0;
         long cpu0 = threads.getCurrentThreadCpuTime();
         long process0 = processCpuNanos();
+        long allocated0 = allocatedBytes(threads);
         while (!allApplied(nodes, target)) {
             if (proposed < entries && leader.core.lastLogIndex() - leader.core.commitIndex() < 2L * batch) {
                 int n = (int) Math.min(batch, entries - proposed);
@@ -142,6 +152,7 @@ public final class CoreThroughputBench {
         }
         long cpu = threads.getCurrentThreadCpuTime() - cpu0;
         long processCpu = processCpuNanos() - process0;
+        long allocated = allocatedBytes(threads) - allocated0;
         if (leader.core.role() != Role.LEADER) {
             throw new IllegalStateException("node " + leader.core.id() + " lost leadership during the run");
         }
@@ -151,13 +162,21 @@ public final class CoreThroughputBench {
                         + " entries to apply but reports applied index " + n.core.appliedIndex());
             }
         }
-        return new Result(leader.core.commitIndex() - start, cpu, processCpu);
+        return new Result(leader.core.commitIndex() - start, cpu, processCpu, allocated);
     }
 
     /** The whole process's CPU time, garbage collection and JIT compilation included; 0 if unavailable. */
     private static long processCpuNanos() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    /** The bytes this thread has allocated so far, or 0 if the JVM does not say. */
+    private static long allocatedBytes(ThreadMXBean threads) {
+        if (threads instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported()) {
+            return t.getThreadAllocatedBytes(Thread.currentThread().getId());
         }
         return 0;
     }

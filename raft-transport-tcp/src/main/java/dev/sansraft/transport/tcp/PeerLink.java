@@ -64,6 +64,11 @@ final class PeerLink implements EventLoop.Connection {
     private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicInteger queuedMessages = new AtomicInteger();
+    /**
+     * Messages taken off the queue into the batch being written, published by the selector thread for
+     * {@link TcpTransport#counters()}: a batch of small frames to a peer that stopped reading can hold thousands.
+     */
+    private volatile int batchedMessages;
     /** Frame bytes of the snapshot chunks among the queued messages. */
     private final AtomicLong queuedSnapshotBytes = new AtomicLong();
     /** True while the link is in the loop's dirty queue or will be flushed anyway (not ready, or waiting to write). */
@@ -99,6 +104,11 @@ final class PeerLink implements EventLoop.Connection {
 
     int queuedMessages() {
         return queuedMessages.get();
+    }
+
+    /** Messages in the batch being written (encoded, not yet all on the socket). */
+    int batchedMessages() {
+        return batchedMessages;
     }
 
     long queuedSnapshotBytes() {
@@ -336,6 +346,8 @@ final class PeerLink implements EventLoop.Connection {
                 return;
             }
             queue.poll();
+            // Counted in the batch before it leaves the queue's count, so a reader never misses it.
+            batchedMessages = out.batchMessages();
             queuedBytes.addAndGet(-size);
             queuedMessages.decrementAndGet();
             unqueueChunk(message instanceof InstallSnapshot, size);
@@ -357,6 +369,7 @@ final class PeerLink implements EventLoop.Connection {
             loop.counters.bytesSent.addAndGet(before - out.pendingBytes());
             if (done) {
                 loop.counters.sent.addAndGet(messages);
+                batchedMessages = 0;
             }
             setWriteInterest(!done);
             return done;
@@ -428,6 +441,7 @@ final class PeerLink implements EventLoop.Connection {
         if (lost > 0) {
             loop.counters.dropped.addAndGet(lost);
         }
+        batchedMessages = 0;
         if (channel != null) {
             if (key != null) {
                 key.cancel();

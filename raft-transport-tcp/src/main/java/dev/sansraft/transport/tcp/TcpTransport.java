@@ -154,7 +154,7 @@ public final class TcpTransport implements Transport {
         long messages = 0;
         long bytes = 0;
         for (PeerLink link : loop.links()) {
-            messages += link.queuedMessages();
+            messages += link.queuedMessages() + link.batchedMessages();
             bytes += link.queuedBytes();
         }
         return counters.snapshot(messages, bytes);

@@ -25,7 +25,8 @@ package dev.sansraft.transport.tcp;
  *                               node, a handshake that timed out, too many connections awaiting their handshake
  *                               (each also logged and reported to the refusal listener)
  * @param connectionsEstablished outbound connections that completed the handshake
- * @param queuedMessages         messages waiting in the outbound queues now, summed over peers
+ * @param queuedMessages         messages waiting in the outbound queues or in the batch being written now, summed
+ *                               over peers
  * @param queuedBytes            frame bytes waiting in the outbound queues now, summed over peers
  * @param snapshotChunksDropped  snapshot chunks refused because their peer already had
  *                               {@code maxQueuedSnapshotBytesPerPeer} of chunks queued (back-pressure on a snapshot

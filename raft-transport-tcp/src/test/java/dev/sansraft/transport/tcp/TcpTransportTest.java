@@ -447,8 +447,14 @@ class TcpTransportTest {
                 assertThat(c.queuedBytes()).as("peer 2's queue is at most full, plus the heartbeats")
                         .isLessThanOrEqualTo(maxQueued + (long) heartbeats * PeerLink.SMALL_FRAME_BYTES);
                 assertThat(c.messagesDropped()).as("overflow is dropped and counted: %s", c).isPositive();
-                assertThat(offered - accounted(c)).as("messages unaccounted for (only the batch being written): %s", c)
-                        .isBetween(0L, 8L);
+                // The selector may be moving heartbeats from the queue into the batch (a batch of small frames can
+                // hold thousands): a reader can count one twice for that instant, never miss one.
+                int offeredInAll = offered;
+                Poll.until(() -> {
+                    long unaccounted = offeredInAll - accounted(t1.counters());
+                    return unaccounted >= 0 && unaccounted <= 8;
+                }, WAIT, () -> "messages unaccounted for (at most the few in flight between counters): "
+                        + (offeredInAll - accounted(t1.counters())) + ", " + t1.counters());
                 assertThat(inbox3.roundsFrom(1)).as("peer 3 got everything, in order")
                         .isEqualTo(LongStream.rangeClosed(1, 3_000).boxed().toList());
             }
