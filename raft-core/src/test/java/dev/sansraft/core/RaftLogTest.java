@@ -213,7 +213,51 @@ class RaftLogTest {
     @Test
     void entriesDurableButNotAppliedAreServedFromMemoryAndReleasedOnceApplied() {
         List<String> reads = new ArrayList<>();
-        LogView counting = new LogView() {
+        LogView counting = readCounting(reads);
+        RaftLog l = new RaftLog(counting);
+        l.commitTo(5);
+        assertThat(l.takeCommitted(Long.MAX_VALUE)).hasSize(5);
+        assertThat(reads).as("what was stored at creation is read from the storage").containsExactly("1..6");
+        reads.clear();
+        l.appendLocal(entry(6, 3));
+        l.appendLocal(entry(7, 3));
+        List<Action> writes = new ArrayList<>();
+        l.flushWrites(writes, epoch);
+        storage.append(((Action.AppendLog) writes.get(0)).entries());
+        assertThat(l.persisted(7, 3, epoch)).isTrue();
+        l.commitTo(7);
+        assertThat(l.entries(6, 8, 100, Long.MAX_VALUE)).as("replicated after the write")
+                .containsExactly(entry(6, 3), entry(7, 3));
+        assertThat(l.takeCommitted(Long.MAX_VALUE)).as("applied after the write")
+                .containsExactly(entry(6, 3), entry(7, 3));
+        assertThat(reads).as("durable entries not yet applied come from memory").isEmpty();
+        assertThat(l.entries(6, 8, 100, Long.MAX_VALUE)).containsExactly(entry(6, 3), entry(7, 3));
+        assertThat(reads).as("durable and applied entries are released to the storage").containsExactly("6..8");
+    }
+
+    @Test
+    void anEntryAppliedBeforeItIsDurableIsReleasedToTheStorageAtItsPersisted() {
+        // A follower may apply an entry the leader reports committed before its own write of it completes: the
+        // entry is durable on a majority. Memory must then let it go at the Persisted report, not at some later apply.
+        List<String> reads = new ArrayList<>();
+        RaftLog l = new RaftLog(readCounting(reads));
+        l.commitTo(5);
+        l.takeCommitted(Long.MAX_VALUE);
+        l.appendFromLeader(List.of(entry(6, 3)), epoch);
+        List<Action> writes = new ArrayList<>();
+        l.flushWrites(writes, epoch);
+        l.commitTo(6);
+        assertThat(l.takeCommitted(Long.MAX_VALUE)).as("applied before it is durable").containsExactly(entry(6, 3));
+        storage.append(((Action.AppendLog) writes.get(0)).entries());
+        assertThat(l.persisted(6, 3, epoch)).isTrue();
+        reads.clear();
+        assertThat(l.entries(6, 7, 100, Long.MAX_VALUE)).containsExactly(entry(6, 3));
+        assertThat(reads).as("the one entry both durable and applied is read from the storage now").containsExactly("6..7");
+    }
+
+    /** The test's storage, recording every range the log reads from it. */
+    private LogView readCounting(List<String> reads) {
+        return new LogView() {
             @Override
             public long firstIndex() {
                 return storage.firstIndex();
@@ -235,24 +279,5 @@ class RaftLogTest {
                 return storage.entries(fromIndex, toIndexExclusive, maxBytes);
             }
         };
-        RaftLog l = new RaftLog(counting);
-        l.commitTo(5);
-        assertThat(l.takeCommitted(Long.MAX_VALUE)).hasSize(5);
-        assertThat(reads).as("what was stored at creation is read from the storage").containsExactly("1..6");
-        reads.clear();
-        l.appendLocal(entry(6, 3));
-        l.appendLocal(entry(7, 3));
-        List<Action> writes = new ArrayList<>();
-        l.flushWrites(writes, epoch);
-        storage.append(((Action.AppendLog) writes.get(0)).entries());
-        assertThat(l.persisted(7, 3, epoch)).isTrue();
-        l.commitTo(7);
-        assertThat(l.entries(6, 8, 100, Long.MAX_VALUE)).as("replicated after the write")
-                .containsExactly(entry(6, 3), entry(7, 3));
-        assertThat(l.takeCommitted(Long.MAX_VALUE)).as("applied after the write")
-                .containsExactly(entry(6, 3), entry(7, 3));
-        assertThat(reads).as("durable entries not yet applied come from memory").isEmpty();
-        assertThat(l.entries(6, 8, 100, Long.MAX_VALUE)).containsExactly(entry(6, 3), entry(7, 3));
-        assertThat(reads).as("durable and applied entries are released to the storage").containsExactly("6..8");
     }
 }
