@@ -29,12 +29,15 @@ import java.util.zip.CRC32C;
  *   <li>{@link #append} and {@link #truncateSuffix} write to the OS page cache and are visible to readers at once;
  *       {@link #sync()} forces them with {@code FileChannel.force}. File creations and deletions are followed by a
  *       directory fsync before the store relies on them.</li>
+ *   <li>Preallocation: the newest segment's file is kept zero-filled and forced ahead of its data, one chunk
+ *       ({@link FileLogStoreBuilder#preallocateBytes}) at a time, so that the force of a {@code sync()} never has to
+ *       commit a file-size change; sealed segments end exactly at their footer.</li>
  *   <li>Group commit: concurrent {@code sync()} callers share one force; a caller whose writes a finished force
  *       already covered returns without forcing again.</li>
  *   <li>Fail-stop: after any I/O error on a write or a force, every later write and sync throws. A failed force is
  *       never retried, since the kernel may have dropped the dirty pages it failed to write.</li>
- *   <li>Recovery on open cuts a torn final record but fails with {@link CorruptLogException} on damage a crash
- *       cannot explain; the store holds its directory's lock ({@link StoreLockedException}) until closed.</li>
+ *   <li>Recovery on open cuts a torn final record (and, silently, the preallocated zeros after the last record) but
+ *       fails with {@link CorruptLogException} on damage a crash cannot explain; the store holds its directory's lock ({@link StoreLockedException}) until closed.</li>
  *   <li>{@link #compactPrefix} first syncs the log, then durably records the new first index and the term before
  *       it, then deletes the segments that only held compacted entries.</li>
  *   <li>{@link #resetTo} durably records the new start and the id below which every segment file is dead, then
@@ -66,6 +69,10 @@ public final class FileLogStore implements LogStore {
     /** Package-private so that tests can see callers queued behind an in-flight force. */
     final ReentrantLock syncLock = new ReentrantLock();
     private final ByteBuffer writeBuffer;
+    /** Zeros written ahead of the tail's data end, one chunk at a time; {@code null} when preallocation is off. */
+    private final ByteBuffer preallocationZeros;
+    /** Bytes of a torn record (not preallocated zeros) that recovery cut from the newest segment on open. */
+    private final long tornBytesCutOnOpen;
     private final CRC32C crc = new CRC32C();
     private final RecentEntries recent = new RecentEntries();
 
@@ -91,6 +98,10 @@ public final class FileLogStore implements LogStore {
         this.lock = lock;
         this.stateFile = stateFile;
         this.writeBuffer = ByteBuffer.allocateDirect(b.writeBufferBytes());
+        // A chunk never exceeds the segment size, so that preallocation never runs past it (and offsets stay ints).
+        int chunk = (int) Math.min(b.preallocateBytes(), b.segmentSizeBytes());
+        this.preallocationZeros = chunk == 0 ? null : ByteBuffer.allocateDirect(chunk);
+        this.tornBytesCutOnOpen = recovered.tornBytesCut();
         this.segments = recovered.segments().toArray(new Segment[0]);
         this.nextSegmentId = recovered.nextSegmentId();
         DurableState state = stateFile.current();
@@ -340,7 +351,10 @@ public final class FileLogStore implements LogStore {
         flush(seg);
     }
 
-    /** Writes the buffer at its file position, then publishes every record staged so far. */
+    /**
+     * Writes the buffer at its file position, preallocates the next chunk if the write went past the preallocated
+     * end, then publishes every record staged so far.
+     */
     private void flush(Segment seg) throws IOException {
         writeBuffer.flip();
         long pos = bufferFilePosition;
@@ -348,10 +362,36 @@ public final class FileLogStore implements LogStore {
             pos += seg.channel().write(writeBuffer, pos);
         }
         bufferFilePosition = pos;
+        preallocateAfter(seg, pos);
         writeBuffer.clear();
         seg.publish();
         writeSeq++;
         lastIndex = seg.lastIndex();
+    }
+
+    /**
+     * Keeps the tail's file zero-filled and forced ahead of its data end {@code dataEnd}, so that an append and its
+     * {@code force(false)} write into blocks the file already has and change no file size: then the fdatasync of a
+     * {@link #sync()} writes the data only, instead of also committing the file-system journal for the size change.
+     *
+     * <p>Only a flush that ended past the preallocated end pays, once per chunk: zeros from {@code dataEnd} to the
+     * next chunk boundary (at most one chunk, in one write), then one force, which also makes the just-written data
+     * durable. Preallocation stops at the segment size: records beyond it (only a single oversized record in an
+     * otherwise empty segment) grow the file as they are written, and the segment is sealed right after.
+     */
+    private void preallocateAfter(Segment seg, long dataEnd) throws IOException {
+        ByteBuffer zeros = preallocationZeros;
+        if (zeros == null || dataEnd <= seg.allocatedEnd() || dataEnd >= segmentSizeBytes) {
+            return;
+        }
+        long chunk = zeros.capacity();
+        long to = Math.min(segmentSizeBytes, (dataEnd / chunk + 1) * chunk);
+        seg.preallocate(dataEnd, to, zeros);
+    }
+
+    /** Bytes of a torn record that recovery cut from the newest segment when this store opened (0: a clean end). */
+    long tornBytesCutOnOpen() {
+        return tornBytesCutOnOpen;
     }
 
     /** The segment new records go to, creating one when the log has none or its newest is sealed. */

@@ -24,6 +24,7 @@ public final class FileLogStoreBuilder {
     private final Path dir;
     private long segmentSizeBytes = 64L << 20;
     private int writeBufferBytes = 1 << 20;
+    private int preallocateBytes = 1 << 20;
     private FileChannels channels = FileChannels.DEFAULT;
 
     FileLogStoreBuilder(Path dir) {
@@ -57,6 +58,25 @@ public final class FileLogStoreBuilder {
                     + bytes);
         }
         this.writeBufferBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Chunk by which the newest segment's file is zero-filled and forced ahead of its data, so that appends and their
+     * {@code sync()} (fdatasync) never change the file size and never pay for a file-system journal commit; 0
+     * disables it (for example on copy-on-write file systems, where overwriting zeros allocates new blocks anyway).
+     * Default 1 MiB: one extension writes at most this many zeros and forces once, a short pause on the write path
+     * every chunk instead of a journal commit on every sync. A chunk larger than the segment size is cut to it.
+     *
+     * @param bytes the chunk in bytes: 0, or in [4096, 64 MiB]
+     * @return this builder
+     */
+    public FileLogStoreBuilder preallocateBytes(int bytes) {
+        if (bytes != 0 && (bytes < 4096 || bytes > (64 << 20))) {
+            throw new IllegalArgumentException("preallocateBytes must be 0 (off) or in [4096, " + (64 << 20)
+                    + "], got " + bytes);
+        }
+        this.preallocateBytes = bytes;
         return this;
     }
 
@@ -121,6 +141,10 @@ public final class FileLogStoreBuilder {
 
     int writeBufferBytes() {
         return writeBufferBytes;
+    }
+
+    int preallocateBytes() {
+        return preallocateBytes;
     }
 
     FileChannels channels() {

@@ -21,6 +21,11 @@ import java.util.zip.CRC32C;
  * {@link #publish()}; readers use only published state ({@link #count()}, {@link #offset}) and positional reads on
  * {@link #channel()}, which never move a shared file position. Arrays are replaced, never shrunk, when they grow, so
  * a reader holding an older array still finds every published offset in it.
+ *
+ * <p>While the segment is the writable tail, its file may run past the data end into preallocated space: zeros
+ * that were written and forced ahead of the records ({@link #preallocate}), so that appending a record and forcing it
+ * with {@code force(false)} (fdatasync) never changes the file size and never has to commit file-system metadata.
+ * Sealing and truncating cut the file back, so a sealed segment ends exactly at its trailer.
  */
 final class Segment {
 
@@ -36,6 +41,11 @@ final class Segment {
     private int stagedCount;
     private volatile boolean sealed;
     private volatile boolean deleted;
+    /**
+     * Writer: the file is zero-filled and forced up to here, so records written below it change no file size (see
+     * {@link #preallocate}). At least the data end while the segment is writable.
+     */
+    private long allocatedEnd;
 
     private Segment(Path path, SegmentHeader header, FileChannel channel, SegmentFooter.Index index, boolean sealed) {
         this.path = path;
@@ -46,6 +56,8 @@ final class Segment {
         this.stagedCount = index.count();
         this.terms = new TermRuns(index.runs(), index.runCount());
         this.sealed = sealed;
+        // A recovered unsealed file ends at its data end: recovery cuts whatever follows the last record.
+        this.allocatedEnd = index.offsets()[index.count()];
     }
 
     /** The file name of segment {@code id}; ids are zero-padded so that names sort like ids. */
@@ -213,11 +225,50 @@ final class Segment {
         count = keep;
         terms.truncateFrom(fromIndex);
         sealed = false;
+        // Truncating (rather than zeroing the cut records in place) makes the cut durable through the file size, as
+        // before preallocation existed: nothing past the cut survives a crash, whatever pages were written back.
+        // The preallocated space goes with it; the next write past the cut preallocates afresh. Truncations are
+        // rare (a new leader overwriting a follower's uncommitted suffix), so the extra zero write does not matter.
         channel.truncate(offsets[keep]);
         channel.force(false);
+        allocatedEnd = offsets[keep];
     }
 
-    /** Writer: appends the footer after the last record and forces it, making the segment read-only. */
+    /** Writer: the end of the zero-filled, forced space (at least the data end while writable). */
+    long allocatedEnd() {
+        return allocatedEnd;
+    }
+
+    /**
+     * Writer: zero-fills the file from {@code from} (where the data just written ends, at or past the current
+     * allocated end) to {@code to} in one write, then forces data and size together, so that later records written
+     * below {@code to} and their fdatasync do not change the file size. Real zeros, not a sparse extension or an
+     * unwritten-extent {@code fallocate}: either would leave block allocation or extent conversion (file-system
+     * metadata) for the first write into each block.
+     *
+     * @param zeros a direct buffer of zeros, at least {@code to - from} bytes; its position and limit are reset
+     */
+    void preallocate(long from, long to, ByteBuffer zeros) throws IOException {
+        if (from < allocatedEnd || to <= from || to - from > zeros.capacity() || to > Integer.MAX_VALUE) {
+            throw new IllegalStateException("cannot preallocate " + path + " from " + from + " to " + to
+                    + " (allocated to " + allocatedEnd + ", zero buffer " + zeros.capacity()
+                    + " bytes; offsets must stay below " + Integer.MAX_VALUE + ")");
+        }
+        zeros.clear().limit((int) (to - from));
+        long pos = from;
+        while (zeros.hasRemaining()) {
+            pos += channel.write(zeros, pos);
+        }
+        channel.force(false);
+        allocatedEnd = to;
+    }
+
+    /**
+     * Writer: writes the footer after the last record, cuts the file right after its trailer (dropping any
+     * preallocated zeros, since recovery finds the trailer at the end of the file) and forces both, making the
+     * segment read-only. A crash before the force leaves at worst a footer followed by zeros or a torn footer,
+     * which recovery treats as a torn tail after the last record.
+     */
     void seal() throws IOException {
         int end = offsets[stagedCount];
         ByteBuffer footer = SegmentFooter.encode(offsets, stagedCount, terms, end);
@@ -225,7 +276,9 @@ final class Segment {
         while (footer.hasRemaining()) {
             pos += channel.write(footer, pos);
         }
+        channel.truncate(pos);
         channel.force(false);
+        allocatedEnd = pos;
         sealed = true;
     }
 

@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Sealed segments are loaded from their footers; only the last, unsealed segment is scanned record by record.
  * What a crash can leave behind is repaired: a torn final record (cut back to the last complete one), a segment file
- * whose creation was torn, segments that a compaction had already released. Everything else is corruption and fails
+ * whose creation was torn, segments that a compaction had already released. Zeros from the last record to the end of
+ * the newest segment are its preallocated space, a clean end: cut without a warning. Everything else is corruption and fails
  * the open with a {@link CorruptLogException}: a bad record followed by a valid one, a damaged sealed segment, a gap
  * between segments. Committed entries are never dropped to make a log openable.
  *
@@ -36,9 +37,13 @@ final class SegmentRecovery {
     private final int bufferBytes;
     private final CRC32C crc = new CRC32C();
     private boolean deletedFiles;
+    private long tornBytesCut;
 
-    /** Result of recovery: the live segments in index order, and the id the next new segment must use. */
-    record Result(List<Segment> segments, long nextSegmentId) {
+    /**
+     * Result of recovery: the live segments in index order, the id the next new segment must use, and how many bytes
+     * of a torn record were cut from the newest segment (0 when it ended cleanly, preallocated zeros included).
+     */
+    record Result(List<Segment> segments, long nextSegmentId, long tornBytesCut) {
     }
 
     private SegmentRecovery(Path dir, FileChannels channels, int bufferBytes) {
@@ -85,7 +90,7 @@ final class SegmentRecovery {
             if (deletedFiles) {
                 channels.syncDirectory(dir);
             }
-            return new Result(segments, nextId);
+            return new Result(segments, nextId, tornBytesCut);
         } catch (IOException | RuntimeException e) {
             for (Opened o : opened) {
                 closeQuietly(o.channel, e);
@@ -252,13 +257,25 @@ final class SegmentRecovery {
             expected++;
         }
         if (pos < o.size) {
-            long valid = findValidRecordAfter(w, pos, expected, o.size);
-            if (valid >= 0) {
-                throw new CorruptLogException(o.path, pos, RecordFormat.Flaw.describe(flaw)
-                        + ", but a valid record follows at offset " + valid + "; refusing to drop it");
+            // Only zeros, up to the end of the file: the writer's preallocated space (FORMAT.md), a clean end. A
+            // zero length is never a record (it is below LENGTH_OVERHEAD), but one zero field proves nothing about
+            // what follows, so every byte is checked: any non-zero byte makes this a torn or damaged tail, judged by
+            // the rules below exactly as without preallocation.
+            if (w.isZero(pos, o.size)) {
+                log.debug("{} ends at offset {} after index {}, followed by {} preallocated zero bytes", o.path, pos,
+                        expected - 1, o.size - pos);
+            } else {
+                long valid = findValidRecordAfter(w, pos, expected, o.size);
+                if (valid >= 0) {
+                    throw new CorruptLogException(o.path, pos, RecordFormat.Flaw.describe(flaw)
+                            + ", but a valid record follows at offset " + valid + "; refusing to drop it");
+                }
+                log.warn("cutting a torn tail of {} bytes from {} at offset {} ({}); last index is now {}",
+                        o.size - pos, o.path, pos, RecordFormat.Flaw.describe(flaw), expected - 1);
+                tornBytesCut = o.size - pos;
             }
-            log.warn("cutting a torn tail of {} bytes from {} at offset {} ({}); last index is now {}",
-                    o.size - pos, o.path, pos, RecordFormat.Flaw.describe(flaw), expected - 1);
+            // Both are cut, so that an open file always ends at its data end: the writer preallocates again from
+            // there, and never inherits space it did not write (a zero tail of any length is accepted here).
             o.channel.truncate(pos);
             o.channel.force(false);
         }
@@ -351,6 +368,31 @@ final class SegmentRecovery {
                 return RecordFormat.Flaw.SHORT;
             }
             return RecordFormat.check(buf, (int) (pos - start), expectedIndex, crc);
+        }
+
+        /** Whether every byte in {@code [from, to)} is zero; reads only what the window does not already hold. */
+        boolean isZero(long from, long to) throws IOException {
+            long p = from;
+            while (p < to) {
+                if (p < start || p >= start + buf.limit()) {
+                    if (!ensure(p, (int) Math.min(buf.capacity(), to - p))) {
+                        throw new IOException("file shorter than its size " + fileSize + " at offset " + p);
+                    }
+                }
+                int i = (int) (p - start);
+                int end = (int) Math.min(buf.limit(), to - start);
+                while (i + Long.BYTES <= end && buf.getLong(i) == 0) {
+                    i += Long.BYTES;
+                }
+                while (i < end && buf.get(i) == 0) {
+                    i++;
+                }
+                if (i < end) {
+                    return false;
+                }
+                p = start + end;
+            }
+            return true;
         }
 
         long term(long pos) {

@@ -126,8 +126,10 @@ class RestartCostTest {
                 long used = directoryBytes(dir);
                 maxSeen = Math.max(maxSeen, used);
                 // The retained records, plus one segment's worth (with its footer) of compacted records sharing the
-                // first retained segment, plus per-file framing, the state file and the lock file.
-                long bound = retainedBytes(store) + SEGMENT_BYTES + 4 * SEGMENT_BYTES / RecordFormat.HEADER_BYTES
+                // first retained segment, plus the newest segment's preallocated zeros (at most one chunk, which is
+                // never larger than a segment), plus per-file framing, the state file and the lock file.
+                long bound = retainedBytes(store) + SEGMENT_BYTES + SEGMENT_BYTES
+                        + 4 * SEGMENT_BYTES / RecordFormat.HEADER_BYTES
                         + LogDirs.segments(dir).size() * (SegmentHeader.BYTES + 64L) + 2 * StateFile.SLOT_BYTES + 64;
                 assertThat(used).as("cycle %d: %d segment files for [%d, %d]", cycle, LogDirs.segments(dir).size(),
                         store.firstIndex(), last).isLessThanOrEqualTo(bound);
