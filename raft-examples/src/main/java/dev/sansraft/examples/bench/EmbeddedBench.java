@@ -30,7 +30,11 @@ import java.util.stream.Stream;
  * {@code --jit-warmup-ms} of unmeasured load, because three JVMs sharing a small machine keep compiling the hot paths
  * for seconds; every run then has its own {@code --warmup-ms}.
  *
- * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads]
+ * <p>{@code reads} are linearizable ReadIndex reads (thesis §6.4: one heartbeat round per batch of reads);
+ * {@code lease-reads}, never run unless asked for, are the leader-lease reads of §6.4.1, linearizable only while
+ * clocks drift less than the lease allows.
+ *
+ * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads,lease-reads]
  * [--concurrency 1,16,64,256] [--jit-warmup-ms 10000] [--warmup-ms 2000] [--duration-ms 5000] [--value-size 100]
  * [--runs 3]
  * [--jvm-options "-Xmx512m -XX:+UseParallelGC"] [--dir DIR] [--node-metrics true]}
@@ -80,8 +84,8 @@ public final class EmbeddedBench {
             }
         }
         for (String op : ops) {
-            if (!op.equals("writes") && !op.equals("reads")) {
-                throw new IllegalArgumentException("--ops takes writes and/or reads, got " + op);
+            if (!op.equals("writes") && !op.equals("reads") && !op.equals("lease-reads")) {
+                throw new IllegalArgumentException("--ops takes writes, reads and/or lease-reads, got " + op);
             }
         }
         boolean ownDir = dir == null;
@@ -112,7 +116,7 @@ public final class EmbeddedBench {
                         results.add(r);
                         out.printf(Locale.ROOT, "  run %d: %s%n", run + 1, r.render(op, c));
                         if (nodeMetrics) {
-                            printNodeMetrics(out, before, metrics(nodes));
+                            printNodeMetrics(out, op.equals("writes"), before, metrics(nodes));
                         }
                     }
                     out.printf(Locale.ROOT, "median: %s%n", RunResult.median(results).render(op, c));
@@ -161,25 +165,31 @@ public final class EmbeddedBench {
     }
 
     /** One line per node: what its counters and histograms moved by over the run, per operation where it helps. */
-    private static void printNodeMetrics(PrintStream out, List<Map<String, Double>> before,
+    private static void printNodeMetrics(PrintStream out, boolean writes, List<Map<String, Double>> before,
                                          List<Map<String, Double>> after) {
+        double leaderOps = 1;
+        for (int i = 0; i < after.size(); i++) {
+            if (after.get(i).getOrDefault("sansraft_is_leader", 0.0) == 1.0) {
+                leaderOps = Math.max(1, delta(before.get(i), after.get(i), "sansraft_proposals_total")
+                        + delta(before.get(i), after.get(i), "sansraft_reads_total"));
+            }
+        }
         for (int i = 0; i < after.size(); i++) {
             Map<String, Double> b = before.get(i);
             Map<String, Double> a = after.get(i);
-            ToDoubleFunction<String> d = name -> a.getOrDefault(name, 0.0) - b.getOrDefault(name, 0.0);
+            ToDoubleFunction<String> d = name -> delta(b, a, name);
             ToDoubleFunction<String> meanMicros = name -> {
                 double n = d.applyAsDouble(name + "_count");
                 return n == 0 ? 0 : d.applyAsDouble(name + "_sum") / n * 1e6;
             };
-            double ops = Math.max(1, d.applyAsDouble("sansraft_proposals_total")
-                    + d.applyAsDouble("sansraft_reads_total"));
-            double entries = Math.max(1, d.applyAsDouble("sansraft_entries_applied_total"));
-            double per = a.get("sansraft_is_leader") == 1.0 ? ops : entries;
+            // A follower's work in a write run is per entry it applies; in a read run it is per read the leader served.
+            boolean perOp = a.get("sansraft_is_leader") == 1.0 || !writes;
+            double per = perOp ? leaderOps : Math.max(1, d.applyAsDouble("sansraft_entries_applied_total"));
             double syncs = d.applyAsDouble("sansraft_storage_syncs_total");
             out.printf(Locale.ROOT, "    node %d%s: per %s: loop batches %.3f, loop events %.2f, syncs %.3f,"
                             + " msgs sent %.3f, recv %.3f; sync %.0f us, %.1f entries/sync; propose->commit %.0f us,"
                             + " commit->apply %.0f us, read round %.0f us%n", i + 1,
-                    a.get("sansraft_is_leader") == 1.0 ? " (leader)" : "", per == ops ? "op" : "entry",
+                    a.get("sansraft_is_leader") == 1.0 ? " (leader)" : "", perOp ? "op" : "entry",
                     d.applyAsDouble("sansraft_event_loop_batches_total") / per,
                     d.applyAsDouble("sansraft_event_loop_events_total") / per, syncs / per,
                     d.applyAsDouble("sansraft_messages_sent_total") / per,
@@ -190,6 +200,10 @@ public final class EmbeddedBench {
                     meanMicros.applyAsDouble("sansraft_commit_to_apply_seconds"),
                     meanMicros.applyAsDouble("sansraft_read_index_round_seconds"));
         }
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        return after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0);
     }
 
     private static Child findLeader(List<Child> nodes) throws IOException, InterruptedException {
