@@ -20,7 +20,8 @@
 # Environment:
 #   SANSRAFT_JARS  space-separated label=path pairs (default: sansraft=raft-examples/target/raft-examples.jar)
 #   THREADS / CONNECTIONS / DURATION / WARMUP   wrk -t / -c / -d of the measured run, and -d of the warm-up
-#                  (defaults 2 / 64 / 10s / 5s)
+#                  (defaults 2 / 64 / 10s / 15s; the JVMs are still compiling hot paths after 5 s on 2 cores:
+#                  perf showed C2 compiler threads at ~16% of the CPU samples of a put run after a 10 s warm-up)
 #   KEYS           key space (default 1000: every key is written in the first seconds, so reads find them all)
 #   READ_TARGET    leader | follower: where reads go, for both systems (default leader)
 #   JAVA_OPTS      JVM options of each sansraft server (default -Xmx512m)
@@ -36,7 +37,7 @@ SANSRAFT_JARS=${SANSRAFT_JARS:-sansraft=raft-examples/target/raft-examples.jar}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-5s}
+WARMUP=${WARMUP:-15s}
 KEYS=${KEYS:-1000}
 READ_TARGET=${READ_TARGET:-leader}
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}

@@ -54,6 +54,9 @@ public final class RaftCore {
     private boolean roundPending;
     private final LeaseTracker lease = new LeaseTracker();
     private final ReadQueue reads = new ReadQueue();
+    /** {@link #status()}'s cache of {@code statusVoterIdsOf.allVoterIds()}, rebuilt when the membership changes. */
+    private Membership statusVoterIdsOf;
+    private List<Long> statusVoterIds;
     /** The leadership transfer under way, or null (thesis §3.10). */
     private LeadershipTransfer transfer;
     /** Set once this leader starts a transfer: no lease reads for the rest of its term (see VoteRequest). */
@@ -301,9 +304,14 @@ public final class RaftCore {
     /** {@return a snapshot of this node's state} */
     public RaftStatus status() {
         Membership membership = memberships.current();
+        if (membership != statusVoterIdsOf) {
+            // The runtime asks for a status after every batch; the membership almost never changes between two.
+            statusVoterIds = membership.allVoterIds();
+            statusVoterIdsOf = membership;
+        }
         List<PeerProgress> peerList = role == Role.LEADER ? List.of(replication.snapshot()) : List.of();
         return new RaftStatus(id, role, term, leaderId, log.commitIndex(), log.appliedIndex(), log.lastIndex(),
-                membership.allVoterIds(), peerList, snapshot == null ? 0 : snapshot.index(), membership,
+                statusVoterIds, peerList, snapshot == null ? 0 : snapshot.index(), membership,
                 transfer == null ? 0 : transfer.target);
     }
 

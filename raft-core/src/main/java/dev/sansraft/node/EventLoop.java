@@ -765,7 +765,7 @@ final class EventLoop implements NodeScheduler.Body {
         }
         inflight = trackedProposals + readsById.size();
         Membership membership = status.membership();
-        if (!membership.equals(knownMembership)) {
+        if (membership != knownMembership && !membership.equals(knownMembership)) {
             knownMembership = membership;
             membershipChanged(membership);
         }

@@ -26,10 +26,17 @@ import java.util.stream.Stream;
  * the leader's process, so that no client protocol is measured. For each operation (100-byte writes, linearizable
  * reads) and each number of operations in flight it prints ops/s, p50/p99/p999 latency and the CPU seconds per
  * 1,000 operations summed over all three processes, each process reading its own CPU time; every figure is the median
- * of {@code --runs} runs, each run's line printed too.
+ * of {@code --runs} runs, each run's line printed too. The first run of each operation is preceded by
+ * {@code --jit-warmup-ms} of unmeasured load, because three JVMs sharing a small machine keep compiling the hot paths
+ * for seconds; every run then has its own {@code --warmup-ms}.
  *
- * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads]
- * [--concurrency 1,16,64,256] [--warmup-ms 2000] [--duration-ms 5000] [--value-size 100] [--runs 3]
+ * <p>{@code reads} are linearizable ReadIndex reads (thesis §6.4: one heartbeat round per batch of reads);
+ * {@code lease-reads}, never run unless asked for, are the leader-lease reads of §6.4.1, linearizable only while
+ * clocks drift less than the lease allows.
+ *
+ * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads,lease-reads]
+ * [--concurrency 1,16,64,256] [--jit-warmup-ms 10000] [--warmup-ms 2000] [--duration-ms 5000] [--value-size 100]
+ * [--runs 3]
  * [--jvm-options "-Xmx512m -XX:+UseParallelGC"] [--dir DIR] [--node-metrics true]}
  *
  * <p>With {@code --node-metrics true} each run also prints, per node, what its {@code RaftNode} metrics say about the
@@ -53,6 +60,7 @@ public final class EmbeddedBench {
         List<String> ops = List.of("writes", "reads");
         int[] concurrency = {1, 16, 64, 256};
         long warmupMillis = 2_000;
+        long jitWarmupMillis = 10_000;
         long durationMillis = 5_000;
         int valueSize = 100;
         int runs = 3;
@@ -65,6 +73,7 @@ public final class EmbeddedBench {
                 case "--ops" -> ops = List.of(v.split(","));
                 case "--concurrency" -> concurrency = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--warmup-ms" -> warmupMillis = Long.parseLong(v);
+                case "--jit-warmup-ms" -> jitWarmupMillis = Long.parseLong(v);
                 case "--duration-ms" -> durationMillis = Long.parseLong(v);
                 case "--value-size" -> valueSize = Integer.parseInt(v);
                 case "--runs" -> runs = Integer.parseInt(v);
@@ -75,8 +84,8 @@ public final class EmbeddedBench {
             }
         }
         for (String op : ops) {
-            if (!op.equals("writes") && !op.equals("reads")) {
-                throw new IllegalArgumentException("--ops takes writes and/or reads, got " + op);
+            if (!op.equals("writes") && !op.equals("reads") && !op.equals("lease-reads")) {
+                throw new IllegalArgumentException("--ops takes writes, reads and/or lease-reads, got " + op);
             }
         }
         boolean ownDir = dir == null;
@@ -89,19 +98,25 @@ public final class EmbeddedBench {
                 nodes.add(Child.start(id, base.resolve("node-" + id), ports, jvmOptions));
             }
             out.printf(Locale.ROOT, "embedded bench: 3 JVMs on loopback (FileLogStore, fsync on; TcpTransport), load in"
-                    + " the leader's JVM, %d B values, %d ms warm-up + %d ms measured, median of %d runs; cpu = CPU s"
-                    + " per 1,000 ops summed over the 3 processes; JVM options %s; %d cores%n", valueSize, warmupMillis,
-                    durationMillis, runs, jvmOptions, Runtime.getRuntime().availableProcessors());
+                    + " the leader's JVM, %d B values, %d ms JIT warm-up per operation, then %d ms warm-up + %d ms"
+                    + " measured per run, median of %d runs; cpu = CPU s per 1,000 ops summed over the 3 processes;"
+                    + " JVM options %s; %d cores%n", valueSize, jitWarmupMillis, warmupMillis, durationMillis, runs,
+                    jvmOptions, Runtime.getRuntime().availableProcessors());
             for (String op : ops) {
+                boolean jitWarm = false;
                 for (int c : concurrency) {
                     List<RunResult> results = new ArrayList<>();
                     for (int run = 0; run < runs; run++) {
+                        // Three JVMs on two cores are still compiling the hot paths (C2) seconds into a load: measured
+                        // with a 2 s warm-up, compiler threads took ~45% of the CPU samples of the measured window.
+                        long warmup = jitWarm ? warmupMillis : warmupMillis + jitWarmupMillis;
+                        jitWarm = true;
                         List<Map<String, Double>> before = nodeMetrics ? metrics(nodes) : null;
-                        RunResult r = runOnce(nodes, op, c, warmupMillis, durationMillis, valueSize);
+                        RunResult r = runOnce(nodes, op, c, warmup, durationMillis, valueSize);
                         results.add(r);
                         out.printf(Locale.ROOT, "  run %d: %s%n", run + 1, r.render(op, c));
                         if (nodeMetrics) {
-                            printNodeMetrics(out, before, metrics(nodes));
+                            printNodeMetrics(out, op.equals("writes"), before, metrics(nodes));
                         }
                     }
                     out.printf(Locale.ROOT, "median: %s%n", RunResult.median(results).render(op, c));
@@ -150,25 +165,31 @@ public final class EmbeddedBench {
     }
 
     /** One line per node: what its counters and histograms moved by over the run, per operation where it helps. */
-    private static void printNodeMetrics(PrintStream out, List<Map<String, Double>> before,
+    private static void printNodeMetrics(PrintStream out, boolean writes, List<Map<String, Double>> before,
                                          List<Map<String, Double>> after) {
+        double leaderOps = 1;
+        for (int i = 0; i < after.size(); i++) {
+            if (after.get(i).getOrDefault("sansraft_is_leader", 0.0) == 1.0) {
+                leaderOps = Math.max(1, delta(before.get(i), after.get(i), "sansraft_proposals_total")
+                        + delta(before.get(i), after.get(i), "sansraft_reads_total"));
+            }
+        }
         for (int i = 0; i < after.size(); i++) {
             Map<String, Double> b = before.get(i);
             Map<String, Double> a = after.get(i);
-            ToDoubleFunction<String> d = name -> a.getOrDefault(name, 0.0) - b.getOrDefault(name, 0.0);
+            ToDoubleFunction<String> d = name -> delta(b, a, name);
             ToDoubleFunction<String> meanMicros = name -> {
                 double n = d.applyAsDouble(name + "_count");
                 return n == 0 ? 0 : d.applyAsDouble(name + "_sum") / n * 1e6;
             };
-            double ops = Math.max(1, d.applyAsDouble("sansraft_proposals_total")
-                    + d.applyAsDouble("sansraft_reads_total"));
-            double entries = Math.max(1, d.applyAsDouble("sansraft_entries_applied_total"));
-            double per = a.get("sansraft_is_leader") == 1.0 ? ops : entries;
+            // A follower's work in a write run is per entry it applies; in a read run it is per read the leader served.
+            boolean perOp = a.get("sansraft_is_leader") == 1.0 || !writes;
+            double per = perOp ? leaderOps : Math.max(1, d.applyAsDouble("sansraft_entries_applied_total"));
             double syncs = d.applyAsDouble("sansraft_storage_syncs_total");
             out.printf(Locale.ROOT, "    node %d%s: per %s: loop batches %.3f, loop events %.2f, syncs %.3f,"
                             + " msgs sent %.3f, recv %.3f; sync %.0f us, %.1f entries/sync; propose->commit %.0f us,"
                             + " commit->apply %.0f us, read round %.0f us%n", i + 1,
-                    a.get("sansraft_is_leader") == 1.0 ? " (leader)" : "", per == ops ? "op" : "entry",
+                    a.get("sansraft_is_leader") == 1.0 ? " (leader)" : "", perOp ? "op" : "entry",
                     d.applyAsDouble("sansraft_event_loop_batches_total") / per,
                     d.applyAsDouble("sansraft_event_loop_events_total") / per, syncs / per,
                     d.applyAsDouble("sansraft_messages_sent_total") / per,
@@ -179,6 +200,10 @@ public final class EmbeddedBench {
                     meanMicros.applyAsDouble("sansraft_commit_to_apply_seconds"),
                     meanMicros.applyAsDouble("sansraft_read_index_round_seconds"));
         }
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        return after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0);
     }
 
     private static Child findLeader(List<Child> nodes) throws IOException, InterruptedException {

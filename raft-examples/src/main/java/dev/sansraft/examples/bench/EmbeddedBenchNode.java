@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code cpu} answers {@code CPU <nanoseconds of CPU this process has used>};</li>
  *   <li>{@code metrics} answers {@code METRICS name=value ...}: the node's counters and, for each latency or size
  *   histogram, its count and sum ({@code name_count}, {@code name_sum}), all cumulative since the node started;</li>
- *   <li>{@code load <writes|reads> <in flight> <warm-up ms> <measured ms> <value bytes>} runs a closed loop of that
+ *   <li>{@code load <writes|reads|lease-reads> <in flight> <warm-up ms> <measured ms> <value bytes>} runs a closed loop of that
  *   many operations in flight against this node, prints {@code MEASURING} when the measured window opens and
  *   {@code RESULT <ops> <window ns> <p50 ns> <p99 ns> <p999 ns> <errors> <CPU ns in the window>} when it closes;</li>
  *   <li>{@code quit} stops the node and exits.</li>
@@ -120,7 +120,7 @@ public final class EmbeddedBenchNode {
                             : node.status().role().name().toLowerCase(java.util.Locale.ROOT)));
                     case "cpu" -> out.println("CPU " + processCpuNanos());
                     case "metrics" -> out.println("METRICS " + metricsLine(node));
-                    case "load" -> out.println(load(node, words[1].equals("writes"), Integer.parseInt(words[2]),
+                    case "load" -> out.println(load(node, Operation.of(words[1]), Integer.parseInt(words[2]),
                             Long.parseLong(words[3]), Long.parseLong(words[4]), Integer.parseInt(words[5]), out));
                     case "quit" -> {
                         return;
@@ -155,11 +155,11 @@ public final class EmbeddedBenchNode {
     }
 
     /** Runs the closed loop and returns the RESULT line. */
-    private static String load(RaftNode node, boolean writes, int inFlight, long warmupMillis, long measureMillis,
+    private static String load(RaftNode node, Operation operation, int inFlight, long warmupMillis, long measureMillis,
                                int valueBytes, PrintStream out) throws InterruptedException {
         byte[] value = new byte[valueBytes];
         ThreadLocalRandom.current().nextBytes(value);
-        ClosedLoop loop = new ClosedLoop(node, writes, inFlight, value);
+        ClosedLoop loop = new ClosedLoop(node, operation, inFlight, value);
         loop.start();
         Thread.sleep(warmupMillis);
         long cpu0 = processCpuNanos();
@@ -184,7 +184,7 @@ public final class EmbeddedBenchNode {
      */
     private static final class ClosedLoop {
         private final RaftNode node;
-        private final boolean writes;
+        private final Operation operation;
         private final byte[] value;
         private final LatencyHistogram[] histograms;
         private final CountDownLatch stopped;
@@ -197,9 +197,9 @@ public final class EmbeddedBenchNode {
         private volatile boolean measuring;
         private volatile boolean stop;
 
-        ClosedLoop(RaftNode node, boolean writes, int inFlight, byte[] value) {
+        ClosedLoop(RaftNode node, Operation operation, int inFlight, byte[] value) {
             this.node = node;
-            this.writes = writes;
+            this.operation = operation;
             this.value = value;
             this.histograms = new LatencyHistogram[inFlight];
             for (int i = 0; i < inFlight; i++) {
@@ -220,8 +220,11 @@ public final class EmbeddedBenchNode {
                 return;
             }
             long start = System.nanoTime();
-            CompletableFuture<byte[]> f = writes ? node.propose(value) : node.query(EMPTY,
-                    ReadConsistency.LINEARIZABLE);
+            CompletableFuture<byte[]> f = switch (operation) {
+                case WRITES -> node.propose(value);
+                case READS -> node.query(EMPTY, ReadConsistency.LINEARIZABLE);
+                case LEASE_READS -> node.query(EMPTY, ReadConsistency.LEASE);
+            };
             f.whenComplete((result, error) -> {
                 if (error != null) {
                     if (measuring) {
@@ -252,6 +255,21 @@ public final class EmbeddedBenchNode {
                 all.add(h);
             }
             return all;
+        }
+    }
+
+    /** What a closed loop issues: 100-byte proposals, ReadIndex reads, or lease reads (thesis §6.4.1). */
+    enum Operation {
+        WRITES, READS, LEASE_READS;
+
+        static Operation of(String name) {
+            return switch (name) {
+                case "writes" -> WRITES;
+                case "reads" -> READS;
+                case "lease-reads" -> LEASE_READS;
+                default -> throw new IllegalArgumentException("operation must be writes, reads or lease-reads, got "
+                        + name);
+            };
         }
     }
 }
