@@ -358,6 +358,34 @@ class PreallocationTest {
     }
 
     @Test
+    void aLargeBatchGrowsTheFileItselfAndTheNextSmallBatchPreallocatesAgain() throws IOException {
+        Path dir = tmp.resolve("log");
+        int chunk = 1 << 20;
+        // 40 records of 4 KiB: above the large-write threshold, and written in one buffer.
+        List<LogEntry> large = new ArrayList<>();
+        for (long i = 1; i <= 40; i++) {
+            large.add(entry(i, 1, 4096));
+        }
+        assertThat(dataEnd(large)).isGreaterThan(FileLogStore.LARGE_WRITE_BYTES);
+        try (FileLogStore store = FileLogStore.builder(dir).preallocateBytes(chunk).open()) {
+            Path segment = LogDirs.segments(dir).isEmpty() ? null : LogDirs.segments(dir).get(0);
+            assertThat(segment).as("no segment before the first append").isNull();
+            store.append(large);
+            store.sync();
+            segment = LogDirs.segments(dir).get(0);
+            assertThat(Files.size(segment)).as("no zeros after a large batch: they would double its writes")
+                    .isEqualTo(dataEnd(large));
+            List<LogEntry> all = new ArrayList<>(large);
+            all.add(entry(41, 1, 100));
+            store.append(all.subList(40, 41));
+            store.sync();
+            assertThat(Files.size(segment)).as("a small batch preallocates to the next chunk boundary")
+                    .isEqualTo(chunk);
+            assertThat(store.entries(1, 42, Long.MAX_VALUE)).isEqualTo(all);
+        }
+    }
+
+    @Test
     void withPreallocationOffTheTailEndsAtItsData() throws IOException {
         Path dir = tmp.resolve("log");
         List<LogEntry> model = batch(1, 50, 1, 90);
