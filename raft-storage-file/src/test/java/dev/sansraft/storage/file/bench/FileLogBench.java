@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * Throughput and open-time benchmark for {@link FileLogStore}, as a main class:
  * <ul>
  *   <li>append + {@code sync()} after every batch, for 100-byte and 4 KiB entries at 1, 16 and 256 entries per
- *       batch;</li>
+ *       batch, and three of these shapes again with the tail's preallocation off;</li>
  *   <li>1 MiB batches, next to a raw {@link FileChannel} loop that writes 1 MiB and forces it, and a raw streaming
  *       write with one force at the end;</li>
  *   <li>group commit: many client threads each wait until their single 100-byte entry is durable, while one writer
@@ -73,6 +73,10 @@ public final class FileLogBench {
                 cases.put("store " + size + " B x " + batch + " per batch, sync each", s -> batchCase(size, batch, s));
             }
         }
+        // The same shapes on a growing tail file: each sync's fdatasync then also commits the size change.
+        cases.put("store 100 B x 1, sync each, no prealloc", s -> batchCase(100, 1, s, false));
+        cases.put("store 100 B x 16, sync each, no prealloc", s -> batchCase(100, 16, s, false));
+        cases.put("store 4096 B x 256, sync each, no prealloc", s -> batchCase(4096, 256, s, false));
         cases.put("raw 100 B append+force(false)", s -> rawAppendForce(100, s));
         cases.put("raw 4096 B append+force(false)", s -> rawAppendForce(4096, s));
         cases.put("store 1 MiB x 1 per batch, sync each", s -> batchCase(1 << 20, 1, s));
@@ -159,11 +163,17 @@ public final class FileLogBench {
 
     /** Appends batches of {@code batch} entries of {@code size} bytes, syncing after each, for a while. */
     private Result batchCase(int size, int batch, double seconds) throws IOException {
+        return batchCase(size, batch, seconds, true);
+    }
+
+    /** With {@code preallocate} false the tail grows with every append, as it did before preallocation existed. */
+    private Result batchCase(int size, int batch, double seconds, boolean preallocate) throws IOException {
         Path dir = freshDir("batch-" + size + "-" + batch);
         long entries = 0;
         long started;
         long elapsed;
-        try (FileLogStore store = FileLogStore.open(dir)) {
+        try (FileLogStore store = preallocate ? FileLogStore.open(dir)
+                : FileLogStore.builder(dir).preallocateBytes(0).open()) {
             long deadline = System.nanoTime() + (long) (seconds * 1e9);
             started = System.nanoTime();
             long next = 1;
