@@ -24,7 +24,8 @@
 #                  perf showed C2 compiler threads at ~16% of the CPU samples of a put run after a 10 s warm-up)
 #   KEYS           key space (default 1000: every key is written in the first seconds, so reads find them all)
 #   READ_TARGET    leader | follower: where reads go, for both systems (default leader)
-#   JAVA_OPTS      JVM options of each sansraft server (default -Xmx512m)
+#   JAVA_OPTS      JVM options of each sansraft server (default -Xms512m -Xmx512m -XX:+AlwaysPreTouch: a fixed,
+#                  pre-touched heap, as a server runs; with -Xmx512m alone the nodes kept page-faulting under load)
 #   CLUSTER_ARGS_<label>  extra `cluster` flags for the jar with that label (e.g. CLUSTER_ARGS_main="--http-threads 2")
 #   JAVA_OPTS_<label>     JVM options for that label instead of JAVA_OPTS
 #   SKIP_ETCD=1    run only the sansraft jars (for A/B runs between builds)
@@ -40,7 +41,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-15s}
 KEYS=${KEYS:-1000}
 READ_TARGET=${READ_TARGET:-leader}
-JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
+JAVA_OPTS=${JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
 BASE_PORT=${BASE_PORT:-23000}
 WORK=${WORK:-/tmp/http-vs-etcd}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -39,9 +39,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code cpu} answers {@code CPU <nanoseconds of CPU this process has used>};</li>
  *   <li>{@code metrics} answers {@code METRICS name=value ...}: the node's counters and, for each latency or size
  *   histogram, its count and sum ({@code name_count}, {@code name_sum}), all cumulative since the node started;</li>
- *   <li>{@code load <writes|reads|lease-reads> <in flight> <warm-up ms> <measured ms> <value bytes>} runs a closed loop of that
- *   many operations in flight against this node, prints {@code MEASURING} when the measured window opens and
- *   {@code RESULT <ops> <window ns> <p50 ns> <p99 ns> <p999 ns> <errors> <CPU ns in the window>} when it closes;</li>
+ *   <li>{@code load <writes|reads|lease-reads> <in flight> <warm-up ms> <measured ms> <value bytes>} runs a closed
+ *   loop of that many operations in flight against this node, prints {@code MEASURING} when the measured window
+ *   opens and {@code RESULT <ops> <window ns> <p50 ns> <p99 ns> <p999 ns> <errors> <CPU ns in the window>} when it
+ *   closes;</li>
  *   <li>{@code quit} stops the node and exits.</li>
  * </ul>
  * Log lines go to stderr. Usage: {@code EmbeddedBenchNode <id> <data dir> <cluster id> <port of node 1> <port of node

@@ -37,7 +37,8 @@ import java.util.zip.CRC32C;
  *   <li>Fail-stop: after any I/O error on a write or a force, every later write and sync throws. A failed force is
  *       never retried, since the kernel may have dropped the dirty pages it failed to write.</li>
  *   <li>Recovery on open cuts a torn final record (and, silently, the preallocated zeros after the last record) but
- *       fails with {@link CorruptLogException} on damage a crash cannot explain; the store holds its directory's lock ({@link StoreLockedException}) until closed.</li>
+ *       fails with {@link CorruptLogException} on damage a crash cannot explain; the store holds its directory's
+ *       lock ({@link StoreLockedException}) until closed.</li>
  *   <li>{@link #compactPrefix} first syncs the log, then durably records the new first index and the term before
  *       it, then deletes the segments that only held compacted entries.</li>
  *   <li>{@link #resetTo} durably records the new start and the id below which every segment file is dead, then
@@ -61,11 +62,10 @@ public final class FileLogStore implements LogStore {
     private static final int MAX_READ_BYTES = 1 << 20;
     /**
      * A batch that writes at least this many bytes into a segment grows the file itself rather than preallocating
-     * after it. Zeros
-     * cost write bandwidth (every preallocated byte is written twice), while what they save is one journal commit
-     * per sync: worth it for small writes, a loss for large ones (measured on ext4: 1 MiB batches, each synced, ran at
-     * 60% of their throughput with a zero chunk after every batch). About 128 KiB is where writing the zeros (at
-     * ~1 GB/s) costs as much as the journal commit they save (~0.1-0.3 ms).
+     * after it. Zeros cost write bandwidth (every preallocated byte is written twice), while what they save is one
+     * journal commit per sync: worth it for small writes, a loss for large ones (measured on ext4: 1 MiB batches, each
+     * synced, ran at 60% of their throughput with a zero chunk after every batch). About 128 KiB is where writing the
+     * zeros (at ~1 GB/s) costs as much as the journal commit they save (~0.1-0.3 ms).
      */
     static final int LARGE_WRITE_BYTES = 128 << 10;
 
@@ -388,8 +388,9 @@ public final class FileLogStore implements LogStore {
      * <p>Called once after each batch: only a batch that ended past the preallocated end pays, once per chunk: zeros
      * from {@code dataEnd} to the next chunk boundary (at most one chunk, in one write), then one force, which also
      * makes the just-written data durable. A large batch ({@link #LARGE_WRITE_BYTES}) is not followed by zeros: its
-     * sync's size change is cheap next to its data, and the next small batch preallocates again. Preallocation stops at the segment size: records beyond it (only a single oversized record in an
-     * otherwise empty segment) grow the file as they are written, and the segment is sealed right after.
+     * sync's size change is cheap next to its data, and the next small batch preallocates again. Preallocation stops
+     * at the segment size: records beyond it (only a single oversized record in an otherwise empty segment) grow the
+     * file as they are written, and the segment is sealed right after.
      */
     private void preallocateAfter(Segment seg, long dataEnd) throws IOException {
         ByteBuffer zeros = preallocationZeros;

@@ -22,9 +22,9 @@ import java.util.zip.CRC32C;
  * <p>Sealed segments are loaded from their footers; only the last, unsealed segment is scanned record by record.
  * What a crash can leave behind is repaired: a torn final record (cut back to the last complete one), a segment file
  * whose creation was torn, segments that a compaction had already released. Zeros from the last record to the end of
- * the newest segment are its preallocated space, a clean end: cut without a warning. Everything else is corruption and fails
- * the open with a {@link CorruptLogException}: a bad record followed by a valid one, a damaged sealed segment, a gap
- * between segments. Committed entries are never dropped to make a log openable.
+ * the newest segment are its preallocated space, a clean end: cut without a warning. Everything else is corruption
+ * and fails the open with a {@link CorruptLogException}: a bad record followed by a valid one, a damaged sealed
+ * segment, a gap between segments. Committed entries are never dropped to make a log openable.
  *
  * <p>Not thread-safe: used once, by the opening thread, before the store is published.
  */
