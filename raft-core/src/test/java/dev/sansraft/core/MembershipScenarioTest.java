@@ -362,12 +362,15 @@ class MembershipScenarioTest {
     @Test
     void promotionIsAConfigurationChange() {
         TestCluster c = started(1, 1, 2, 3);
+        assertThat(c.core(1).status().members()).containsExactly(1L, 2L, 3L);
         c.addNode(4);
         c.changeMembership(1, 100, addLearner(4, "h4"));
         c.tickAll(3);
         c.changeMembership(1, 101, promote(4));
         long index = acceptedIndex(c, 1, 101);
         assertThat(c.core(1).status().membership().voterIds()).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(c.core(1).status().members()).as("status() keeps its voter ids only while the membership stands")
+                .containsExactly(1L, 2L, 3L, 4L);
         c.tickAll(3);
         assertThat(c.core(4).commitIndex()).isGreaterThanOrEqualTo(index);
         assertThat(membership(c, 4).member(4)).isEqualTo(new Membership.Member(4, "h4"));
