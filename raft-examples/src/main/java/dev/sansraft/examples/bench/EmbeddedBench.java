@@ -64,8 +64,8 @@ public final class EmbeddedBench {
         long durationMillis = 5_000;
         int valueSize = 100;
         int runs = 3;
-        // A fixed, pre-touched heap, as a server would run: with -Xmx512m alone the followers still took ~1,600 page
-        // faults a second after 14 s of load (perf stat), and page faults were 7.7% of the cluster's CPU samples.
+        // A fixed, pre-touched heap, as a server would run: with -Xmx512m alone a follower still took ~1,600 page
+        // faults a second after 14 s of load (perf stat), and page faults were 7.7% of the cluster's busy CPU samples.
         List<String> jvmOptions = List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch");
         Path dir = null;
         boolean nodeMetrics = false;
