@@ -36,8 +36,7 @@ import java.util.stream.Stream;
  *
  * <p>{@code java -cp raft-examples.jar dev.sansraft.examples.bench.EmbeddedBench [--ops writes,reads,lease-reads]
  * [--concurrency 1,16,64,256] [--jit-warmup-ms 10000] [--warmup-ms 2000] [--duration-ms 5000] [--value-size 100]
- * [--runs 3]
- * [--jvm-options "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"] [--dir DIR] [--node-metrics true]}
+ * [--runs 3] [--jvm-options "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"] [--dir DIR] [--node-metrics true]}
  *
  * <p>With {@code --node-metrics true} each run also prints, per node, what its {@code RaftNode} metrics say about the
  * run (warm-up included): event-loop batches and storage syncs per operation, mean sync time and entries per sync,
@@ -86,9 +85,7 @@ public final class EmbeddedBench {
             }
         }
         for (String op : ops) {
-            if (!op.equals("writes") && !op.equals("reads") && !op.equals("lease-reads")) {
-                throw new IllegalArgumentException("--ops takes writes, reads and/or lease-reads, got " + op);
-            }
+            EmbeddedBenchNode.Operation.of(op); // fails here, before any JVM starts, on a name the nodes would refuse
         }
         boolean ownDir = dir == null;
         Path base = ownDir ? Files.createTempDirectory("sansraft-embedded-bench") : dir;

@@ -49,11 +49,7 @@ class CrashRecoveryTest {
         writer.abandon();
         model.addAll(lastBatch);
         Path segment = LogDirs.segments(original).get(0);
-        long[] recordEnds = new long[model.size() + 1];
-        recordEnds[0] = SegmentHeader.BYTES;
-        for (int i = 0; i < model.size(); i++) {
-            recordEnds[i + 1] = recordEnds[i] + RecordFormat.recordBytes(model.get(i));
-        }
+        long[] recordEnds = TestEntries.recordEnds(model);
         long batchStart = recordEnds[12];
         // The writer keeps the file preallocated past its data end: nothing but zeros follows the last record.
         byte[] written = Files.readAllBytes(segment);

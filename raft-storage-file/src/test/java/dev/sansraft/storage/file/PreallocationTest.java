@@ -102,11 +102,7 @@ class PreallocationTest {
         writer.append(lastBatch);
         writer.abandon();
         model.addAll(lastBatch);
-        long[] recordEnds = new long[model.size() + 1];
-        recordEnds[0] = SegmentHeader.BYTES;
-        for (int i = 0; i < model.size(); i++) {
-            recordEnds[i + 1] = recordEnds[i] + RecordFormat.recordBytes(model.get(i));
-        }
+        long[] recordEnds = TestEntries.recordEnds(model);
         Path segment = LogDirs.segments(original).get(0);
         long fileSize = Files.size(segment);
         assertThat(fileSize).as("the whole batch went into preallocated space").isGreaterThan(recordEnds[16]);

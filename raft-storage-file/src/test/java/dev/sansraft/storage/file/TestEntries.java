@@ -44,4 +44,17 @@ final class TestEntries {
     static boolean isGenuine(LogEntry e) {
         return e.equals(entry(e.index(), e.term(), e.payload().length));
     }
+
+    /**
+     * Where each record of {@code entries}, written from the start of a fresh segment, ends: element {@code i} is the
+     * end of the first {@code i} records, element 0 the end of the segment header.
+     */
+    static long[] recordEnds(List<LogEntry> entries) {
+        long[] ends = new long[entries.size() + 1];
+        ends[0] = SegmentHeader.BYTES;
+        for (int i = 0; i < entries.size(); i++) {
+            ends[i + 1] = ends[i] + RecordFormat.recordBytes(entries.get(i));
+        }
+        return ends;
+    }
 }
