@@ -737,9 +737,7 @@ final class EventLoop implements NodeScheduler.Body {
         }
         hardStatePendingInBatch = false;
         if (!directSends.isEmpty()) {
-            for (int i = 0, n = directSends.size(); i < n; i++) {
-                transport.send(directSends.get(i));
-            }
+            transport.sendAll(directSends);
             counters.messagesSent.addAndGet(directSends.size());
             directSends.clear();
         }

@@ -2,6 +2,7 @@ package dev.sansraft.node;
 
 import dev.sansraft.core.Message;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -30,6 +31,20 @@ public interface Transport extends AutoCloseable {
      * @param message the message; dropped if it cannot be queued
      */
     void send(Message message);
+
+    /**
+     * Queues every message of {@code messages}, in list order, as {@link #send} would; never blocks. The node hands
+     * over each round's sends this way, so a transport may take the end of the list as the moment to write what it
+     * queued, from the calling thread, instead of waking a thread of its own for every message. The default sends
+     * them one by one.
+     *
+     * @param messages the messages, not changed by the transport; the caller may reuse the list afterwards
+     */
+    default void sendAll(List<Message> messages) {
+        for (int i = 0, n = messages.size(); i < n; i++) {
+            send(messages.get(i));
+        }
+    }
 
     /**
      * The configuration changed: from now on the peers are the members in {@code endpoints} (member id to the

@@ -20,6 +20,8 @@ final class LiveCounters {
     /** Outbound connection attempts and their failures; internal, for tests of the reconnect schedule. */
     final AtomicLong dials = new AtomicLong();
     final AtomicLong dialFailures = new AtomicLong();
+    /** Batches a sending thread wrote itself instead of waking the selector thread; internal, for tests. */
+    final AtomicLong callerWrites = new AtomicLong();
 
     TransportCounters snapshot(long queuedMessages, long queuedBytes) {
         return new TransportCounters(sent.get(), received.get(), dropped.get(), bytesSent.get(), bytesReceived.get(),

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Everything this node sends to one peer: a bounded queue of messages and the one outbound connection that carries
@@ -45,9 +46,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * follower its heartbeats, or it would start an election against a live leader. They add at most
  * {@code maxQueuedMessagesPerPeer * SMALL_FRAME_BYTES} bytes.
  *
- * <p>Thread-safety: {@link #offer} may be called from any thread; the queue bounds are enforced with atomics, so the
- * queued bytes never exceed the configured maximum (plus the small frames above). Everything else runs on the
- * selector thread.
+ * <p>Writing from the sending thread: {@link TcpTransport#sendAll} queues a round's messages with
+ * {@link #offerQuietly} and then calls {@link #writeOrSchedule}, which writes them from the calling thread when the
+ * link is plaintext, ready and idle (nothing queued or being written before them, so order is kept), instead of waking
+ * the selector thread to do it: a wake-up costs more CPU than the write itself and adds a thread hand-off to every
+ * message's latency. Anything it cannot finish at once (a full socket, a failed write, messages that arrived while it
+ * wrote) goes to the selector thread as before, which also keeps every connection state change, write interest and
+ * failure on that thread. TLS links always write from the selector thread, the one owner of their engine.
+ *
+ * <p>Thread-safety: {@link #offer}, {@link #offerQuietly} and {@link #writeOrSchedule} may be called from any thread;
+ * the queue bounds are enforced with atomics, so the queued bytes never exceed the configured maximum (plus the small
+ * frames above). Everything else runs on the selector thread. The outbound buffer and the channel's write side are
+ * guarded by {@code writeLock}: the selector thread holds it whenever it serves this link, a sending thread only
+ * with {@code tryLock} and only while it owns the {@code scheduled} flag, so it never waits.
  */
 final class PeerLink implements EventLoop.Connection {
 
@@ -77,8 +88,13 @@ final class PeerLink implements EventLoop.Connection {
     private final OutboundBuffer out;
     private final FrameReader reader;
     private final FrameReader.FrameSink helloSink = this::onFrame;
+    /** See the class comment: held by the selector thread while it serves this link, tried by a sending thread. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Whether a sending thread may write this link's frames itself: plaintext only (see the class comment). */
+    private final boolean callerWrites;
 
-    private State state = State.BACKOFF;
+    /** Volatile for {@link #writeOrSchedule}; changed only by the selector thread, and from READY only under the lock. */
+    private volatile State state = State.BACKOFF;
     private SocketChannel channel;
     /** The TLS session over {@link #channel}, or null for plaintext. */
     private TlsChannel tls;
@@ -94,6 +110,7 @@ final class PeerLink implements EventLoop.Connection {
         TransportConfig config = loop.config;
         this.backoff = new ReconnectBackoff(config.reconnectMinNanos(), config.reconnectMaxNanos(), config.random());
         this.out = new OutboundBuffer(loop.codec, TransportConfig.STAGING_BYTES, config.tls() != null);
+        this.callerWrites = config.tls() == null;
         this.reader = new FrameReader(MessageCodec.MAX_HELLO_FRAME_BYTES * 2, MessageCodec.MAX_HELLO_FRAME_BYTES);
         this.deadlineNanos = System.nanoTime() - 1;
     }
@@ -122,6 +139,18 @@ final class PeerLink implements EventLoop.Connection {
      * @return false if the message was dropped because the queue is full
      */
     boolean offer(Message message, int frameSize) {
+        if (!admit(message, frameSize)) {
+            return false;
+        }
+        queue.offer(message);
+        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+            loop.schedule(this);
+        }
+        return true;
+    }
+
+    /** Takes room for {@code message} in the queue's bounds, or returns false with nothing taken. */
+    private boolean admit(Message message, int frameSize) {
         TransportConfig config = loop.config;
         boolean chunk = message instanceof InstallSnapshot;
         if (chunk) {
@@ -143,11 +172,78 @@ final class PeerLink implements EventLoop.Connection {
             unqueueChunk(chunk, frameSize);
             return false;
         }
+        return true;
+    }
+
+    /**
+     * Queues {@code message} like {@link #offer} but leaves it to the caller to call {@link #writeOrSchedule} once it
+     * has queued the rest of its round. Any thread, never blocks.
+     *
+     * @return false if the message was dropped because the queue is full
+     */
+    boolean offerQuietly(Message message, int frameSize) {
+        if (!admit(message, frameSize)) {
+            return false;
+        }
         queue.offer(message);
-        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+        return true;
+    }
+
+    /**
+     * Gets what {@link #offerQuietly} queued written: by this thread at once if the link is idle and ready (see the
+     * class comment), else by the selector thread. Any thread, never blocks.
+     */
+    void writeOrSchedule() {
+        if (scheduled.get() || !scheduled.compareAndSet(false, true)) {
+            // The selector thread, or another sender, owns the link's next flush and will find these messages.
+            return;
+        }
+        if (!callerWrites || state != State.READY || !writeLock.tryLock()) {
+            loop.schedule(this);
+            return;
+        }
+        boolean finished;
+        try {
+            finished = state == State.READY && writeOnceFromCaller();
+        } finally {
+            writeLock.unlock();
+        }
+        if (!finished) {
             loop.schedule(this);
         }
-        return true;
+    }
+
+    /**
+     * Fills, seals and writes one batch from a sending thread that holds the lock and owns {@code scheduled}; returns
+     * true if nothing is left for the selector thread, which then does not own the next flush either. Leaves a
+     * partly written batch sealed, and a write that failed unreported: the selector thread writes the rest, or meets
+     * the failure again and closes the link, on its own thread.
+     */
+    private boolean writeOnceFromCaller() {
+        if (out.hasPending()) {
+            return false;
+        }
+        fill();
+        if (!out.isEmpty()) {
+            out.seal();
+            long before = out.pendingBytes();
+            int messages = out.batchMessages();
+            try {
+                if (!out.writeTo(channel)) {
+                    loop.counters.bytesSent.addAndGet(before - out.pendingBytes());
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+            loop.counters.bytesSent.addAndGet(before);
+            loop.counters.sent.addAndGet(messages);
+            batchedMessages = 0;
+            loop.counters.callerWrites.incrementAndGet();
+        }
+        scheduled.set(false);
+        // A sender that queued while we wrote saw scheduled set and left its messages to us: hand them over.
+        return queue.isEmpty() || !scheduled.compareAndSet(false, true);
     }
 
     /**
@@ -238,6 +334,15 @@ final class PeerLink implements EventLoop.Connection {
 
     @Override
     public void onReady(int readyOps) {
+        writeLock.lock();
+        try {
+            serve(readyOps);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void serve(int readyOps) {
         if (state == State.CONNECTING && (readyOps & SelectionKey.OP_CONNECT) != 0) {
             try {
                 if (!channel.finishConnect()) {
@@ -309,6 +414,15 @@ final class PeerLink implements EventLoop.Connection {
 
     /** Writes queued messages until the queue is empty, the socket is full or the fairness budget is spent. */
     void flush() {
+        writeLock.lock();
+        try {
+            flushLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void flushLocked() {
         if (state != State.READY) {
             if (state == State.HANDSHAKING && out.hasPending()) {
                 writePending();
@@ -418,6 +532,15 @@ final class PeerLink implements EventLoop.Connection {
 
     @Override
     public void fail(String reason) {
+        writeLock.lock();
+        try {
+            failLocked(reason);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void failLocked(String reason) {
         if (state == State.CLOSED) {
             return;
         }
@@ -455,14 +578,19 @@ final class PeerLink implements EventLoop.Connection {
         writeInterest = false;
     }
 
-    /** Closes the connection and drops every queued message; the link is unusable afterwards. Selector thread. */
     InetSocketAddress address() {
         return address;
     }
 
+    /** Closes the connection and drops every queued message; the link is unusable afterwards. Selector thread. */
     void closeForGood() {
-        closeChannel();
-        state = State.CLOSED;
+        writeLock.lock();
+        try {
+            closeChannel();
+            state = State.CLOSED;
+        } finally {
+            writeLock.unlock();
+        }
         int dropped = 0;
         while (queue.poll() != null) {
             dropped++;
