@@ -234,7 +234,7 @@ public final class EmbeddedBench {
 
         String render(String op, int c) {
             return String.format(Locale.ROOT, "%-6s C=%-3d %,10.0f ops/s  p50 %7.3f ms  p99 %7.3f ms  p999 %7.3f ms"
-                    + "  cpu %.3f s/1k ops  errors %d", op, c, opsPerSecond, p50 / 1e6, p99 / 1e6, p999 / 1e6,
+                    + "  cpu %.4f s/1k ops  errors %d", op, c, opsPerSecond, p50 / 1e6, p99 / 1e6, p999 / 1e6,
                     cpuPerThousand, errors);
         }
     }

@@ -44,16 +44,7 @@ class CallerWritesTest {
             t2.start(inbox2);
             t1.send(Loopback.heartbeat(1, 2, 0));
             Poll.until(() -> inbox2.size() == 1, WAIT, () -> "connected: " + t1.counters());
-            long round = 1;
-            for (int r = 0; r < 50; r++) {
-                List<Message> batch = new ArrayList<>();
-                for (int i = 0; i < 10; i++) {
-                    batch.add(Loopback.heartbeat(1, 2, round++));
-                }
-                t1.sendAll(batch);
-                int expected = (int) round;
-                Poll.until(() -> inbox2.size() == expected, WAIT, () -> "round delivered: " + t1.counters());
-            }
+            long round = sendRoundsOneAtATime(t1, inbox2, 1, 50, 10);
             assertThat(inbox2.roundsFrom(1)).as("every message once, in order")
                     .containsExactlyElementsOf(rangeTo(round));
             assertThat(t1.callerWrites()).as("rounds sent to an idle, ready link are written by the sender")
@@ -111,8 +102,9 @@ class CallerWritesTest {
                 assertThat(bySender.get(s)).as("sender %d's messages, once each and in order (seed %d)", s, 100 + s)
                         .containsExactlyElementsOf(rangeTo(perThread));
             }
+            // How many rounds the senders wrote themselves is up to the thread timing here (the selector thread may
+            // hold the link all along); anIdleLinksRoundIsWrittenByTheSendingThreadInOrder checks that they do.
             assertThat(t1.counters().messagesDropped()).isZero();
-            assertThat(t1.callerWrites()).as("some rounds went out from the senders' threads").isPositive();
         }
     }
 
@@ -250,19 +242,29 @@ class CallerWritesTest {
                      .build()) {
             t1.start(m -> { });
             t2.start(inbox2);
-            long round = 0;
-            for (int r = 0; r < 30; r++) {
-                List<Message> batch = new ArrayList<>();
-                for (int i = 0; i < 5; i++) {
-                    batch.add(Loopback.heartbeat(1, 2, round++));
-                }
-                t1.sendAll(batch);
-                int expected = (int) round;
-                Poll.until(() -> inbox2.size() == expected, WAIT, () -> "round delivered: " + t1.counters());
-            }
+            long round = sendRoundsOneAtATime(t1, inbox2, 0, 30, 5);
             assertThat(inbox2.roundsFrom(1)).containsExactlyElementsOf(rangeTo(round));
             assertThat(t1.callerWrites()).as("a TLS engine has one owner, the selector thread").isZero();
         }
+    }
+
+    /**
+     * Sends {@code rounds} rounds of {@code perRound} numbered heartbeats from node 1 to node 2 with
+     * {@link TcpTransport#sendAll}, each once the one before is delivered (the link is idle then); numbering starts at
+     * {@code first}, whose messages the inbox holds all of. Returns the next number.
+     */
+    private static long sendRoundsOneAtATime(TcpTransport sender, Inbox inbox, long first, int rounds, int perRound) {
+        long round = first;
+        for (int r = 0; r < rounds; r++) {
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < perRound; i++) {
+                batch.add(Loopback.heartbeat(1, 2, round++));
+            }
+            sender.sendAll(batch);
+            int expected = (int) round;
+            Poll.until(() -> inbox.size() == expected, WAIT, () -> "round delivered: " + sender.counters());
+        }
+        return round;
     }
 
     private static List<Long> rangeTo(long end) {
