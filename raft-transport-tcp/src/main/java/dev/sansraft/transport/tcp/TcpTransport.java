@@ -48,7 +48,8 @@ import java.util.random.RandomGenerator;
  * <p>Sending: {@link #send} never blocks. Each peer has a queue bounded both in frame bytes and in messages; a
  * message that does not fit is dropped and counted (Raft retransmits), so memory stays bounded when a peer is slow,
  * stops reading or is gone. Messages to one peer are written in {@code send} order, many frames per gathering write,
- * with TCP_NODELAY.
+ * with TCP_NODELAY. {@link #sendAll}, which the node uses for each round of its sends, writes them from the calling
+ * thread when the link is plaintext, connected and idle, and leaves only the rest to the selector thread.
  *
  * <p>Snapshot transfers: an {@link dev.sansraft.core.Message.InstallSnapshot} chunk is one frame, so
  * {@code maxFrameBytes} must admit {@code RaftConfig.snapshotChunkBytes} plus the header and member list; the builder
