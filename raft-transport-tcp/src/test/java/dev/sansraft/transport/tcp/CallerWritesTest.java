@@ -21,6 +21,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,15 +36,9 @@ class CallerWritesTest {
 
     @Test
     void anIdleLinksRoundIsWrittenByTheSendingThreadInOrder() {
-        ServerSocketChannel l1 = Loopback.bind();
-        ServerSocketChannel l2 = Loopback.bind();
-        Inbox inbox2 = new Inbox();
-        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(l2)).build();
-             TcpTransport t2 = Loopback.builder(2, l2).peer(1, Loopback.address(l1)).build()) {
-            t1.start(m -> { });
-            t2.start(inbox2);
-            t1.send(Loopback.heartbeat(1, 2, 0));
-            Poll.until(() -> inbox2.size() == 1, WAIT, () -> "connected: " + t1.counters());
+        try (Pair pair = Pair.connected(b -> b)) {
+            TcpTransport t1 = pair.sender;
+            Inbox inbox2 = pair.inbox;
             long round = sendRoundsOneAtATime(t1, inbox2, 1, 50, 10);
             assertThat(inbox2.roundsFrom(1)).as("every message once, in order")
                     .containsExactlyElementsOf(rangeTo(round));
@@ -61,22 +56,18 @@ class CallerWritesTest {
      */
     @Test
     void concurrentSendersLoseNothingAndKeepEachSendersOrder() throws Exception {
-        ServerSocketChannel l1 = Loopback.bind();
-        ServerSocketChannel l2 = Loopback.bind();
-        Inbox inbox2 = new Inbox();
         int threads = 4;
         int perThread = 4_000;
-        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(l2)).maxFrameBytes(4 << 20).build();
-             TcpTransport t2 = Loopback.builder(2, l2).peer(1, Loopback.address(l1)).maxFrameBytes(4 << 20)
-                     .build()) {
-            t1.start(m -> { });
-            t2.start(inbox2);
-            AtomicInteger sent = new AtomicInteger();
+        try (Pair pair = Pair.connected(b -> b.maxFrameBytes(4 << 20))) {
+            TcpTransport t1 = pair.sender;
+            Inbox inbox2 = pair.inbox;
+            // The connecting heartbeat counts; it is round 0, filed under sender 0, which no thread uses.
+            AtomicInteger sent = new AtomicInteger(1);
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             List<Thread> senders = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 long seed = 100 + t;
-                long sender = t;
+                long sender = t + 1;
                 Thread thread = new Thread(() -> {
                     try {
                         sendRounds(t1, sender, perThread, new SplittableRandom(seed), sent, inbox2);
@@ -98,8 +89,8 @@ class CallerWritesTest {
                 long round = ((AppendRequest) m).round();
                 bySender.computeIfAbsent(round / 1_000_000, k -> new ArrayList<>()).add(round % 1_000_000);
             }
-            for (long s = 0; s < threads; s++) {
-                assertThat(bySender.get(s)).as("sender %d's messages, once each and in order (seed %d)", s, 100 + s)
+            for (long s = 1; s <= threads; s++) {
+                assertThat(bySender.get(s)).as("sender %d's messages, once each and in order (seed %d)", s, 99 + s)
                         .containsExactlyElementsOf(rangeTo(perThread));
             }
             // How many rounds the senders wrote themselves is up to the thread timing here (the selector thread may
@@ -115,17 +106,11 @@ class CallerWritesTest {
      */
     @Test
     void messagesQueuedWhileAnotherSenderWritesAreNotStranded() throws Exception {
-        ServerSocketChannel l1 = Loopback.bind();
-        ServerSocketChannel l2 = Loopback.bind();
-        Inbox inbox2 = new Inbox();
         int threads = 4;
         int bursts = 300;
-        try (TcpTransport t1 = Loopback.builder(1, l1).peer(2, Loopback.address(l2)).build();
-             TcpTransport t2 = Loopback.builder(2, l2).peer(1, Loopback.address(l1)).build()) {
-            t1.start(m -> { });
-            t2.start(inbox2);
-            t1.send(Loopback.heartbeat(1, 2, 0));
-            Poll.until(() -> inbox2.size() == 1, WAIT, () -> "connected: " + t1.counters());
+        try (Pair pair = Pair.connected(b -> b)) {
+            TcpTransport t1 = pair.sender;
+            Inbox inbox2 = pair.inbox;
             CyclicBarrier start = new CyclicBarrier(threads + 1);
             CyclicBarrier done = new CyclicBarrier(threads + 1);
             List<Thread> senders = new ArrayList<>();
@@ -265,6 +250,33 @@ class CallerWritesTest {
             Poll.until(() -> inbox.size() == expected, WAIT, () -> "round delivered: " + sender.counters());
         }
         return round;
+    }
+
+    /**
+     * Node 1 sending to node 2 over plaintext, started and connected: one heartbeat (round 0) has been delivered, so
+     * the link is READY and idle. Closes both transports.
+     */
+    private record Pair(TcpTransport sender, TcpTransport receiver, Inbox inbox) implements AutoCloseable {
+
+        /** {@code settings} is applied to both nodes' builders. */
+        static Pair connected(UnaryOperator<TcpTransport.Builder> settings) {
+            ServerSocketChannel l1 = Loopback.bind();
+            ServerSocketChannel l2 = Loopback.bind();
+            Inbox inbox = new Inbox();
+            Pair pair = new Pair(settings.apply(Loopback.builder(1, l1).peer(2, Loopback.address(l2))).build(),
+                    settings.apply(Loopback.builder(2, l2).peer(1, Loopback.address(l1))).build(), inbox);
+            pair.sender.start(m -> { });
+            pair.receiver.start(inbox);
+            pair.sender.send(Loopback.heartbeat(1, 2, 0));
+            Poll.until(() -> inbox.size() == 1, WAIT, () -> "connected: " + pair.sender.counters());
+            return pair;
+        }
+
+        @Override
+        public void close() {
+            sender.close();
+            receiver.close();
+        }
     }
 
     private static List<Long> rangeTo(long end) {
