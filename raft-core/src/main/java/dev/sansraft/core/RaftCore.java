@@ -66,6 +66,8 @@ public final class RaftCore {
     private long pendingAckIndex;
     private long pendingAckRound;
     private long lastAckedRound;
+    /** The highest match index acknowledged to this term's leader: an answer at or below it tells the leader nothing. */
+    private long lastAckedMatch;
     private final ForwardedReads forwardedReads = new ForwardedReads();
 
     /** The newest durable snapshot, or null. */
@@ -586,6 +588,7 @@ public final class RaftCore {
         pendingAckIndex = 0;
         pendingAckRound = 0;
         lastAckedRound = 0;
+        lastAckedMatch = 0;
     }
 
     private void setRole(Role newRole, long leader) {
@@ -668,7 +671,11 @@ public final class RaftCore {
         // Answer now if everything claimed is durable, if reads wait on this round (thesis §6.4: the leader needs
         // the round, not the entries), or to a heartbeat of a new round, whose only answer this is; otherwise the
         // Persisted event answers, so each append is answered once and one response covers a whole group commit.
-        if (durable == lastNew
+        // An empty append up to an index already acknowledged is the leader's notice of a new commit index (or a
+        // repeat): an answer would tell the leader nothing new, so only a new round's heartbeat gets one. Were the
+        // earlier acknowledgement lost, that heartbeat's answer carries the match index again.
+        boolean news = !ar.entries().isEmpty() || lastNew > lastAckedMatch;
+        if (news && durable == lastNew
                 || ar.round() > lastAckedRound && (ar.roundAwaited() || ar.entries().isEmpty())) {
             acknowledge(ar.from(), durable, Math.max(ar.round(), pendingAckRound));
         }
@@ -686,6 +693,7 @@ public final class RaftCore {
 
     private void acknowledge(long leader, long matchIndex, long ackRound) {
         lastAckedRound = Math.max(lastAckedRound, ackRound);
+        lastAckedMatch = Math.max(lastAckedMatch, matchIndex);
         send(new Message.AppendResponse(id, leader, term, true, matchIndex, 0, 0, 0, ackRound));
     }
 
