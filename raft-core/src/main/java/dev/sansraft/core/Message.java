@@ -110,7 +110,9 @@ public sealed interface Message
 
     /**
      * AppendEntries (Raft §5.3): zero or more entries following {@code (prevLogIndex, prevLogTerm)}, plus the
-     * leader's commit index. With no entries it is a heartbeat.
+     * leader's commit index. With no entries it is a heartbeat, or the leader's notice of a new commit index. A
+     * follower answers one with no entries only when the answer is news to the leader: a round it has not answered,
+     * a match index beyond the one it acknowledged, or a rejection.
      *
      * @param from the leader's id
      * @param to the follower's id

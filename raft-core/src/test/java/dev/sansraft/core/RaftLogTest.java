@@ -187,6 +187,8 @@ class RaftLogTest {
         assertThat(log.entries(1, 7, 100, 2 * small)).hasSize(2);
         assertThat(log.entries(6, 7, 100, 1)).as("one oversized entry still goes alone").hasSize(1);
         assertThat(log.entries(4, 7, 100, 3 * small)).as("stored then unstable, cut by bytes").hasSize(2);
+        assertThat(log.entries(4, 7, 100, Long.MAX_VALUE)).as("stored then unstable, whole")
+                .extracting(LogEntry::index).containsExactly(4L, 5L, 6L);
         assertThat(log.entries(7, 7, 100, 100)).isEmpty();
     }
 
