@@ -114,10 +114,12 @@ final class Progress {
                 nextIndex = lastIndex + 1;
                 inflights.add(lastIndex);
             }
-        } else {
+        } else if (entryCount > 0 || lastIndex > matchIndex) {
             probeSent = true;
             probeLastIndex = Math.max(probeLastIndex, lastIndex);
         }
+        // An empty append at or below the match index probes nothing, and the follower answers it only if it is a
+        // new round: it must not hold back the probe the next entries make (issue 17, unanswered commit notices).
     }
 
     PeerProgress snapshot() {

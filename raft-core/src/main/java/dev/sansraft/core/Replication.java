@@ -222,7 +222,8 @@ final class Replication {
      * Sends what {@code pr} is missing: in Probe one append, in Replicate as many as the in-flight window allows.
      * With {@code orHeartbeat}, sends an empty append when there is nothing else. Its prev = nextIndex - 1 makes
      * it a retry too: a follower that lost an append or a probe rejects it and is probed again, and one that lost
-     * acknowledgements acknowledges again.
+     * acknowledgements acknowledges again when it is a heartbeat of a new round (an empty append of a round already
+     * answered is answered only with news, see {@link Message.AppendRequest}).
      */
     private void sendAppends(Progress pr, boolean orHeartbeat) {
         if (pr.state == PeerProgress.State.SNAPSHOT || pr.nextIndex - 1 < log.compactedIndex()) {

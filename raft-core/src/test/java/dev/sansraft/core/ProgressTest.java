@@ -18,6 +18,25 @@ class ProgressTest {
     }
 
     @Test
+    void anEmptyAppendAtOrBelowTheMatchIndexIsNoProbe() {
+        // A follower answers an empty append at or below what it acknowledged only in a new round (a commit notice
+        // gets no answer), so such an append must not hold back the probe that the next entries make.
+        Progress pr = new Progress(2, 11, 4);
+        pr.acknowledge(10);
+        assertThat(pr.state).isEqualTo(PeerProgress.State.PROBE);
+        pr.sent(10, 0, 10);
+        assertThat(pr.isPaused()).as("empty append at the match index").isFalse();
+        pr.sent(12, 2, 10);
+        assertThat(pr.isPaused()).as("the entries' probe is outstanding").isTrue();
+
+        Progress beyond = new Progress(2, 12, 4);
+        beyond.acknowledge(10);
+        beyond.becomeProbe(12);
+        beyond.sent(11, 0, 10);
+        assertThat(beyond.isPaused()).as("an empty append past the match index probes").isTrue();
+    }
+
+    @Test
     void acknowledgementAdvancesMatchAndNext() {
         Progress pr = new Progress(2, 11, 4);
         assertThat(pr.acknowledge(15)).isTrue();
