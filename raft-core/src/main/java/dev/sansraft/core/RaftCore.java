@@ -66,7 +66,7 @@ public final class RaftCore {
     private long pendingAckIndex;
     private long pendingAckRound;
     private long lastAckedRound;
-    /** The highest match index acknowledged to this term's leader: an answer at or below it tells the leader nothing. */
+    /** The highest match index acknowledged to this term's leader; an answer at or below it is no news to it. */
     private long lastAckedMatch;
     private final ForwardedReads forwardedReads = new ForwardedReads();
 

@@ -61,8 +61,8 @@ import java.util.function.Supplier;
  * completed batch or the apply stage's applied index has passed them (checked at every batch, and every tick). An
  * inbound append request whose entries do not fit the inbound-payloads budget, or that arrives while writes or
  * applies are full, is queued without its entries: Raft sees a lost append, and the empty one still does a
- * heartbeat's work (election timer, commit index, read round, and a response when it is a new round or news). A snapshot chunk that does not fit is
- * dropped; the leader resends it after its chunk timeout.
+ * heartbeat's work (election timer, commit index, read round, and a response when it is a new round or news). A
+ * snapshot chunk that does not fit is dropped; the leader resends it after its chunk timeout.
  *
  * <p>Thread-safety: {@link #submit}, {@link #receive}, {@link #stop}, {@link #status()} and {@link #inflight()} from
  * any thread; everything else in the loop's rounds (its stage, see {@link NodeScheduler}), or after the stage ended
