@@ -49,7 +49,8 @@ class MachineFloorTest {
                 .hasMessageContaining("--writers must be positive, got 0");
         assertThatThrownBy(() -> MachineFloor.Options.parse("--bytes", "lots"))
                 .hasMessageContaining("--bytes takes a number, got 'lots'");
-        assertThatThrownBy(() -> MachineFloor.Options.parse("--fsync", "off")).hasMessageContaining("unknown flag --fsync");
+        assertThatThrownBy(() -> MachineFloor.Options.parse("--fsync", "off"))
+                .hasMessageContaining("unknown flag --fsync");
         assertThatThrownBy(() -> MachineFloor.Options.parse("--runs")).hasMessageContaining("flags come in pairs");
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -80,6 +81,8 @@ public final class FileLogStore implements LogStore {
     private final ByteBuffer writeBuffer;
     /** Zeros written ahead of the tail's data end, one chunk at a time; {@code null} when preallocation is off. */
     private final ByteBuffer preallocationZeros;
+    /** Preallocation chunks end at this offset plus a multiple of the chunk ({@link #preallocateAfter}). */
+    private final long preallocationPhase;
     /** Bytes of a torn record (not preallocated zeros) that recovery cut from the newest segment on open. */
     private final long tornBytesCutOnOpen;
     private final CRC32C crc = new CRC32C();
@@ -110,6 +113,9 @@ public final class FileLogStore implements LogStore {
         // A chunk never exceeds the segment size, so that preallocation never runs past it (and offsets stay ints).
         int chunk = (int) Math.min(b.preallocateBytes(), b.segmentSizeBytes());
         this.preallocationZeros = chunk == 0 ? null : ByteBuffer.allocateDirect(chunk);
+        long offset = b.preallocationOffsetBytes();
+        this.preallocationPhase = chunk == 0 ? 0
+                : offset < 0 ? ThreadLocalRandom.current().nextLong(chunk) : offset % chunk;
         this.tornBytesCutOnOpen = recovered.tornBytesCut();
         this.segments = recovered.segments().toArray(new Segment[0]);
         this.nextSegmentId = recovered.nextSegmentId();
@@ -386,7 +392,8 @@ public final class FileLogStore implements LogStore {
      * {@link #sync()} writes the data only, instead of also committing the file-system journal for the size change.
      *
      * <p>Called once after each batch: only a batch that ended past the preallocated end pays, once per chunk: zeros
-     * from {@code dataEnd} to the next chunk boundary (at most one chunk, in one write), then one force, which also
+     * from {@code dataEnd} to the next chunk boundary (at most one chunk, in one write; the boundaries sit at this
+     * store's own offset, see {@link FileLogStoreBuilder#preallocationOffsetBytes}), then one force, which also
      * makes the just-written data durable. A large batch ({@link #LARGE_WRITE_BYTES}) is not followed by zeros: its
      * sync's size change is cheap next to its data, and the next small batch preallocates again. Preallocation stops
      * at the segment size: records beyond it (only a single oversized record in an otherwise empty segment) grow the
@@ -398,7 +405,8 @@ public final class FileLogStore implements LogStore {
             return;
         }
         long chunk = zeros.capacity();
-        long to = Math.min(segmentSizeBytes, (dataEnd / chunk + 1) * chunk);
+        long boundary = preallocationPhase + (Math.floorDiv(dataEnd - preallocationPhase, chunk) + 1) * chunk;
+        long to = Math.min(segmentSizeBytes, boundary);
         seg.preallocate(dataEnd, to, zeros);
     }
 

@@ -25,6 +25,8 @@ public final class FileLogStoreBuilder {
     private long segmentSizeBytes = 64L << 20;
     private int writeBufferBytes = 1 << 20;
     private int preallocateBytes = 1 << 20;
+    /** Negative: drawn at random when the store opens. */
+    private long preallocationOffsetBytes = -1;
     private FileChannels channels = FileChannels.DEFAULT;
 
     FileLogStoreBuilder(Path dir) {
@@ -80,6 +82,25 @@ public final class FileLogStoreBuilder {
         return this;
     }
 
+    /**
+     * Where the preallocation chunks are cut: the file is zero-filled up to the next offset of the form
+     * {@code offset + k * chunk} past the data end (taken modulo the chunk). Default: drawn at random when the store
+     * opens. The nodes of a cluster hold the same records at the same file offsets, so with one fixed offset every
+     * node would pause to write and force its next chunk of zeros (a few milliseconds per MiB) for the very same
+     * entries, and the quorum would wait for the pause; with offsets of their own, the nodes pause at different
+     * entries and a quorum rarely has to wait for one. Pin it only to make a file's layout reproducible (tests).
+     *
+     * @param bytes the offset in bytes, at least 0
+     * @return this builder
+     */
+    public FileLogStoreBuilder preallocationOffsetBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("preallocationOffsetBytes must be at least 0, got " + bytes);
+        }
+        this.preallocationOffsetBytes = bytes;
+        return this;
+    }
+
     /** Test hook: how files are opened, so that I/O failures can be injected. */
     FileLogStoreBuilder channels(FileChannels fileChannels) {
         if (fileChannels == null) {
@@ -129,6 +150,11 @@ public final class FileLogStoreBuilder {
             }
             throw e;
         }
+    }
+
+    /** The offset chunks are cut at, or negative to draw one when the store opens. */
+    long preallocationOffsetBytes() {
+        return preallocationOffsetBytes;
     }
 
     Path dir() {

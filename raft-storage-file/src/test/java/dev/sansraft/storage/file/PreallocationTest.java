@@ -15,9 +15,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import static dev.sansraft.storage.file.TestEntries.batch;
 import static dev.sansraft.storage.file.TestEntries.entry;
@@ -37,7 +39,9 @@ class PreallocationTest {
     Path tmp;
 
     private static FileLogStoreBuilder builder(Path dir) {
-        return FileLogStore.builder(dir).segmentSizeBytes(64 * 1024).preallocateBytes(CHUNK);
+        // Chunks cut at multiples of CHUNK, so that the expected sizes below are plain to compute.
+        return FileLogStore.builder(dir).segmentSizeBytes(64 * 1024).preallocateBytes(CHUNK)
+                .preallocationOffsetBytes(0);
     }
 
     private static long dataEnd(List<LogEntry> entries) {
@@ -186,7 +190,8 @@ class PreallocationTest {
     void sealingCutsThePreallocatedSpaceSoEverySealedSegmentEndsAtItsTrailer() throws IOException {
         Path dir = tmp.resolve("log");
         List<LogEntry> model = new ArrayList<>();
-        FileLogStoreBuilder small = FileLogStore.builder(dir).segmentSizeBytes(16 * 1024).preallocateBytes(CHUNK);
+        FileLogStoreBuilder small = FileLogStore.builder(dir).segmentSizeBytes(16 * 1024).preallocateBytes(CHUNK)
+                .preallocationOffsetBytes(0);
         try (FileLogStore store = small.open()) {
             for (int from = 1; from <= 600; from += 50) {
                 List<LogEntry> b = batch(from, 50, 1 + from / 200, 90);
@@ -334,7 +339,7 @@ class PreallocationTest {
                                                          int segmentBytes, int appends) throws IOException {
         List<LogEntry> model = batch(1, appends, 1, 90);
         try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(segmentBytes)
-                .preallocateBytes(preallocate).channels(channels).open()) {
+                .preallocateBytes(preallocate).preallocationOffsetBytes(0).channels(channels).open()) {
             for (LogEntry e : model) {
                 store.append(List.of(e));
                 store.sync();
@@ -363,7 +368,8 @@ class PreallocationTest {
             large.add(entry(i, 1, 4096));
         }
         assertThat(dataEnd(large)).isGreaterThan(FileLogStore.LARGE_WRITE_BYTES);
-        try (FileLogStore store = FileLogStore.builder(dir).preallocateBytes(chunk).open()) {
+        try (FileLogStore store = FileLogStore.builder(dir).preallocateBytes(chunk).preallocationOffsetBytes(0)
+                .open()) {
             Path segment = LogDirs.segments(dir).isEmpty() ? null : LogDirs.segments(dir).get(0);
             assertThat(segment).as("no segment before the first append").isNull();
             store.append(large);
@@ -406,10 +412,63 @@ class PreallocationTest {
     void aChunkLargerThanTheSegmentStopsAtTheSegmentSize() throws IOException {
         Path dir = tmp.resolve("log");
         try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(8192).preallocateBytes(1 << 20)
-                .open()) {
+                .preallocationOffsetBytes(0).open()) {
             store.append(batch(1, 10, 1, 20));
             store.sync();
             assertThat(Files.size(LogDirs.segments(dir).get(0))).isEqualTo(8192);
         }
+    }
+
+    @Test
+    void chunksAreCutAtTheStoresOwnOffsetTakenModuloTheChunk() throws IOException {
+        for (long offset : new long[] {1000, CHUNK + 1000L}) {
+            Path dir = tmp.resolve("log-" + offset);
+            List<LogEntry> model = new ArrayList<>(batch(1, 5, 1, 40));
+            try (FileLogStore store = builder(dir).preallocationOffsetBytes(offset).open()) {
+                store.append(model);
+                store.sync();
+                Path segment = LogDirs.segments(dir).get(0);
+                assertThat(dataEnd(model)).isLessThan(1000);
+                assertThat(Files.size(segment)).as("offset %d: zeros up to the first cut", offset).isEqualTo(1000);
+                List<LogEntry> more = batch(6, 20, 1, 90);
+                store.append(more);
+                store.sync();
+                model.addAll(more);
+                assertThat(dataEnd(model)).isGreaterThan(1000).isLessThan(1000 + CHUNK);
+                assertThat(Files.size(segment)).as("offset %d: then one chunk further", offset)
+                        .isEqualTo(1000 + CHUNK);
+                assertZerosFrom(segment, dataEnd(model));
+            }
+            try (FileLogStore store = builder(dir).open()) {
+                assertThat(store.entries(1, 26, Long.MAX_VALUE)).isEqualTo(model);
+            }
+        }
+    }
+
+    @Test
+    void storesDrawTheirOwnOffsetSoThatNodesDoNotPauseForTheSameEntries() throws IOException {
+        List<LogEntry> model = batch(1, 5, 1, 40);
+        Set<Long> sizes = new HashSet<>();
+        for (int i = 0; i < 8; i++) {
+            Path dir = tmp.resolve("node-" + i);
+            try (FileLogStore store = FileLogStore.builder(dir).segmentSizeBytes(64 * 1024).preallocateBytes(CHUNK)
+                    .open()) {
+                store.append(model);
+                store.sync();
+                long size = Files.size(LogDirs.segments(dir).get(0));
+                assertThat(size).as("store %d preallocates past its data, at most one chunk", i)
+                        .isGreaterThan(dataEnd(model)).isLessThanOrEqualTo(dataEnd(model) + CHUNK);
+                sizes.add(size);
+            }
+        }
+        // Eight draws from 4,096 offsets all equal with probability 4096^-7: this cannot fail by chance.
+        assertThat(sizes).as("the same records, preallocated to different cuts").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void builderRejectsANegativePreallocationOffset() {
+        assertThatThrownBy(() -> FileLogStore.builder(tmp).preallocationOffsetBytes(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("preallocationOffsetBytes must be at least 0, got -1");
     }
 }
