@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
 
@@ -24,9 +25,10 @@ import java.util.function.ToDoubleFunction;
  * What this machine allows any replicated log, before Raft does any work: the floors {@link EmbeddedBench}'s figures
  * sit on. It measures three things, each the median of {@code --runs} runs:
  * <ul>
- *   <li><b>sync</b>: the latency of one {@code fdatasync} ({@code FileChannel.force(false)}) after appending
- *   {@code --bytes} (by default about one append of 50 entries of 100 B), with {@code --writers} threads syncing their
- *   own file at once, as the three nodes of the embedded cluster do on one disk;</li>
+ *   <li><b>sync</b>: the latency of one {@code fdatasync} ({@code FileChannel.force(false)}) after writing
+ *   {@code --bytes} (by default about one append of 50 entries of 100 B) into a preallocated file, with
+ *   {@code --writers} threads syncing their own file at once, as the three nodes of the embedded cluster do on one
+ *   disk;</li>
  *   <li><b>rtt</b>: the round trip of 64 bytes over a loopback TCP connection (no delay), between two blocked threads,
  *   the least a message and its answer can cost;</li>
  *   <li><b>hand-off</b>: one thread waking another (an unpark the other returns from a park), the least a message
@@ -188,13 +190,13 @@ public final class MachineFloor {
         return c * 1e6 / micros;
     }
 
-    /** The median sync latency in µs, with {@code writers} threads each appending to and syncing its own file. */
+    /** The median sync latency in µs, with {@code writers} threads each writing into and syncing its own file. */
     static double syncMicros(Path dir, int writers, int bytes, long durationMillis) throws InterruptedException {
         long end = System.nanoTime() + durationMillis * 1_000_000L;
         long[][] latencies = new long[writers][];
         int[] counts = new int[writers];
         Thread[] threads = new Thread[writers];
-        RuntimeException[] failure = new RuntimeException[1];
+        AtomicReference<UncheckedIOException> failure = new AtomicReference<>();
         for (int w = 0; w < writers; w++) {
             int me = w;
             threads[w] = new Thread(() -> {
@@ -224,16 +226,14 @@ public final class MachineFloor {
                         lat[n++] = System.nanoTime() - start;
                     }
                 } catch (IOException e) {
-                    synchronized (failure) {
-                        failure[0] = new UncheckedIOException("sync floor: writing " + file + " failed", e);
-                    }
+                    failure.set(new UncheckedIOException("sync floor: writing " + file + " failed", e));
                 } finally {
                     latencies[me] = lat;
                     counts[me] = n;
                     try {
                         Files.deleteIfExists(file);
                     } catch (IOException e) {
-                        // Left in a temporary directory; nothing depends on it.
+                        // A leftover file only takes room; the measurement does not depend on it.
                     }
                 }
             }, "floor-sync-" + w);
@@ -242,10 +242,8 @@ public final class MachineFloor {
         for (Thread t : threads) {
             t.join();
         }
-        synchronized (failure) {
-            if (failure[0] != null) {
-                throw failure[0];
-            }
+        if (failure.get() != null) {
+            throw failure.get();
         }
         int total = Arrays.stream(counts).sum();
         long[] all = new long[total];
